@@ -1,0 +1,25 @@
+//! The native wthreads host: runs patched (or unpatched) wthreads guests on wasmtime.
+//!
+//! One `Engine` and one compiled `Module` serve every thread; each guest thread gets its own
+//! OS thread, `Store` and instance over the one `SharedMemory`. The runtime API it implements
+//! is `docs/abi.md`; [`run`] is what `wthreads run` does.
+
+pub mod imports;
+pub mod memory;
+pub mod runtime;
+pub mod threads;
+
+pub use runtime::{Error, Options, Runtime};
+
+/// Exit status of `wthreads run` when the invoked function traps or panics.
+pub const EXIT_TRAP: i32 = 101;
+/// Exit status of `wthreads run` when the module cannot be run (or bad usage).
+pub const EXIT_MODULE: i32 = 2;
+
+/// Loads `wasm` and runs `options.invoke` on its main thread; returns its i32 result.
+///
+/// # Errors
+/// [`Error::Module`] for an unusable module, [`Error::Trap`] if the function traps.
+pub fn run(wasm: &[u8], options: Options) -> Result<i32, Error> {
+    Runtime::load(wasm, options)?.run_main()
+}

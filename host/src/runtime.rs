@@ -1,0 +1,279 @@
+//! Loading a guest module and running its threads: one Engine, one compiled module, one
+//! `SharedMemory`, and one `Store` + instance per guest thread on its own OS thread.
+
+use crate::imports;
+use crate::threads::{Outcome, ThreadTable};
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+use wasmtime::{Config, Engine, ExternType, InstancePre, Linker, Module, SharedMemory, Store, Val};
+use wthreads::abi;
+
+/// Native stack for wasm execution per thread (wasmtime's `max_wasm_stack`).
+const WASM_STACK: usize = 8 << 20;
+/// OS stack of each thread that runs guest code (must exceed `WASM_STACK`).
+const OS_STACK: usize = 16 << 20;
+
+/// How to run a module.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The export to call on the main thread (`main` by default).
+    pub invoke: String,
+    /// Most guest threads alive at once besides the main thread.
+    pub max_threads: usize,
+    /// Print every lock event a `trace-locks` guest reports.
+    pub trace_locks: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { invoke: "main".into(), max_threads: 1024, trace_locks: false }
+    }
+}
+
+/// Why a module could not be run.
+#[derive(Debug)]
+pub enum Error {
+    /// The module is unusable: not wasm, cannot be patched, wrong imports or ABI version.
+    Module(String),
+    /// The invoked function trapped or panicked; the message.
+    Trap(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Module(m) | Error::Trap(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// A guest's `abort`: ends its thread with this message (how guest panics arrive).
+#[derive(Debug)]
+pub struct GuestAbort(pub String);
+
+impl fmt::Display for GuestAbort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for GuestAbort {}
+
+/// Per-thread store data.
+pub struct Ctx {
+    /// The runtime the thread belongs to.
+    pub rt: Arc<Runtime>,
+    /// The host id of the thread.
+    pub tid: i32,
+}
+
+/// A loaded guest program and its threads.
+pub struct Runtime {
+    engine: Engine,
+    /// Set once in `load`; every thread instantiates from it.
+    pre: OnceLock<InstancePre<Ctx>>,
+    /// The one memory every instance imports.
+    pub memory: SharedMemory,
+    /// Guest threads.
+    pub threads: ThreadTable,
+    /// Start of the monotonic clock.
+    pub epoch: Instant,
+    /// How the program runs.
+    pub options: Options,
+}
+
+impl Runtime {
+    /// Compiles `wasm` (patching it first if needed) and prepares its imports.
+    ///
+    /// # Errors
+    /// [`Error::Module`] naming the problem.
+    pub fn load(wasm: &[u8], options: Options) -> Result<Arc<Runtime>, Error> {
+        let patched;
+        let wasm = if wthreads_threadify::is_patched(wasm) {
+            wasm
+        } else {
+            patched = wthreads_threadify::patch(wasm).map_err(|e| Error::Module(e.to_string()))?;
+            &patched[..]
+        };
+        let mut config = Config::new();
+        config.wasm_threads(true).shared_memory(true).async_stack_size(WASM_STACK + (1 << 20)).max_wasm_stack(WASM_STACK);
+        let engine = Engine::new(&config).map_err(|e| Error::Module(format!("wasmtime: {e}")))?;
+        let module = Module::new(&engine, wasm).map_err(|e| Error::Module(format!("invalid module: {e:#}")))?;
+        let memory = check_module(&module, &engine, &options)?;
+        let rt = Arc::new(Runtime {
+            engine: engine.clone(),
+            pre: OnceLock::new(),
+            memory: memory.clone(),
+            threads: ThreadTable::new(options.max_threads),
+            epoch: Instant::now(),
+            options,
+        });
+        let mut linker = Linker::new(&engine);
+        // The memory is not tied to a store; this one only satisfies `define`'s signature.
+        let store = Store::new(&engine, Ctx { rt: Arc::clone(&rt), tid: 0 });
+        linker.define(&store, "env", "memory", memory).map_err(|e| Error::Module(e.to_string()))?;
+        drop(store);
+        imports::define(&mut linker).map_err(|e| Error::Module(e.to_string()))?;
+        let pre = linker.instantiate_pre(&module).map_err(|e| Error::Module(format!("{e:#}")))?;
+        rt.pre.set(pre).ok();
+        Ok(rt)
+    }
+
+    fn instance_pre(&self) -> &InstancePre<Ctx> {
+        self.pre.get().expect("set in Runtime::load before any thread runs")
+    }
+
+    /// Runs the invoked export on the main thread and returns its result (0 for a function
+    /// without result).
+    ///
+    /// # Errors
+    /// [`Error::Trap`] if it traps or panics, [`Error::Module`] for an ABI mismatch.
+    pub fn run_main(self: &Arc<Runtime>) -> Result<i32, Error> {
+        let rt = Arc::clone(self);
+        let t = std::thread::Builder::new()
+            .name("wthreads-main".into())
+            .stack_size(OS_STACK)
+            .spawn(move || rt.main_thread())
+            .map_err(|e| Error::Module(format!("cannot start the main thread: {e}")))?;
+        t.join().unwrap_or_else(|_| Err(Error::Trap("the host's main thread panicked".into())))
+    }
+
+    fn main_thread(self: Arc<Runtime>) -> Result<i32, Error> {
+        let invoke = self.options.invoke.clone();
+        let mut store = Store::new(&self.engine, Ctx { rt: Arc::clone(&self), tid: abi::MAIN_THREAD_ID });
+        let instance = self.instance_pre().instantiate(&mut store).map_err(|e| Error::Trap(describe(&e)))?;
+        let version = instance
+            .get_typed_func::<(), i32>(&mut store, abi::EXPORT_ABI_VERSION)
+            .map_err(|_| Error::Module(format!("module has no `{}` export: is it linked with the wthreads crate?", abi::EXPORT_ABI_VERSION)))?
+            .call(&mut store, ())
+            .map_err(|e| Error::Trap(describe(&e)))?;
+        if version != abi::ABI_VERSION {
+            return Err(Error::Module(format!(
+                "module was built for wthreads runtime API v{version}, but this host implements v{}",
+                abi::ABI_VERSION
+            )));
+        }
+        let func = instance
+            .get_func(&mut store, &invoke)
+            .ok_or_else(|| Error::Module(format!("module has no exported function `{invoke}`")))?;
+        let ty = func.ty(&store);
+        if ty.params().len() != 0 || ty.results().len() > 1 {
+            return Err(Error::Module(format!("`{invoke}` must take no parameters and return nothing or an i32")));
+        }
+        let mut results = vec![Val::I32(0); ty.results().len()];
+        match func.call(&mut store, &[], &mut results) {
+            Ok(()) => Ok(results.first().and_then(Val::i32).unwrap_or(0)),
+            Err(e) => Err(Error::Trap(report(abi::MAIN_THREAD_ID, Some("main"), &e))),
+        }
+    }
+
+    /// Starts guest thread `tid` on a new OS thread; its instance calls `wthreads_thread_start`.
+    pub(crate) fn start_thread(self: &Arc<Runtime>, spawn: Spawn) -> i32 {
+        let (tid, record) = match self.threads.register(spawn.name.clone()) {
+            Ok(r) => r,
+            Err(code) => return code,
+        };
+        let rt = Arc::clone(self);
+        let os_name = format!("wthreads-{tid}");
+        let started = std::thread::Builder::new().name(os_name).stack_size(OS_STACK).spawn(move || {
+            let outcome = rt.thread_body(tid, &spawn);
+            // The thread's instance is gone: its stack and TLS block are no longer in use.
+            if let Ok(word) = crate::memory::GuestMemory::new(&rt.memory).word(spawn.exit_word) {
+                word.store(1, Ordering::SeqCst);
+                rt.memory.atomic_notify(u64::from(spawn.exit_word.cast_unsigned()), u32::MAX).ok();
+            }
+            rt.threads.finish(tid, &record, outcome);
+        });
+        match started {
+            Ok(_) => tid,
+            Err(_) => {
+                self.threads.unregister(tid);
+                abi::ERR_SPAWN_FAILED
+            }
+        }
+    }
+
+    fn thread_body(self: &Arc<Runtime>, tid: i32, spawn: &Spawn) -> Outcome {
+        let mut store = Store::new(&self.engine, Ctx { rt: Arc::clone(self), tid });
+        let mut run = || -> wasmtime::Result<()> {
+            let instance = self.instance_pre().instantiate(&mut store)?;
+            let start = instance.get_typed_func::<(i32, i32, i32), ()>(&mut store, abi::EXPORT_THREAD_START)?;
+            start.call(&mut store, (spawn.start_arg, spawn.stack_top, spawn.tls_block))
+        };
+        match run() {
+            Ok(()) => Outcome::Returned,
+            Err(e) => Outcome::Trapped(report(tid, spawn.name.as_deref(), &e)),
+        }
+    }
+}
+
+/// Arguments of `thread_spawn`, as validated by the import.
+#[derive(Debug, Clone)]
+pub(crate) struct Spawn {
+    pub start_arg: i32,
+    pub stack_top: i32,
+    pub tls_block: i32,
+    pub exit_word: i32,
+    pub name: Option<String>,
+}
+
+/// The message of a trap: the guest's own message for an `abort`, else wasmtime's.
+fn describe(e: &wasmtime::Error) -> String {
+    if let Some(abort) = e.downcast_ref::<GuestAbort>() {
+        return abort.0.clone();
+    }
+    format!("{e:?}")
+}
+
+/// Prints how a thread ended abnormally to stderr and returns the message for `join`.
+fn report(tid: i32, name: Option<&str>, e: &wasmtime::Error) -> String {
+    let who = match name {
+        Some(n) => format!("thread {tid} '{n}'"),
+        None => format!("thread {tid}"),
+    };
+    let msg = match e.downcast_ref::<GuestAbort>() {
+        Some(a) => a.0.clone(),
+        None => format!("trapped: {e:?}"),
+    };
+    eprintln!("{who} {msg}");
+    msg
+}
+
+/// Checks imports and exports before anything is instantiated; returns the shared memory.
+fn check_module(module: &Module, engine: &Engine, options: &Options) -> Result<SharedMemory, Error> {
+    let mut memory = None;
+    for imp in module.imports() {
+        match (imp.module(), imp.name(), imp.ty()) {
+            ("env", "memory", ExternType::Memory(ty)) => {
+                if !ty.is_shared() {
+                    return Err(Error::Module("memory `env.memory` is not shared".into()));
+                }
+                memory = Some(SharedMemory::new(engine, ty).map_err(|e| Error::Module(format!("cannot create the shared memory: {e}")))?);
+            }
+            (abi::IMPORT_MODULE, name, _) if imports::NAMES.contains(&name) => {}
+            (abi::IMPORT_MODULE, name, _) => {
+                return Err(Error::Module(format!(
+                    "module imports `wthreads.{name}`, which runtime API v{} does not have (built for another version?)",
+                    abi::ABI_VERSION
+                )));
+            }
+            (m, n, _) => {
+                return Err(Error::Module(format!(
+                    "unsupported import `{m}.{n}`: a wthreads host provides only `env.memory` and the `wthreads` module"
+                )));
+            }
+        }
+    }
+    let memory = memory.ok_or_else(|| Error::Module("module does not import a shared memory `env.memory`".into()))?;
+    if module.get_export(abi::EXPORT_THREAD_START).is_none() {
+        return Err(Error::Module(format!("module has no `{}` export", abi::EXPORT_THREAD_START)));
+    }
+    if module.get_export(&options.invoke).is_none() {
+        return Err(Error::Module(format!("module has no exported function `{}`", options.invoke)));
+    }
+    Ok(memory)
+}

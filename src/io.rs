@@ -1,0 +1,106 @@
+//! Output through the host, and the error type of fallible thread operations.
+
+use crate::{abi, sys};
+use core::fmt;
+
+/// Result of a fallible operation, as `std::io::Result`.
+pub type Result<T> = core::result::Result<T, Error>;
+
+/// What went wrong, as a subset of `std::io::ErrorKind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Memory for a stack or TLS block could not be allocated.
+    OutOfMemory,
+    /// The host refused the operation: its thread limit is reached or it lacks resources.
+    WouldBlock,
+    /// An argument was invalid.
+    InvalidInput,
+    /// Any other error reported by the host.
+    Other,
+}
+
+/// An error from the runtime, with the host's error code when there is one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    code: i32,
+}
+
+impl Error {
+    pub(crate) const OUT_OF_MEMORY: Error = Error { kind: ErrorKind::OutOfMemory, code: 0 };
+
+    pub(crate) fn from_abi(code: i32) -> Error {
+        let kind = match code {
+            abi::ERR_THREAD_LIMIT | abi::ERR_SPAWN_FAILED => ErrorKind::WouldBlock,
+            abi::ERR_INVALID_ARGUMENT | abi::ERR_OUT_OF_BOUNDS | abi::ERR_MISALIGNED => ErrorKind::InvalidInput,
+            _ => ErrorKind::Other,
+        };
+        Error { kind, code }
+    }
+
+    /// The kind of error.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The host's error code (`abi::ERR_*`), or `None` for errors raised in the guest.
+    #[must_use]
+    pub fn raw_os_error(&self) -> Option<i32> {
+        (self.code != 0).then_some(self.code)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.raw_os_error() {
+            Some(code) => write!(f, "{} (wthreads error {code})", abi::error_name(code)),
+            None => f.write_str("out of memory"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+struct Fd(i32);
+
+impl fmt::Write for Fd {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if sys::write(self.0, s.as_bytes()) < 0 { Err(fmt::Error) } else { Ok(()) }
+    }
+}
+
+#[doc(hidden)]
+pub fn _print(fd: i32, args: fmt::Arguments<'_>) {
+    // Format into one buffer so that a line reaches the host in one write and lines of
+    // different threads do not interleave.
+    let s = alloc::fmt::format(args);
+    let _ = fmt::Write::write_str(&mut Fd(fd), &s);
+}
+
+/// Prints to the host's standard output, like `std::print!`.
+#[macro_export]
+macro_rules! print {
+    ($($arg:tt)*) => { $crate::io::_print($crate::abi::FD_STDOUT, format_args!($($arg)*)) };
+}
+
+/// Prints a line to the host's standard output, like `std::println!`.
+#[macro_export]
+macro_rules! println {
+    () => { $crate::print!("\n") };
+    ($($arg:tt)*) => { $crate::io::_print($crate::abi::FD_STDOUT, format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// Prints to the host's standard error, like `std::eprint!`.
+#[macro_export]
+macro_rules! eprint {
+    ($($arg:tt)*) => { $crate::io::_print($crate::abi::FD_STDERR, format_args!($($arg)*)) };
+}
+
+/// Prints a line to the host's standard error, like `std::eprintln!`.
+#[macro_export]
+macro_rules! eprintln {
+    () => { $crate::eprint!("\n") };
+    ($($arg:tt)*) => { $crate::io::_print($crate::abi::FD_STDERR, format_args!("{}\n", format_args!($($arg)*))) };
+}

@@ -1,0 +1,55 @@
+//! Real threads for Rust WebAssembly guests.
+//!
+//! `wthreads` gives a `wasm32-unknown-unknown` program the threading API of Rust std, in
+//! `#![no_std]` and on the stable toolchain. Each thread runs in its own instance of the module
+//! over one shared linear memory; the host (native wasmtime or Web Workers) provides the
+//! runtime API in `docs/abi.md`, and the module is prepared with `wthreads patch` (threadify).
+//!
+//! - [`thread`]: [`spawn`](thread::spawn), [`Builder`](thread::Builder),
+//!   [`JoinHandle`](thread::JoinHandle), [`current`](thread::current), [`sleep`](thread::sleep),
+//!   [`yield_now`](thread::yield_now), [`available_parallelism`](thread::available_parallelism).
+//! - [`sync`]: [`Mutex`](sync::Mutex) and the poisoning types, with std's signatures.
+//! - [`time`]: [`Instant`](time::Instant) on the host's monotonic clock.
+//! - [`println!`], [`eprintln!`]: output through the host.
+//! - [`abi`]: the constants of the runtime API, shared with hosts.
+//! - [`Allocator`]: the thread-safe global allocator (installed by the default
+//!   `global-allocator` feature); the default `panic-handler` feature reports panics to the host
+//!   and hands the payload to `join`.
+//!
+//! On targets other than wasm32 only [`abi`] is compiled, so hosts can share the constants.
+#![no_std]
+#![deny(missing_docs)]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+#[cfg(target_arch = "wasm32")]
+extern crate alloc;
+
+pub mod abi;
+
+#[cfg(target_arch = "wasm32")]
+mod allocator;
+#[cfg(target_arch = "wasm32")]
+mod futex;
+#[cfg(target_arch = "wasm32")]
+pub mod io;
+#[cfg(all(target_arch = "wasm32", feature = "panic-handler", not(feature = "std")))]
+mod panic;
+#[cfg(target_arch = "wasm32")]
+pub mod sync;
+#[cfg(target_arch = "wasm32")]
+mod sys;
+#[cfg(target_arch = "wasm32")]
+pub mod thread;
+#[cfg(target_arch = "wasm32")]
+pub mod time;
+
+#[cfg(target_arch = "wasm32")]
+pub use allocator::Allocator;
+#[cfg(target_arch = "wasm32")]
+pub use sys::wthreads_abi_version;
+
+#[cfg(all(target_arch = "wasm32", feature = "global-allocator"))]
+#[global_allocator]
+static GLOBAL: Allocator = Allocator::new();

@@ -1,0 +1,181 @@
+//! `Mutex` with std's API, over the futex [`RawMutex`](super::raw_mutex::RawMutex).
+
+use super::poison::{Flag, LockResult, TryLockError, TryLockResult};
+use super::raw_mutex::RawMutex;
+use core::cell::UnsafeCell;
+use core::fmt;
+use core::marker::PhantomData;
+use core::ops::{Deref, DerefMut};
+
+/// A mutual exclusion lock protecting a `T`, with the API of `std::sync::Mutex`.
+///
+/// Uncontended `lock`/`unlock` is one atomic compare-exchange and one swap inside the guest;
+/// only a thread that must wait calls the runtime API (`wait32`/`wake`).
+///
+/// # Examples
+/// ```no_run
+/// use wthreads::sync::Mutex;
+/// use wthreads::thread;
+/// use std::sync::Arc;
+///
+/// let counter = Arc::new(Mutex::new(0u64));
+/// let handles: Vec<_> = (0..4)
+///     .map(|_| {
+///         let c = Arc::clone(&counter);
+///         thread::spawn(move || *c.lock().unwrap() += 1)
+///     })
+///     .collect();
+/// for h in handles {
+///     h.join().unwrap();
+/// }
+/// assert_eq!(*counter.lock().unwrap(), 4);
+/// ```
+pub struct Mutex<T: ?Sized> {
+    raw: RawMutex,
+    poison: Flag,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: the mutex hands out access to `data` to one thread at a time, so sharing it only
+// needs `T: Send` (exactly std's bounds).
+unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
+// SAFETY: as above: `&Mutex<T>` gives exclusive access to `T` under the lock.
+unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
+
+/// RAII guard of a locked [`Mutex`]; unlocks when dropped.
+#[must_use = "if unused the Mutex will immediately unlock"]
+pub struct MutexGuard<'a, T: ?Sized + 'a> {
+    lock: &'a Mutex<T>,
+    _not_send: PhantomData<*const ()>,
+}
+
+// SAFETY: a shared guard only gives `&T`, so it is `Sync` when `T` is.
+unsafe impl<T: ?Sized + Sync> Sync for MutexGuard<'_, T> {}
+
+impl<T> Mutex<T> {
+    /// Creates an unlocked mutex holding `t`.
+    #[inline]
+    pub const fn new(t: T) -> Mutex<T> {
+        Mutex { raw: RawMutex::new(), poison: Flag::new(), data: UnsafeCell::new(t) }
+    }
+
+    /// Consumes the mutex and returns the value.
+    ///
+    /// # Errors
+    /// `Err(PoisonError)` carrying the value if the mutex is poisoned.
+    pub fn into_inner(self) -> LockResult<T> {
+        let poisoned = self.poison.get();
+        let data = self.data.into_inner();
+        if poisoned { Err(super::PoisonError::new(data)) } else { Ok(data) }
+    }
+}
+
+impl<T: ?Sized> Mutex<T> {
+    /// Acquires the mutex, blocking the current thread until it can.
+    ///
+    /// # Errors
+    /// `Err(PoisonError)` carrying the guard if a thread panicked while holding the lock.
+    pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
+        self.raw.lock();
+        self.poison.result(MutexGuard { lock: self, _not_send: PhantomData })
+    }
+
+    /// Acquires the mutex if it is free, without blocking.
+    ///
+    /// # Errors
+    /// `WouldBlock` if another thread holds it; `Poisoned` if it is poisoned.
+    pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
+        if self.raw.try_lock() {
+            Ok(self.poison.result(MutexGuard { lock: self, _not_send: PhantomData })?)
+        } else {
+            Err(TryLockError::WouldBlock)
+        }
+    }
+
+    /// Whether a thread panicked while holding this mutex.
+    pub fn is_poisoned(&self) -> bool {
+        self.poison.get()
+    }
+
+    /// Clears the poison flag.
+    pub fn clear_poison(&self) {
+        self.poison.clear();
+    }
+
+    /// Mutable access without locking: the borrow checker proves exclusivity.
+    ///
+    /// # Errors
+    /// `Err(PoisonError)` carrying the reference if the mutex is poisoned.
+    pub fn get_mut(&mut self) -> LockResult<&mut T> {
+        let poisoned = self.poison.get();
+        let data = self.data.get_mut();
+        if poisoned { Err(super::PoisonError::new(data)) } else { Ok(data) }
+    }
+
+    pub(crate) fn poison_flag(&self) -> &Flag {
+        &self.poison
+    }
+}
+
+impl<T: Default> Default for Mutex<T> {
+    fn default() -> Mutex<T> {
+        Mutex::new(T::default())
+    }
+}
+
+impl<T> From<T> for Mutex<T> {
+    fn from(t: T) -> Mutex<T> {
+        Mutex::new(t)
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Mutex");
+        match self.try_lock() {
+            Ok(guard) => d.field("data", &&*guard),
+            Err(TryLockError::Poisoned(err)) => d.field("data", &&**err.get_ref()),
+            Err(TryLockError::WouldBlock) => d.field("data", &format_args!("<locked>")),
+        };
+        d.field("poisoned", &self.poison.get()).finish_non_exhaustive()
+    }
+}
+
+impl<T: ?Sized> Deref for MutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the guard proves this thread holds the lock.
+        unsafe { &*self.lock.data.get() }
+    }
+}
+
+impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the guard proves this thread holds the lock, and `&mut self` makes the
+        // access exclusive.
+        unsafe { &mut *self.lock.data.get() }
+    }
+}
+
+impl<T: ?Sized> Drop for MutexGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        if crate::thread::panicking() {
+            self.lock.poison_flag().set();
+        }
+        // SAFETY: the guard exists only while this thread holds the lock.
+        unsafe { self.lock.raw.unlock() }
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}

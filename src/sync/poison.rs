@@ -1,0 +1,111 @@
+//! Poisoning, with std's types: `LockResult`, `PoisonError`, `TryLockError`.
+
+use core::fmt;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+/// A lock was poisoned: a thread panicked while holding it. Carries the guard anyway.
+pub struct PoisonError<T> {
+    data: T,
+}
+
+impl<T> PoisonError<T> {
+    /// Wraps `data` (usually a guard) in a poison error.
+    pub fn new(data: T) -> PoisonError<T> {
+        PoisonError { data }
+    }
+    /// Returns the guard, ignoring the poison.
+    pub fn into_inner(self) -> T {
+        self.data
+    }
+    /// A reference to the guard.
+    pub fn get_ref(&self) -> &T {
+        &self.data
+    }
+    /// A mutable reference to the guard.
+    pub fn get_mut(&mut self) -> &mut T {
+        &mut self.data
+    }
+}
+
+impl<T> fmt::Debug for PoisonError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PoisonError").finish_non_exhaustive()
+    }
+}
+
+impl<T> fmt::Display for PoisonError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("poisoned lock: another task failed inside")
+    }
+}
+
+impl<T> core::error::Error for PoisonError<T> {}
+
+/// Why a `try_lock` failed.
+pub enum TryLockError<T> {
+    /// The lock is poisoned; the guard is inside.
+    Poisoned(PoisonError<T>),
+    /// The lock is held by someone else.
+    WouldBlock,
+}
+
+impl<T> From<PoisonError<T>> for TryLockError<T> {
+    fn from(err: PoisonError<T>) -> TryLockError<T> {
+        TryLockError::Poisoned(err)
+    }
+}
+
+impl<T> fmt::Debug for TryLockError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryLockError::Poisoned(..) => f.write_str("Poisoned(..)"),
+            TryLockError::WouldBlock => f.write_str("WouldBlock"),
+        }
+    }
+}
+
+impl<T> fmt::Display for TryLockError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryLockError::Poisoned(p) => fmt::Display::fmt(p, f),
+            TryLockError::WouldBlock => f.write_str("try_lock failed because the operation would block"),
+        }
+    }
+}
+
+impl<T> core::error::Error for TryLockError<T> {}
+
+/// The result of a blocking lock: the guard, or the guard wrapped in `PoisonError`.
+pub type LockResult<T> = Result<T, PoisonError<T>>;
+
+/// The result of a non-blocking lock.
+pub type TryLockResult<T> = Result<T, TryLockError<T>>;
+
+/// The poison flag of one lock.
+pub(crate) struct Flag {
+    failed: AtomicBool,
+}
+
+impl Flag {
+    pub(crate) const fn new() -> Flag {
+        Flag { failed: AtomicBool::new(false) }
+    }
+
+    // Relaxed: the flag is advisory and read while holding the lock, which orders it.
+    pub(crate) fn get(&self) -> bool {
+        self.failed.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set(&self) {
+        self.failed.store(true, Ordering::Relaxed);
+    }
+
+    pub(crate) fn clear(&self) {
+        self.failed.store(false, Ordering::Relaxed);
+    }
+
+    /// Wraps `guard` in `Err` if the flag is set.
+    pub(crate) fn result<G>(&self, guard: G) -> LockResult<G> {
+        if self.get() { Err(PoisonError::new(guard)) } else { Ok(guard) }
+    }
+}

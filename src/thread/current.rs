@@ -1,0 +1,156 @@
+//! `Thread`, `ThreadId` and the per-thread control block behind `current()`.
+
+use crate::sys;
+use alloc::alloc::{Layout, dealloc};
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::sync::Arc;
+use core::any::Any;
+use core::cell::{Cell, UnsafeCell};
+use core::fmt;
+use core::num::NonZeroU64;
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+/// A unique identifier of a running or finished thread; never reused.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct ThreadId(NonZeroU64);
+
+impl ThreadId {
+    fn new() -> ThreadId {
+        static COUNTER: AtomicU64 = AtomicU64::new(1);
+        // Relaxed: only uniqueness matters, which the atomic read-modify-write gives.
+        let id = COUNTER.fetch_add(1, Ordering::Relaxed);
+        ThreadId(NonZeroU64::new(id).unwrap_or(NonZeroU64::MIN))
+    }
+
+    /// The id as a number (the main thread is 1).
+    #[must_use]
+    pub fn as_u64(&self) -> NonZeroU64 {
+        self.0
+    }
+}
+
+struct Inner {
+    id: ThreadId,
+    name: Option<String>,
+}
+
+/// A handle to a thread, as returned by [`current`](super::current) and
+/// [`JoinHandle::thread`](super::JoinHandle::thread).
+#[derive(Clone)]
+pub struct Thread {
+    inner: Arc<Inner>,
+}
+
+impl Thread {
+    pub(crate) fn new(name: Option<String>) -> Thread {
+        Thread { inner: Arc::new(Inner { id: ThreadId::new(), name }) }
+    }
+
+    /// The thread's unique id.
+    #[must_use]
+    pub fn id(&self) -> ThreadId {
+        self.inner.id
+    }
+
+    /// The thread's name, if it has one (the main thread is `"main"`).
+    #[must_use]
+    pub fn name(&self) -> Option<&str> {
+        self.inner.name.as_deref()
+    }
+}
+
+impl fmt::Debug for Thread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Thread").field("id", &self.id()).field("name", &self.name()).finish_non_exhaustive()
+    }
+}
+
+/// A block of memory owned by a thread (its shadow stack or TLS block).
+pub(crate) struct Block {
+    pub ptr: NonNull<u8>,
+    pub layout: Layout,
+}
+
+/// Per-thread control block; `self_get()` points at it.
+///
+/// Owned by the spawner's `JoinHandle` (or the graveyard once detached) and freed only after
+/// the host stored 1 to `exit_word`, i.e. after the thread stopped running on `stack`.
+pub(crate) struct Tcb {
+    /// Set to 1 by the host once the thread has fully ended.
+    pub exit_word: AtomicU32,
+    pub thread: Thread,
+    pub stack: Option<Block>,
+    pub tls: Option<Block>,
+    /// The closure to run; taken by the thread at entry.
+    pub main: UnsafeCell<Option<Box<dyn FnOnce() + Send>>>,
+    /// Written by the panic handler of this thread, read by the joiner after the exit.
+    pub panic_payload: UnsafeCell<Option<Box<dyn Any + Send>>>,
+    pub panicking: Cell<bool>,
+    /// Link in the list of detached threads waiting to be freed.
+    pub next: Cell<*mut Tcb>,
+}
+
+impl Tcb {
+    pub(crate) fn new(thread: Thread) -> Tcb {
+        Tcb {
+            exit_word: AtomicU32::new(0),
+            thread,
+            stack: None,
+            tls: None,
+            main: UnsafeCell::new(None),
+            panic_payload: UnsafeCell::new(None),
+            panicking: Cell::new(false),
+            next: Cell::new(core::ptr::null_mut()),
+        }
+    }
+
+    /// Whether the host reported that the thread has fully ended.
+    pub(crate) fn has_exited(&self) -> bool {
+        // Acquire: pairs with the host's store after the thread's last instruction, so the
+        // thread's writes (result, payload) are visible and its stack is no longer in use.
+        self.exit_word.load(Ordering::Acquire) == 1
+    }
+
+    /// Frees the control block and the thread's stack and TLS block.
+    ///
+    /// # Safety
+    /// `tcb` came from `Box::into_raw`, the thread has exited (`has_exited`), and nobody
+    /// else will use `tcb` again.
+    pub(crate) unsafe fn free(tcb: *mut Tcb) {
+        // SAFETY: per the contract, we own the box.
+        let tcb = unsafe { Box::from_raw(tcb) };
+        for block in [&tcb.stack, &tcb.tls].into_iter().flatten() {
+            // SAFETY: each block was allocated with exactly this layout and the thread that
+            // used it has ended.
+            unsafe { dealloc(block.ptr.as_ptr(), block.layout) };
+        }
+    }
+}
+
+/// The calling thread's control block, created on first use for the main thread.
+pub(crate) fn current_tcb() -> &'static Tcb {
+    let ptr = sys::self_get().cast::<Tcb>();
+    if !ptr.is_null() {
+        // SAFETY: `self_get` only ever returns null or a Tcb that outlives its thread.
+        return unsafe { &*ptr };
+    }
+    // The main thread (or any thread not started by `spawn`): it lives as long as the program.
+    let tcb = Box::leak(Box::new(Tcb::new(Thread::new(Some(String::from("main"))))));
+    sys::self_set((tcb as *mut Tcb).cast());
+    tcb
+}
+
+/// Like `current_tcb` but never allocates: `None` for a thread that has none yet.
+pub(crate) fn try_current_tcb() -> Option<&'static Tcb> {
+    let ptr = sys::self_get().cast::<Tcb>();
+    // SAFETY: as in `current_tcb`.
+    (!ptr.is_null()).then(|| unsafe { &*ptr })
+}
+
+/// A handle to the calling thread.
+#[must_use]
+pub fn current() -> Thread {
+    current_tcb().thread.clone()
+}

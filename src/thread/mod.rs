@@ -1,0 +1,76 @@
+//! Threads with the API of `std::thread`.
+//!
+//! Each thread runs in its own wasm instance over the shared memory, with its own shadow
+//! stack (see [`Builder::stack_size`]) and TLS block, both freed after the thread ended.
+
+mod current;
+mod packet;
+mod spawn;
+
+pub(crate) use current::{current_tcb, try_current_tcb};
+pub use current::{Thread, ThreadId, current};
+pub use spawn::{Builder, DEFAULT_STACK_SIZE, JoinHandle, MIN_STACK_SIZE, Result, spawn, wthreads_thread_entry};
+
+use crate::{futex, io, sys};
+use core::num::NonZeroUsize;
+use core::sync::atomic::AtomicU32;
+use core::time::Duration;
+
+/// Puts the current thread to sleep for at least `dur`; never returns early.
+///
+/// # Examples
+/// ```no_run
+/// wthreads::thread::sleep(core::time::Duration::from_millis(10));
+/// ```
+pub fn sleep(dur: Duration) {
+    let start = sys::clock_ns();
+    let total = u64::try_from(dur.as_nanos()).unwrap_or(u64::MAX);
+    // A private word nobody wakes: waiting on it is a pure timed sleep.
+    let word = AtomicU32::new(0);
+    loop {
+        let elapsed = sys::clock_ns().saturating_sub(start);
+        if elapsed >= total {
+            return;
+        }
+        futex::futex_wait(&word, 0, Some(Duration::from_nanos(total - elapsed)));
+    }
+}
+
+/// Gives up the rest of the current time slice.
+pub fn yield_now() {
+    sys::thread_yield();
+}
+
+/// How many threads the host can run in parallel.
+///
+/// # Errors
+/// Never fails on a wthreads host; the `Result` matches std's signature.
+pub fn available_parallelism() -> io::Result<NonZeroUsize> {
+    Ok(NonZeroUsize::new(sys::available_parallelism()).unwrap_or(NonZeroUsize::MIN))
+}
+
+/// Whether the current thread is panicking.
+#[must_use]
+pub fn panicking() -> bool {
+    #[cfg(feature = "std")]
+    {
+        std::thread::panicking()
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        try_current_tcb().is_some_and(|t| t.panicking.get())
+    }
+}
+
+/// Marks the thread as panicking and stores the payload for its joiner. Returns `false` if the
+/// thread was already panicking (a panic inside the panic handler).
+#[cfg_attr(feature = "std", allow(dead_code))]
+pub(crate) fn begin_panic(payload: alloc::boxed::Box<dyn core::any::Any + Send>) -> bool {
+    let tcb = current_tcb();
+    if tcb.panicking.replace(true) {
+        return false;
+    }
+    // SAFETY: only the owning thread writes the payload, before it ends.
+    unsafe { *tcb.panic_payload.get() = Some(payload) };
+    true
+}

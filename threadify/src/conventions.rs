@@ -1,0 +1,34 @@
+//! Everything threadify knows about the names lld and the wthreads guest library use.
+
+/// lld's shadow stack pointer (global, mutable i32, exported with `--export=__stack_pointer`).
+pub const STACK_POINTER: &str = "__stack_pointer";
+/// lld's per-instance TLS base (global, mutable i32).
+pub const TLS_BASE: &str = "__tls_base";
+/// Size of the TLS block (global i32).
+pub const TLS_SIZE: &str = "__tls_size";
+/// Alignment of the TLS block (global i32).
+pub const TLS_ALIGN: &str = "__tls_align";
+/// lld's `__wasm_init_tls(block: i32)`: copies `.tdata`, sets `__tls_base`.
+pub const INIT_TLS: &str = "__wasm_init_tls";
+/// The guest library's thread entry `(start_arg: i32)`.
+pub const THREAD_ENTRY: &str = wthreads::abi::EXPORT_THREAD_ENTRY;
+/// The export threadify adds: `(start_arg, stack_top, tls_block: i32)`.
+pub const THREAD_START: &str = wthreads::abi::EXPORT_THREAD_START;
+/// The import module whose functions threadify replaces.
+pub const PATCH_MODULE: &str = wthreads::abi::PATCH_MODULE;
+/// Marker section of a patched module; its content is [`PATCH_VERSION`] as a decimal string.
+pub const PATCHED_SECTION: &str = wthreads::abi::PATCHED_SECTION;
+/// Version of the transformation (bumped when the patched module's shape changes).
+pub const PATCH_VERSION: u32 = 1;
+
+/// The `wthreads_patch` imports, as threadify implements them.
+pub mod patch {
+    /// `tls_size() -> i32`: `global.get $__tls_size`.
+    pub const TLS_SIZE: &str = "tls_size";
+    /// `tls_align() -> i32`: `global.get $__tls_align`.
+    pub const TLS_ALIGN: &str = "tls_align";
+    /// `self_get() -> i32`: reads the per-instance thread pointer.
+    pub const SELF_GET: &str = "self_get";
+    /// `self_set(i32)`: writes the per-instance thread pointer.
+    pub const SELF_SET: &str = "self_set";
+}
