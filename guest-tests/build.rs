@@ -1,0 +1,39 @@
+//! Builds the guest programs for wasm32 with the companion build step, and generates
+//! `foreach_program!`, which lists every `test_*` export so that a program without a host test
+//! is a compile error in the host's test suite.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use wthreads_threadify::build::GuestBuild;
+
+/// The pinned nightly of the std guests (`-Zbuild-std`); `scripts/setup.sh` installs it.
+const NIGHTLY: &str = "nightly-2026-05-20";
+
+fn main() {
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let here = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    // The guests depend on the wthreads library in the repository root.
+    println!("cargo::rerun-if-changed={}", here.join("../src").display());
+    println!("cargo::rerun-if-changed={}", here.join("../build.rs").display());
+
+    let suites = [
+        ("programs", GuestBuild::new(here.join("programs"))),
+        ("std_programs", GuestBuild::new(here.join("std-programs")).toolchain(NIGHTLY).build_std(true)),
+    ];
+    let mut consts = String::new();
+    let mut arms = String::new();
+    for (suite, build) in suites {
+        let built = build.build(&out).unwrap_or_else(|e| panic!("guest suite `{suite}`: {e}"));
+        let [module] = &built[..] else { panic!("guest suite `{suite}` must build exactly one module") };
+        writeln!(consts, "/// Path of the patched `{suite}` module.\npub const {}: &str = {:?};", suite.to_uppercase(), module.path).unwrap();
+        let bytes = std::fs::read(&module.path).expect("just written");
+        let facts = wthreads_threadify::inspect(&bytes).expect("just patched");
+        for (name, _) in facts.exports.iter().filter(|(n, _)| n.starts_with("test_")) {
+            writeln!(arms, "        $mac!({suite}, {name});").unwrap();
+        }
+    }
+    let code = format!(
+        "{consts}\n/// Calls `$mac!(suite, test_name)` for every guest test program.\n#[macro_export]\nmacro_rules! foreach_program {{\n    ($mac:ident) => {{\n{arms}    }};\n}}\n"
+    );
+    std::fs::write(out.join("programs.rs"), code).expect("OUT_DIR is writable");
+}

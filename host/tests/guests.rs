@@ -1,0 +1,134 @@
+//! Runs every guest program on the native host (the real `wthreads` binary) and checks what it
+//! did. `foreach_program!` lists every exported `test_*`; a program without a `#[test]` of the
+//! same name here does not compile.
+
+use std::process::{Command, Output};
+
+macro_rules! assert_test_exists {
+    ($suite:ident, $name:ident) => {
+        #[allow(unused_imports)]
+        use self::$suite::$name as _;
+    };
+}
+wthreads_guest_tests::foreach_program!(assert_test_exists);
+
+/// Runs `wthreads run MODULE --invoke NAME` and returns its output.
+fn run(module: &str, name: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wthreads"))
+        .args(["run", module, "--invoke", name])
+        .output()
+        .expect("the wthreads binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Asserts that the program returned 0 and returns its stdout.
+fn pass(module: &str, name: &str) -> String {
+    let out = run(module, name);
+    assert!(
+        out.status.code() == Some(0),
+        "{name} failed with {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+mod programs {
+    use super::{pass, run, text};
+    use wthreads_guest_tests::PROGRAMS as M;
+
+    #[test]
+    pub(super) fn test_spawn_join_value() {
+        pass(M, "test_spawn_join_value");
+    }
+
+    #[test]
+    pub(super) fn test_mutex_counter() {
+        assert!(pass(M, "test_mutex_counter").contains("counter = 800000"));
+    }
+
+    #[test]
+    pub(super) fn test_nested_spawn() {
+        pass(M, "test_nested_spawn");
+    }
+
+    #[test]
+    pub(super) fn test_builder_and_current() {
+        pass(M, "test_builder_and_current");
+    }
+
+    #[test]
+    pub(super) fn test_sleep_and_is_finished() {
+        pass(M, "test_sleep_and_is_finished");
+    }
+
+    #[test]
+    pub(super) fn test_deep_recursion_8_threads() {
+        pass(M, "test_deep_recursion_8_threads");
+    }
+
+    #[test]
+    pub(super) fn test_stack_size_64k() {
+        pass(M, "test_stack_size_64k");
+    }
+
+    #[test]
+    pub(super) fn test_stack_size_8m() {
+        pass(M, "test_stack_size_8m");
+    }
+
+    #[test]
+    pub(super) fn test_panic_in_thread() {
+        let out = run(M, "test_panic_in_thread");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "stderr:\n{err}");
+        // The host names the thread and prints the message and location.
+        assert!(err.contains("'doomed' panicked at"), "stderr:\n{err}");
+        assert!(err.contains("boom 42"), "stderr:\n{err}");
+    }
+
+    #[test]
+    pub(super) fn test_trap_in_thread() {
+        let out = run(M, "test_trap_in_thread");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "stderr:\n{err}");
+        assert!(err.contains("trapped") && err.contains("unreachable"), "stderr:\n{err}");
+    }
+
+    #[test]
+    pub(super) fn test_main_panics() {
+        let out = run(M, "test_main_panics");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(wthreads_host::EXIT_TRAP), "stderr:\n{err}");
+        assert!(err.contains("the main thread gives up"), "stderr:\n{err}");
+    }
+
+    #[test]
+    pub(super) fn test_many_threads_memory_bounded() {
+        pass(M, "test_many_threads_memory_bounded");
+    }
+
+    #[test]
+    pub(super) fn test_detached_threads_reclaimed() {
+        pass(M, "test_detached_threads_reclaimed");
+    }
+}
+
+mod std_programs {
+    use super::pass;
+    use wthreads_guest_tests::STD_PROGRAMS as M;
+
+    #[test]
+    pub(super) fn test_thread_local_distinct() {
+        pass(M, "test_thread_local_distinct");
+    }
+
+    #[test]
+    pub(super) fn test_std_sync_in_threads() {
+        pass(M, "test_std_sync_in_threads");
+    }
+}
