@@ -25,7 +25,13 @@ fn main() {
     for (suite, build) in suites {
         let built = build.build(&out).unwrap_or_else(|e| panic!("guest suite `{suite}`: {e}"));
         let [module] = &built[..] else { panic!("guest suite `{suite}` must build exactly one module") };
-        writeln!(consts, "/// Path of the patched `{suite}` module.\npub const {}: &str = {:?};", suite.to_uppercase(), module.path).unwrap();
+        writeln!(
+            consts,
+            "/// Path of the patched `{suite}` module.\npub const {}: &str = {:?};",
+            suite.to_uppercase(),
+            module.path
+        )
+        .unwrap();
         let bytes = std::fs::read(&module.path).expect("just written");
         let facts = wthreads_threadify::inspect(&bytes).expect("just patched");
         for (name, _) in facts.exports.iter().filter(|(n, _)| n.starts_with("test_")) {

@@ -38,7 +38,15 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
     linker.func_wrap(
         m,
         "thread_spawn",
-        |c: Caller<'_, Ctx>, arg: i32, stack_top: i32, tls: i32, _stack_size: i32, exit_word: i32, name_ptr: i32, name_len: i32| -> i32 {
+        |c: Caller<'_, Ctx>,
+         arg: i32,
+         stack_top: i32,
+         tls: i32,
+         _stack_size: i32,
+         exit_word: i32,
+         name_ptr: i32,
+         name_len: i32|
+         -> i32 {
             let rt = &c.data().rt;
             let mem = GuestMemory::new(&rt.memory);
             if let Err(e) = mem.word(exit_word) {
@@ -54,34 +62,38 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
             rt.start_thread(Spawn { start_arg: arg, stack_top, tls_block: tls, exit_word, name })
         },
     )?;
-    linker.func_wrap(m, "thread_join", |c: Caller<'_, Ctx>, tid: i32, msg_ptr: i32, msg_cap: i32, len_ptr: i32| -> i32 {
-        let ctx = c.data();
-        let mem = GuestMemory::new(&ctx.rt.memory);
-        // Check the out-pointers before blocking, so a bad one cannot lose the outcome.
-        if msg_cap < 0 {
-            return abi::ERR_INVALID_ARGUMENT;
-        }
-        if let Err(e) = mem.read(msg_ptr, msg_cap).and_then(|_| mem.word(len_ptr)) {
-            return e;
-        }
-        code(ctx.rt.threads.join(ctx.tid, tid), |outcome| match outcome {
-            crate::threads::Outcome::Returned => abi::JOIN_RETURNED,
-            crate::threads::Outcome::Trapped(msg) => {
-                let bytes = msg.as_bytes();
-                let n = bytes.len().min(usize::try_from(msg_cap).unwrap_or(0));
-                let full = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-                let written = mem.write(msg_ptr, &bytes[..n]).and_then(|()| mem.word(len_ptr));
-                if let Ok(w) = written {
-                    w.store(full, std::sync::atomic::Ordering::Relaxed);
-                }
-                abi::JOIN_TRAPPED
+    linker.func_wrap(
+        m,
+        "thread_join",
+        |c: Caller<'_, Ctx>, tid: i32, msg_ptr: i32, msg_cap: i32, len_ptr: i32| -> i32 {
+            let ctx = c.data();
+            let mem = GuestMemory::new(&ctx.rt.memory);
+            // Check the out-pointers before blocking, so a bad one cannot lose the outcome.
+            if msg_cap < 0 {
+                return abi::ERR_INVALID_ARGUMENT;
             }
-        })
-    })?;
+            if let Err(e) = mem.read(msg_ptr, msg_cap).and_then(|_| mem.word(len_ptr)) {
+                return e;
+            }
+            code(ctx.rt.threads.join(ctx.tid, tid), |outcome| match outcome {
+                crate::threads::Outcome::Returned => abi::JOIN_RETURNED,
+                crate::threads::Outcome::Trapped(msg) => {
+                    let bytes = msg.as_bytes();
+                    let n = bytes.len().min(usize::try_from(msg_cap).unwrap_or(0));
+                    let full = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+                    let written = mem.write(msg_ptr, &bytes[..n]).and_then(|()| mem.word(len_ptr));
+                    if let Ok(w) = written {
+                        w.store(full, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    abi::JOIN_TRAPPED
+                }
+            })
+        },
+    )?;
     linker.func_wrap(m, "thread_detach", |c: Caller<'_, Ctx>, tid: i32| -> i32 {
         code(c.data().rt.threads.detach(tid), |()| 0)
     })?;
-    linker.func_wrap(m, "thread_yield", || std::thread::yield_now())?;
+    linker.func_wrap(m, "thread_yield", std::thread::yield_now)?;
     linker.func_wrap(m, "available_parallelism", || -> i32 {
         std::thread::available_parallelism().map_or(1, |n| i32::try_from(n.get()).unwrap_or(i32::MAX))
     })?;

@@ -26,10 +26,8 @@ fn run(args: &[String]) -> ! {
         match a.as_str() {
             "--invoke" => options.invoke = it.next().cloned().unwrap_or_else(|| fail("--invoke needs a NAME")),
             "--max-threads" => {
-                options.max_threads = it
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or_else(|| fail("--max-threads needs a number"));
+                options.max_threads =
+                    it.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| fail("--max-threads needs a number"));
             }
             "--trace-locks" => options.trace_locks = true,
             f if file.is_none() && !f.starts_with("--") => file = Some(f.to_string()),

@@ -4,8 +4,8 @@
 use crate::imports;
 use crate::threads::{Outcome, ThreadTable};
 use std::fmt;
-use std::sync::{Arc, OnceLock};
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 use wasmtime::{Config, Engine, ExternType, InstancePre, Linker, Module, SharedMemory, Store, Val};
 use wthreads::abi;
@@ -100,7 +100,11 @@ impl Runtime {
             &patched[..]
         };
         let mut config = Config::new();
-        config.wasm_threads(true).shared_memory(true).async_stack_size(WASM_STACK + (1 << 20)).max_wasm_stack(WASM_STACK);
+        config
+            .wasm_threads(true)
+            .shared_memory(true)
+            .async_stack_size(WASM_STACK + (1 << 20))
+            .max_wasm_stack(WASM_STACK);
         let engine = Engine::new(&config).map_err(|e| Error::Module(format!("wasmtime: {e}")))?;
         let module = Module::new(&engine, wasm).map_err(|e| Error::Module(format!("invalid module: {e:#}")))?;
         let memory = check_module(&module, &engine, &options)?;
@@ -148,7 +152,12 @@ impl Runtime {
         let instance = self.instance_pre().instantiate(&mut store).map_err(|e| Error::Trap(describe(&e)))?;
         let version = instance
             .get_typed_func::<(), i32>(&mut store, abi::EXPORT_ABI_VERSION)
-            .map_err(|_| Error::Module(format!("module has no `{}` export: is it linked with the wthreads crate?", abi::EXPORT_ABI_VERSION)))?
+            .map_err(|_| {
+                Error::Module(format!(
+                    "module has no `{}` export: is it linked with the wthreads crate?",
+                    abi::EXPORT_ABI_VERSION
+                ))
+            })?
             .call(&mut store, ())
             .map_err(|e| Error::Trap(describe(&e)))?;
         if version != abi::ABI_VERSION {
@@ -252,7 +261,10 @@ fn check_module(module: &Module, engine: &Engine, options: &Options) -> Result<S
                 if !ty.is_shared() {
                     return Err(Error::Module("memory `env.memory` is not shared".into()));
                 }
-                memory = Some(SharedMemory::new(engine, ty).map_err(|e| Error::Module(format!("cannot create the shared memory: {e}")))?);
+                memory = Some(
+                    SharedMemory::new(engine, ty)
+                        .map_err(|e| Error::Module(format!("cannot create the shared memory: {e}")))?,
+                );
             }
             (abi::IMPORT_MODULE, name, _) if imports::NAMES.contains(&name) => {}
             (abi::IMPORT_MODULE, name, _) => {

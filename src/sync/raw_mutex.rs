@@ -31,9 +31,7 @@ impl RawMutex {
     #[inline]
     pub(crate) fn try_lock(&self) -> bool {
         // Acquire: on success we must see everything the previous holder wrote.
-        self.futex
-            .compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
-            .is_ok()
+        self.futex.compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed).is_ok()
     }
 
     /// Takes the lock, sleeping if another thread holds it.

@@ -7,8 +7,8 @@ mod current;
 mod packet;
 mod spawn;
 
-pub(crate) use current::{current_tcb, try_current_tcb};
 pub use current::{Thread, ThreadId, current};
+pub(crate) use current::{current_tcb, try_current_tcb};
 pub use spawn::{Builder, DEFAULT_STACK_SIZE, JoinHandle, MIN_STACK_SIZE, Result, spawn, wthreads_thread_entry};
 
 use crate::{futex, io, sys};

@@ -52,7 +52,9 @@ impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BuildError::Cargo(out) => write!(f, "building the guest failed:\n{out}"),
-            BuildError::NoOutput(dir) => write!(f, "the guest build in {} produced no .wasm (is it a cdylib?)", dir.display()),
+            BuildError::NoOutput(dir) => {
+                write!(f, "the guest build in {} produced no .wasm (is it a cdylib?)", dir.display())
+            }
             BuildError::Io(p, e) => write!(f, "{}: {e}", p.display()),
             BuildError::Patch(p, e) => write!(f, "{}: {e}", p.display()),
         }
@@ -166,10 +168,16 @@ impl GuestBuild {
             .map(|(k, _)| k)
             .filter(|k| {
                 let k = k.to_string_lossy();
-                (k.starts_with("CARGO") && k != "CARGO_HOME" && !k.starts_with("CARGO_NET") && !k.starts_with("CARGO_HTTP"))
+                (k.starts_with("CARGO")
+                    && k != "CARGO_HOME"
+                    && !k.starts_with("CARGO_NET")
+                    && !k.starts_with("CARGO_HTTP"))
                     || k.starts_with("__CARGO")
                     || k.starts_with("RUSTC")
-                    || matches!(&*k, "RUSTFLAGS" | "RUSTDOC" | "RUSTDOCFLAGS" | "RUSTUP_TOOLCHAIN" | "TARGET" | "HOST" | "OUT_DIR")
+                    || matches!(
+                        &*k,
+                        "RUSTFLAGS" | "RUSTDOC" | "RUSTDOCFLAGS" | "RUSTUP_TOOLCHAIN" | "TARGET" | "HOST" | "OUT_DIR"
+                    )
             })
             .collect();
         for k in inherited {

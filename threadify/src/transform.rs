@@ -1,7 +1,7 @@
 //! The patch itself, on a walrus module whose preconditions `check` has verified.
 
-use crate::conventions::{self as conv, patch};
 use crate::Error;
+use crate::conventions::{self as conv, patch};
 use walrus::{ConstExpr, ExportItem, FunctionBuilder, FunctionId, GlobalId, Module, ValType, ir::Value};
 
 /// Looks up an exported global and checks its type.

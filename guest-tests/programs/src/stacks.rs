@@ -20,7 +20,9 @@ fn recurse(depth: u32, seed: u64) -> u64 {
 
 fn expected(depth: u32, seed: u64) -> u64 {
     (0..=depth)
-        .map(|d| (0..1024u64).map(|i| u64::from((seed as u8).wrapping_add(i as u8).wrapping_mul(d as u8 | 1))).sum::<u64>())
+        .map(|d| {
+            (0..1024u64).map(|i| u64::from((seed as u8).wrapping_add(i as u8).wrapping_mul(d as u8 | 1))).sum::<u64>()
+        })
         .sum()
 }
 
@@ -28,12 +30,7 @@ fn expected(depth: u32, seed: u64) -> u64 {
 pub extern "C" fn test_deep_recursion_8_threads() -> i32 {
     // 8 threads at once, each ~512 KiB deep on a 1 MiB stack.
     let handles: Vec<_> = (0..8u64)
-        .map(|seed| {
-            thread::Builder::new()
-                .stack_size(1 << 20)
-                .spawn(move || (seed, recurse(480, seed)))
-                .unwrap()
-        })
+        .map(|seed| thread::Builder::new().stack_size(1 << 20).spawn(move || (seed, recurse(480, seed))).unwrap())
         .collect();
     for h in handles {
         let (seed, got) = h.join().unwrap();
