@@ -18,6 +18,7 @@ fn main() {
 
     let suites = [
         ("programs", GuestBuild::new(here.join("programs"))),
+        ("mandelbrot", GuestBuild::new(here.join("mandelbrot"))),
         ("std_programs", GuestBuild::new(here.join("std-programs")).toolchain(NIGHTLY).build_std(true)),
     ];
     let mut consts = String::new();

@@ -4,8 +4,9 @@
 # the std guests (-Zbuild-std). Idempotent; quiet when everything is there.
 set -euo pipefail
 NIGHTLY=nightly-2026-05-20
-rustup target add wasm32-unknown-unknown >/dev/null
-rustup component add clippy rustfmt >/dev/null
+quiet() { "$@" 2>&1 | { grep -v 'is up to date' || true; }; }
+quiet rustup target add wasm32-unknown-unknown
+quiet rustup component add clippy rustfmt
 if ! rustup run "$NIGHTLY" rustc --version >/dev/null 2>&1 \
   || ! rustup +"$NIGHTLY" component list --installed 2>/dev/null | grep -q rust-src; then
   rustup toolchain install "$NIGHTLY" --profile minimal --component rust-src --target wasm32-unknown-unknown

@@ -9,7 +9,7 @@ pub mod memory;
 pub mod runtime;
 pub mod threads;
 
-pub use runtime::{Error, Options, Runtime};
+pub use runtime::{Error, MainThread, Options, Runtime};
 
 /// Exit status of `wthreads run` when the invoked function traps or panics.
 pub const EXIT_TRAP: i32 = 101;

@@ -107,7 +107,7 @@ impl Runtime {
             .max_wasm_stack(WASM_STACK);
         let engine = Engine::new(&config).map_err(|e| Error::Module(format!("wasmtime: {e}")))?;
         let module = Module::new(&engine, wasm).map_err(|e| Error::Module(format!("invalid module: {e:#}")))?;
-        let memory = check_module(&module, &engine, &options)?;
+        let memory = check_module(&module, &engine)?;
         let rt = Arc::new(Runtime {
             engine: engine.clone(),
             pre: OnceLock::new(),
@@ -141,14 +141,21 @@ impl Runtime {
         let t = std::thread::Builder::new()
             .name("wthreads-main".into())
             .stack_size(OS_STACK)
-            .spawn(move || rt.main_thread())
+            .spawn(move || {
+                let invoke = rt.options.invoke.clone();
+                rt.main_thread()?.call(&invoke, &[])
+            })
             .map_err(|e| Error::Module(format!("cannot start the main thread: {e}")))?;
         t.join().unwrap_or_else(|_| Err(Error::Trap("the host's main thread panicked".into())))
     }
 
-    fn main_thread(self: Arc<Runtime>) -> Result<i32, Error> {
-        let invoke = self.options.invoke.clone();
-        let mut store = Store::new(&self.engine, Ctx { rt: Arc::clone(&self), tid: abi::MAIN_THREAD_ID });
+    /// Instantiates the main thread (guest thread 1) on the calling OS thread and checks the
+    /// guest's ABI version. Its exports can then be called any number of times.
+    ///
+    /// # Errors
+    /// [`Error::Module`] for an ABI mismatch, [`Error::Trap`] if instantiation traps.
+    pub fn main_thread(self: &Arc<Runtime>) -> Result<MainThread, Error> {
+        let mut store = Store::new(&self.engine, Ctx { rt: Arc::clone(self), tid: abi::MAIN_THREAD_ID });
         let instance = self.instance_pre().instantiate(&mut store).map_err(|e| Error::Trap(describe(&e)))?;
         let version = instance
             .get_typed_func::<(), i32>(&mut store, abi::EXPORT_ABI_VERSION)
@@ -166,18 +173,7 @@ impl Runtime {
                 abi::ABI_VERSION
             )));
         }
-        let func = instance
-            .get_func(&mut store, &invoke)
-            .ok_or_else(|| Error::Module(format!("module has no exported function `{invoke}`")))?;
-        let ty = func.ty(&store);
-        if ty.params().len() != 0 || ty.results().len() > 1 {
-            return Err(Error::Module(format!("`{invoke}` must take no parameters and return nothing or an i32")));
-        }
-        let mut results = vec![Val::I32(0); ty.results().len()];
-        match func.call(&mut store, &[], &mut results) {
-            Ok(()) => Ok(results.first().and_then(Val::i32).unwrap_or(0)),
-            Err(e) => Err(Error::Trap(report(abi::MAIN_THREAD_ID, Some("main"), &e))),
-        }
+        Ok(MainThread { rt: Arc::clone(self), store, instance })
     }
 
     /// Starts guest thread `tid` on a new OS thread; its instance calls `wthreads_thread_start`.
@@ -253,7 +249,7 @@ fn report(tid: i32, name: Option<&str>, e: &wasmtime::Error) -> String {
 }
 
 /// Checks imports and exports before anything is instantiated; returns the shared memory.
-fn check_module(module: &Module, engine: &Engine, options: &Options) -> Result<SharedMemory, Error> {
+fn check_module(module: &Module, engine: &Engine) -> Result<SharedMemory, Error> {
     let mut memory = None;
     for imp in module.imports() {
         match (imp.module(), imp.name(), imp.ty()) {
@@ -284,8 +280,53 @@ fn check_module(module: &Module, engine: &Engine, options: &Options) -> Result<S
     if module.get_export(abi::EXPORT_THREAD_START).is_none() {
         return Err(Error::Module(format!("module has no `{}` export", abi::EXPORT_THREAD_START)));
     }
-    if module.get_export(&options.invoke).is_none() {
-        return Err(Error::Module(format!("module has no exported function `{}`", options.invoke)));
-    }
     Ok(memory)
+}
+
+/// The guest's main thread: an instance whose exports the embedder calls.
+pub struct MainThread {
+    rt: Arc<Runtime>,
+    store: Store<Ctx>,
+    instance: wasmtime::Instance,
+}
+
+impl MainThread {
+    /// Calls export `name` with i32 arguments; returns its i32 result (0 if it has none).
+    ///
+    /// # Errors
+    /// [`Error::Module`] if there is no such function or its type does not fit,
+    /// [`Error::Trap`] (after printing the message) if it traps or panics.
+    pub fn call(&mut self, name: &str, args: &[i32]) -> Result<i32, Error> {
+        let func = self
+            .instance
+            .get_func(&mut self.store, name)
+            .ok_or_else(|| Error::Module(format!("module has no exported function `{name}`")))?;
+        let ty = func.ty(&self.store);
+        let fits = ty.params().len() == args.len()
+            && ty.params().all(|p| p.is_i32())
+            && ty.results().len() <= 1
+            && ty.results().all(|r| r.is_i32());
+        if !fits {
+            return Err(Error::Module(format!(
+                "`{name}` must take {} i32 parameters and return nothing or an i32",
+                args.len()
+            )));
+        }
+        let params: Vec<Val> = args.iter().map(|a| Val::I32(*a)).collect();
+        let mut results = vec![Val::I32(0); ty.results().len()];
+        match func.call(&mut self.store, &params, &mut results) {
+            Ok(()) => Ok(results.first().and_then(Val::i32).unwrap_or(0)),
+            Err(e) => Err(Error::Trap(report(abi::MAIN_THREAD_ID, Some("main"), &e))),
+        }
+    }
+
+    /// Copies `len` bytes at guest address `ptr` out of the shared memory.
+    ///
+    /// # Errors
+    /// [`Error::Module`] if the range is outside the memory.
+    pub fn read(&self, ptr: i32, len: i32) -> Result<Vec<u8>, Error> {
+        crate::memory::GuestMemory::new(&self.rt.memory)
+            .read(ptr, len)
+            .map_err(|e| Error::Module(format!("cannot read guest memory at {ptr:#x}+{len}: {}", abi::error_name(e))))
+    }
 }

@@ -132,3 +132,13 @@ mod std_programs {
         pass(M, "test_std_sync_in_threads");
     }
 }
+
+mod mandelbrot {
+    use super::pass;
+    use wthreads_guest_tests::MANDELBROT as M;
+
+    #[test]
+    pub(super) fn test_mandelbrot_matches_serial() {
+        pass(M, "test_mandelbrot_matches_serial");
+    }
+}

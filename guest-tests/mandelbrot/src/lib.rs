@@ -1,0 +1,77 @@
+//! The demo guest: renders the Mandelbrot set with N threads that take rows from a shared
+//! counter. `#![no_std]`, built on stable.
+#![no_std]
+
+extern crate alloc;
+
+use alloc::vec;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
+use wthreads::sync::{Arc, Mutex};
+use wthreads::thread;
+
+const MAX_ITER: u32 = 1000;
+
+/// The last rendered image (one grey byte per pixel), kept alive for the host to read.
+static IMAGE: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+fn pixel(x: u32, y: u32, width: u32, height: u32) -> u8 {
+    let cx = -2.2 + 3.2 * f64::from(x) / f64::from(width);
+    let cy = -1.2 + 2.4 * f64::from(y) / f64::from(height);
+    let (mut zx, mut zy, mut i) = (0.0f64, 0.0f64, 0);
+    while i < MAX_ITER && zx * zx + zy * zy <= 4.0 {
+        let t = zx * zx - zy * zy + cx;
+        zy = 2.0 * zx * zy + cy;
+        zx = t;
+        i += 1;
+    }
+    if i == MAX_ITER { 0 } else { (255 - (i * 255 / 64).min(255)) as u8 }
+}
+
+fn row(y: u32, width: u32, height: u32) -> Vec<u8> {
+    (0..width).map(|x| pixel(x, y, width, height)).collect()
+}
+
+/// Renders a `width`×`height` image with `threads` threads; returns the address of the pixels.
+#[unsafe(no_mangle)]
+pub extern "C" fn render(width: u32, height: u32, threads: u32) -> *const u8 {
+    let next = Arc::new(AtomicU32::new(0));
+    let workers: Vec<_> = (0..threads.max(1))
+        .map(|_| {
+            let next = Arc::clone(&next);
+            thread::spawn(move || {
+                let mut rows = Vec::new();
+                loop {
+                    // Relaxed: the counter only hands out distinct row numbers.
+                    let y = next.fetch_add(1, Ordering::Relaxed);
+                    if y >= height {
+                        return rows;
+                    }
+                    rows.push((y, row(y, width, height)));
+                }
+            })
+        })
+        .collect();
+    let mut image = vec![0u8; (width * height) as usize];
+    for w in workers {
+        for (y, pixels) in w.join().unwrap() {
+            let start = (y * width) as usize;
+            image[start..start + width as usize].copy_from_slice(&pixels);
+        }
+    }
+    let mut slot = IMAGE.lock().unwrap();
+    *slot = image;
+    slot.as_ptr()
+}
+
+/// Guest test: the threaded image equals the one rendered row by row on one thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn test_mandelbrot_matches_serial() -> i32 {
+    let (w, h) = (160, 120);
+    let serial: Vec<u8> = (0..h).flat_map(|y| row(y, w, h)).collect();
+    for threads in [1, 3, 8] {
+        render(w, h, threads);
+        assert!(*IMAGE.lock().unwrap() == serial, "{threads} threads rendered a different image");
+    }
+    0
+}
