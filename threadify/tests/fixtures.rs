@@ -1,0 +1,117 @@
+//! Threadify on `.wat` fixtures: the patched output is compared with `fixtures/*.out.wat`
+//! (rewrite them with `BLESS=1 cargo test -p wthreads-threadify`), and every module threadify
+//! must refuse gets an error that names the problem.
+
+use std::path::Path;
+use wthreads_threadify::{Error, is_patched, patch, validate};
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    wat::parse_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The minimal fixture with `from` replaced by `to` in its text.
+fn variant(from: &str, to: &str) -> Vec<u8> {
+    variant2(&[(from, to)])
+}
+
+/// The minimal fixture with several replacements.
+fn variant2(edits: &[(&str, &str)]) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minimal.wat");
+    let mut text = std::fs::read_to_string(path).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "fixture has no `{from}`");
+        text = text.replace(from, to);
+    }
+    wat::parse_str(text).unwrap()
+}
+
+fn refuse(wasm: &[u8], needle: &str) -> Error {
+    let err = patch(wasm).expect_err("threadify must refuse this module");
+    let msg = err.to_string();
+    assert!(msg.contains(needle), "error `{msg}` does not mention `{needle}`");
+    err
+}
+
+#[test]
+fn minimal_matches_expected_output() {
+    let out = patch(&fixture("minimal.wat")).unwrap();
+    validate(&out).unwrap();
+    assert!(is_patched(&out));
+    let text = wasmprinter::print_bytes(&out).unwrap();
+    let expected_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minimal.out.wat");
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&expected_path, &text).unwrap();
+    }
+    let expected = std::fs::read_to_string(&expected_path).expect("run with BLESS=1 to create the expected output");
+    assert_eq!(text, expected, "patched output changed; re-bless with BLESS=1 if intended");
+    assert!(!text.contains("wthreads_patch"), "a wthreads_patch import survived");
+    assert!(text.contains("(export \"wthreads_thread_start\""));
+}
+
+#[test]
+fn second_patch_is_refused() {
+    let once = patch(&fixture("minimal.wat")).unwrap();
+    assert_eq!(patch(&once), Err(Error::AlreadyPatched));
+}
+
+#[test]
+fn not_wasm() {
+    refuse(b"\0asm\x01\0\0\0garbage", "not a WebAssembly module");
+    refuse(b"hello", "not a WebAssembly module");
+    refuse(b"", "not a WebAssembly module");
+}
+
+#[test]
+fn memory_problems() {
+    refuse(&variant("(memory 17 16384 shared)", "(memory 17 16384)"), "not shared");
+    refuse(
+        &variant2(&[
+            ("(import \"env\" \"memory\" (memory 17 16384 shared))", ""),
+            ("(global $__stack_pointer (mut", "(memory 17 16384 shared) (global $__stack_pointer (mut"),
+        ]),
+        "not imported",
+    );
+    refuse(&variant("(import \"env\" \"memory\" (memory 17 16384 shared))", ""), "no memory");
+    refuse(&variant("(global $__stack_pointer (mut", "(memory 1 1) (global $__stack_pointer (mut"), "2 memories");
+    refuse(&variant("(memory 17 16384 shared)", "(memory i64 17 16384 shared)"), "64-bit");
+}
+
+#[test]
+fn missing_maximum_cannot_even_parse_shared() {
+    // A shared memory without maximum is invalid wasm; the text parser rejects it, so build
+    // the binary by hand: the same fixture with the limits flag "shared, no max" (0x02).
+    let mut wasm = fixture("minimal.wat");
+    let pos = wasm.windows(7).position(|w| w == b"memory\x02").expect("memory import") + 6;
+    assert_eq!(wasm[pos + 1], 0x03, "flags: shared with maximum");
+    wasm[pos + 1] = 0x02;
+    let err = patch(&wasm).expect_err("refused");
+    assert!(matches!(err, Error::NotWasm(_) | Error::Memory(_)), "{err}");
+}
+
+#[test]
+fn missing_symbols_are_named() {
+    for sym in
+        ["__stack_pointer", "__tls_base", "__tls_size", "__tls_align", "__wasm_init_tls", "wthreads_thread_entry"]
+    {
+        let line = format!("(export \"{sym}\"");
+        let wasm = variant(&line, "(export \"renamed\"");
+        let err = refuse(&wasm, sym);
+        assert!(err.to_string().contains("config.toml"), "no build hint in `{err}`");
+    }
+}
+
+#[test]
+fn wrong_symbol_types_are_named() {
+    refuse(&variant("(global $__stack_pointer (mut i32)", "(global $__stack_pointer i32"), "mutable i32 global");
+    refuse(&variant("(func $entry (param i32)", "(func $entry (param i32 i32)"), "wthreads_thread_entry");
+}
+
+#[test]
+fn unknown_patch_import_is_named() {
+    let wasm = variant(
+        "(import \"wthreads_patch\" \"tls_size\" (func $tls_size (result i32)))",
+        "(import \"wthreads_patch\" \"tls_size\" (func $tls_size (result i32))) (import \"wthreads_patch\" \"future\" (func))",
+    );
+    refuse(&wasm, "wthreads_patch.future");
+}
