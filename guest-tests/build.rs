@@ -26,11 +26,13 @@ fn main() {
     for (suite, build) in suites {
         let built = build.build(&out).unwrap_or_else(|e| panic!("guest suite `{suite}`: {e}"));
         let [module] = &built[..] else { panic!("guest suite `{suite}` must build exactly one module") };
+        let upper = suite.to_uppercase();
+        writeln!(consts, "/// Path of the patched `{suite}` module.\npub const {upper}: &str = {:?};", module.path)
+            .unwrap();
         writeln!(
             consts,
-            "/// Path of the patched `{suite}` module.\npub const {}: &str = {:?};",
-            suite.to_uppercase(),
-            module.path
+            "/// The `{suite}` module before threadify.\npub const {upper}_UNPATCHED: &str = {:?};",
+            module.unpatched
         )
         .unwrap();
         let bytes = std::fs::read(&module.path).expect("just written");

@@ -143,7 +143,10 @@ impl Runtime {
             .stack_size(OS_STACK)
             .spawn(move || {
                 let invoke = rt.options.invoke.clone();
-                rt.main_thread()?.call(&invoke, &[])
+                let mut main = rt.main_thread()?;
+                // A Rust or C `main` is linked as C's `main(argc, argv)`: pass (0, NULL).
+                let args: &[i32] = if main.param_count(&invoke) == Some(2) { &[0, 0] } else { &[] };
+                main.call(&invoke, args)
             })
             .map_err(|e| Error::Module(format!("cannot start the main thread: {e}")))?;
         t.join().unwrap_or_else(|_| Err(Error::Trap("the host's main thread panicked".into())))
@@ -318,6 +321,12 @@ impl MainThread {
             Ok(()) => Ok(results.first().and_then(Val::i32).unwrap_or(0)),
             Err(e) => Err(Error::Trap(report(abi::MAIN_THREAD_ID, Some("main"), &e))),
         }
+    }
+
+    /// Number of parameters of exported function `name`, if there is one.
+    pub fn param_count(&mut self, name: &str) -> Option<usize> {
+        let func = self.instance.get_func(&mut self.store, name)?;
+        Some(func.ty(&self.store).params().len())
     }
 
     /// Copies `len` bytes at guest address `ptr` out of the shared memory.

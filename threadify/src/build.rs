@@ -70,6 +70,8 @@ pub struct Built {
     pub name: String,
     /// Path of the patched module.
     pub path: PathBuf,
+    /// Path of the module as the linker wrote it, before patching.
+    pub unpatched: PathBuf,
 }
 
 /// A guest crate to build for wasm32 and patch.
@@ -156,7 +158,7 @@ impl GuestBuild {
                 let name = path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
                 let dest = out_dir.join(format!("{name}.wasm"));
                 std::fs::write(&dest, patched).map_err(|e| BuildError::Io(dest.clone(), e))?;
-                Ok(Built { name, path: dest })
+                Ok(Built { name, path: dest, unpatched: path.clone() })
             })
             .collect()
     }

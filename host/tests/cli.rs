@@ -1,0 +1,197 @@
+//! The `wthreads` command line on real and broken modules: patching, ABI checks, clear errors
+//! with exit status 2, and a guest crate set up outside the workspace exactly as the README says.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn wthreads(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wthreads")).args(args).output().expect("the wthreads binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A fresh directory outside the repository, so no `.cargo/config.toml` of ours applies.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wthreads-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn expect_module_error(o: &Output, needle: &str) {
+    assert_eq!(o.status.code(), Some(wthreads_host::EXIT_MODULE), "stderr: {}", stderr(o));
+    assert!(stderr(o).contains(needle), "stderr does not mention `{needle}`: {}", stderr(o));
+}
+
+#[test]
+fn run_patches_an_unpatched_module_in_memory() {
+    let o = wthreads(&["run", wthreads_guest_tests::PROGRAMS_UNPATCHED, "--invoke", "test_mutex_counter"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(stdout(&o).contains("counter = 800000"));
+}
+
+#[test]
+fn patch_then_run_and_refuse_a_second_patch() {
+    let dir = temp_dir("patch_cli");
+    let out = dir.join("p.wasm");
+    let out = out.to_str().unwrap();
+    let o = wthreads(&["patch", wthreads_guest_tests::PROGRAMS_UNPATCHED, "-o", out]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = wthreads(&["run", out, "--invoke", "test_nested_spawn"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let again = dir.join("pp.wasm");
+    let o = wthreads(&["patch", out, "-o", again.to_str().unwrap()]);
+    expect_module_error(&o, "already patched");
+    assert!(!again.exists(), "a refused patch wrote output");
+}
+
+#[test]
+fn bad_inputs_get_clear_errors() {
+    let dir = temp_dir("bad_inputs");
+    let garbage = dir.join("garbage.wasm");
+    std::fs::write(&garbage, b"this is not wasm").unwrap();
+    expect_module_error(&wthreads(&["run", garbage.to_str().unwrap()]), "not a WebAssembly module");
+    expect_module_error(&wthreads(&["run", dir.join("missing.wasm").to_str().unwrap()]), "missing.wasm");
+    expect_module_error(
+        &wthreads(&["run", wthreads_guest_tests::PROGRAMS, "--invoke", "no_such_export"]),
+        "no exported function `no_such_export`",
+    );
+    expect_module_error(&wthreads(&["run"]), "usage");
+    expect_module_error(&wthreads(&["frobnicate"]), "usage");
+}
+
+/// A hand-made module with the lld shape, an ABI version and an extra import.
+fn fake_guest(version: i32, extra_import: &str) -> Vec<u8> {
+    wat::parse_str(format!(
+        r#"(module
+          (import "env" "memory" (memory 17 100 shared))
+          {extra_import}
+          (global $sp (mut i32) (i32.const 1048576))
+          (global $tb (mut i32) (i32.const 0))
+          (global $ts i32 (i32.const 0))
+          (global $ta i32 (i32.const 1))
+          (func $init_tls (param i32) local.get 0 global.set $tb)
+          (func $entry (param i32))
+          (func $version (result i32) i32.const {version})
+          (func $main (result i32) i32.const 7)
+          (export "__stack_pointer" (global $sp))
+          (export "__tls_base" (global $tb))
+          (export "__tls_size" (global $ts))
+          (export "__tls_align" (global $ta))
+          (export "__wasm_init_tls" (func $init_tls))
+          (export "wthreads_thread_entry" (func $entry))
+          (export "wthreads_abi_version" (func $version))
+          (export "main" (func $main)))"#
+    ))
+    .unwrap()
+}
+
+#[test]
+fn abi_version_and_imports_are_checked() {
+    let dir = temp_dir("abi");
+    let ok = dir.join("ok.wasm");
+    std::fs::write(&ok, fake_guest(wthreads::abi::ABI_VERSION, "")).unwrap();
+    assert_eq!(wthreads(&["run", ok.to_str().unwrap()]).status.code(), Some(7), "the result is the exit status");
+
+    let v2 = dir.join("v2.wasm");
+    std::fs::write(&v2, fake_guest(2, "")).unwrap();
+    expect_module_error(&wthreads(&["run", v2.to_str().unwrap()]), "runtime API v2, but this host implements v1");
+
+    let bogus = dir.join("bogus.wasm");
+    std::fs::write(&bogus, fake_guest(1, r#"(import "wthreads" "teleport" (func))"#)).unwrap();
+    expect_module_error(&wthreads(&["run", bogus.to_str().unwrap()]), "wthreads.teleport");
+
+    let foreign = dir.join("foreign.wasm");
+    std::fs::write(&foreign, fake_guest(1, r#"(import "wasi_snapshot_preview1" "fd_write" (func))"#)).unwrap();
+    expect_module_error(&wthreads(&["run", foreign.to_str().unwrap()]), "wasi_snapshot_preview1.fd_write");
+}
+
+/// `cargo` for a crate outside the workspace, with none of this build's variables.
+fn cargo_outside(dir: &Path) -> Command {
+    let mut cmd = Command::new("cargo");
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy().into_owned();
+        if (k.starts_with("CARGO") && k != "CARGO_HOME")
+            || k.starts_with("RUSTC")
+            || k == "RUSTFLAGS"
+            || k == "RUSTUP_TOOLCHAIN"
+        {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.current_dir(dir);
+    cmd
+}
+
+const EXTERNAL_GUEST: &str = r#"#![no_std]
+extern crate alloc;
+use alloc::vec::Vec;
+use wthreads::sync::{Arc, Mutex};
+use wthreads::thread;
+
+#[unsafe(no_mangle)]
+pub extern "C" fn main() -> i32 {
+    let total = Arc::new(Mutex::new(0u64));
+    let hs: Vec<_> = (1..=4u64)
+        .map(|i| {
+            let t = Arc::clone(&total);
+            thread::spawn(move || {
+                *t.lock().unwrap() += i;
+                i * 10
+            })
+        })
+        .collect();
+    let sum: u64 = hs.into_iter().map(|h| h.join().unwrap()).sum();
+    wthreads::println!("external guest: total {} joined {}", *total.lock().unwrap(), sum);
+    0
+}
+"#;
+
+#[test]
+fn external_guest_crate_as_the_readme_says() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let dir = temp_dir("external-guest");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"external-guest\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[lib]\ncrate-type = [\"cdylib\"]\n\n\
+             [dependencies]\nwthreads = {{ path = {:?} }}\n\n[profile.release]\npanic = \"abort\"\n\n[workspace]\n",
+            root.display().to_string()
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join("src/lib.rs"), EXTERNAL_GUEST).unwrap();
+    let target = dir.join("target");
+    let build = |cmd: &mut Command| {
+        cmd.args(["build", "--release", "--target", "wasm32-unknown-unknown", "--target-dir"])
+            .arg(&target)
+            .output()
+            .unwrap()
+    };
+
+    // Without the flags, the wthreads build script stops the build and says what to add.
+    let o = build(&mut cargo_outside(&dir));
+    assert!(!o.status.success(), "a build without the flags must fail");
+    assert!(stderr(&o).contains("link-arg=--shared-memory"), "{}", stderr(&o));
+
+    // With .cargo/config.toml exactly as the README shows, it builds on stable.
+    std::fs::create_dir_all(dir.join(".cargo")).unwrap();
+    std::fs::copy(root.join("docs/guest-config.toml"), dir.join(".cargo/config.toml")).unwrap();
+    let o = build(cargo_outside(&dir).env("RUSTUP_TOOLCHAIN", "stable"));
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let wasm = target.join("wasm32-unknown-unknown/release/external_guest.wasm");
+    let patched = dir.join("external_guest.patched.wasm");
+    let o = wthreads(&["patch", wasm.to_str().unwrap(), "-o", patched.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = wthreads(&["run", patched.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "external guest: total 10 joined 100\n");
+}
