@@ -19,6 +19,7 @@ fn main() {
     let suites = [
         ("programs", GuestBuild::new(here.join("programs"))),
         ("mandelbrot", GuestBuild::new(here.join("mandelbrot"))),
+        ("traced", GuestBuild::new(here.join("traced"))),
         ("std_programs", GuestBuild::new(here.join("std-programs")).toolchain(NIGHTLY).build_std(true)),
     ];
     let mut consts = String::new();

@@ -142,3 +142,25 @@ mod mandelbrot {
         pass(M, "test_mandelbrot_matches_serial");
     }
 }
+
+mod traced {
+    use super::text;
+    use std::process::Command;
+    use wthreads_guest_tests::TRACED as M;
+
+    #[test]
+    pub(super) fn test_lock_events() {
+        let out = Command::new(env!("CARGO_BIN_EXE_wthreads"))
+            .args(["run", M, "--invoke", "test_lock_events", "--trace-locks"])
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        let addr = stdout.trim().strip_prefix("lock at ").expect("the guest prints its lock's address");
+        // The futex word is the first field of the mutex, so the events name its address.
+        for event in ["acquire-started", "acquired", "released"] {
+            let line = format!("[lock] thread 1 {event} {addr}");
+            assert!(stderr.contains(&line), "missing `{line}` in:\n{stderr}");
+        }
+    }
+}

@@ -30,6 +30,7 @@ use core::ops::{Deref, DerefMut};
 /// }
 /// assert_eq!(*counter.lock().unwrap(), 4);
 /// ```
+#[repr(C)] // `raw` first: lock events name the mutex by its address.
 pub struct Mutex<T: ?Sized> {
     raw: RawMutex,
     poison: Flag,
