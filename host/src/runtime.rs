@@ -181,7 +181,7 @@ impl Runtime {
 
     /// Starts guest thread `tid` on a new OS thread; its instance calls `wthreads_thread_start`.
     pub(crate) fn start_thread(self: &Arc<Runtime>, spawn: Spawn) -> i32 {
-        let (tid, record) = match self.threads.register(spawn.name.clone()) {
+        let (tid, record) = match self.threads.register() {
             Ok(r) => r,
             Err(code) => return code,
         };
@@ -243,10 +243,7 @@ fn report(tid: i32, name: Option<&str>, e: &wasmtime::Error) -> String {
         Some(n) => format!("thread {tid} '{n}'"),
         None => format!("thread {tid}"),
     };
-    let msg = match e.downcast_ref::<GuestAbort>() {
-        Some(a) => a.0.clone(),
-        None => format!("trapped: {e:?}"),
-    };
+    let msg = if e.is::<GuestAbort>() { describe(e) } else { format!("trapped: {}", describe(e)) };
     eprintln!("{who} {msg}");
     msg
 }

@@ -22,8 +22,6 @@ enum State {
 /// One guest thread as the host sees it.
 #[derive(Debug)]
 pub struct Record {
-    /// The thread's name, if the guest gave one.
-    pub name: Option<String>,
     state: Mutex<State>,
     done: Condvar,
 }
@@ -34,9 +32,9 @@ impl Record {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Entry {
-    record: Option<Arc<Record>>,
+    record: Arc<Record>,
     joining: bool,
     detached: bool,
 }
@@ -69,7 +67,7 @@ impl ThreadTable {
     }
 
     /// Reserves an id for a new thread, or `ERR_THREAD_LIMIT`.
-    pub fn register(&self, name: Option<String>) -> Result<(i32, Arc<Record>), i32> {
+    pub fn register(&self) -> Result<(i32, Arc<Record>), i32> {
         let mut inner = self.lock();
         if inner.live >= self.max_threads {
             return Err(abi::ERR_THREAD_LIMIT);
@@ -77,8 +75,8 @@ impl ThreadTable {
         let tid = inner.next_tid;
         inner.next_tid = tid.checked_add(1).ok_or(abi::ERR_THREAD_LIMIT)?;
         inner.live += 1;
-        let record = Arc::new(Record { name, state: Mutex::new(State::Running), done: Condvar::new() });
-        inner.entries.insert(tid, Entry { record: Some(Arc::clone(&record)), ..Entry::default() });
+        let record = Arc::new(Record { state: Mutex::new(State::Running), done: Condvar::new() });
+        inner.entries.insert(tid, Entry { record: Arc::clone(&record), joining: false, detached: false });
         Ok((tid, record))
     }
 
@@ -116,7 +114,7 @@ impl ThreadTable {
                 return Err(abi::ERR_ALREADY_JOINED);
             }
             entry.joining = true;
-            entry.record.clone().ok_or(abi::ERR_NO_SUCH_THREAD)?
+            Arc::clone(&entry.record)
         };
         let mut state = record.state();
         let outcome = loop {
@@ -140,17 +138,12 @@ impl ThreadTable {
         if entry.joining {
             return Err(abi::ERR_ALREADY_JOINED);
         }
-        let finished = entry.record.as_ref().is_some_and(|r| matches!(*r.state(), State::Finished(_)));
+        let finished = matches!(*entry.record.state(), State::Finished(_));
         if finished {
             inner.entries.remove(&tid);
         } else {
             entry.detached = true;
         }
         Ok(())
-    }
-
-    /// Number of spawned threads that have not ended.
-    pub fn live(&self) -> usize {
-        self.lock().live
     }
 }

@@ -112,23 +112,6 @@ fn abi_version_and_imports_are_checked() {
     expect_module_error(&wthreads(&["run", foreign.to_str().unwrap()]), "wasi_snapshot_preview1.fd_write");
 }
 
-/// `cargo` for a crate outside the workspace, with none of this build's variables.
-fn cargo_outside(dir: &Path) -> Command {
-    let mut cmd = Command::new("cargo");
-    for (k, _) in std::env::vars_os() {
-        let k = k.to_string_lossy().into_owned();
-        if (k.starts_with("CARGO") && k != "CARGO_HOME")
-            || k.starts_with("RUSTC")
-            || k == "RUSTFLAGS"
-            || k == "RUSTUP_TOOLCHAIN"
-        {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.current_dir(dir);
-    cmd
-}
-
 const EXTERNAL_GUEST: &str = r#"#![no_std]
 extern crate alloc;
 use alloc::vec::Vec;
@@ -177,14 +160,14 @@ fn external_guest_crate_as_the_readme_says() {
     };
 
     // Without the flags, the wthreads build script stops the build and says what to add.
-    let o = build(&mut cargo_outside(&dir));
+    let o = build(&mut wthreads_threadify::build::cargo_command(&dir));
     assert!(!o.status.success(), "a build without the flags must fail");
     assert!(stderr(&o).contains("link-arg=--shared-memory"), "{}", stderr(&o));
 
     // With .cargo/config.toml exactly as the README shows, it builds on stable.
     std::fs::create_dir_all(dir.join(".cargo")).unwrap();
     std::fs::copy(root.join("docs/guest-config.toml"), dir.join(".cargo/config.toml")).unwrap();
-    let o = build(cargo_outside(&dir).env("RUSTUP_TOOLCHAIN", "stable"));
+    let o = build(wthreads_threadify::build::cargo_command(&dir).env("RUSTUP_TOOLCHAIN", "stable"));
     assert!(o.status.success(), "{}", stderr(&o));
 
     let wasm = target.join("wasm32-unknown-unknown/release/external_guest.wasm");

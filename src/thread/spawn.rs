@@ -12,7 +12,6 @@ use alloc::sync::Arc;
 use core::any::Any;
 use core::cell::Cell;
 use core::fmt;
-use core::marker::PhantomData;
 use core::ptr::NonNull;
 
 /// Shadow-stack size of a thread when [`Builder::stack_size`] is not called: 1 MiB, the same
@@ -121,7 +120,7 @@ impl Builder {
         };
         // SAFETY: the Tcb, stack and TLS block stay allocated until `exit_word` is 1.
         match unsafe { sys::thread_spawn(&args) } {
-            Ok(tid) => Ok(JoinHandle { tid, tcb: NonNull::new(tcb), thread, packet, _marker: PhantomData }),
+            Ok(tid) => Ok(JoinHandle { tid, tcb: NonNull::new(tcb), thread, packet }),
             Err(code) => {
                 // The thread never started: nothing else refers to the block.
                 t.exit_word.store(1, core::sync::atomic::Ordering::Relaxed);
@@ -168,7 +167,6 @@ pub struct JoinHandle<T> {
     tcb: Option<NonNull<Tcb>>,
     thread: Thread,
     packet: Arc<Packet<T>>,
-    _marker: PhantomData<T>,
 }
 
 // SAFETY: the handle only moves ownership of the result (`T: Send`) and the Tcb pointer,

@@ -13,7 +13,6 @@
 //! }
 //! ```
 
-use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -164,34 +163,13 @@ impl GuestBuild {
     }
 
     fn command(&self, target_dir: &Path) -> Command {
-        let mut cmd = Command::new("cargo");
-        // Start from a clean slate: the outer cargo's variables describe the host build.
-        let inherited: Vec<OsString> = std::env::vars_os()
-            .map(|(k, _)| k)
-            .filter(|k| {
-                let k = k.to_string_lossy();
-                (k.starts_with("CARGO")
-                    && k != "CARGO_HOME"
-                    && !k.starts_with("CARGO_NET")
-                    && !k.starts_with("CARGO_HTTP"))
-                    || k.starts_with("__CARGO")
-                    || k.starts_with("RUSTC")
-                    || matches!(
-                        &*k,
-                        "RUSTFLAGS" | "RUSTDOC" | "RUSTDOCFLAGS" | "RUSTUP_TOOLCHAIN" | "TARGET" | "HOST" | "OUT_DIR"
-                    )
-            })
-            .collect();
-        for k in inherited {
-            cmd.env_remove(k);
-        }
+        let mut cmd = cargo_command(&self.dir);
         if let Some(tc) = &self.toolchain {
             cmd.env("RUSTUP_TOOLCHAIN", tc);
         }
         let mut flags: Vec<&str> = GUEST_RUSTFLAGS.to_vec();
         flags.extend(self.extra_rustflags.iter().map(String::as_str));
         cmd.env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"));
-        cmd.current_dir(&self.dir);
         cmd.args(["build", "--lib", "--message-format=json-render-diagnostics", "--target", TARGET]);
         cmd.arg("--target-dir").arg(target_dir);
         if self.release {
@@ -205,6 +183,30 @@ impl GuestBuild {
         }
         cmd
     }
+}
+
+/// `cargo` run in `dir` with none of the variables an enclosing cargo build set (they describe
+/// the host build: its rustflags, target directory, toolchain), so a guest builds as if typed.
+pub fn cargo_command(dir: &Path) -> Command {
+    let mut cmd = Command::new("cargo");
+    for (k, _) in std::env::vars_os() {
+        let name = k.to_string_lossy();
+        let inherited = (name.starts_with("CARGO")
+            && name != "CARGO_HOME"
+            && !name.starts_with("CARGO_NET")
+            && !name.starts_with("CARGO_HTTP"))
+            || name.starts_with("__CARGO")
+            || name.starts_with("RUSTC")
+            || matches!(
+                &*name,
+                "RUSTFLAGS" | "RUSTDOC" | "RUSTDOCFLAGS" | "RUSTUP_TOOLCHAIN" | "TARGET" | "HOST" | "OUT_DIR"
+            );
+        if inherited {
+            cmd.env_remove(&k);
+        }
+    }
+    cmd.current_dir(dir);
+    cmd
 }
 
 /// The `.wasm` files named in cargo's JSON messages.
