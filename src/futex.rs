@@ -23,7 +23,6 @@ pub fn futex_wake(futex: &AtomicU32) -> bool {
 
 /// Wakes every thread waiting on `futex`.
 #[inline]
-#[allow(dead_code, reason = "used by the primitives of the std-parity work")]
 pub fn futex_wake_all(futex: &AtomicU32) {
     sys::wake(futex, crate::abi::WAKE_ALL);
 }

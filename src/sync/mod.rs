@@ -1,11 +1,35 @@
 //! Synchronisation primitives with the API of `std::sync`.
+//!
+//! Every blocking primitive is futex-style: the uncontended path is a few atomics inside the
+//! guest, and a thread that must wait sleeps through the runtime API (`wait32`/`wake`) after
+//! at most a short bounded spin.
+//!
+//! - Locks: [`Mutex`], [`RwLock`] (writer-preferring), with std's poisoning types.
+//! - Waiting: [`Condvar`], [`Barrier`].
+//! - One-time initialisation: [`Once`], [`OnceLock`], [`LazyLock`].
+//! - Message passing: [`mpsc`].
+//!
+//! A thread that ends in a panic does not unwind on a wthreads host; instead, a [`Mutex`] or
+//! the write lock of an [`RwLock`] it held is taken over by the next thread that wants it and
+//! reported as poisoned, and a [`Once`] it was running becomes poisoned.
 
+mod barrier;
+mod condvar;
+pub mod mpsc;
 mod mutex;
+mod once;
+mod once_lock;
 mod poison;
 pub(crate) mod raw_mutex;
+mod rwlock;
 
+pub use barrier::{Barrier, BarrierWaitResult};
+pub use condvar::{Condvar, WaitTimeoutResult};
 pub use mutex::{Mutex, MutexGuard};
+pub use once::{Once, OnceState};
+pub use once_lock::{LazyLock, OnceLock};
 pub use poison::{LockResult, PoisonError, TryLockError, TryLockResult};
+pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use alloc::sync::{Arc, Weak};
 pub use core::sync::atomic;

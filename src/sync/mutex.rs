@@ -1,7 +1,7 @@
 //! `Mutex` with std's API, over the futex [`RawMutex`](super::raw_mutex::RawMutex).
 
 use super::poison::{Flag, LockResult, TryLockError, TryLockResult};
-use super::raw_mutex::RawMutex;
+use super::raw_mutex::{Acquired, RawMutex};
 use core::cell::UnsafeCell;
 use core::fmt;
 use core::marker::PhantomData;
@@ -46,7 +46,7 @@ unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
 /// RAII guard of a locked [`Mutex`]; unlocks when dropped.
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct MutexGuard<'a, T: ?Sized + 'a> {
-    lock: &'a Mutex<T>,
+    pub(super) lock: &'a Mutex<T>,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -77,8 +77,31 @@ impl<T: ?Sized> Mutex<T> {
     /// # Errors
     /// `Err(PoisonError)` carrying the guard if a thread panicked while holding the lock.
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
-        self.raw.lock();
+        self.lock_raw();
         self.poison.result(MutexGuard { lock: self, _not_send: PhantomData })
+    }
+
+    /// Takes the lock for the calling thread; a lock left by a thread that died in a panic is
+    /// taken over and marked poisoned.
+    #[inline]
+    fn lock_raw(&self) {
+        if self.raw.lock_as(crate::thread::current_owner()) == Acquired::FromDeadOwner {
+            self.poison.set();
+        }
+    }
+
+    /// Releases the lock of a guard that was forgotten, for `Condvar::wait`.
+    ///
+    /// # Safety
+    /// The calling thread holds the lock and no guard of it is alive.
+    pub(crate) unsafe fn unlock_raw(&self) {
+        // SAFETY: per the contract, this thread holds the lock.
+        unsafe { self.raw.unlock() }
+    }
+
+    /// Takes the lock again after `unlock_raw` and returns a guard for it.
+    pub(crate) fn relock(&self) -> LockResult<MutexGuard<'_, T>> {
+        self.lock()
     }
 
     /// Acquires the mutex if it is free, without blocking.
@@ -86,14 +109,19 @@ impl<T: ?Sized> Mutex<T> {
     /// # Errors
     /// `WouldBlock` if another thread holds it; `Poisoned` if it is poisoned.
     pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
-        if self.raw.try_lock() {
-            Ok(self.poison.result(MutexGuard { lock: self, _not_send: PhantomData })?)
-        } else {
-            Err(TryLockError::WouldBlock)
+        match self.raw.try_lock_as(crate::thread::current_owner()) {
+            Some(how) => {
+                if how == Acquired::FromDeadOwner {
+                    self.poison.set();
+                }
+                Ok(self.poison.result(MutexGuard { lock: self, _not_send: PhantomData })?)
+            }
+            None => Err(TryLockError::WouldBlock),
         }
     }
 
-    /// Whether a thread panicked while holding this mutex.
+    /// Whether a thread panicked while holding this mutex (also when it ended by that panic
+    /// while holding it: the next locker finds the mutex poisoned, never locked forever).
     pub fn is_poisoned(&self) -> bool {
         self.poison.get()
     }

@@ -1,23 +1,33 @@
-//! The futex mutex under `Mutex`, and under the allocator's lock.
+//! The futex mutex under `Mutex`, and under the runtime's own locks (allocator, thread lists).
 
 use crate::futex::{futex_wait, futex_wake};
+use crate::thread::death::{self, ANONYMOUS, OWNER_MASK};
 use core::sync::atomic::{AtomicU32, Ordering};
 
 /// Nobody holds the lock.
 const UNLOCKED: u32 = 0;
-/// Held, and no thread is (known to be) waiting.
-const LOCKED: u32 = 1;
-/// Held, and threads may be waiting: the unlocker must wake one.
-const CONTENDED: u32 = 2;
+/// Set while threads may be sleeping on the word: the unlocker must wake one.
+const CONTENDED: u32 = 1 << 31;
+
+/// How a lock was acquired.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Acquired {
+    /// From an unlocked state.
+    Clean,
+    /// Taken over from a thread that ended by a panic while holding it.
+    FromDeadOwner,
+}
 
 /// A futex-style mutex: one word; lock and unlock are a single atomic each when uncontended,
 /// and only contended paths reach the runtime API.
 ///
-/// | state       | meaning                                   |
-/// |-------------|-------------------------------------------|
-/// | `UNLOCKED`  | free                                      |
-/// | `LOCKED`    | held, nobody waits                        |
-/// | `CONTENDED` | held, waiters may sleep on the word       |
+/// | word               | meaning                                                   |
+/// |--------------------|-----------------------------------------------------------|
+/// | `UNLOCKED`         | free                                                      |
+/// | `owner`            | held by the thread with that owner value, nobody waits    |
+/// | `owner│CONTENDED`  | held, and waiters may sleep on the word                   |
+///
+/// The owner value (see [`death`]) lets a waiter notice that the holder ended by a panic.
 pub(crate) struct RawMutex {
     futex: AtomicU32,
 }
@@ -27,53 +37,101 @@ impl RawMutex {
         RawMutex { futex: AtomicU32::new(UNLOCKED) }
     }
 
-    /// Tries to take the lock without waiting.
+    /// Tries to take the lock for the runtime itself, without waiting.
     #[inline]
     pub(crate) fn try_lock(&self) -> bool {
-        // Acquire: on success we must see everything the previous holder wrote.
-        self.futex.compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed).is_ok()
+        self.try_lock_as(ANONYMOUS).is_some()
     }
 
-    /// Takes the lock, sleeping if another thread holds it.
+    /// Tries to take the lock for `owner` without waiting; also takes it over from a dead owner.
+    #[inline]
+    pub(crate) fn try_lock_as(&self, owner: u32) -> Option<Acquired> {
+        // Acquire: on success we must see everything the previous holder wrote.
+        match self.futex.compare_exchange(UNLOCKED, owner, Ordering::Acquire, Ordering::Relaxed) {
+            Ok(_) => Some(Acquired::Clean),
+            Err(state) => self.take_from_dead(state, owner),
+        }
+    }
+
+    /// Takes the lock for the runtime itself, sleeping if another thread holds it.
     #[inline]
     pub(crate) fn lock(&self) {
+        self.lock_as(ANONYMOUS);
+    }
+
+    /// Takes the lock for the thread with owner value `owner`, sleeping while another holds it.
+    #[inline]
+    pub(crate) fn lock_as(&self, owner: u32) -> Acquired {
+        debug_assert!(owner != UNLOCKED && owner & CONTENDED == 0);
         #[cfg(feature = "trace-locks")]
         crate::sys::lock_event(crate::abi::LOCK_ACQUIRE_STARTED, self.addr());
-        if !self.try_lock() {
-            self.lock_contended();
-        }
+        // Acquire: as in `try_lock_as`.
+        let how = match self.futex.compare_exchange(UNLOCKED, owner, Ordering::Acquire, Ordering::Relaxed) {
+            Ok(_) => Acquired::Clean,
+            Err(_) => self.lock_contended(owner),
+        };
         #[cfg(feature = "trace-locks")]
         crate::sys::lock_event(crate::abi::LOCK_ACQUIRED, self.addr());
+        how
     }
 
     #[cold]
-    fn lock_contended(&self) {
+    fn lock_contended(&self, owner: u32) -> Acquired {
         let mut state = self.spin();
-        if state == UNLOCKED {
-            // Acquire: as in `try_lock`.
-            match self.futex.compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed) {
-                Ok(_) => return,
-                Err(s) => state = s,
-            }
-        }
+        // Once this thread has slept, others may sleep too: it must take the lock with the
+        // CONTENDED flag so that its unlock wakes the next one.
+        let mut flag = 0;
         loop {
-            // Mark the lock contended so the holder wakes us. Acquire: if the swap finds it
-            // UNLOCKED we now own it and must see the previous holder's writes.
-            if state != CONTENDED && self.futex.swap(CONTENDED, Ordering::Acquire) == UNLOCKED {
-                return;
+            if state == UNLOCKED {
+                // Acquire: as in `try_lock_as`.
+                match self.futex.compare_exchange(UNLOCKED, owner | flag, Ordering::Acquire, Ordering::Relaxed) {
+                    Ok(_) => return Acquired::Clean,
+                    Err(s) => {
+                        state = s;
+                        continue;
+                    }
+                }
             }
-            futex_wait(&self.futex, CONTENDED, None);
+            if let Some(how) = self.take_from_dead(state, owner) {
+                return how;
+            }
+            if state & CONTENDED == 0 {
+                // Relaxed: only announces a sleeper; the lock itself is taken by the CASes above.
+                if let Err(s) = self.futex.compare_exchange(state, state | CONTENDED, Ordering::Relaxed, Ordering::Relaxed)
+                {
+                    state = s;
+                    continue;
+                }
+            }
+            flag = CONTENDED;
+            let holder = state & OWNER_MASK;
+            let poll = (holder != ANONYMOUS).then_some(death::DEAD_OWNER_POLL);
+            futex_wait(&self.futex, holder | CONTENDED, poll);
             state = self.spin();
         }
     }
 
-    /// Spins a bounded number of times while the lock is held by someone who may release it soon.
+    /// If `state` is held by a thread that ended by a panic, takes the lock over for `owner`.
+    fn take_from_dead(&self, state: u32, owner: u32) -> Option<Acquired> {
+        if state == UNLOCKED || !death::is_dead(state & OWNER_MASK) {
+            return None;
+        }
+        // Keep CONTENDED: threads may sleep on the word. Acquire: we must see what the dead
+        // holder wrote before it died (its data is then reported as poisoned).
+        self.futex
+            .compare_exchange(state, owner | CONTENDED, Ordering::Acquire, Ordering::Relaxed)
+            .ok()
+            .map(|_| Acquired::FromDeadOwner)
+    }
+
+    /// Spins a bounded number of times while the lock is held and nobody sleeps on it: the
+    /// holder may release it soon.
     fn spin(&self) -> u32 {
         let mut spins = 100;
         loop {
             // Relaxed: only a hint; the following compare-exchange synchronises.
             let state = self.futex.load(Ordering::Relaxed);
-            if state != LOCKED || spins == 0 {
+            if state == UNLOCKED || state & CONTENDED != 0 || spins == 0 {
                 return state;
             }
             core::hint::spin_loop();
@@ -88,7 +146,7 @@ impl RawMutex {
     #[inline]
     pub(crate) unsafe fn unlock(&self) {
         // Release: publishes the critical section's writes to the next holder.
-        if self.futex.swap(UNLOCKED, Ordering::Release) == CONTENDED {
+        if self.futex.swap(UNLOCKED, Ordering::Release) & CONTENDED != 0 {
             self.wake();
         }
         #[cfg(feature = "trace-locks")]

@@ -34,6 +34,8 @@ impl ThreadId {
 struct Inner {
     id: ThreadId,
     name: Option<String>,
+    /// The park token, see [`super::park`].
+    parker: super::park::Parker,
 }
 
 /// A handle to a thread, as returned by [`current`](super::current) and
@@ -45,7 +47,25 @@ pub struct Thread {
 
 impl Thread {
     pub(crate) fn new(name: Option<String>) -> Thread {
-        Thread { inner: Arc::new(Inner { id: ThreadId::new(), name }) }
+        Thread { inner: Arc::new(Inner { id: ThreadId::new(), name, parker: super::park::Parker::new() }) }
+    }
+
+    pub(crate) fn parker(&self) -> &super::park::Parker {
+        &self.inner.parker
+    }
+
+    /// Makes the park token of this thread available: the thread's next (or current)
+    /// [`park`](super::park) returns. Tokens do not accumulate, as in std.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// use wthreads::thread;
+    /// let t = thread::spawn(|| thread::park());
+    /// t.thread().unpark();
+    /// t.join().unwrap();
+    /// ```
+    pub fn unpark(&self) {
+        self.inner.parker.unpark();
     }
 
     /// The thread's unique id.
@@ -90,11 +110,18 @@ pub(crate) struct Tcb {
     pub panicking: Cell<bool>,
     /// Link in the list of detached threads waiting to be freed.
     pub next: Cell<*mut Tcb>,
+    /// The value this thread writes into the lock words it owns, see [`super::death`].
+    pub owner: u32,
+    /// The values of `wthreads::thread_local!` keys, see [`super::local`].
+    pub locals: UnsafeCell<super::local::Slots>,
 }
 
 impl Tcb {
     pub(crate) fn new(thread: Thread) -> Tcb {
+        let owner = super::death::owner_of(thread.id());
         Tcb {
+            owner,
+            locals: UnsafeCell::new(super::local::Slots::new()),
             exit_word: AtomicU32::new(0),
             thread,
             stack: None,
@@ -143,6 +170,7 @@ pub(crate) fn current_tcb() -> &'static Tcb {
 }
 
 /// Like `current_tcb` but never allocates: `None` for a thread that has none yet.
+#[cfg(not(feature = "std"))]
 pub(crate) fn try_current_tcb() -> Option<&'static Tcb> {
     let ptr = sys::self_get().cast::<Tcb>();
     // SAFETY: as in `current_tcb`.

@@ -4,11 +4,22 @@
 //! stack (see [`Builder::stack_size`]) and TLS block, both freed after the thread ended.
 
 mod current;
+pub(crate) mod death;
+mod local;
 mod packet;
+mod park;
+mod scoped;
 mod spawn;
+#[cfg(feature = "std")]
+mod std_panic;
 
 pub use current::{Thread, ThreadId, current};
-pub(crate) use current::{current_tcb, try_current_tcb};
+pub use local::{AccessError, LocalKey};
+pub use park::{park, park_timeout};
+pub use scoped::{Scope, ScopedJoinHandle, scope};
+pub(crate) use current::current_tcb;
+#[cfg(not(feature = "std"))]
+pub(crate) use current::try_current_tcb;
 pub use spawn::{Builder, DEFAULT_STACK_SIZE, JoinHandle, MIN_STACK_SIZE, Result, spawn, wthreads_thread_entry};
 
 use crate::{futex, io, sys};
@@ -62,9 +73,14 @@ pub fn panicking() -> bool {
     }
 }
 
+/// The owner value the calling thread writes into the lock words it holds.
+#[inline]
+pub(crate) fn current_owner() -> u32 {
+    current_tcb().owner
+}
+
 /// Marks the thread as panicking and stores the payload for its joiner. Returns `false` if the
 /// thread was already panicking (a panic inside the panic handler).
-#[cfg_attr(feature = "std", allow(dead_code))]
 pub(crate) fn begin_panic(payload: alloc::boxed::Box<dyn core::any::Any + Send>) -> bool {
     let tcb = current_tcb();
     if tcb.panicking.replace(true) {
@@ -72,5 +88,7 @@ pub(crate) fn begin_panic(payload: alloc::boxed::Box<dyn core::any::Any + Send>)
     }
     // SAFETY: only the owning thread writes the payload, before it ends.
     unsafe { *tcb.panic_payload.get() = Some(payload) };
+    // The thread ends without unwinding: locks it holds are recovered by their next users.
+    death::mark_dead(tcb.owner);
     true
 }

@@ -85,6 +85,8 @@ impl Builder {
         T: Send,
     {
         reclaim_detached();
+        #[cfg(feature = "std")]
+        super::std_panic::install_hook();
         let stack_size = self.stack_size.unwrap_or(DEFAULT_STACK_SIZE).max(MIN_STACK_SIZE);
         let stack_size = stack_size.checked_next_multiple_of(16).ok_or(io::Error::OUT_OF_MEMORY)?;
         let thread = Thread::new(self.name);
@@ -295,4 +297,5 @@ pub unsafe extern "C" fn wthreads_thread_entry(arg: *mut u8) {
     if let Some(main) = unsafe { (*tcb.main.get()).take() } {
         main();
     }
+    super::local::run_destructors();
 }

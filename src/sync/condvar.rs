@@ -1,0 +1,217 @@
+//! `Condvar` with std's API: a futex sequence counter.
+
+use super::mutex::MutexGuard;
+use super::poison::LockResult;
+use crate::futex::{futex_wait, futex_wake, futex_wake_all};
+use crate::sys;
+use core::fmt;
+use core::sync::atomic::{AtomicU32, Ordering};
+use core::time::Duration;
+
+/// Whether a timed wait on a [`Condvar`] ended because the time ran out.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct WaitTimeoutResult(bool);
+
+impl WaitTimeoutResult {
+    /// `true` if the wait ended because the timeout elapsed.
+    #[must_use]
+    pub fn timed_out(&self) -> bool {
+        self.0
+    }
+}
+
+/// A condition variable, with the API of `std::sync::Condvar`.
+///
+/// A wait sleeps on a futex word that every notification increments, so a notification
+/// that happens after the waiter released the mutex is never lost. Wake-ups without a
+/// notification (spurious) are possible, as in std: check the condition in a loop, or use
+/// [`wait_while`](Self::wait_while).
+///
+/// # Examples
+/// ```no_run
+/// use wthreads::sync::{Arc, Condvar, Mutex};
+/// use wthreads::thread;
+///
+/// let pair = Arc::new((Mutex::new(false), Condvar::new()));
+/// let pair2 = Arc::clone(&pair);
+/// thread::spawn(move || {
+///     let (lock, cvar) = &*pair2;
+///     *lock.lock().unwrap() = true;
+///     cvar.notify_one();
+/// });
+/// let (lock, cvar) = &*pair;
+/// let ready = cvar.wait_while(lock.lock().unwrap(), |ready| !*ready).unwrap();
+/// assert!(*ready);
+/// ```
+pub struct Condvar {
+    /// Incremented by every notification; waiters sleep while it keeps the value they read.
+    seq: AtomicU32,
+}
+
+impl Condvar {
+    /// A condition variable with no waiters.
+    #[must_use]
+    pub const fn new() -> Condvar {
+        Condvar { seq: AtomicU32::new(0) }
+    }
+
+    /// Releases the guard's mutex, sleeps until notified, and locks the mutex again.
+    ///
+    /// # Errors
+    /// `Err(PoisonError)` carrying the guard if the mutex is poisoned when it is locked again.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// use wthreads::sync::{Condvar, Mutex};
+    /// let (m, c) = (Mutex::new(0), Condvar::new());
+    /// let mut g = m.lock().unwrap();
+    /// while *g == 0 {
+    ///     g = c.wait(g).unwrap(); // another thread sets it and notifies
+    /// }
+    /// ```
+    pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
+        match self.wait_optional_timeout(guard, None) {
+            Ok((g, _)) => Ok(g),
+            Err(e) => Err(super::PoisonError::new(e.into_inner().0)),
+        }
+    }
+
+    /// Waits until `condition` returns `false`, re-checking it after every wake-up.
+    ///
+    /// # Errors
+    /// As [`wait`](Self::wait).
+    ///
+    /// # Examples
+    /// ```no_run
+    /// use wthreads::sync::{Condvar, Mutex};
+    /// let (m, c) = (Mutex::new(3), Condvar::new());
+    /// let g = c.wait_while(m.lock().unwrap(), |n| *n > 3).unwrap();
+    /// assert_eq!(*g, 3);
+    /// ```
+    pub fn wait_while<'a, T, F>(&self, mut guard: MutexGuard<'a, T>, mut condition: F) -> LockResult<MutexGuard<'a, T>>
+    where
+        F: FnMut(&mut T) -> bool,
+    {
+        while condition(&mut *guard) {
+            guard = self.wait(guard)?;
+        }
+        Ok(guard)
+    }
+
+    /// Like [`wait`](Self::wait), but gives up after `dur` (it never returns earlier than
+    /// that without a notification, apart from spurious wake-ups).
+    ///
+    /// # Errors
+    /// As [`wait`](Self::wait).
+    ///
+    /// # Examples
+    /// ```no_run
+    /// use wthreads::sync::{Condvar, Mutex};
+    /// let (m, c) = (Mutex::new(()), Condvar::new());
+    /// let (_g, r) = c.wait_timeout(m.lock().unwrap(), core::time::Duration::from_millis(1)).unwrap();
+    /// assert!(r.timed_out());
+    /// ```
+    pub fn wait_timeout<'a, T>(
+        &self,
+        guard: MutexGuard<'a, T>,
+        dur: Duration,
+    ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
+        self.wait_optional_timeout(guard, Some(dur))
+    }
+
+    /// Waits until `condition` returns `false` or `dur` has elapsed in total.
+    ///
+    /// The result says `timed_out()` only if the condition still held when time ran out.
+    ///
+    /// # Errors
+    /// As [`wait`](Self::wait).
+    ///
+    /// # Examples
+    /// ```no_run
+    /// use wthreads::sync::{Condvar, Mutex};
+    /// let (m, c) = (Mutex::new(false), Condvar::new());
+    /// let d = core::time::Duration::from_millis(2);
+    /// let (g, r) = c.wait_timeout_while(m.lock().unwrap(), d, |ready| !*ready).unwrap();
+    /// assert!(r.timed_out() && !*g);
+    /// ```
+    pub fn wait_timeout_while<'a, T, F>(
+        &self,
+        mut guard: MutexGuard<'a, T>,
+        dur: Duration,
+        mut condition: F,
+    ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)>
+    where
+        F: FnMut(&mut T) -> bool,
+    {
+        let start = sys::clock_ns();
+        let total = u64::try_from(dur.as_nanos()).unwrap_or(u64::MAX);
+        loop {
+            if !condition(&mut *guard) {
+                return Ok((guard, WaitTimeoutResult(false)));
+            }
+            let elapsed = sys::clock_ns().saturating_sub(start);
+            if elapsed >= total {
+                return Ok((guard, WaitTimeoutResult(true)));
+            }
+            guard = self.wait_timeout(guard, Duration::from_nanos(total - elapsed))?.0;
+        }
+    }
+
+    /// Wakes one thread waiting on this condition variable, if any.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// wthreads::sync::Condvar::new().notify_one(); // no waiter: nothing happens
+    /// ```
+    pub fn notify_one(&self) {
+        // Relaxed: the mutex orders the data; the increment only has to be seen by the
+        // waiter's futex check, which reads the word atomically.
+        self.seq.fetch_add(1, Ordering::Relaxed);
+        futex_wake(&self.seq);
+    }
+
+    /// Wakes every thread waiting on this condition variable.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// wthreads::sync::Condvar::new().notify_all();
+    /// ```
+    pub fn notify_all(&self) {
+        // Relaxed: as in `notify_one`.
+        self.seq.fetch_add(1, Ordering::Relaxed);
+        futex_wake_all(&self.seq);
+    }
+
+    fn wait_optional_timeout<'a, T>(
+        &self,
+        guard: MutexGuard<'a, T>,
+        timeout: Option<Duration>,
+    ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
+        let mutex = guard.lock;
+        // Read the sequence before unlocking: a notification after the unlock changes it, so
+        // the futex wait below returns at once instead of missing it.
+        let seq = self.seq.load(Ordering::Relaxed);
+        core::mem::forget(guard);
+        // SAFETY: the guard proved this thread holds the lock, and it is forgotten, so no
+        // guard of it is alive.
+        unsafe { mutex.unlock_raw() };
+        let woken = futex_wait(&self.seq, seq, timeout);
+        let result = WaitTimeoutResult(!woken && timeout.is_some());
+        match mutex.relock() {
+            Ok(g) => Ok((g, result)),
+            Err(e) => Err(super::PoisonError::new((e.into_inner(), result))),
+        }
+    }
+}
+
+impl Default for Condvar {
+    fn default() -> Condvar {
+        Condvar::new()
+    }
+}
+
+impl fmt::Debug for Condvar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Condvar").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,314 @@
+//! `OnceLock` and `LazyLock` with std's API, over [`Once`].
+
+use super::Once;
+use core::cell::UnsafeCell;
+use core::fmt;
+use core::mem::{ManuallyDrop, MaybeUninit};
+use core::ops::Deref;
+
+/// A cell written at most once, with the API of `std::sync::OnceLock`.
+///
+/// If the thread running `get_or_init`'s closure ends by a panic, the cell stays empty and
+/// the next caller runs its own closure, as in std.
+///
+/// # Examples
+/// ```no_run
+/// use wthreads::sync::OnceLock;
+/// static CONFIG: OnceLock<u32> = OnceLock::new();
+/// assert_eq!(*CONFIG.get_or_init(|| 42), 42);
+/// assert_eq!(CONFIG.set(7), Err(7));
+/// ```
+pub struct OnceLock<T> {
+    once: Once,
+    value: UnsafeCell<MaybeUninit<T>>,
+}
+
+// SAFETY: sharing the cell lets any thread initialise it (needs `T: Send`) and read it
+// (needs `T: Sync`); the `Once` orders the write before every read.
+unsafe impl<T: Sync + Send> Sync for OnceLock<T> {}
+// SAFETY: sending the cell sends the `T`.
+unsafe impl<T: Send> Send for OnceLock<T> {}
+
+impl<T> OnceLock<T> {
+    /// An empty cell.
+    #[must_use]
+    pub const fn new() -> OnceLock<T> {
+        OnceLock { once: Once::new(), value: UnsafeCell::new(MaybeUninit::uninit()) }
+    }
+
+    /// The value, if the cell is initialised.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// assert_eq!(wthreads::sync::OnceLock::<u8>::new().get(), None);
+    /// ```
+    pub fn get(&self) -> Option<&T> {
+        if self.once.is_completed() {
+            // SAFETY: completed means the value was written, and it is never written again
+            // while shared.
+            Some(unsafe { (*self.value.get()).assume_init_ref() })
+        } else {
+            None
+        }
+    }
+
+    /// Mutable access to the value, if initialised.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let mut c = wthreads::sync::OnceLock::new();
+    /// c.set(1).unwrap();
+    /// *c.get_mut().unwrap() += 1;
+    /// ```
+    pub fn get_mut(&mut self) -> Option<&mut T> {
+        if self.once.is_completed() {
+            // SAFETY: as in `get`, and `&mut self` is exclusive.
+            Some(unsafe { self.value.get_mut().assume_init_mut() })
+        } else {
+            None
+        }
+    }
+
+    /// Blocks until the cell is initialised (by another thread), then returns the value.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let c = wthreads::sync::OnceLock::new();
+    /// c.set(5).unwrap();
+    /// assert_eq!(*c.wait(), 5);
+    /// ```
+    pub fn wait(&self) -> &T {
+        self.once.wait_completed();
+        match self.get() {
+            Some(v) => v,
+            None => unreachable!("the Once completed"),
+        }
+    }
+
+    /// Initialises the cell with `value`.
+    ///
+    /// # Errors
+    /// `Err(value)` if the cell was already initialised.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let c = wthreads::sync::OnceLock::new();
+    /// assert_eq!(c.set(1), Ok(()));
+    /// assert_eq!(c.set(2), Err(2));
+    /// ```
+    pub fn set(&self, value: T) -> Result<(), T> {
+        let mut value = Some(value);
+        self.get_or_init(|| value.take().unwrap_or_else(|| unreachable!()));
+        match value {
+            None => Ok(()),
+            Some(v) => Err(v),
+        }
+    }
+
+    /// The value, initialised by `f` first if the cell is empty. Several threads may call
+    /// this at once: exactly one runs its `f`, the others wait for it.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let c = wthreads::sync::OnceLock::new();
+    /// assert_eq!(*c.get_or_init(|| 1), 1);
+    /// assert_eq!(*c.get_or_init(|| 2), 1);
+    /// ```
+    pub fn get_or_init<F>(&self, f: F) -> &T
+    where
+        F: FnOnce() -> T,
+    {
+        if let Some(v) = self.get() {
+            return v;
+        }
+        let slot = self.value.get();
+        self.once.call_once_force(|_| {
+            let value = f();
+            // SAFETY: the `Once` lets only this closure write, and nobody reads before it
+            // completes.
+            unsafe { (*slot).write(value) };
+        });
+        match self.get() {
+            Some(v) => v,
+            None => unreachable!("the Once completed"),
+        }
+    }
+
+    /// Consumes the cell and returns the value, if initialised.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let c = wthreads::sync::OnceLock::new();
+    /// c.set(3).unwrap();
+    /// assert_eq!(c.into_inner(), Some(3));
+    /// ```
+    pub fn into_inner(mut self) -> Option<T> {
+        self.take()
+    }
+
+    /// Takes the value out, leaving the cell empty.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let mut c = wthreads::sync::OnceLock::new();
+    /// c.set(3).unwrap();
+    /// assert_eq!(c.take(), Some(3));
+    /// assert_eq!(c.get(), None);
+    /// ```
+    pub fn take(&mut self) -> Option<T> {
+        if !self.once.is_completed() {
+            return None;
+        }
+        self.once = Once::new();
+        // SAFETY: it was initialised, and resetting the `Once` makes sure it is not read or
+        // dropped again.
+        Some(unsafe { self.value.get_mut().assume_init_read() })
+    }
+}
+
+impl<T> Default for OnceLock<T> {
+    fn default() -> OnceLock<T> {
+        OnceLock::new()
+    }
+}
+
+impl<T> From<T> for OnceLock<T> {
+    fn from(value: T) -> OnceLock<T> {
+        let cell = OnceLock::new();
+        let _ = cell.set(value);
+        cell
+    }
+}
+
+impl<T: Clone> Clone for OnceLock<T> {
+    fn clone(&self) -> OnceLock<T> {
+        let cell = OnceLock::new();
+        if let Some(v) = self.get() {
+            let _ = cell.set(v.clone());
+        }
+        cell
+    }
+}
+
+impl<T: PartialEq> PartialEq for OnceLock<T> {
+    fn eq(&self, other: &OnceLock<T>) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl<T: Eq> Eq for OnceLock<T> {}
+
+impl<T: fmt::Debug> fmt::Debug for OnceLock<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_tuple("OnceLock");
+        match self.get() {
+            Some(v) => d.field(v),
+            None => d.field(&format_args!("<uninit>")),
+        };
+        d.finish()
+    }
+}
+
+impl<T> Drop for OnceLock<T> {
+    fn drop(&mut self) {
+        if self.once.is_completed() {
+            // SAFETY: initialised, and dropped only here.
+            unsafe { self.value.get_mut().assume_init_drop() };
+        }
+    }
+}
+
+/// The initialiser until it ran, then the value.
+union Data<T, F> {
+    value: ManuallyDrop<T>,
+    f: ManuallyDrop<F>,
+}
+
+/// A value initialised on first access, with the API of `std::sync::LazyLock`.
+///
+/// # Examples
+/// ```no_run
+/// use wthreads::sync::LazyLock;
+/// static TABLE: LazyLock<Vec<u32>> = LazyLock::new(|| (0..10).map(|i| i * i).collect());
+/// assert_eq!(TABLE[3], 9);
+/// ```
+pub struct LazyLock<T, F = fn() -> T> {
+    once: Once,
+    data: UnsafeCell<Data<T, F>>,
+}
+
+// SAFETY: the first thread to access it runs `F` (needs `F: Send`) and every thread reads
+// the `T` (needs `T: Sync + Send`, as for `OnceLock`); the `Once` orders them.
+unsafe impl<T: Sync + Send, F: Send> Sync for LazyLock<T, F> {}
+
+impl<T, F: FnOnce() -> T> LazyLock<T, F> {
+    /// A lazy value that `f` will compute on first access.
+    pub const fn new(f: F) -> LazyLock<T, F> {
+        LazyLock { once: Once::new(), data: UnsafeCell::new(Data { f: ManuallyDrop::new(f) }) }
+    }
+
+    /// Computes the value if needed and returns it (same as dereferencing).
+    ///
+    /// # Panics
+    /// If the initialiser panicked on an earlier access (the `LazyLock` is poisoned).
+    ///
+    /// # Examples
+    /// ```no_run
+    /// use wthreads::sync::LazyLock;
+    /// let lazy = LazyLock::new(|| 2 + 2);
+    /// assert_eq!(*LazyLock::force(&lazy), 4);
+    /// ```
+    pub fn force(this: &LazyLock<T, F>) -> &T {
+        let data = this.data.get();
+        this.once.call_once(|| {
+            // SAFETY: the `Once` runs this once, before anyone reads `value`: `f` is still
+            // there, and is taken exactly once.
+            let f = unsafe { ManuallyDrop::take(&mut (*data).f) };
+            let value = f();
+            // SAFETY: as above; the union now holds the value.
+            unsafe { (*data).value = ManuallyDrop::new(value) };
+        });
+        // SAFETY: `call_once` returned, so the value was written and is never written again.
+        unsafe { &(*data).value }
+    }
+}
+
+impl<T, F: FnOnce() -> T> Deref for LazyLock<T, F> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        LazyLock::force(self)
+    }
+}
+
+impl<T: Default> Default for LazyLock<T> {
+    fn default() -> LazyLock<T> {
+        LazyLock::new(T::default)
+    }
+}
+
+impl<T: fmt::Debug, F> fmt::Debug for LazyLock<T, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_tuple("LazyLock");
+        if self.once.is_completed() {
+            // SAFETY: completed means the union holds the value.
+            d.field(unsafe { &*(*self.data.get()).value });
+        } else {
+            d.field(&format_args!("<uninit>"));
+        }
+        d.finish()
+    }
+}
+
+impl<T, F> Drop for LazyLock<T, F> {
+    fn drop(&mut self) {
+        let data = self.data.get_mut();
+        if self.once.is_completed() {
+            // SAFETY: completed: the union holds the value, dropped only here.
+            unsafe { ManuallyDrop::drop(&mut data.value) };
+        } else if !self.once.is_poisoned() {
+            // SAFETY: never started: the union still holds `f`. (A poisoned lock's `f` was
+            // taken by the run that died.)
+            unsafe { ManuallyDrop::drop(&mut data.f) };
+        }
+    }
+}

@@ -1,0 +1,574 @@
+//! `RwLock` with std's API: a futex reader-writer lock that prefers writers.
+
+use super::poison::{Flag, LockResult, TryLockError, TryLockResult};
+use crate::futex::{futex_wait, futex_wake, futex_wake_all};
+use crate::thread::death;
+use core::cell::UnsafeCell;
+use core::fmt;
+use core::marker::PhantomData;
+use core::ops::{Deref, DerefMut};
+use core::sync::atomic::{AtomicU32, Ordering};
+
+/// The reader count occupies the low 30 bits; all ones means write-locked.
+const MASK: u32 = (1 << 30) - 1;
+const WRITE_LOCKED: u32 = MASK;
+const MAX_READERS: u32 = MASK - 1;
+/// Readers sleep on `state`.
+const READERS_WAITING: u32 = 1 << 30;
+/// Writers sleep on `writer_notify`.
+const WRITERS_WAITING: u32 = 1 << 31;
+
+fn is_unlocked(state: u32) -> bool {
+    state & MASK == 0
+}
+
+fn is_write_locked(state: u32) -> bool {
+    state & MASK == WRITE_LOCKED
+}
+
+fn has_readers_waiting(state: u32) -> bool {
+    state & READERS_WAITING != 0
+}
+
+fn has_writers_waiting(state: u32) -> bool {
+    state & WRITERS_WAITING != 0
+}
+
+/// A reader may enter only if no writer holds or waits for the lock (writer preference) and
+/// no reader is already queued behind one.
+fn is_read_lockable(state: u32) -> bool {
+    state & MASK < MAX_READERS && !has_readers_waiting(state) && !has_writers_waiting(state)
+}
+
+/// The raw lock.
+///
+/// `state`: reader count or `WRITE_LOCKED` in the low 30 bits, plus `READERS_WAITING` and
+/// `WRITERS_WAITING`. `writer_notify` is a counter writers sleep on, so that one writer can
+/// be woken without waking every reader. `writer` holds the owner value of the thread holding
+/// the write lock (0 otherwise), so waiters can recover a lock whose writer died in a panic.
+struct RawRwLock {
+    state: AtomicU32,
+    writer_notify: AtomicU32,
+    writer: AtomicU32,
+}
+
+impl RawRwLock {
+    const fn new() -> RawRwLock {
+        RawRwLock { state: AtomicU32::new(0), writer_notify: AtomicU32::new(0), writer: AtomicU32::new(0) }
+    }
+
+    #[inline]
+    fn try_read(&self) -> bool {
+        // Acquire: on success we must see the last writer's writes.
+        self.state
+            .fetch_update(Ordering::Acquire, Ordering::Relaxed, |s| is_read_lockable(s).then_some(s + 1))
+            .is_ok()
+    }
+
+    #[inline]
+    fn read(&self) -> bool {
+        // Relaxed: the compare-exchange decides.
+        let state = self.state.load(Ordering::Relaxed);
+        if is_read_lockable(state)
+            && self.state.compare_exchange_weak(state, state + 1, Ordering::Acquire, Ordering::Relaxed).is_ok()
+        {
+            return false;
+        }
+        self.read_contended()
+    }
+
+    /// Returns whether a dead writer's lock was recovered on the way (then the data is poisoned).
+    #[cold]
+    fn read_contended(&self) -> bool {
+        let mut recovered = false;
+        let mut state = self.spin_read();
+        loop {
+            if is_read_lockable(state) {
+                // Acquire: as in `try_read`.
+                match self.state.compare_exchange_weak(state, state + 1, Ordering::Acquire, Ordering::Relaxed) {
+                    Ok(_) => return recovered,
+                    Err(s) => {
+                        state = s;
+                        continue;
+                    }
+                }
+            }
+            assert!(state & MASK != MAX_READERS, "too many active read locks on RwLock");
+            // Announce a sleeping reader.
+            if !has_readers_waiting(state)
+                && let Err(s) = self.state.compare_exchange(
+                    state,
+                    state | READERS_WAITING,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
+            {
+                state = s;
+                continue;
+            }
+            futex_wait(&self.state, state | READERS_WAITING, self.poll(state));
+            recovered |= self.recover_dead_writer();
+            state = self.spin_read();
+        }
+    }
+
+    #[inline]
+    fn try_write(&self) -> bool {
+        // Acquire: as in `try_read`.
+        let ok = self
+            .state
+            .fetch_update(Ordering::Acquire, Ordering::Relaxed, |s| is_unlocked(s).then_some(s + WRITE_LOCKED))
+            .is_ok();
+        if ok {
+            self.set_writer();
+        }
+        ok
+    }
+
+    #[inline]
+    fn write(&self) -> bool {
+        // Acquire: as in `try_read`.
+        if self.state.compare_exchange_weak(0, WRITE_LOCKED, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+            self.set_writer();
+            return false;
+        }
+        let recovered = self.write_contended();
+        self.set_writer();
+        recovered
+    }
+
+    #[cold]
+    fn write_contended(&self) -> bool {
+        let mut recovered = false;
+        let mut state = self.spin_write();
+        // Once this writer slept, others may be asleep too: keep WRITERS_WAITING set when
+        // taking the lock so that the unlock wakes the next one.
+        let mut other_writers_waiting = 0;
+        loop {
+            if is_unlocked(state) {
+                let locked = state | WRITE_LOCKED | other_writers_waiting;
+                // Acquire: as in `try_read`.
+                match self.state.compare_exchange_weak(state, locked, Ordering::Acquire, Ordering::Relaxed) {
+                    Ok(_) => return recovered,
+                    Err(s) => {
+                        state = s;
+                        continue;
+                    }
+                }
+            }
+            if !has_writers_waiting(state)
+                && let Err(s) = self.state.compare_exchange(
+                    state,
+                    state | WRITERS_WAITING,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
+            {
+                state = s;
+                continue;
+            }
+            other_writers_waiting = WRITERS_WAITING;
+            // Acquire: pairs with the Release increment in `wake_writer_or_readers`.
+            let seq = self.writer_notify.load(Ordering::Acquire);
+            // Re-check after reading the counter: an unlock in between would be missed.
+            state = self.state.load(Ordering::Relaxed);
+            if is_unlocked(state) || !has_writers_waiting(state) {
+                continue;
+            }
+            futex_wait(&self.writer_notify, seq, self.poll(state));
+            recovered |= self.recover_dead_writer();
+            state = self.spin_write();
+        }
+    }
+
+    fn set_writer(&self) {
+        // Relaxed: read only by waiters, as a hint checked against the death registry.
+        self.writer.store(crate::thread::current_owner(), Ordering::Relaxed);
+    }
+
+    /// While a writer holds the lock, waiters wake up now and then to check it is alive.
+    fn poll(&self, state: u32) -> Option<core::time::Duration> {
+        is_write_locked(state).then_some(death::DEAD_OWNER_POLL)
+    }
+
+    /// If the write lock is held by a thread that died in a panic, releases it on its behalf
+    /// (exactly one waiter does, by winning the exchange on `writer`). Returns whether it did.
+    fn recover_dead_writer(&self) -> bool {
+        // Relaxed: the unlock below synchronises.
+        let owner = self.writer.load(Ordering::Relaxed);
+        if owner == 0 || !is_write_locked(self.state.load(Ordering::Relaxed)) || !death::is_dead(owner) {
+            return false;
+        }
+        if self.writer.compare_exchange(owner, 0, Ordering::Acquire, Ordering::Relaxed).is_err() {
+            return false;
+        }
+        // SAFETY: the write lock is held by a dead thread, and we won the right to release it.
+        unsafe { self.write_unlock() };
+        true
+    }
+
+    /// # Safety
+    /// The calling thread holds a read lock.
+    #[inline]
+    unsafe fn read_unlock(&self) {
+        // Release: publishes nothing new, but orders the reads before a writer's writes.
+        let state = self.state.fetch_sub(1, Ordering::Release) - 1;
+        // The last reader wakes a waiting writer. (Readers never wait while only readers hold
+        // the lock unless a writer waits too.)
+        if is_unlocked(state) && has_writers_waiting(state) {
+            self.wake_writer_or_readers(state);
+        }
+    }
+
+    /// # Safety
+    /// The calling thread holds the write lock (or recovers it from a dead writer).
+    #[inline]
+    unsafe fn write_unlock(&self) {
+        // Relaxed: cleared before the state's Release below.
+        self.writer.store(0, Ordering::Relaxed);
+        // Release: publishes the writer's writes.
+        let state = self.state.fetch_sub(WRITE_LOCKED, Ordering::Release) - WRITE_LOCKED;
+        if has_readers_waiting(state) || has_writers_waiting(state) {
+            self.wake_writer_or_readers(state);
+        }
+    }
+
+    /// Called with the lock unlocked: wakes one writer if any waits (writer preference), else
+    /// all waiting readers.
+    #[cold]
+    fn wake_writer_or_readers(&self, mut state: u32) {
+        debug_assert!(is_unlocked(state));
+        if state == WRITERS_WAITING {
+            match self.state.compare_exchange(state, 0, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => {
+                    self.wake_writer();
+                    return;
+                }
+                Err(s) => state = s,
+            }
+        }
+        if state == READERS_WAITING | WRITERS_WAITING {
+            if self.state.compare_exchange(state, READERS_WAITING, Ordering::Relaxed, Ordering::Relaxed).is_err() {
+                // Someone took the lock meanwhile; their unlock wakes the waiters.
+                return;
+            }
+            if self.wake_writer() {
+                return;
+            }
+            // No writer was actually asleep: wake the readers instead.
+            state = READERS_WAITING;
+        }
+        if state == READERS_WAITING
+            && self.state.compare_exchange(state, 0, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+        {
+            futex_wake_all(&self.state);
+        }
+    }
+
+    fn wake_writer(&self) -> bool {
+        // Release: pairs with the Acquire load in `write_contended`.
+        self.writer_notify.fetch_add(1, Ordering::Release);
+        futex_wake(&self.writer_notify)
+    }
+
+    fn spin_until(&self, stop: impl Fn(u32) -> bool) -> u32 {
+        let mut spins = 100;
+        loop {
+            // Relaxed: a hint; the compare-exchanges synchronise.
+            let state = self.state.load(Ordering::Relaxed);
+            if stop(state) || spins == 0 {
+                return state;
+            }
+            core::hint::spin_loop();
+            spins -= 1;
+        }
+    }
+
+    /// Spins while write-locked and nobody sleeps (a short critical section may end).
+    fn spin_read(&self) -> u32 {
+        self.spin_until(|s| !is_write_locked(s) || has_readers_waiting(s) || has_writers_waiting(s))
+    }
+
+    /// Spins while locked and nobody sleeps.
+    fn spin_write(&self) -> u32 {
+        self.spin_until(|s| is_unlocked(s) || has_readers_waiting(s) || has_writers_waiting(s))
+    }
+}
+
+/// A reader-writer lock protecting a `T`, with the API of `std::sync::RwLock`.
+///
+/// Any number of readers or one writer hold it at a time. **Writers are preferred**: once a
+/// writer waits, new readers wait behind it, so a steady stream of readers cannot starve
+/// writers (a reader that already holds the lock must not take it again, or it can deadlock
+/// against a waiting writer, as with std on most platforms). Waiting threads block through
+/// the runtime API; only a bounded spin precedes it. A write lock held by a thread that ended
+/// in a panic is released by the next waiter and the lock reported as poisoned.
+///
+/// # Examples
+/// ```no_run
+/// use wthreads::sync::RwLock;
+/// let lock = RwLock::new(5);
+/// {
+///     let r1 = lock.read().unwrap();
+///     let r2 = lock.read().unwrap();
+///     assert_eq!(*r1 + *r2, 10);
+/// }
+/// *lock.write().unwrap() += 1;
+/// assert_eq!(*lock.read().unwrap(), 6);
+/// ```
+pub struct RwLock<T: ?Sized> {
+    raw: RawRwLock,
+    poison: Flag,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: sending the lock sends the `T` (needs `T: Send`).
+unsafe impl<T: ?Sized + Send> Send for RwLock<T> {}
+// SAFETY: readers share `&T` across threads (needs `T: Sync`) and a writer gets `&mut T` on
+// any thread (needs `T: Send`), std's bounds.
+unsafe impl<T: ?Sized + Send + Sync> Sync for RwLock<T> {}
+
+/// RAII shared access to an [`RwLock`]; releases the read lock when dropped.
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct RwLockReadGuard<'a, T: ?Sized + 'a> {
+    lock: &'a RwLock<T>,
+    _not_send: PhantomData<*const ()>,
+}
+
+/// RAII exclusive access to an [`RwLock`]; releases the write lock when dropped.
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct RwLockWriteGuard<'a, T: ?Sized + 'a> {
+    lock: &'a RwLock<T>,
+    _not_send: PhantomData<*const ()>,
+}
+
+// SAFETY: a shared guard only gives `&T`.
+unsafe impl<T: ?Sized + Sync> Sync for RwLockReadGuard<'_, T> {}
+// SAFETY: a shared write guard only gives `&T`.
+unsafe impl<T: ?Sized + Sync> Sync for RwLockWriteGuard<'_, T> {}
+
+impl<T> RwLock<T> {
+    /// Creates an unlocked lock holding `t`.
+    #[inline]
+    pub const fn new(t: T) -> RwLock<T> {
+        RwLock { raw: RawRwLock::new(), poison: Flag::new(), data: UnsafeCell::new(t) }
+    }
+
+    /// Consumes the lock and returns the value.
+    ///
+    /// # Errors
+    /// `Err(PoisonError)` carrying the value if the lock is poisoned.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// assert_eq!(wthreads::sync::RwLock::new(1).into_inner().unwrap(), 1);
+    /// ```
+    pub fn into_inner(self) -> LockResult<T> {
+        let poisoned = self.poison.get();
+        let data = self.data.into_inner();
+        if poisoned { Err(super::PoisonError::new(data)) } else { Ok(data) }
+    }
+}
+
+impl<T: ?Sized> RwLock<T> {
+    /// Takes a shared read lock, blocking while a writer holds or waits for it.
+    ///
+    /// # Errors
+    /// `Err(PoisonError)` carrying the guard if the lock is poisoned.
+    ///
+    /// # Panics
+    /// If the lock already has 2^30 − 2 readers.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let l = wthreads::sync::RwLock::new(1);
+    /// assert_eq!(*l.read().unwrap(), 1);
+    /// ```
+    pub fn read(&self) -> LockResult<RwLockReadGuard<'_, T>> {
+        if self.raw.read() {
+            self.poison.set();
+        }
+        self.poison.result(RwLockReadGuard { lock: self, _not_send: PhantomData })
+    }
+
+    /// Takes a read lock if that is possible without blocking.
+    ///
+    /// # Errors
+    /// `WouldBlock` if a writer holds or waits for the lock; `Poisoned` if it is poisoned.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let l = wthreads::sync::RwLock::new(1);
+    /// let _w = l.write().unwrap();
+    /// assert!(l.try_read().is_err());
+    /// ```
+    pub fn try_read(&self) -> TryLockResult<RwLockReadGuard<'_, T>> {
+        if self.raw.try_read() {
+            Ok(self.poison.result(RwLockReadGuard { lock: self, _not_send: PhantomData })?)
+        } else {
+            Err(TryLockError::WouldBlock)
+        }
+    }
+
+    /// Takes the exclusive write lock, blocking while anyone else holds the lock.
+    ///
+    /// # Errors
+    /// `Err(PoisonError)` carrying the guard if the lock is poisoned.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let l = wthreads::sync::RwLock::new(1);
+    /// *l.write().unwrap() = 2;
+    /// ```
+    pub fn write(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
+        if self.raw.write() {
+            self.poison.set();
+        }
+        self.poison.result(RwLockWriteGuard { lock: self, _not_send: PhantomData })
+    }
+
+    /// Takes the write lock if that is possible without blocking.
+    ///
+    /// # Errors
+    /// `WouldBlock` if the lock is held; `Poisoned` if it is poisoned.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let l = wthreads::sync::RwLock::new(1);
+    /// let _r = l.read().unwrap();
+    /// assert!(l.try_write().is_err());
+    /// ```
+    pub fn try_write(&self) -> TryLockResult<RwLockWriteGuard<'_, T>> {
+        if self.raw.try_write() {
+            Ok(self.poison.result(RwLockWriteGuard { lock: self, _not_send: PhantomData })?)
+        } else {
+            Err(TryLockError::WouldBlock)
+        }
+    }
+
+    /// Whether a writer panicked while holding the lock.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// assert!(!wthreads::sync::RwLock::new(0).is_poisoned());
+    /// ```
+    pub fn is_poisoned(&self) -> bool {
+        self.poison.get()
+    }
+
+    /// Clears the poison flag.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// wthreads::sync::RwLock::new(0).clear_poison();
+    /// ```
+    pub fn clear_poison(&self) {
+        self.poison.clear();
+    }
+
+    /// Mutable access without locking: the borrow checker proves exclusivity.
+    ///
+    /// # Errors
+    /// `Err(PoisonError)` carrying the reference if the lock is poisoned.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let mut l = wthreads::sync::RwLock::new(0);
+    /// *l.get_mut().unwrap() = 3;
+    /// ```
+    pub fn get_mut(&mut self) -> LockResult<&mut T> {
+        let poisoned = self.poison.get();
+        let data = self.data.get_mut();
+        if poisoned { Err(super::PoisonError::new(data)) } else { Ok(data) }
+    }
+}
+
+impl<T: Default> Default for RwLock<T> {
+    fn default() -> RwLock<T> {
+        RwLock::new(T::default())
+    }
+}
+
+impl<T> From<T> for RwLock<T> {
+    fn from(t: T) -> RwLock<T> {
+        RwLock::new(t)
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("RwLock");
+        match self.try_read() {
+            Ok(guard) => d.field("data", &&*guard),
+            Err(TryLockError::Poisoned(err)) => d.field("data", &&**err.get_ref()),
+            Err(TryLockError::WouldBlock) => d.field("data", &format_args!("<locked>")),
+        };
+        d.field("poisoned", &self.poison.get()).finish_non_exhaustive()
+    }
+}
+
+impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the guard proves a read lock is held, so no writer exists.
+        unsafe { &*self.lock.data.get() }
+    }
+}
+
+impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the guard proves the write lock is held.
+        unsafe { &*self.lock.data.get() }
+    }
+}
+
+impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the write lock is held and `&mut self` makes the access exclusive.
+        unsafe { &mut *self.lock.data.get() }
+    }
+}
+
+impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: the guard exists only while this thread holds a read lock.
+        unsafe { self.lock.raw.read_unlock() }
+    }
+}
+
+impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        if crate::thread::panicking() {
+            self.lock.poison.set();
+        }
+        // SAFETY: the guard exists only while this thread holds the write lock.
+        unsafe { self.lock.raw.write_unlock() }
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockReadGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Display> fmt::Display for RwLockReadGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockWriteGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Display> fmt::Display for RwLockWriteGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}

@@ -1,0 +1,120 @@
+//! `park` / `unpark`: one token per thread, on a futex word.
+
+use crate::futex::{futex_wait, futex_wake};
+use crate::sys;
+use core::sync::atomic::{AtomicU32, Ordering};
+use core::time::Duration;
+
+/// No token, nobody parked.
+const EMPTY: u32 = 0;
+/// The token is available: the next `park` consumes it and returns at once.
+const NOTIFIED: u32 = 1;
+/// The thread is (about to be) asleep in `park`.
+const PARKED: u32 = u32::MAX;
+
+/// The park token of one thread.
+///
+/// | state      | meaning                                          |
+/// |------------|--------------------------------------------------|
+/// | `EMPTY`    | no token                                         |
+/// | `NOTIFIED` | a token is available                             |
+/// | `PARKED`   | the owner sleeps; `unpark` must wake it          |
+///
+/// Only the owning thread moves the state down (`EMPTY → PARKED`, `NOTIFIED → EMPTY`) and
+/// only `unpark` moves it to `NOTIFIED`, so one decrement tells `park` which case it is in.
+pub(crate) struct Parker {
+    state: AtomicU32,
+}
+
+impl Parker {
+    pub(crate) const fn new() -> Parker {
+        Parker { state: AtomicU32::new(EMPTY) }
+    }
+
+    /// Blocks until the token is available and consumes it.
+    fn park(&self) {
+        // Acquire: pairs with `unpark`'s Release so the unparker's writes are visible.
+        if self.state.fetch_sub(1, Ordering::Acquire) == NOTIFIED {
+            return; // NOTIFIED → EMPTY
+        }
+        loop {
+            futex_wait(&self.state, PARKED, None);
+            // Acquire: as above. Any other wake-up is spurious: keep waiting for the token.
+            if self.state.compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+                return;
+            }
+        }
+    }
+
+    /// Blocks until the token is available or `timeout` elapsed; consumes the token if any.
+    fn park_timeout(&self, timeout: Duration) {
+        // Acquire: as in `park`.
+        if self.state.fetch_sub(1, Ordering::Acquire) == NOTIFIED {
+            return;
+        }
+        let start = sys::clock_ns();
+        let total = u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX);
+        loop {
+            let elapsed = sys::clock_ns().saturating_sub(start);
+            if elapsed >= total {
+                break;
+            }
+            futex_wait(&self.state, PARKED, Some(Duration::from_nanos(total - elapsed)));
+            // Relaxed: only decides whether to keep waiting; the swap below synchronises.
+            if self.state.load(Ordering::Relaxed) == NOTIFIED {
+                break;
+            }
+        }
+        // Acquire: as in `park`. Leaves EMPTY whether or not the token came.
+        self.state.swap(EMPTY, Ordering::Acquire);
+    }
+
+    /// Makes the token available and wakes the owner if it sleeps.
+    pub(crate) fn unpark(&self) {
+        // Release: publishes the unparker's writes to the parked thread.
+        if self.state.swap(NOTIFIED, Ordering::Release) == PARKED {
+            futex_wake(&self.state);
+        }
+    }
+}
+
+/// Blocks the current thread until its token is made available by [`Thread::unpark`]
+/// (and consumes it). Returns at once if the token is already available.
+///
+/// Unlike std, which allows spurious returns, this `park` only returns with the token; code
+/// written for std (which re-checks its condition in a loop) works unchanged.
+///
+/// [`Thread::unpark`]: super::Thread::unpark
+///
+/// # Examples
+/// ```no_run
+/// use wthreads::sync::atomic::{AtomicBool, Ordering};
+/// use wthreads::sync::Arc;
+/// use wthreads::thread;
+///
+/// let flag = Arc::new(AtomicBool::new(false));
+/// let f = Arc::clone(&flag);
+/// let t = thread::spawn(move || {
+///     while !f.load(Ordering::Acquire) {
+///         thread::park();
+///     }
+/// });
+/// flag.store(true, Ordering::Release);
+/// t.thread().unpark();
+/// t.join().unwrap();
+/// ```
+pub fn park() {
+    super::current_tcb().thread.parker().park();
+}
+
+/// Like [`park`], but returns after `dur` at the latest (consuming the token if it came).
+///
+/// # Examples
+/// ```no_run
+/// let t = wthreads::time::Instant::now();
+/// wthreads::thread::park_timeout(core::time::Duration::from_millis(5));
+/// assert!(t.elapsed().as_millis() >= 5);
+/// ```
+pub fn park_timeout(dur: Duration) {
+    super::current_tcb().thread.parker().park_timeout(dur);
+}
