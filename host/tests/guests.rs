@@ -116,6 +116,126 @@ mod programs {
     pub(super) fn test_detached_threads_reclaimed() {
         pass(M, "test_detached_threads_reclaimed");
     }
+
+    #[test]
+    pub(super) fn test_condvar_producer_consumer() {
+        pass(M, "test_condvar_producer_consumer");
+    }
+
+    #[test]
+    pub(super) fn test_condvar_notify_all() {
+        pass(M, "test_condvar_notify_all");
+    }
+
+    #[test]
+    pub(super) fn test_condvar_timeouts() {
+        pass(M, "test_condvar_timeouts");
+    }
+
+    #[test]
+    pub(super) fn test_condvar_spurious_wakeups() {
+        pass(M, "test_condvar_spurious_wakeups");
+    }
+
+    #[test]
+    pub(super) fn test_rwlock_readers_share() {
+        pass(M, "test_rwlock_readers_share");
+    }
+
+    #[test]
+    pub(super) fn test_rwlock_writers_exclusive() {
+        pass(M, "test_rwlock_writers_exclusive");
+    }
+
+    #[test]
+    pub(super) fn test_rwlock_writer_preference() {
+        pass(M, "test_rwlock_writer_preference");
+    }
+
+    #[test]
+    pub(super) fn test_barrier_rounds() {
+        pass(M, "test_barrier_rounds");
+    }
+
+    #[test]
+    pub(super) fn test_once_runs_once() {
+        pass(M, "test_once_runs_once");
+    }
+
+    #[test]
+    pub(super) fn test_once_lock() {
+        pass(M, "test_once_lock");
+    }
+
+    #[test]
+    pub(super) fn test_lazy_lock() {
+        pass(M, "test_lazy_lock");
+    }
+
+    #[test]
+    pub(super) fn test_channel_many_producers() {
+        pass(M, "test_channel_many_producers");
+    }
+
+    #[test]
+    pub(super) fn test_channel_disconnect_and_timeouts() {
+        pass(M, "test_channel_disconnect_and_timeouts");
+    }
+
+    #[test]
+    pub(super) fn test_sync_channel_bounded() {
+        pass(M, "test_sync_channel_bounded");
+    }
+
+    #[test]
+    pub(super) fn test_rendezvous_channel() {
+        pass(M, "test_rendezvous_channel");
+    }
+
+    #[test]
+    pub(super) fn test_scope_borrows() {
+        pass(M, "test_scope_borrows");
+    }
+
+    #[test]
+    pub(super) fn test_scope_panics() {
+        pass(M, "test_scope_panics");
+    }
+
+    #[test]
+    pub(super) fn test_park_unpark() {
+        pass(M, "test_park_unpark");
+    }
+
+    #[test]
+    pub(super) fn test_thread_local_per_thread() {
+        pass(M, "test_thread_local_per_thread");
+    }
+
+    #[test]
+    pub(super) fn test_thread_local_destructors() {
+        pass(M, "test_thread_local_destructors");
+    }
+
+    #[test]
+    pub(super) fn test_thread_local_access_during_destruction() {
+        pass(M, "test_thread_local_access_during_destruction");
+    }
+
+    #[test]
+    pub(super) fn test_mutex_poisoned_by_panic() {
+        pass(M, "test_mutex_poisoned_by_panic");
+    }
+
+    #[test]
+    pub(super) fn test_rwlock_poisoned_by_panic() {
+        pass(M, "test_rwlock_poisoned_by_panic");
+    }
+
+    #[test]
+    pub(super) fn test_once_poisoned_by_panic() {
+        pass(M, "test_once_poisoned_by_panic");
+    }
 }
 
 mod std_programs {

@@ -5,7 +5,16 @@
 
 extern crate alloc;
 
+mod barrier;
 mod basics;
+mod condvar;
 mod lifecycle;
+mod local;
+mod mpsc;
+mod once;
 mod panics;
+mod park;
+mod poison;
+mod rwlock;
+mod scope;
 mod stacks;
