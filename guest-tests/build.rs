@@ -20,6 +20,7 @@ fn main() {
         ("programs", GuestBuild::new(here.join("programs"))),
         ("mandelbrot", GuestBuild::new(here.join("mandelbrot"))),
         ("traced", GuestBuild::new(here.join("traced"))),
+        ("port", GuestBuild::new(here.join("port"))),
         ("std_programs", GuestBuild::new(here.join("std-programs")).toolchain(NIGHTLY).build_std(true)),
     ];
     let mut consts = String::new();

@@ -251,6 +251,55 @@ mod std_programs {
     pub(super) fn test_std_sync_in_threads() {
         pass(M, "test_std_sync_in_threads");
     }
+
+    #[test]
+    pub(super) fn test_std_once_lock_in_threads() {
+        pass(M, "test_std_once_lock_in_threads");
+    }
+
+    #[test]
+    pub(super) fn test_std_panic_payload() {
+        pass(M, "test_std_panic_payload");
+    }
+
+    #[test]
+    pub(super) fn test_std_tls_destructors() {
+        let out = pass(M, "test_std_tls_destructors");
+        assert!(out.contains("std thread_local destructors run: 0, wthreads::thread_local: 4"), "{out}");
+    }
+
+    #[test]
+    pub(super) fn test_rayon_matches_sequential() {
+        pass(M, "test_rayon_matches_sequential");
+    }
+}
+
+mod port {
+    use super::pass;
+    use wthreads_guest_tests::PORT as M;
+
+    /// Lines that are not `use` declarations.
+    fn body(source: &str) -> Vec<&str> {
+        source.lines().filter(|l| !l.starts_with("use ")).collect()
+    }
+
+    #[test]
+    pub(super) fn test_port_program() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../guest-tests/port");
+        let native = std::fs::read_to_string(format!("{dir}/native.rs")).unwrap();
+        let guest = std::fs::read_to_string(format!("{dir}/guest.rs")).unwrap();
+        assert_eq!(body(&native), body(&guest), "the port changes more than `use` lines");
+        assert_ne!(native, guest);
+
+        // The native program is built by `cargo test` as an example of this package.
+        let exe = std::env::current_exe().unwrap();
+        let examples = exe.parent().and_then(|deps| deps.parent()).unwrap().join("examples");
+        let out = std::process::Command::new(examples.join("port_native")).output().expect("the native example runs");
+        assert!(out.status.success());
+        let expected = String::from_utf8(out.stdout).unwrap();
+        assert!(expected.contains("tally of Some(\"worker-3\") dropped at 30"), "{expected}");
+        assert_eq!(pass(M, "test_port_program"), expected);
+    }
 }
 
 mod mandelbrot {

@@ -75,10 +75,8 @@ impl Barrier {
         let generation = state.generation;
         state.count += 1;
         if state.count < self.n {
-            let _state = self
-                .cvar
-                .wait_while(state, |s| s.generation == generation)
-                .unwrap_or_else(PoisonError::into_inner);
+            let _state =
+                self.cvar.wait_while(state, |s| s.generation == generation).unwrap_or_else(PoisonError::into_inner);
             BarrierWaitResult(false)
         } else {
             state.count = 0;

@@ -97,7 +97,8 @@ impl RawMutex {
             }
             if state & CONTENDED == 0 {
                 // Relaxed: only announces a sleeper; the lock itself is taken by the CASes above.
-                if let Err(s) = self.futex.compare_exchange(state, state | CONTENDED, Ordering::Relaxed, Ordering::Relaxed)
+                if let Err(s) =
+                    self.futex.compare_exchange(state, state | CONTENDED, Ordering::Relaxed, Ordering::Relaxed)
                 {
                     state = s;
                     continue;

@@ -60,9 +60,7 @@ impl RawRwLock {
     #[inline]
     fn try_read(&self) -> bool {
         // Acquire: on success we must see the last writer's writes.
-        self.state
-            .fetch_update(Ordering::Acquire, Ordering::Relaxed, |s| is_read_lockable(s).then_some(s + 1))
-            .is_ok()
+        self.state.fetch_update(Ordering::Acquire, Ordering::Relaxed, |s| is_read_lockable(s).then_some(s + 1)).is_ok()
     }
 
     #[inline]
@@ -96,12 +94,8 @@ impl RawRwLock {
             assert!(state & MASK != MAX_READERS, "too many active read locks on RwLock");
             // Announce a sleeping reader.
             if !has_readers_waiting(state)
-                && let Err(s) = self.state.compare_exchange(
-                    state,
-                    state | READERS_WAITING,
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                )
+                && let Err(s) =
+                    self.state.compare_exchange(state, state | READERS_WAITING, Ordering::Relaxed, Ordering::Relaxed)
             {
                 state = s;
                 continue;
@@ -157,12 +151,8 @@ impl RawRwLock {
                 }
             }
             if !has_writers_waiting(state)
-                && let Err(s) = self.state.compare_exchange(
-                    state,
-                    state | WRITERS_WAITING,
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                )
+                && let Err(s) =
+                    self.state.compare_exchange(state, state | WRITERS_WAITING, Ordering::Relaxed, Ordering::Relaxed)
             {
                 state = s;
                 continue;

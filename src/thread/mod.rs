@@ -13,13 +13,13 @@ mod spawn;
 #[cfg(feature = "std")]
 mod std_panic;
 
+pub(crate) use current::current_tcb;
+#[cfg(not(feature = "std"))]
+pub(crate) use current::try_current_tcb;
 pub use current::{Thread, ThreadId, current};
 pub use local::{AccessError, LocalKey};
 pub use park::{park, park_timeout};
 pub use scoped::{Scope, ScopedJoinHandle, scope};
-pub(crate) use current::current_tcb;
-#[cfg(not(feature = "std"))]
-pub(crate) use current::try_current_tcb;
 pub use spawn::{Builder, DEFAULT_STACK_SIZE, JoinHandle, MIN_STACK_SIZE, Result, spawn, wthreads_thread_entry};
 
 use crate::{futex, io, sys};

@@ -16,7 +16,11 @@ pub extern "C" fn test_condvar_producer_consumer() -> i32 {
         not_empty: Condvar,
         not_full: Condvar,
     }
-    let q = Arc::new(Queue { items: Mutex::new((VecDeque::new(), 0)), not_empty: Condvar::new(), not_full: Condvar::new() });
+    let q = Arc::new(Queue {
+        items: Mutex::new((VecDeque::new(), 0)),
+        not_empty: Condvar::new(),
+        not_full: Condvar::new(),
+    });
     let producers: Vec<_> = (0..4u64)
         .map(|p| {
             let q = Arc::clone(&q);
@@ -40,7 +44,8 @@ pub extern "C" fn test_condvar_producer_consumer() -> i32 {
             thread::spawn(move || {
                 let (mut sum, mut n) = (0u64, 0u64);
                 loop {
-                    let mut g = q.not_empty.wait_while(q.items.lock().unwrap(), |(v, done)| v.is_empty() && *done < 4).unwrap();
+                    let mut g =
+                        q.not_empty.wait_while(q.items.lock().unwrap(), |(v, done)| v.is_empty() && *done < 4).unwrap();
                     match g.0.pop_front() {
                         Some(x) => {
                             drop(g);

@@ -43,7 +43,10 @@ pub extern "C" fn test_scope_borrows() -> i32 {
     });
     assert_eq!(n.load(Ordering::Relaxed), 2);
     let name = thread::scope(|s| {
-        let h = thread::Builder::new().name(String::from("scoped")).spawn_scoped(s, || thread::current().name().map(String::from)).unwrap();
+        let h = thread::Builder::new()
+            .name(String::from("scoped"))
+            .spawn_scoped(s, || thread::current().name().map(String::from))
+            .unwrap();
         assert_eq!(h.thread().name(), Some("scoped"));
         h.join().unwrap()
     });

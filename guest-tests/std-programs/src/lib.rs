@@ -72,3 +72,92 @@ pub extern "C" fn test_std_sync_in_threads() -> i32 {
     }
     0
 }
+
+/// Blocks, then checks, std's `OnceLock` and `LazyLock` shared by wthreads threads.
+#[unsafe(no_mangle)]
+pub extern "C" fn test_std_once_lock_in_threads() -> i32 {
+    static CELL: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
+    static LAZY: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| (1..=100).sum());
+    static INITS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let handles: Vec<_> = (0..8u32)
+        .map(|i| {
+            thread::spawn(move || {
+                let v = CELL.get_or_init(|| {
+                    INITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    thread::sleep(std::time::Duration::from_millis(5));
+                    vec![i; 4]
+                });
+                (v.clone(), *LAZY)
+            })
+        })
+        .collect();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert!(results.windows(2).all(|w| w[0] == w[1]));
+    assert_eq!(results[0].1, 5050);
+    assert_eq!(INITS.load(std::sync::atomic::Ordering::Relaxed), 1);
+    0
+}
+
+/// A panic in a std guest's thread reaches `join` with its payload, like in no_std guests.
+#[unsafe(no_mangle)]
+pub extern "C" fn test_std_panic_payload() -> i32 {
+    let err = thread::spawn(|| -> u32 { panic!("std guest {}", std::hint::black_box(7)) }).join().unwrap_err();
+    assert_eq!(err.downcast_ref::<String>().map(String::as_str), Some("std guest 7"));
+    let err = thread::spawn(|| panic!("literal")).join().unwrap_err();
+    assert_eq!(err.downcast_ref::<&str>(), Some(&"literal"));
+    // A std Mutex held by the dead thread stays locked (std poisons only by unwinding); the
+    // wthreads Mutex is recovered and poisoned.
+    let m = Arc::new(wthreads::sync::Mutex::new(1));
+    let m2 = Arc::clone(&m);
+    assert!(
+        thread::spawn(move || {
+            let _g = m2.lock().unwrap();
+            panic!("holding a wthreads lock");
+        })
+        .join()
+        .is_err()
+    );
+    assert!(m.lock().is_err(), "the wthreads Mutex is reported as poisoned");
+    0
+}
+
+struct Tracked(&'static std::sync::atomic::AtomicU32);
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+static STD_DROPS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+static WT_DROPS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+std::thread_local!(static STD_TRACKED: Tracked = Tracked(&STD_DROPS));
+wthreads::thread_local!(static WT_TRACKED: Tracked = Tracked(&WT_DROPS));
+
+/// What std itself cannot do on this target, and what wthreads offers instead: std's
+/// `thread_local!` never runs destructors on wasm32-unknown-unknown, `wthreads::thread_local!`
+/// does. (If a future std runs them, this test fails and the README must be updated.)
+#[unsafe(no_mangle)]
+pub extern "C" fn test_std_tls_destructors() -> i32 {
+    for _ in 0..4 {
+        thread::spawn(|| {
+            STD_TRACKED.with(|_| ());
+            WT_TRACKED.with(|_| ());
+        })
+        .join()
+        .unwrap();
+    }
+    let (std_drops, wt_drops) =
+        (STD_DROPS.load(std::sync::atomic::Ordering::SeqCst), WT_DROPS.load(std::sync::atomic::Ordering::SeqCst));
+    println_host(&format!("std thread_local destructors run: {std_drops}, wthreads::thread_local: {wt_drops}"));
+    assert_eq!(wt_drops, 4);
+    assert_eq!(std_drops, 0, "std now runs TLS destructors on this target: update the README");
+    0
+}
+
+fn println_host(s: &str) {
+    wthreads::println!("{s}");
+}
+
+mod rayon_pool;
