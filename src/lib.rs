@@ -6,9 +6,14 @@
 //! runtime API in `docs/abi.md`, and the module is prepared with `wthreads patch` (threadify).
 //!
 //! - [`thread`]: [`spawn`](thread::spawn), [`Builder`](thread::Builder),
-//!   [`JoinHandle`](thread::JoinHandle), [`current`](thread::current), [`sleep`](thread::sleep),
-//!   [`yield_now`](thread::yield_now), [`available_parallelism`](thread::available_parallelism).
-//! - [`sync`]: [`Mutex`](sync::Mutex) and the poisoning types, with std's signatures.
+//!   [`JoinHandle`](thread::JoinHandle), [`scope`](thread::scope), [`current`](thread::current),
+//!   [`park`](thread::park), [`sleep`](thread::sleep), [`yield_now`](thread::yield_now),
+//!   [`available_parallelism`](thread::available_parallelism).
+//! - [`thread_local!`]: per-thread values with destructors, on stable and in no_std.
+//! - [`sync`]: [`Mutex`](sync::Mutex), [`RwLock`](sync::RwLock), [`Condvar`](sync::Condvar),
+//!   [`Barrier`](sync::Barrier), [`Once`](sync::Once), [`OnceLock`](sync::OnceLock),
+//!   [`LazyLock`](sync::LazyLock), [`mpsc`](sync::mpsc) and the poisoning types, with std's
+//!   signatures; a lock held by a thread that died in a panic is recovered as poisoned.
 //! - [`time`]: [`Instant`](time::Instant) on the host's monotonic clock.
 //! - [`println!`], [`eprintln!`]: output through the host.
 //! - [`abi`]: the constants of the runtime API, shared with hosts.
