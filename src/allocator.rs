@@ -8,6 +8,13 @@ use core::cell::UnsafeCell;
 ///
 /// With the default `global-allocator` feature the crate installs one; a guest that wants its
 /// own allocator disables the feature.
+///
+/// # Examples
+/// ```no_run
+/// // Installed by the default `global-allocator` feature; by hand:
+/// #[global_allocator]
+/// static GLOBAL: wthreads::Allocator = wthreads::Allocator::new();
+/// ```
 pub struct Allocator {
     lock: RawMutex,
     heap: UnsafeCell<dlmalloc::Dlmalloc>,
@@ -18,6 +25,11 @@ unsafe impl Sync for Allocator {}
 
 impl Allocator {
     /// An allocator with an empty heap; memory is taken with `memory.grow` as needed.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// static A: wthreads::Allocator = wthreads::Allocator::new();
+    /// ```
     #[must_use]
     pub const fn new() -> Allocator {
         Allocator { lock: RawMutex::new(), heap: UnsafeCell::new(dlmalloc::Dlmalloc::new()) }

@@ -4,9 +4,23 @@ use crate::{abi, sys};
 use core::fmt;
 
 /// Result of a fallible operation, as `std::io::Result`.
+///
+/// # Examples
+/// ```no_run
+/// fn spawn_one() -> wthreads::io::Result<()> {
+///     wthreads::thread::Builder::new().spawn(|| ())?.join().ok();
+///     Ok(())
+/// }
+/// ```
 pub type Result<T> = core::result::Result<T, Error>;
 
 /// What went wrong, as a subset of `std::io::ErrorKind`.
+///
+/// # Examples
+/// ```no_run
+/// let e = wthreads::thread::Builder::new().stack_size(usize::MAX).spawn(|| ()).unwrap_err();
+/// assert_eq!(e.kind(), wthreads::io::ErrorKind::OutOfMemory);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -21,6 +35,13 @@ pub enum ErrorKind {
 }
 
 /// An error from the runtime, with the host's error code when there is one.
+///
+/// # Examples
+/// ```no_run
+/// if let Err(e) = wthreads::thread::Builder::new().spawn(|| ()) {
+///     wthreads::eprintln!("spawn failed: {e}");
+/// }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Error {
     kind: ErrorKind,
@@ -40,12 +61,24 @@ impl Error {
     }
 
     /// The kind of error.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let e = wthreads::thread::Builder::new().stack_size(usize::MAX).spawn(|| ()).unwrap_err();
+    /// assert_eq!(e.kind(), wthreads::io::ErrorKind::OutOfMemory);
+    /// ```
     #[must_use]
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
     /// The host's error code (`abi::ERR_*`), or `None` for errors raised in the guest.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let e = wthreads::thread::Builder::new().stack_size(usize::MAX).spawn(|| ()).unwrap_err();
+    /// let _code: Option<i32> = e.raw_os_error();
+    /// ```
     #[must_use]
     pub fn raw_os_error(&self) -> Option<i32> {
         (self.code != 0).then_some(self.code)

@@ -16,18 +16,36 @@ pub struct Instant(u64);
 
 impl Instant {
     /// The current time.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let start = wthreads::time::Instant::now();
+    /// ```
     #[must_use]
     pub fn now() -> Instant {
         Instant(sys::clock_ns())
     }
 
     /// Time since `self`.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let start = wthreads::time::Instant::now();
+    /// let _took = start.elapsed();
+    /// ```
     #[must_use]
     pub fn elapsed(&self) -> Duration {
         Instant::now().duration_since(*self)
     }
 
     /// Time from `earlier` to `self` (zero if `earlier` is later).
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let a = wthreads::time::Instant::now();
+    /// let b = wthreads::time::Instant::now();
+    /// assert!(b.duration_since(a) >= core::time::Duration::ZERO);
+    /// ```
     #[must_use]
     pub fn duration_since(&self, earlier: Instant) -> Duration {
         Duration::from_nanos(self.0.saturating_sub(earlier.0))

@@ -34,6 +34,12 @@ struct State {
 }
 
 /// What [`Barrier::wait`] returns: exactly one thread per round is the leader.
+///
+/// # Examples
+/// ```no_run
+/// let r = wthreads::sync::Barrier::new(1).wait();
+/// assert!(r.is_leader());
+/// ```
 pub struct BarrierWaitResult(bool);
 
 impl BarrierWaitResult {

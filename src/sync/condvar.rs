@@ -9,11 +9,27 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use core::time::Duration;
 
 /// Whether a timed wait on a [`Condvar`] ended because the time ran out.
+///
+/// # Examples
+/// ```no_run
+/// use wthreads::sync::{Condvar, Mutex};
+/// let (m, c) = (Mutex::new(()), Condvar::new());
+/// let (_g, r) = c.wait_timeout(m.lock().unwrap(), core::time::Duration::ZERO).unwrap();
+/// assert!(r.timed_out());
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct WaitTimeoutResult(bool);
 
 impl WaitTimeoutResult {
     /// `true` if the wait ended because the timeout elapsed.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// use wthreads::sync::{Condvar, Mutex};
+    /// let (m, c) = (Mutex::new(()), Condvar::new());
+    /// let (_g, r) = c.wait_timeout(m.lock().unwrap(), core::time::Duration::ZERO).unwrap();
+    /// assert!(r.timed_out());
+    /// ```
     #[must_use]
     pub fn timed_out(&self) -> bool {
         self.0
@@ -50,6 +66,11 @@ pub struct Condvar {
 
 impl Condvar {
     /// A condition variable with no waiters.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// static READY: wthreads::sync::Condvar = wthreads::sync::Condvar::new();
+    /// ```
     #[must_use]
     pub const fn new() -> Condvar {
         Condvar { seq: AtomicU32::new(0) }

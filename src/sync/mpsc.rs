@@ -232,16 +232,41 @@ pub fn sync_channel<T>(bound: usize) -> (SyncSender<T>, Receiver<T>) {
 }
 
 /// The sending half of a [`channel`]; clone it for more producers.
+///
+/// # Examples
+/// ```no_run
+/// let (tx, rx) = wthreads::sync::mpsc::channel();
+/// let tx2 = tx.clone();
+/// wthreads::thread::spawn(move || tx2.send(1).unwrap());
+/// tx.send(2).unwrap();
+/// let mut v = [rx.recv().unwrap(), rx.recv().unwrap()];
+/// v.sort();
+/// assert_eq!(v, [1, 2]);
+/// ```
 pub struct Sender<T> {
     chan: Arc<Chan<T>>,
 }
 
 /// The sending half of a [`sync_channel`]; clone it for more producers.
+///
+/// # Examples
+/// ```no_run
+/// let (tx, rx) = wthreads::sync::mpsc::sync_channel(4);
+/// tx.send(1).unwrap();
+/// assert_eq!(rx.recv(), Ok(1));
+/// ```
 pub struct SyncSender<T> {
     chan: Arc<Chan<T>>,
 }
 
 /// The receiving half of a channel. Only one exists per channel.
+///
+/// # Examples
+/// ```no_run
+/// let (tx, rx) = wthreads::sync::mpsc::channel();
+/// wthreads::thread::spawn(move || tx.send("hi").unwrap());
+/// assert_eq!(rx.recv(), Ok("hi"));
+/// ```
 pub struct Receiver<T> {
     chan: Arc<Chan<T>>,
     _not_sync: PhantomData<core::cell::Cell<()>>,
@@ -419,18 +444,41 @@ impl<T> Drop for Receiver<T> {
 }
 
 /// Iterator of [`Receiver::iter`].
+///
+/// # Examples
+/// ```no_run
+/// let (tx, rx) = wthreads::sync::mpsc::channel();
+/// tx.send(1).unwrap();
+/// drop(tx);
+/// assert_eq!(rx.iter().sum::<i32>(), 1);
+/// ```
 #[derive(Debug)]
 pub struct Iter<'a, T: 'a> {
     rx: &'a Receiver<T>,
 }
 
 /// Iterator of [`Receiver::try_iter`].
+///
+/// # Examples
+/// ```no_run
+/// let (tx, rx) = wthreads::sync::mpsc::channel::<u8>();
+/// assert_eq!(rx.try_iter().next(), None);
+/// drop(tx);
+/// ```
 #[derive(Debug)]
 pub struct TryIter<'a, T: 'a> {
     rx: &'a Receiver<T>,
 }
 
 /// Iterator of `Receiver::into_iter`.
+///
+/// # Examples
+/// ```no_run
+/// let (tx, rx) = wthreads::sync::mpsc::channel();
+/// tx.send(1).unwrap();
+/// drop(tx);
+/// assert_eq!(rx.into_iter().collect::<Vec<_>>(), [1]);
+/// ```
 #[derive(Debug)]
 pub struct IntoIter<T> {
     rx: Receiver<T>,
@@ -492,14 +540,38 @@ impl<T> fmt::Debug for Receiver<T> {
 }
 
 /// The error of `send`: the receiver is gone. Carries the message back.
+///
+/// # Examples
+/// ```no_run
+/// let (tx, rx) = wthreads::sync::mpsc::channel();
+/// drop(rx);
+/// let wthreads::sync::mpsc::SendError(back) = tx.send(3).unwrap_err();
+/// assert_eq!(back, 3);
+/// ```
 #[derive(PartialEq, Eq, Clone, Copy)]
 pub struct SendError<T>(pub T);
 
 /// The error of `recv`: the channel is empty and every sender is gone.
+///
+/// # Examples
+/// ```no_run
+/// let (tx, rx) = wthreads::sync::mpsc::channel::<u8>();
+/// drop(tx);
+/// assert_eq!(rx.recv(), Err(wthreads::sync::mpsc::RecvError));
+/// ```
 #[derive(PartialEq, Eq, Clone, Copy, Debug)]
 pub struct RecvError;
 
 /// The error of `try_recv`.
+///
+/// # Examples
+/// ```no_run
+/// use wthreads::sync::mpsc::{channel, TryRecvError};
+/// let (tx, rx) = channel::<u8>();
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+/// drop(tx);
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+/// ```
 #[derive(PartialEq, Eq, Clone, Copy, Debug)]
 pub enum TryRecvError {
     /// No message is queued now.
@@ -509,6 +581,13 @@ pub enum TryRecvError {
 }
 
 /// The error of `recv_timeout`.
+///
+/// # Examples
+/// ```no_run
+/// use wthreads::sync::mpsc::{channel, RecvTimeoutError};
+/// let (_tx, rx) = channel::<u8>();
+/// assert_eq!(rx.recv_timeout(core::time::Duration::ZERO), Err(RecvTimeoutError::Timeout));
+/// ```
 #[derive(PartialEq, Eq, Clone, Copy, Debug)]
 pub enum RecvTimeoutError {
     /// No message came in time.
@@ -518,6 +597,15 @@ pub enum RecvTimeoutError {
 }
 
 /// The error of `try_send`. Carries the message back.
+///
+/// # Examples
+/// ```no_run
+/// use wthreads::sync::mpsc::{sync_channel, TrySendError};
+/// let (tx, rx) = sync_channel(0);
+/// assert_eq!(tx.try_send(1), Err(TrySendError::Full(1)));
+/// drop(rx);
+/// assert_eq!(tx.try_send(2), Err(TrySendError::Disconnected(2)));
+/// ```
 #[derive(PartialEq, Eq, Clone, Copy)]
 pub enum TrySendError<T> {
     /// The channel is full (rendezvous: the receiver is not waiting).

@@ -44,6 +44,16 @@ unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
 unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
 
 /// RAII guard of a locked [`Mutex`]; unlocks when dropped.
+///
+/// # Examples
+/// ```no_run
+/// let m = wthreads::sync::Mutex::new(1);
+/// {
+///     let mut guard = m.lock().unwrap();
+///     *guard += 1;
+/// } // unlocked here
+/// assert_eq!(*m.lock().unwrap(), 2);
+/// ```
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct MutexGuard<'a, T: ?Sized + 'a> {
     pub(super) lock: &'a Mutex<T>,
@@ -55,6 +65,11 @@ unsafe impl<T: ?Sized + Sync> Sync for MutexGuard<'_, T> {}
 
 impl<T> Mutex<T> {
     /// Creates an unlocked mutex holding `t`.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// static COUNT: wthreads::sync::Mutex<u32> = wthreads::sync::Mutex::new(0);
+    /// ```
     #[inline]
     pub const fn new(t: T) -> Mutex<T> {
         Mutex { raw: RawMutex::new(), poison: Flag::new(), data: UnsafeCell::new(t) }
@@ -64,6 +79,11 @@ impl<T> Mutex<T> {
     ///
     /// # Errors
     /// `Err(PoisonError)` carrying the value if the mutex is poisoned.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// assert_eq!(wthreads::sync::Mutex::new(5).into_inner().unwrap(), 5);
+    /// ```
     pub fn into_inner(self) -> LockResult<T> {
         let poisoned = self.poison.get();
         let data = self.data.into_inner();
@@ -76,6 +96,13 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// # Errors
     /// `Err(PoisonError)` carrying the guard if a thread panicked while holding the lock.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let m = wthreads::sync::Mutex::new(0);
+    /// *m.lock().unwrap() = 10;
+    /// assert_eq!(*m.lock().unwrap(), 10);
+    /// ```
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
         self.lock_raw();
         self.poison.result(MutexGuard { lock: self, _not_send: PhantomData })
@@ -108,6 +135,15 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// # Errors
     /// `WouldBlock` if another thread holds it; `Poisoned` if it is poisoned.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let m = wthreads::sync::Mutex::new(0);
+    /// let g = m.lock().unwrap();
+    /// assert!(m.try_lock().is_err());
+    /// drop(g);
+    /// assert!(m.try_lock().is_ok());
+    /// ```
     pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
         match self.raw.try_lock_as(crate::thread::current_owner()) {
             Some(how) => {
@@ -122,11 +158,31 @@ impl<T: ?Sized> Mutex<T> {
 
     /// Whether a thread panicked while holding this mutex (also when it ended by that panic
     /// while holding it: the next locker finds the mutex poisoned, never locked forever).
+    ///
+    /// # Examples
+    /// ```no_run
+    /// use wthreads::sync::{Arc, Mutex};
+    /// let m = Arc::new(Mutex::new(0));
+    /// let m2 = Arc::clone(&m);
+    /// let _ = wthreads::thread::spawn(move || {
+    ///     let _g = m2.lock().unwrap();
+    ///     panic!("dies holding the lock");
+    /// })
+    /// .join();
+    /// assert!(m.lock().is_err() && m.is_poisoned());
+    /// ```
     pub fn is_poisoned(&self) -> bool {
         self.poison.get()
     }
 
     /// Clears the poison flag.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let m = wthreads::sync::Mutex::new(0);
+    /// m.clear_poison();
+    /// assert!(!m.is_poisoned());
+    /// ```
     pub fn clear_poison(&self) {
         self.poison.clear();
     }
@@ -135,6 +191,13 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// # Errors
     /// `Err(PoisonError)` carrying the reference if the mutex is poisoned.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let mut m = wthreads::sync::Mutex::new(0);
+    /// *m.get_mut().unwrap() = 10;
+    /// assert_eq!(*m.lock().unwrap(), 10);
+    /// ```
     pub fn get_mut(&mut self) -> LockResult<&mut T> {
         let poisoned = self.poison.get();
         let data = self.data.get_mut();

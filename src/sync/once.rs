@@ -41,6 +41,12 @@ pub struct Once {
 }
 
 /// The state passed to the closure of [`Once::call_once_force`].
+///
+/// # Examples
+/// ```no_run
+/// let once = wthreads::sync::Once::new();
+/// once.call_once_force(|state: &wthreads::sync::OnceState| assert!(!state.is_poisoned()));
+/// ```
 pub struct OnceState {
     poisoned: bool,
     set_state_to: Cell<u32>,
@@ -61,6 +67,11 @@ impl OnceState {
 
 impl Once {
     /// A `Once` whose closure has not run.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// static INIT: wthreads::sync::Once = wthreads::sync::Once::new();
+    /// ```
     #[must_use]
     pub const fn new() -> Once {
         Once { state: AtomicU32::new(INCOMPLETE), runner: AtomicU32::new(0) }

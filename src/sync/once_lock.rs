@@ -31,6 +31,12 @@ unsafe impl<T: Send> Send for OnceLock<T> {}
 
 impl<T> OnceLock<T> {
     /// An empty cell.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// static CELL: wthreads::sync::OnceLock<u32> = wthreads::sync::OnceLock::new();
+    /// assert!(CELL.get().is_none());
+    /// ```
     #[must_use]
     pub const fn new() -> OnceLock<T> {
         OnceLock { once: Once::new(), value: UnsafeCell::new(MaybeUninit::uninit()) }
@@ -243,6 +249,12 @@ unsafe impl<T: Sync + Send, F: Send> Sync for LazyLock<T, F> {}
 
 impl<T, F: FnOnce() -> T> LazyLock<T, F> {
     /// A lazy value that `f` will compute on first access.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// static LAZY: wthreads::sync::LazyLock<u64> = wthreads::sync::LazyLock::new(|| 6 * 7);
+    /// assert_eq!(*LAZY, 42);
+    /// ```
     pub const fn new(f: F) -> LazyLock<T, F> {
         LazyLock { once: Once::new(), data: UnsafeCell::new(Data { f: ManuallyDrop::new(f) }) }
     }

@@ -4,24 +4,59 @@ use core::fmt;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 /// A lock was poisoned: a thread panicked while holding it. Carries the guard anyway.
+///
+/// # Examples
+/// ```no_run
+/// let m = wthreads::sync::Mutex::new(1);
+/// let value = match m.lock() {
+///     Ok(g) => *g,
+///     Err(poisoned) => *poisoned.into_inner(), // use the data anyway
+/// };
+/// assert_eq!(value, 1);
+/// ```
 pub struct PoisonError<T> {
     data: T,
 }
 
 impl<T> PoisonError<T> {
     /// Wraps `data` (usually a guard) in a poison error.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let e = wthreads::sync::PoisonError::new(5);
+    /// assert_eq!(e.into_inner(), 5);
+    /// ```
     pub fn new(data: T) -> PoisonError<T> {
         PoisonError { data }
     }
     /// Returns the guard, ignoring the poison.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let e = wthreads::sync::PoisonError::new(5);
+    /// assert_eq!(e.into_inner(), 5);
+    /// ```
     pub fn into_inner(self) -> T {
         self.data
     }
     /// A reference to the guard.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let e = wthreads::sync::PoisonError::new(5);
+    /// assert_eq!(*e.get_ref(), 5);
+    /// ```
     pub fn get_ref(&self) -> &T {
         &self.data
     }
     /// A mutable reference to the guard.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let mut e = wthreads::sync::PoisonError::new(5);
+    /// *e.get_mut() += 1;
+    /// assert_eq!(e.into_inner(), 6);
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         &mut self.data
     }
@@ -42,6 +77,14 @@ impl<T> fmt::Display for PoisonError<T> {
 impl<T> core::error::Error for PoisonError<T> {}
 
 /// Why a `try_lock` failed.
+///
+/// # Examples
+/// ```no_run
+/// use wthreads::sync::{Mutex, TryLockError};
+/// let m = Mutex::new(0);
+/// let _g = m.lock().unwrap();
+/// assert!(matches!(m.try_lock(), Err(TryLockError::WouldBlock)));
+/// ```
 pub enum TryLockError<T> {
     /// The lock is poisoned; the guard is inside.
     Poisoned(PoisonError<T>),
@@ -76,9 +119,23 @@ impl<T> fmt::Display for TryLockError<T> {
 impl<T> core::error::Error for TryLockError<T> {}
 
 /// The result of a blocking lock: the guard, or the guard wrapped in `PoisonError`.
+///
+/// # Examples
+/// ```no_run
+/// let m = wthreads::sync::Mutex::new(0);
+/// let r: wthreads::sync::LockResult<_> = m.lock();
+/// assert!(r.is_ok());
+/// ```
 pub type LockResult<T> = Result<T, PoisonError<T>>;
 
 /// The result of a non-blocking lock.
+///
+/// # Examples
+/// ```no_run
+/// let m = wthreads::sync::Mutex::new(0);
+/// let r: wthreads::sync::TryLockResult<_> = m.try_lock();
+/// assert!(r.is_ok());
+/// ```
 pub type TryLockResult<T> = Result<T, TryLockError<T>>;
 
 /// The poison flag of one lock.

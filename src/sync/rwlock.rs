@@ -319,6 +319,13 @@ unsafe impl<T: ?Sized + Send> Send for RwLock<T> {}
 unsafe impl<T: ?Sized + Send + Sync> Sync for RwLock<T> {}
 
 /// RAII shared access to an [`RwLock`]; releases the read lock when dropped.
+///
+/// # Examples
+/// ```no_run
+/// let l = wthreads::sync::RwLock::new(1);
+/// let (a, b) = (l.read().unwrap(), l.read().unwrap());
+/// assert_eq!(*a + *b, 2);
+/// ```
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockReadGuard<'a, T: ?Sized + 'a> {
     lock: &'a RwLock<T>,
@@ -326,6 +333,13 @@ pub struct RwLockReadGuard<'a, T: ?Sized + 'a> {
 }
 
 /// RAII exclusive access to an [`RwLock`]; releases the write lock when dropped.
+///
+/// # Examples
+/// ```no_run
+/// let l = wthreads::sync::RwLock::new(1);
+/// *l.write().unwrap() += 1;
+/// assert_eq!(*l.read().unwrap(), 2);
+/// ```
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockWriteGuard<'a, T: ?Sized + 'a> {
     lock: &'a RwLock<T>,
@@ -339,6 +353,11 @@ unsafe impl<T: ?Sized + Sync> Sync for RwLockWriteGuard<'_, T> {}
 
 impl<T> RwLock<T> {
     /// Creates an unlocked lock holding `t`.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// static CONFIG: wthreads::sync::RwLock<u32> = wthreads::sync::RwLock::new(0);
+    /// ```
     #[inline]
     pub const fn new(t: T) -> RwLock<T> {
         RwLock { raw: RawRwLock::new(), poison: Flag::new(), data: UnsafeCell::new(t) }

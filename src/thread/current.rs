@@ -13,6 +13,13 @@ use core::ptr::NonNull;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 /// A unique identifier of a running or finished thread; never reused.
+///
+/// # Examples
+/// ```no_run
+/// let id = wthreads::thread::current().id();
+/// let other = wthreads::thread::spawn(|| wthreads::thread::current().id()).join().unwrap();
+/// assert_ne!(id, other);
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct ThreadId(NonZeroU64);
 
@@ -25,6 +32,12 @@ impl ThreadId {
     }
 
     /// The id as a number (the main thread is 1).
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let n: u64 = wthreads::thread::current().id().as_u64().get();
+    /// assert!(n > 0);
+    /// ```
     #[must_use]
     pub fn as_u64(&self) -> NonZeroU64 {
         self.0
@@ -40,6 +53,12 @@ struct Inner {
 
 /// A handle to a thread, as returned by [`current`](super::current) and
 /// [`JoinHandle::thread`](super::JoinHandle::thread).
+///
+/// # Examples
+/// ```no_run
+/// let t = wthreads::thread::current();
+/// wthreads::println!("{:?} {:?}", t.id(), t.name());
+/// ```
 #[derive(Clone)]
 pub struct Thread {
     inner: Arc<Inner>,
@@ -69,12 +88,25 @@ impl Thread {
     }
 
     /// The thread's unique id.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let h = wthreads::thread::spawn(|| wthreads::thread::current().id());
+    /// let id = h.thread().id();
+    /// assert_eq!(h.join().unwrap(), id);
+    /// ```
     #[must_use]
     pub fn id(&self) -> ThreadId {
         self.inner.id
     }
 
     /// The thread's name, if it has one (the main thread is `"main"`).
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let h = wthreads::thread::Builder::new().name("w".into()).spawn(|| ()).unwrap();
+    /// assert_eq!(h.thread().name(), Some("w"));
+    /// ```
     #[must_use]
     pub fn name(&self) -> Option<&str> {
         self.inner.name.as_deref()
@@ -178,6 +210,11 @@ pub(crate) fn try_current_tcb() -> Option<&'static Tcb> {
 }
 
 /// A handle to the calling thread.
+///
+/// # Examples
+/// ```no_run
+/// assert_eq!(wthreads::thread::current().name(), Some("main"));
+/// ```
 #[must_use]
 pub fn current() -> Thread {
     current_tcb().thread.clone()

@@ -57,6 +57,13 @@ macro_rules! thread_local {
 }
 
 /// A thread-local key, declared with [`thread_local!`](crate::thread_local).
+///
+/// # Examples
+/// ```no_run
+/// use core::cell::Cell;
+/// wthreads::thread_local!(static DEPTH: Cell<u32> = const { Cell::new(0) });
+/// DEPTH.set(DEPTH.get() + 1);
+/// ```
 pub struct LocalKey<T: 'static> {
     /// 0 until the key is first used, then its slot index + 1.
     index: AtomicU32,
@@ -64,6 +71,13 @@ pub struct LocalKey<T: 'static> {
 }
 
 /// The error of [`LocalKey::try_with`] on a thread whose value was already destroyed.
+///
+/// # Examples
+/// ```no_run
+/// wthreads::thread_local!(static N: u32 = 1);
+/// let r: Result<u32, wthreads::thread::AccessError> = N.try_with(|n| *n);
+/// assert_eq!(r, Ok(1));
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[non_exhaustive]
 pub struct AccessError;

@@ -48,6 +48,11 @@ pub fn sleep(dur: Duration) {
 }
 
 /// Gives up the rest of the current time slice.
+///
+/// # Examples
+/// ```no_run
+/// wthreads::thread::yield_now();
+/// ```
 pub fn yield_now() {
     sys::thread_yield();
 }
@@ -56,11 +61,22 @@ pub fn yield_now() {
 ///
 /// # Errors
 /// Never fails on a wthreads host; the `Result` matches std's signature.
+///
+/// # Examples
+/// ```no_run
+/// let n = wthreads::thread::available_parallelism().map_or(1, |n| n.get());
+/// assert!(n >= 1);
+/// ```
 pub fn available_parallelism() -> io::Result<NonZeroUsize> {
     Ok(NonZeroUsize::new(sys::available_parallelism()).unwrap_or(NonZeroUsize::MIN))
 }
 
 /// Whether the current thread is panicking.
+///
+/// # Examples
+/// ```no_run
+/// assert!(!wthreads::thread::panicking());
+/// ```
 #[must_use]
 pub fn panicking() -> bool {
     #[cfg(feature = "std")]

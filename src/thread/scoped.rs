@@ -25,6 +25,15 @@ impl<T> Join for Shared<T> {
 }
 
 /// A scope in which threads borrowing local data can be spawned; see [`scope`].
+///
+/// # Examples
+/// ```no_run
+/// let mut v = vec![1, 2, 3];
+/// wthreads::thread::scope(|s: &wthreads::thread::Scope<'_, '_>| {
+///     s.spawn(|| v.push(4));
+/// });
+/// assert_eq!(v.len(), 4);
+/// ```
 pub struct Scope<'scope, 'env: 'scope> {
     /// The threads to join at the end. Their lifetime `'scope` is erased (see `spawn_scoped`)
     /// so that dropping the scope does not need `'scope` to outlive it.
@@ -35,6 +44,13 @@ pub struct Scope<'scope, 'env: 'scope> {
 
 /// An owned permission to join a scoped thread. Dropping it does not detach the thread: the
 /// scope still joins it at its end.
+///
+/// # Examples
+/// ```no_run
+/// let x = 5;
+/// let y = wthreads::thread::scope(|s| s.spawn(|| x * 2).join().unwrap());
+/// assert_eq!(y, 10);
+/// ```
 pub struct ScopedJoinHandle<'scope, T> {
     shared: Arc<Shared<T>>,
     thread: Thread,
@@ -168,12 +184,30 @@ impl<T> ScopedJoinHandle<'_, T> {
     }
 
     /// A handle to the thread.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// wthreads::thread::scope(|s| {
+    ///     let h = s.spawn(|| ());
+    ///     let _id = h.thread().id();
+    /// });
+    /// ```
     #[must_use]
     pub fn thread(&self) -> &Thread {
         &self.thread
     }
 
     /// Whether the thread has ended (then `join` does not block).
+    ///
+    /// # Examples
+    /// ```no_run
+    /// wthreads::thread::scope(|s| {
+    ///     let h = s.spawn(|| ());
+    ///     while !h.is_finished() {
+    ///         wthreads::thread::yield_now();
+    ///     }
+    /// });
+    /// ```
     #[must_use]
     pub fn is_finished(&self) -> bool {
         self.shared.lock().unwrap_or_else(PoisonError::into_inner).as_ref().is_none_or(JoinHandle::is_finished)

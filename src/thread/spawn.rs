@@ -16,12 +16,28 @@ use core::ptr::NonNull;
 
 /// Shadow-stack size of a thread when [`Builder::stack_size`] is not called: 1 MiB, the same
 /// as the main thread's (the linker's `-z stack-size` default).
+///
+/// # Examples
+/// ```no_run
+/// let big = wthreads::thread::Builder::new().stack_size(4 * wthreads::thread::DEFAULT_STACK_SIZE);
+/// ```
 pub const DEFAULT_STACK_SIZE: usize = 1 << 20;
 
 /// Smallest shadow stack a thread gets; smaller requests are rounded up.
+///
+/// # Examples
+/// ```no_run
+/// let small = wthreads::thread::Builder::new().stack_size(wthreads::thread::MIN_STACK_SIZE);
+/// ```
 pub const MIN_STACK_SIZE: usize = 16 << 10;
 
 /// The result of [`JoinHandle::join`]: the thread's value, or its panic payload.
+///
+/// # Examples
+/// ```no_run
+/// let r: wthreads::thread::Result<u8> = wthreads::thread::spawn(|| 1).join();
+/// assert_eq!(r.unwrap(), 1);
+/// ```
 pub type Result<T> = core::result::Result<T, Box<dyn Any + Send + 'static>>;
 
 /// Thread factory, to set the name and stack size of a new thread.
@@ -44,11 +60,23 @@ pub struct Builder {
 
 impl Builder {
     /// A builder with no name and the default stack size.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let h = wthreads::thread::Builder::new().spawn(|| 1).unwrap();
+    /// assert_eq!(h.join().unwrap(), 1);
+    /// ```
     pub fn new() -> Builder {
         Builder::default()
     }
 
     /// Names the thread; the name shows in `Thread::name` and in the host's messages.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let h = wthreads::thread::Builder::new().name("io".into()).spawn(|| ()).unwrap();
+    /// assert_eq!(h.thread().name(), Some("io"));
+    /// ```
     pub fn name(mut self, name: String) -> Builder {
         self.name = Some(name);
         self
@@ -56,6 +84,12 @@ impl Builder {
 
     /// Sets the size of the thread's shadow stack in bytes (rounded up to 16 bytes and to at
     /// least [`MIN_STACK_SIZE`]); the default is [`DEFAULT_STACK_SIZE`].
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let h = wthreads::thread::Builder::new().stack_size(64 * 1024).spawn(|| ()).unwrap();
+    /// h.join().unwrap();
+    /// ```
     pub fn stack_size(mut self, size: usize) -> Builder {
         self.stack_size = Some(size);
         self
@@ -66,6 +100,12 @@ impl Builder {
     /// # Errors
     /// An error if the stack cannot be allocated or the host refuses the thread (for example
     /// because its thread limit is reached).
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let h = wthreads::thread::Builder::new().spawn(|| 2 + 2).unwrap();
+    /// assert_eq!(h.join().unwrap(), 4);
+    /// ```
     pub fn spawn<F, T>(self, f: F) -> io::Result<JoinHandle<T>>
     where
         F: FnOnce() -> T + Send + 'static,
@@ -79,6 +119,15 @@ impl Builder {
     ///
     /// # Safety
     /// The caller must join the thread before anything `f` or `T` borrows goes away.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let data = [1, 2, 3];
+    /// let r = &data;
+    /// // SAFETY: joined before `data` goes out of scope.
+    /// let h = unsafe { wthreads::thread::Builder::new().spawn_unchecked(move || r.len()) }.unwrap();
+    /// assert_eq!(h.join().unwrap(), 3);
+    /// ```
     pub unsafe fn spawn_unchecked<F, T>(self, f: F) -> io::Result<JoinHandle<T>>
     where
         F: FnOnce() -> T + Send,
@@ -163,6 +212,12 @@ where
 }
 
 /// An owned permission to join a thread; dropping it detaches the thread.
+///
+/// # Examples
+/// ```no_run
+/// let h: wthreads::thread::JoinHandle<u32> = wthreads::thread::spawn(|| 7);
+/// assert_eq!(h.join().unwrap(), 7);
+/// ```
 pub struct JoinHandle<T> {
     tid: i32,
     /// `None` once joined.
@@ -183,6 +238,12 @@ impl<T> JoinHandle<T> {
     /// # Errors
     /// `Err(payload)` if the thread panicked or trapped: the panic payload (`&'static str` or
     /// `String`, as in std) or the trap message as a `String`.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let h = wthreads::thread::spawn(|| -> u32 { panic!("oops") });
+    /// assert_eq!(h.join().unwrap_err().downcast_ref::<&str>(), Some(&"oops"));
+    /// ```
     pub fn join(mut self) -> Result<T> {
         let Some(tcb) = self.tcb.take() else { unreachable!("a JoinHandle is joined once") };
         let status = match sys::thread_join(self.tid) {
@@ -209,12 +270,27 @@ impl<T> JoinHandle<T> {
     }
 
     /// A handle to the thread.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let h = wthreads::thread::spawn(|| ());
+    /// h.thread().unpark();
+    /// ```
     #[must_use]
     pub fn thread(&self) -> &Thread {
         &self.thread
     }
 
     /// Whether the thread has ended (then `join` does not block).
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let h = wthreads::thread::spawn(|| ());
+    /// while !h.is_finished() {
+    ///     wthreads::thread::yield_now();
+    /// }
+    /// h.join().unwrap();
+    /// ```
     #[must_use]
     pub fn is_finished(&self) -> bool {
         // SAFETY: the Tcb lives until this handle is joined or dropped.
