@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test of the project: threadify's fixture tests, the guest programs on the native
 # host (no_std on stable, std on the pinned nightly), the external-crate check, the guest
-# library's lints for wasm32. Everything builds in release mode into one target directory, so
-# wasmtime is compiled once for the tests and the demo.
+# library's lints for wasm32 (with and without std) and its documentation examples. Everything
+# builds in release mode into one target directory, so wasmtime is compiled once for the tests
+# and the demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo test --release --workspace
 cargo clippy --release --target wasm32-unknown-unknown -p wthreads -- -D warnings
+cargo clippy --release --target wasm32-unknown-unknown -p wthreads --no-default-features --features std,global-allocator -- -D warnings
+# Every documentation example of the guest library must compile for wasm32 (they are `no_run`:
+# a wasm32 doctest binary has no runner here, so the runner is `true`; the compile is the test).
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=true \
+    cargo test --doc --target wasm32-unknown-unknown -p wthreads --no-default-features
