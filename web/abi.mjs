@@ -1,0 +1,21 @@
+// The constants of the runtime API (docs/abi.md); mirrors src/abi.rs.
+export const ABI_VERSION = 1;
+export const MAIN_THREAD_ID = 1;
+export const JOIN_RETURNED = 0;
+export const JOIN_TRAPPED = 1;
+export const WAIT_WOKEN = 0;
+export const WAIT_NOT_EQUAL = 1;
+export const WAIT_TIMED_OUT = 2;
+export const FD_STDOUT = 1;
+export const FD_STDERR = 2;
+export const ERR_NO_SUCH_THREAD = -1;
+export const ERR_JOIN_SELF = -2;
+export const ERR_ALREADY_JOINED = -3;
+export const ERR_THREAD_LIMIT = -4;
+export const ERR_OUT_OF_BOUNDS = -5;
+export const ERR_MISALIGNED = -6;
+export const ERR_BAD_FD = -7;
+export const ERR_SPAWN_FAILED = -8;
+export const ERR_INVALID_ARGUMENT = -9;
+export const EXIT_TRAP = 101;
+export const EXIT_MODULE = 2;

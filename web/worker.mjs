@@ -1,0 +1,205 @@
+// A worker of the web runtime: runs the program's entry (role "main") or, in the pool, one
+// guest thread after another, each in a fresh instance of the module over the shared memory.
+import * as abi from './abi.mjs';
+import { Control, S_START_ARG, S_STACK_TOP, S_TLS, S_EXIT_WORD, S_TID } from './control.mjs';
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+const port = isNode ? (await import('node:worker_threads')).parentPort : globalThis;
+const post = (message) => port.postMessage(message);
+const clockNs = isNode
+  ? () => process.hrtime.bigint()
+  : () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
+const parallelism = isNode ? (await import('node:os')).availableParallelism() : navigator.hardwareConcurrency || 1;
+
+/** Thrown by the `abort` import: ends the calling thread with its message. */
+class GuestAbort extends Error {}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function onMessage(handler) {
+  if (isNode) port.once('message', handler);
+  else globalThis.onmessage = (e) => handler(e.data);
+}
+
+onMessage((init) => {
+  const ctl = new Control(init.control);
+  if (init.role === 'main') {
+    const result = runMain(init, ctl);
+    post({ kind: 'result', ...result, outputs: ctl.outputSeq() });
+  } else {
+    post({ kind: 'ready' });
+    pool(init, ctl);
+  }
+});
+
+/** The imports of one instance, for the thread `me` ({tid, name}). */
+function imports(init, ctl, me) {
+  const memory = init.memory;
+  let u8 = new Uint8Array(memory.buffer);
+  let i32 = new Int32Array(memory.buffer);
+  const view = () => {
+    if (u8.length !== memory.buffer.byteLength) {
+      u8 = new Uint8Array(memory.buffer);
+      i32 = new Int32Array(memory.buffer);
+    }
+  };
+  // 0 if [ptr, ptr+len) is inside the memory, else an error code.
+  const range = (ptr, len) => {
+    if (len < 0) return abi.ERR_INVALID_ARGUMENT;
+    view();
+    return (ptr >>> 0) + len > u8.length ? abi.ERR_OUT_OF_BOUNDS : 0;
+  };
+  const word = (addr) => {
+    if ((addr >>> 0) % 4 !== 0) return abi.ERR_MISALIGNED;
+    return range(addr, 4);
+  };
+  const text = (ptr, len) => decoder.decode(u8.slice(ptr >>> 0, (ptr >>> 0) + len));
+  const emit = (fd, bytes) => post({ kind: 'write', seq: ctl.nextOutputSeq(), fd, bytes });
+  return {
+    env: { memory },
+    wthreads: {
+      thread_spawn(startArg, stackTop, tls, _stackSize, exitWord, namePtr, nameLen) {
+        const bad = word(exitWord) || range(namePtr, nameLen);
+        if (bad) return bad;
+        let name = '';
+        try {
+          name = text(namePtr, nameLen);
+        } catch {
+          return abi.ERR_INVALID_ARGUMENT;
+        }
+        const slot = ctl.allocate();
+        if (slot < 0) return abi.ERR_THREAD_LIMIT;
+        ctl.set(slot, S_START_ARG, startArg);
+        ctl.set(slot, S_STACK_TOP, stackTop);
+        ctl.set(slot, S_TLS, tls);
+        ctl.set(slot, S_EXIT_WORD, exitWord);
+        ctl.setName(slot, name);
+        const tid = ctl.get(slot, S_TID);
+        if (ctl.queue(slot)) post({ kind: 'grow' });
+        if (init.events) post({ kind: 'event', event: 'spawn', tid, name: name || null, by: me.tid });
+        return tid;
+      },
+      thread_join(tid, msgPtr, msgCap, lenPtr) {
+        const bad = range(msgPtr, msgCap) || word(lenPtr);
+        if (bad) return bad;
+        if (tid === me.tid) return abi.ERR_JOIN_SELF;
+        const r = ctl.join(tid);
+        if (typeof r === 'number') return r;
+        if (init.events) post({ kind: 'event', event: 'join', tid, by: me.tid, trapped: r.trapped });
+        if (!r.trapped) return abi.JOIN_RETURNED;
+        const bytes = new TextEncoder().encode(r.message);
+        view();
+        u8.set(bytes.subarray(0, msgCap), msgPtr >>> 0);
+        Atomics.store(i32, (lenPtr >>> 0) / 4, bytes.length);
+        return abi.JOIN_TRAPPED;
+      },
+      thread_detach(tid) {
+        return ctl.detach(tid);
+      },
+      thread_yield() {},
+      available_parallelism() {
+        return parallelism;
+      },
+      wait32(addr, expected, timeoutNs) {
+        const bad = word(addr);
+        if (bad) return bad;
+        const ms = timeoutNs < 0n ? Infinity : Number(timeoutNs) / 1e6;
+        const r = Atomics.wait(i32, (addr >>> 0) / 4, expected, ms);
+        return r === 'ok' ? abi.WAIT_WOKEN : r === 'not-equal' ? abi.WAIT_NOT_EQUAL : abi.WAIT_TIMED_OUT;
+      },
+      wake(addr, count) {
+        const bad = word(addr);
+        if (bad) return bad;
+        const n = count >>> 0;
+        return Atomics.notify(i32, (addr >>> 0) / 4, n === 0xffffffff ? Infinity : n);
+      },
+      lock_event(kind, addr) {
+        if (init.events) post({ kind: 'event', event: 'lock', lock: kind, addr: addr >>> 0, tid: me.tid });
+      },
+      abort(ptr, len) {
+        let msg;
+        if (range(ptr, len)) msg = `abort with a message outside memory (${ptr >>> 0}, ${len})`;
+        else {
+          try {
+            msg = text(ptr, len);
+          } catch {
+            msg = 'abort with a message that is not UTF-8';
+          }
+        }
+        throw new GuestAbort(msg);
+      },
+      write(fd, ptr, len) {
+        const bad = range(ptr, len);
+        if (bad) return bad;
+        if (fd !== abi.FD_STDOUT && fd !== abi.FD_STDERR) return abi.ERR_BAD_FD;
+        emit(fd, u8.slice(ptr >>> 0, (ptr >>> 0) + len));
+        return len;
+      },
+      clock_ns() {
+        return clockNs();
+      },
+    },
+    emit,
+  };
+}
+
+/** Runs `call` and describes how it ended: `{trapped, message}`. */
+function guard(call) {
+  try {
+    return { trapped: false, value: call() };
+  } catch (e) {
+    if (e instanceof GuestAbort) return { trapped: true, message: e.message };
+    return { trapped: true, message: `trapped: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+function who(tid, name) {
+  return name ? `thread ${tid} '${name}'` : `thread ${tid}`;
+}
+
+function report(emit, tid, name, message) {
+  emit(abi.FD_STDERR, new TextEncoder().encode(`${who(tid, name)} ${message}\n`));
+}
+
+function runMain(init, ctl) {
+  const me = { tid: abi.MAIN_THREAD_ID, name: 'main' };
+  const imp = imports(init, ctl, me);
+  let instance;
+  try {
+    instance = new WebAssembly.Instance(init.module, imp);
+  } catch (e) {
+    return { error: `cannot instantiate the module: ${e.message}` };
+  }
+  const version = instance.exports.wthreads_abi_version();
+  if (version !== abi.ABI_VERSION) {
+    return { error: `the module speaks runtime API version ${version}; this runtime speaks version ${abi.ABI_VERSION}` };
+  }
+  const f = instance.exports[init.invoke];
+  const r = guard(() => (f.length === 2 ? f(0, 0) : f()));
+  if (r.trapped) {
+    report(imp.emit, me.tid, me.name, r.message);
+    return { trapped: true, message: r.message };
+  }
+  return { trapped: false, value: typeof r.value === 'number' ? r.value : 0 };
+}
+
+function pool(init, ctl) {
+  for (;;) {
+    const { slot, short } = ctl.take();
+    if (short) post({ kind: 'grow' });
+    const me = { tid: ctl.get(slot, S_TID), name: ctl.name(slot) };
+    const imp = imports(init, ctl, me);
+    const r = guard(() => {
+      const instance = new WebAssembly.Instance(init.module, imp);
+      instance.exports.wthreads_thread_start(ctl.get(slot, S_START_ARG), ctl.get(slot, S_STACK_TOP), ctl.get(slot, S_TLS));
+    });
+    if (r.trapped) report(imp.emit, me.tid, me.name, r.message);
+    // The instance runs no more code: tell the guest (exit word), then the joiner (slot).
+    const exitWord = ctl.get(slot, S_EXIT_WORD) >>> 0;
+    const words = new Int32Array(init.memory.buffer);
+    Atomics.store(words, exitWord / 4, 1);
+    Atomics.notify(words, exitWord / 4);
+    ctl.finish(slot, r.trapped, r.message ?? '');
+    if (init.events) post({ kind: 'event', event: 'exit', tid: me.tid, trapped: r.trapped });
+  }
+}

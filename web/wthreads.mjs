@@ -1,0 +1,218 @@
+// The web runtime of wthreads: runs a patched guest module in browsers and Node, one Web
+// Worker (worker_threads in Node) per guest thread, over one shared WebAssembly.Memory. The
+// page never blocks: the program's entry runs in a worker too.
+//
+//   import { run } from './wthreads.mjs';
+//   const { code } = await run(bytes, { invoke: 'main', onStdout: (text) => ..., onEvent: (e) => ... });
+import * as abi from './abi.mjs';
+import { Control } from './control.mjs';
+
+export { abi };
+
+/** An error of the runtime: an unusable module (`kind: 'module'`) or a trap in the entry (`kind: 'trap'`). */
+export class WthreadsError extends Error {
+  constructor(kind, message) {
+    super(message);
+    this.name = 'WthreadsError';
+    this.kind = kind;
+  }
+}
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+
+/** Throws a clear error if shared memory is unavailable (a page that is not cross-origin isolated). */
+export function checkIsolation() {
+  if (typeof SharedArrayBuffer === 'undefined' || globalThis.crossOriginIsolated === false) {
+    throw new WthreadsError(
+      'module',
+      'SharedArrayBuffer is not available: the page is not cross-origin isolated. Serve it with the headers ' +
+        '"Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp".',
+    );
+  }
+}
+
+/** Reads the limits of the imported memory `env.memory` from the module's import section. */
+export function memoryImport(bytes) {
+  let pos = 8;
+  const u8 = () => bytes[pos++];
+  const leb = () => {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      const b = u8();
+      result += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (!(b & 0x80)) return result;
+    }
+  };
+  const name = () => {
+    const len = leb();
+    const s = new TextDecoder().decode(bytes.subarray(pos, pos + len));
+    pos += len;
+    return s;
+  };
+  while (pos < bytes.length) {
+    const id = u8();
+    const size = leb();
+    const end = pos + size;
+    if (id !== 2) {
+      pos = end;
+      continue;
+    }
+    for (let n = leb(); n > 0; n--) {
+      const mod = name();
+      const field = name();
+      const kind = u8();
+      if (kind === 0) leb();
+      else if (kind === 1) {
+        u8();
+        const flags = u8();
+        leb();
+        if (flags & 1) leb();
+      } else if (kind === 2) {
+        const flags = u8();
+        const initial = leb();
+        const maximum = flags & 1 ? leb() : undefined;
+        if (mod === 'env' && field === 'memory') return { initial, maximum, shared: !!(flags & 2), memory64: !!(flags & 4) };
+      } else if (kind === 3) {
+        u8();
+        u8();
+      } else if (kind === 4) {
+        u8();
+        leb();
+      }
+    }
+    return null;
+  }
+  return null;
+}
+
+/** Checks the module's imports and exports; returns the memory import's limits. */
+function checkModule(module, bytes, invoke) {
+  for (const imp of WebAssembly.Module.imports(module)) {
+    if (imp.module === 'env' && imp.name === 'memory' && imp.kind === 'memory') continue;
+    if (imp.module === 'wthreads' && imp.kind === 'function') continue;
+    if (imp.module === 'wthreads_patch') {
+      throw new WthreadsError('module', `the module is not patched (it imports wthreads_patch.${imp.name}): run \`wthreads patch\` on it first`);
+    }
+    throw new WthreadsError('module', `unsupported import \`${imp.module}.${imp.name}\` (${imp.kind}): a wthreads host provides only \`wthreads.*\` and \`env.memory\``);
+  }
+  const exports = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+  for (const name of ['wthreads_abi_version', 'wthreads_thread_start', invoke]) {
+    if (!exports.has(name)) throw new WthreadsError('module', `the module does not export \`${name}\``);
+  }
+  const mem = memoryImport(bytes);
+  if (!mem) throw new WthreadsError('module', 'the module does not import its memory as `env.memory`');
+  if (!mem.shared) throw new WthreadsError('module', 'memory `env.memory` is not shared');
+  if (mem.memory64) throw new WthreadsError('module', 'memory `env.memory` is 64-bit');
+  if (mem.maximum === undefined) throw new WthreadsError('module', 'memory `env.memory` has no maximum');
+  return mem;
+}
+
+async function startWorker(onMessage) {
+  const url = new URL('./worker.mjs', import.meta.url);
+  if (isNode) {
+    const { Worker } = await import('node:worker_threads');
+    const w = new Worker(url);
+    w.on('message', onMessage);
+    w.on('error', (e) => onMessage({ kind: 'crash', message: String(e) }));
+    return { post: (m) => w.postMessage(m), terminate: () => w.terminate() };
+  }
+  const w = new Worker(url, { type: 'module' });
+  w.onmessage = (e) => onMessage(e.data);
+  w.onerror = (e) => onMessage({ kind: 'crash', message: e.message });
+  return { post: (m) => w.postMessage(m), terminate: () => w.terminate() };
+}
+
+/**
+ * Runs the export `invoke` of a patched module (bytes) in a new worker. Resolves to
+ * `{ code }` (the export's result, 0 for none) once it returned and its output was delivered;
+ * rejects with a `WthreadsError` for an unusable module or a trap in the entry.
+ *
+ * Options: `invoke` ('main'), `maxThreads` (1024 live threads), `poolSize` (workers started
+ * up front, 4; the pool grows on demand), `onStdout(text)`, `onStderr(text)`, and
+ * `onEvent(event)` for `{event: 'spawn'|'join'|'exit'|'lock', tid, ...}`.
+ */
+export async function run(wasm, options = {}) {
+  const { invoke = 'main', maxThreads = 1024, poolSize = 4, onStdout, onStderr, onEvent } = options;
+  checkIsolation();
+  const bytes = wasm instanceof Uint8Array ? wasm : new Uint8Array(wasm);
+  let module;
+  try {
+    module = await WebAssembly.compile(bytes);
+  } catch (e) {
+    throw new WthreadsError('module', `not a valid WebAssembly module: ${e.message}`);
+  }
+  const mem = checkModule(module, bytes, invoke);
+  const memory = new WebAssembly.Memory({ initial: mem.initial, maximum: mem.maximum, shared: true });
+  const control = new Control(maxThreads);
+  const init = { module, memory, control: control.buffer, invoke, events: !!onEvent };
+  const workers = [];
+  let booting = 0;
+  const decoders = { [abi.FD_STDOUT]: new TextDecoder(), [abi.FD_STDERR]: new TextDecoder() };
+  const sinks = {
+    [abi.FD_STDOUT]: onStdout ?? ((t) => console.log(t)),
+    [abi.FD_STDERR]: onStderr ?? ((t) => console.error(t)),
+  };
+  return new Promise((resolve, reject) => {
+    const outputs = new Map();
+    let next = 0;
+    let result = null;
+    let done = false;
+    const finish = () => {
+      done = true;
+      for (const w of workers) w.terminate();
+      if (result.error) reject(new WthreadsError('module', result.error));
+      else if (result.trapped) reject(new WthreadsError('trap', result.message));
+      else resolve({ code: result.value });
+    };
+    const flush = () => {
+      while (outputs.has(next)) {
+        const { fd, bytes } = outputs.get(next);
+        outputs.delete(next++);
+        sinks[fd](decoders[fd].decode(bytes, { stream: true }));
+      }
+      if (result && !done && next >= result.outputs) finish();
+    };
+    const addWorker = async (role) => {
+      const w = await startWorker(onMessage);
+      workers.push(w);
+      if (done) w.terminate();
+      else w.post({ ...init, role });
+    };
+    const grow = () => {
+      while (control.shortOfWorkers(booting)) {
+        booting++;
+        addWorker('pool');
+      }
+    };
+    function onMessage(msg) {
+      switch (msg.kind) {
+        case 'write':
+          outputs.set(msg.seq, msg);
+          flush();
+          break;
+        case 'grow':
+          grow();
+          break;
+        case 'ready':
+          booting--;
+          break;
+        case 'event':
+          onEvent?.(msg);
+          break;
+        case 'result':
+          result = msg;
+          flush();
+          break;
+        case 'crash':
+          result = { error: `a worker failed: ${msg.message}`, outputs: 0 };
+          finish();
+          break;
+      }
+    }
+    booting += poolSize;
+    for (let i = 0; i < poolSize; i++) addWorker('pool');
+    addWorker('main');
+  });
+}
