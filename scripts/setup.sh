@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing wthreads needs, on a machine with only rustup:
 # the wasm32 target and clippy/rustfmt for stable, and the pinned nightly with rust-src for
-# the std guests (-Zbuild-std). Idempotent; quiet when everything is there.
+# the std guests (-Zbuild-std); it checks that Node.js (18+) is there for the web runtime.
+# Idempotent; quiet when everything is there.
 set -euo pipefail
 NIGHTLY=nightly-2026-05-20
 quiet() { "$@" 2>&1 | { grep -v 'is up to date' || true; }; }
@@ -10,4 +11,9 @@ quiet rustup component add clippy rustfmt
 if ! rustup run "$NIGHTLY" rustc --version >/dev/null 2>&1 \
   || ! rustup +"$NIGHTLY" component list --installed 2>/dev/null | grep -q rust-src; then
   rustup toolchain install "$NIGHTLY" --profile minimal --component rust-src --target wasm32-unknown-unknown
+fi
+# The web runtime's tests run in Node (worker_threads, shared WebAssembly memory): Node 18 or newer.
+if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)' 2>/dev/null; then
+  echo "setup: Node.js 18 or newer is needed for the web runtime's tests (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
 fi

@@ -47,6 +47,9 @@ function imports(init, ctl, me) {
   const range = (ptr, len) => {
     if (len < 0) return abi.ERR_INVALID_ARGUMENT;
     view();
+    if ((ptr >>> 0) + len <= u8.length) return 0;
+    refresh(memory);
+    view();
     return (ptr >>> 0) + len > u8.length ? abi.ERR_OUT_OF_BOUNDS : 0;
   };
   const word = (addr) => {
@@ -143,6 +146,16 @@ function imports(init, ctl, me) {
   };
 }
 
+/**
+ * Brings this worker's view of the shared memory up to date. Another worker's `memory.grow`
+ * reaches this one only later (V8 updates other threads asynchronously); `grow(0)` updates it
+ * now. Needed before a new instance starts on memory another thread may have grown, and
+ * before JavaScript touches an address beyond the size this worker knows.
+ */
+function refresh(memory) {
+  memory.grow(0);
+}
+
 /** Runs `call` and describes how it ended: `{trapped, message}`. */
 function guard(call) {
   try {
@@ -189,6 +202,7 @@ function pool(init, ctl) {
     if (short) post({ kind: 'grow' });
     const me = { tid: ctl.get(slot, S_TID), name: ctl.name(slot) };
     const imp = imports(init, ctl, me);
+    refresh(init.memory);
     const r = guard(() => {
       const instance = new WebAssembly.Instance(init.module, imp);
       instance.exports.wthreads_thread_start(ctl.get(slot, S_START_ARG), ctl.get(slot, S_STACK_TOP), ctl.get(slot, S_TLS));
@@ -196,6 +210,7 @@ function pool(init, ctl) {
     if (r.trapped) report(imp.emit, me.tid, me.name, r.message);
     // The instance runs no more code: tell the guest (exit word), then the joiner (slot).
     const exitWord = ctl.get(slot, S_EXIT_WORD) >>> 0;
+    refresh(init.memory);
     const words = new Int32Array(init.memory.buffer);
     Atomics.store(words, exitWord / 4, 1);
     Atomics.notify(words, exitWord / 4);

@@ -1,0 +1,333 @@
+// The expectations of every guest program, shared by the native host's tests (`guests.rs`) and
+// the web runtime's tests in Node (`node.rs`): each includes this file after defining
+// `command()`, the command line that runs a module (`… run MODULE`). `foreach_program!` lists
+// every exported `test_*`; a program without a `#[test]` of the same name here does not compile.
+
+use std::process::Output;
+
+macro_rules! assert_test_exists {
+    ($suite:ident, $name:ident) => {
+        #[allow(unused_imports)]
+        use self::$suite::$name as _;
+    };
+}
+wthreads_guest_tests::foreach_program!(assert_test_exists);
+
+/// Runs `… run MODULE --invoke NAME` and returns its output.
+fn run(module: &str, name: &str) -> Output {
+    command().args(["run", module, "--invoke", name]).output().expect("the runner starts")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Asserts that the program returned 0 and returns its stdout.
+fn pass(module: &str, name: &str) -> String {
+    let out = run(module, name);
+    assert!(
+        out.status.code() == Some(0),
+        "{name} failed with {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+mod programs {
+    #[allow(unused_imports)]
+    use super::{pass, run, text};
+    use wthreads_guest_tests::PROGRAMS as M;
+
+    #[test]
+    pub(super) fn test_spawn_join_value() {
+        pass(M, "test_spawn_join_value");
+    }
+
+    #[test]
+    pub(super) fn test_mutex_counter() {
+        assert!(pass(M, "test_mutex_counter").contains("counter = 800000"));
+    }
+
+    #[test]
+    pub(super) fn test_nested_spawn() {
+        pass(M, "test_nested_spawn");
+    }
+
+    #[test]
+    pub(super) fn test_builder_and_current() {
+        pass(M, "test_builder_and_current");
+    }
+
+    #[test]
+    pub(super) fn test_sleep_and_is_finished() {
+        pass(M, "test_sleep_and_is_finished");
+    }
+
+    #[test]
+    pub(super) fn test_deep_recursion_8_threads() {
+        pass(M, "test_deep_recursion_8_threads");
+    }
+
+    #[test]
+    pub(super) fn test_stack_size_64k() {
+        pass(M, "test_stack_size_64k");
+    }
+
+    #[test]
+    pub(super) fn test_stack_size_8m() {
+        pass(M, "test_stack_size_8m");
+    }
+
+    #[test]
+    pub(super) fn test_panic_in_thread() {
+        let out = run(M, "test_panic_in_thread");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "stderr:\n{err}");
+        // The host names the thread and prints the message and location.
+        assert!(err.contains("'doomed' panicked at"), "stderr:\n{err}");
+        assert!(err.contains("boom 42"), "stderr:\n{err}");
+    }
+
+    #[test]
+    pub(super) fn test_trap_in_thread() {
+        let out = run(M, "test_trap_in_thread");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "stderr:\n{err}");
+        assert!(err.contains("trapped") && err.contains("unreachable"), "stderr:\n{err}");
+    }
+
+    #[test]
+    pub(super) fn test_main_panics() {
+        let out = run(M, "test_main_panics");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(wthreads_host::EXIT_TRAP), "stderr:\n{err}");
+        assert!(err.contains("the main thread gives up"), "stderr:\n{err}");
+    }
+
+    #[test]
+    pub(super) fn test_many_threads_memory_bounded() {
+        pass(M, "test_many_threads_memory_bounded");
+    }
+
+    #[test]
+    pub(super) fn test_detached_threads_reclaimed() {
+        pass(M, "test_detached_threads_reclaimed");
+    }
+
+    #[test]
+    pub(super) fn test_condvar_producer_consumer() {
+        pass(M, "test_condvar_producer_consumer");
+    }
+
+    #[test]
+    pub(super) fn test_condvar_notify_all() {
+        pass(M, "test_condvar_notify_all");
+    }
+
+    #[test]
+    pub(super) fn test_condvar_timeouts() {
+        pass(M, "test_condvar_timeouts");
+    }
+
+    #[test]
+    pub(super) fn test_condvar_spurious_wakeups() {
+        pass(M, "test_condvar_spurious_wakeups");
+    }
+
+    #[test]
+    pub(super) fn test_rwlock_readers_share() {
+        pass(M, "test_rwlock_readers_share");
+    }
+
+    #[test]
+    pub(super) fn test_rwlock_writers_exclusive() {
+        pass(M, "test_rwlock_writers_exclusive");
+    }
+
+    #[test]
+    pub(super) fn test_rwlock_writer_preference() {
+        pass(M, "test_rwlock_writer_preference");
+    }
+
+    #[test]
+    pub(super) fn test_barrier_rounds() {
+        pass(M, "test_barrier_rounds");
+    }
+
+    #[test]
+    pub(super) fn test_once_runs_once() {
+        pass(M, "test_once_runs_once");
+    }
+
+    #[test]
+    pub(super) fn test_once_lock() {
+        pass(M, "test_once_lock");
+    }
+
+    #[test]
+    pub(super) fn test_lazy_lock() {
+        pass(M, "test_lazy_lock");
+    }
+
+    #[test]
+    pub(super) fn test_channel_many_producers() {
+        pass(M, "test_channel_many_producers");
+    }
+
+    #[test]
+    pub(super) fn test_channel_disconnect_and_timeouts() {
+        pass(M, "test_channel_disconnect_and_timeouts");
+    }
+
+    #[test]
+    pub(super) fn test_sync_channel_bounded() {
+        pass(M, "test_sync_channel_bounded");
+    }
+
+    #[test]
+    pub(super) fn test_rendezvous_channel() {
+        pass(M, "test_rendezvous_channel");
+    }
+
+    #[test]
+    pub(super) fn test_scope_borrows() {
+        pass(M, "test_scope_borrows");
+    }
+
+    #[test]
+    pub(super) fn test_scope_panics() {
+        pass(M, "test_scope_panics");
+    }
+
+    #[test]
+    pub(super) fn test_park_unpark() {
+        pass(M, "test_park_unpark");
+    }
+
+    #[test]
+    pub(super) fn test_thread_local_per_thread() {
+        pass(M, "test_thread_local_per_thread");
+    }
+
+    #[test]
+    pub(super) fn test_thread_local_destructors() {
+        pass(M, "test_thread_local_destructors");
+    }
+
+    #[test]
+    pub(super) fn test_thread_local_access_during_destruction() {
+        pass(M, "test_thread_local_access_during_destruction");
+    }
+
+    #[test]
+    pub(super) fn test_mutex_poisoned_by_panic() {
+        pass(M, "test_mutex_poisoned_by_panic");
+    }
+
+    #[test]
+    pub(super) fn test_rwlock_poisoned_by_panic() {
+        pass(M, "test_rwlock_poisoned_by_panic");
+    }
+
+    #[test]
+    pub(super) fn test_once_poisoned_by_panic() {
+        pass(M, "test_once_poisoned_by_panic");
+    }
+}
+
+mod std_programs {
+    use super::pass;
+    use wthreads_guest_tests::STD_PROGRAMS as M;
+
+    #[test]
+    pub(super) fn test_thread_local_distinct() {
+        pass(M, "test_thread_local_distinct");
+    }
+
+    #[test]
+    pub(super) fn test_std_sync_in_threads() {
+        pass(M, "test_std_sync_in_threads");
+    }
+
+    #[test]
+    pub(super) fn test_std_once_lock_in_threads() {
+        pass(M, "test_std_once_lock_in_threads");
+    }
+
+    #[test]
+    pub(super) fn test_std_panic_payload() {
+        pass(M, "test_std_panic_payload");
+    }
+
+    #[test]
+    pub(super) fn test_std_tls_destructors() {
+        let out = pass(M, "test_std_tls_destructors");
+        assert!(out.contains("std thread_local destructors run: 0, wthreads::thread_local: 4"), "{out}");
+    }
+
+    #[test]
+    pub(super) fn test_rayon_matches_sequential() {
+        pass(M, "test_rayon_matches_sequential");
+    }
+}
+
+mod port {
+    use super::pass;
+    use wthreads_guest_tests::PORT as M;
+
+    /// Lines that are not `use` declarations.
+    fn body(source: &str) -> Vec<&str> {
+        source.lines().filter(|l| !l.starts_with("use ")).collect()
+    }
+
+    #[test]
+    pub(super) fn test_port_program() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../guest-tests/port");
+        let native = std::fs::read_to_string(format!("{dir}/native.rs")).unwrap();
+        let guest = std::fs::read_to_string(format!("{dir}/guest.rs")).unwrap();
+        assert_eq!(body(&native), body(&guest), "the port changes more than `use` lines");
+        assert_ne!(native, guest);
+
+        // The native program is built by `cargo test` as an example of this package.
+        let exe = std::env::current_exe().unwrap();
+        let examples = exe.parent().and_then(|deps| deps.parent()).unwrap().join("examples");
+        let out = std::process::Command::new(examples.join("port_native")).output().expect("the native example runs");
+        assert!(out.status.success());
+        let expected = String::from_utf8(out.stdout).unwrap();
+        assert!(expected.contains("tally of Some(\"worker-3\") dropped at 30"), "{expected}");
+        assert_eq!(pass(M, "test_port_program"), expected);
+    }
+}
+
+mod mandelbrot {
+    use super::pass;
+    use wthreads_guest_tests::MANDELBROT as M;
+
+    #[test]
+    pub(super) fn test_mandelbrot_matches_serial() {
+        pass(M, "test_mandelbrot_matches_serial");
+    }
+}
+
+mod traced {
+    use super::{command, text};
+    use wthreads_guest_tests::TRACED as M;
+
+    #[test]
+    pub(super) fn test_lock_events() {
+        let out = command()
+            .args(["run", M, "--invoke", "test_lock_events", "--trace-locks"])
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        let addr = stdout.trim().strip_prefix("lock at ").expect("the guest prints its lock's address");
+        // The futex word is the first field of the mutex, so the events name its address.
+        for event in ["acquire-started", "acquired", "released"] {
+            let line = format!("[lock] thread 1 {event} {addr}");
+            assert!(stderr.contains(&line), "missing `{line}` in:\n{stderr}");
+        }
+    }
+}
