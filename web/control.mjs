@@ -5,7 +5,6 @@
 const NEXT_TID = 0; // next thread id to hand out
 const PENDING = 1; // futex word: bumped when a thread is queued; idle workers sleep on it
 const IDLE = 2; // workers waiting for a thread to run
-const LIVE = 3; // threads started and not yet ended (besides the main one)
 const OUT_SEQ = 4; // sequence number of the next output record
 const MAX_THREADS = 5; // the limit of live threads
 const QUEUED = 6; // threads waiting for a worker
@@ -93,7 +92,6 @@ export class Control {
    * then the caller asks the page to start one (only the page creates workers).
    */
   queue(slot) {
-    Atomics.add(this.i32, LIVE, 1);
     Atomics.add(this.i32, QUEUED, 1);
     Atomics.store(this.i32, this.word(slot, S_STATE), STARTING);
     Atomics.add(this.i32, PENDING, 1);
@@ -128,7 +126,6 @@ export class Control {
   /** Records how the thread in `slot` ended; frees the slot if it is detached. */
   finish(slot, trapped, message) {
     if (trapped) this.setText(slot, 0, MSG_CAP, S_MSG_LEN, message);
-    Atomics.sub(this.i32, LIVE, 1);
     const state = this.word(slot, S_STATE);
     const end = trapped ? TRAPPED : RETURNED;
     Atomics.store(this.i32, state, end);
@@ -167,10 +164,6 @@ export class Control {
       }
       Atomics.wait(this.i32, state, now);
     }
-  }
-
-  liveThreads() {
-    return Atomics.load(this.i32, LIVE);
   }
 
   nextOutputSeq() {

@@ -32,7 +32,7 @@ export function checkIsolation() {
 }
 
 /** Reads the limits of the imported memory `env.memory` from the module's import section. */
-export function memoryImport(bytes) {
+function memoryImport(bytes) {
   let pos = 8;
   const u8 = () => bytes[pos++];
   const leb = () => {

@@ -218,7 +218,7 @@ impl Condvar {
         unsafe { mutex.unlock_raw() };
         let woken = futex_wait(&self.seq, seq, timeout);
         let result = WaitTimeoutResult(!woken && timeout.is_some());
-        match mutex.relock() {
+        match mutex.lock() {
             Ok(g) => Ok((g, result)),
             Err(e) => Err(super::PoisonError::new((e.into_inner(), result))),
         }

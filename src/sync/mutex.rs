@@ -126,11 +126,6 @@ impl<T: ?Sized> Mutex<T> {
         unsafe { self.raw.unlock() }
     }
 
-    /// Takes the lock again after `unlock_raw` and returns a guard for it.
-    pub(crate) fn relock(&self) -> LockResult<MutexGuard<'_, T>> {
-        self.lock()
-    }
-
     /// Acquires the mutex if it is free, without blocking.
     ///
     /// # Errors
