@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing wthreads needs, on a machine with only rustup:
 # the wasm32 target and clippy/rustfmt for stable, and the pinned nightly with rust-src for
-# the std guests (-Zbuild-std); it checks that Node.js (18+) is there for the web runtime.
+# the std guests (-Zbuild-std); it checks that Node.js (18+) is there for the web runtime and
+# installs Debian's chromium for its browser tests.
 # Idempotent; quiet when everything is there.
 set -euo pipefail
 NIGHTLY=nightly-2026-05-20
@@ -16,4 +17,15 @@ fi
 if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)' 2>/dev/null; then
   echo "setup: Node.js 18 or newer is needed for the web runtime's tests (found: $(node --version 2>/dev/null || echo none))" >&2
   exit 1
+fi
+# The web runtime's browser tests run in headless Chromium: Debian's package (about 100 MB),
+# driven over the DevTools protocol without any npm package. $CHROMIUM overrides the path.
+if [ -z "${CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
+  echo "setup: installing Debian's chromium for the browser tests" >&2
+  SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  if ! { $SUDO apt-get install -y -q chromium >/dev/null 2>&1 \
+      || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q chromium >/dev/null; }; }; then
+    echo "setup: could not install chromium with apt-get; install it (or set CHROMIUM to a Chromium binary)" >&2
+    exit 1
+  fi
 fi

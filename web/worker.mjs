@@ -188,12 +188,19 @@ function runMain(init, ctl) {
     return { error: `the module speaks runtime API version ${version}; this runtime speaks version ${abi.ABI_VERSION}` };
   }
   const f = instance.exports[init.invoke];
-  const r = guard(() => (f.length === 2 ? f(0, 0) : f()));
+  // Without `args`, a C-style `main(argc, argv)` gets (0, 0) and any other entry no arguments.
+  const args = init.args ?? (f.length === 2 ? [0, 0] : []);
+  if (args.length !== f.length) {
+    return { error: `\`${init.invoke}\` takes ${f.length} arguments, ${args.length} given` };
+  }
+  const start = performance.now();
+  const r = guard(() => f(...args));
+  const elapsedMs = performance.now() - start;
   if (r.trapped) {
     report(imp.emit, me.tid, me.name, r.message);
     return { trapped: true, message: r.message };
   }
-  return { trapped: false, value: typeof r.value === 'number' ? r.value : 0 };
+  return { trapped: false, value: r.value, elapsedMs };
 }
 
 function pool(init, ctl) {

@@ -125,16 +125,23 @@ async function startWorker(onMessage) {
 }
 
 /**
- * Runs the export `invoke` of a patched module (bytes) in a new worker. Resolves to
- * `{ code }` (the export's result, 0 for none) once it returned and its output was delivered;
- * rejects with a `WthreadsError` for an unusable module or a trap in the entry.
+ * Runs the export `invoke` of a patched module (bytes) in a new worker. Resolves, once it
+ * returned and all its output was delivered, to `{ code, value, elapsedMs, memory }`: the
+ * export's result as an exit status (`code`, 0 for none) and as returned (`value`, a BigInt
+ * for i64), the time the call took inside its worker, and the shared `WebAssembly.Memory`
+ * (to read results such as an image out of the guest). Rejects with a `WthreadsError` for an
+ * unusable module (`kind: 'module'`) or a trap in the entry (`kind: 'trap'`).
  *
- * Options: `invoke` ('main'), `maxThreads` (1024 live threads), `poolSize` (workers started
+ * Options: `invoke` ('main'), `args` (the export's arguments; default none, or (0, 0) for a
+ * C-style `main(argc, argv)`), `maxThreads` (1024 live threads), `poolSize` (workers started
  * up front, 4; the pool grows on demand), `onStdout(text)`, `onStderr(text)`, and
  * `onEvent(event)` for `{event: 'spawn'|'join'|'exit'|'lock', tid, ...}`.
  */
 export async function run(wasm, options = {}) {
-  const { invoke = 'main', maxThreads = 1024, poolSize = 4, onStdout, onStderr, onEvent } = options;
+  const { invoke = 'main', args, maxThreads = 1024, poolSize = 4, onStdout, onStderr, onEvent } = options;
+  if (args !== undefined && !(Array.isArray(args) && args.every((a) => typeof a === 'number' || typeof a === 'bigint'))) {
+    throw new WthreadsError('module', '`args` must be an array of numbers (i32, f32, f64) or BigInts (i64)');
+  }
   checkIsolation();
   const bytes = wasm instanceof Uint8Array ? wasm : new Uint8Array(wasm);
   let module;
@@ -146,7 +153,7 @@ export async function run(wasm, options = {}) {
   const mem = checkModule(module, bytes, invoke);
   const memory = new WebAssembly.Memory({ initial: mem.initial, maximum: mem.maximum, shared: true });
   const control = new Control(maxThreads);
-  const init = { module, memory, control: control.buffer, invoke, events: !!onEvent };
+  const init = { module, memory, control: control.buffer, invoke, args, events: !!onEvent };
   const workers = [];
   let booting = 0;
   const decoders = { [abi.FD_STDOUT]: new TextDecoder(), [abi.FD_STDERR]: new TextDecoder() };
@@ -164,7 +171,11 @@ export async function run(wasm, options = {}) {
       for (const w of workers) w.terminate();
       if (result.error) reject(new WthreadsError('module', result.error));
       else if (result.trapped) reject(new WthreadsError('trap', result.message));
-      else resolve({ code: result.value });
+      else {
+        const { value, elapsedMs } = result;
+        const code = typeof value === 'number' ? value : typeof value === 'bigint' ? Number(BigInt.asIntN(32, value)) : 0;
+        resolve({ code, value, elapsedMs, memory });
+      }
     };
     const flush = () => {
       while (outputs.has(next)) {

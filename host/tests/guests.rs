@@ -8,4 +8,7 @@ fn command() -> Command {
     Command::new(env!("CARGO_BIN_EXE_wthreads"))
 }
 
+/// The native host gives each guest thread a native stack of its own size (`max_wasm_stack`).
+const ENGINE_CALL_STACK_LIMIT: Option<&str> = None;
+
 include!("common/guest_expectations.rs");

@@ -1,7 +1,9 @@
 // The expectations of every guest program, shared by the native host's tests (`guests.rs`) and
-// the web runtime's tests in Node (`node.rs`): each includes this file after defining
-// `command()`, the command line that runs a module (`… run MODULE`). `foreach_program!` lists
-// every exported `test_*`; a program without a `#[test]` of the same name here does not compile.
+// the web runtime's tests in Node (`node.rs`) and in Chromium (`chromium.rs`): each includes
+// this file after defining `command()`, the command line that runs a module (`… run MODULE`),
+// and `ENGINE_CALL_STACK_LIMIT`, the trap message of an engine whose own call stack is smaller
+// than the deepest test's recursion (None: deep enough). `foreach_program!` lists every
+// exported `test_*`; a program without a `#[test]` of the same name here does not compile.
 
 use std::process::Output;
 
@@ -77,6 +79,16 @@ mod programs {
 
     #[test]
     pub(super) fn test_stack_size_8m() {
+        if let Some(limit) = super::ENGINE_CALL_STACK_LIMIT {
+            // This engine's own call stack cannot hold 6000 nested wasm calls, whatever the
+            // shadow stack: the thread must trap with the engine's message, its join must
+            // fail, and the program must end (the README's Limits section says so).
+            let out = run(M, "test_stack_size_8m");
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(wthreads_host::EXIT_TRAP), "{err}");
+            assert!(err.contains(&format!("thread 2 trapped: {limit}")), "{err}");
+            return;
+        }
         pass(M, "test_stack_size_8m");
     }
 

@@ -1,0 +1,107 @@
+// The demo page: runs the guest's `render(width, height, threads)` with the web runtime,
+// shows the time and the speedup over one thread, and draws the picture.
+//
+// URL parameters: `module` (default ./mandelbrot.wasm), `size` (WIDTHxHEIGHT), `threads`,
+// `autorun` (render once on load). The page sets `document.body.dataset.state` to
+// `ready`, `running`, `done` or `error`, and keeps its measurements in `window.demoResults`.
+import { run, checkIsolation } from '../wthreads.mjs';
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+const moduleUrl = params.get('module') ?? './mandelbrot.wasm';
+const results = [];
+window.demoResults = results;
+let bytes = null;
+
+function setState(state, text) {
+  document.body.dataset.state = state;
+  $('status').textContent = text;
+  $('status').className = state === 'error' ? 'error' : '';
+}
+
+async function load() {
+  checkIsolation();
+  const response = await fetch(moduleUrl);
+  if (!response.ok) throw new Error(`cannot load ${moduleUrl}: HTTP ${response.status}`);
+  bytes = new Uint8Array(await response.arrayBuffer());
+}
+
+/** Renders once with the web runtime; resolves to `{ ms, pixels }` (one grey byte per pixel). */
+async function render(width, height, threads) {
+  const { value: ptr, elapsedMs, memory } = await run(bytes, {
+    invoke: 'render',
+    args: [width, height, threads],
+    onStdout: (text) => console.log(text),
+    onStderr: (text) => console.error(text),
+  });
+  // The workers grew the memory; bring this thread's view of it up to date before reading.
+  memory.grow(0);
+  const pixels = new Uint8Array(memory.buffer, ptr >>> 0, width * height).slice();
+  return { ms: elapsedMs, pixels };
+}
+
+function draw(width, height, pixels) {
+  const canvas = $('picture');
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext('2d');
+  const image = ctx.createImageData(width, height);
+  for (let i = 0; i < pixels.length; i++) {
+    const g = pixels[i];
+    image.data.set([g, g, g, 255], i * 4);
+  }
+  ctx.putImageData(image, 0, 0);
+}
+
+function show(entry) {
+  const row = document.createElement('tr');
+  const speedup = entry.speedup === null ? '' : `${entry.speedup.toFixed(2)}x`;
+  for (const cell of [entry.threads, `${entry.width}×${entry.height}`, entry.ms.toFixed(1), speedup]) {
+    const td = document.createElement('td');
+    td.textContent = cell;
+    row.append(td);
+  }
+  $('results').prepend(row);
+}
+
+const baseline = (width, height) => results.find((r) => r.threads === 1 && r.width === width && r.height === height);
+
+async function renderClicked() {
+  const threads = Math.max(1, Math.min(64, Number($('threads').value) || 1));
+  const [width, height] = $('size').value.split('x').map(Number);
+  $('render').disabled = true;
+  try {
+    // The speedup needs a one-thread time at this size: measure it first if there is none.
+    for (const n of baseline(width, height) || threads === 1 ? [threads] : [1, threads]) {
+      setState('running', `rendering with ${n} thread${n === 1 ? '' : 's'}…`);
+      const { ms, pixels } = await render(width, height, n);
+      const base = n === 1 ? ms : baseline(width, height).ms;
+      const entry = { threads: n, width, height, ms, speedup: base / ms };
+      results.push(entry);
+      show(entry);
+      draw(width, height, pixels);
+    }
+    const last = results[results.length - 1];
+    setState('done', `${last.threads} thread${last.threads === 1 ? '' : 's'}: ${last.ms.toFixed(1)} ms, ${last.speedup.toFixed(2)}x the speed of 1 thread`);
+  } catch (e) {
+    setState('error', `error: ${e.message}`);
+  } finally {
+    $('render').disabled = false;
+  }
+}
+
+$('threads').value = params.get('threads') ?? String(navigator.hardwareConcurrency || 2);
+if (params.get('size')) {
+  const size = params.get('size');
+  if (![...$('size').options].some((o) => o.value === size)) $('size').append(new Option(size.replace('x', ' × '), size));
+  $('size').value = size;
+}
+$('render').addEventListener('click', renderClicked);
+try {
+  await load();
+  setState('ready', 'ready');
+  if (params.has('autorun')) await renderClicked();
+} catch (e) {
+  $('render').disabled = true;
+  setState('error', `error: ${e.message}`);
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// `node web/tools/browser-run.mjs run FILE.wasm [--invoke NAME] [--max-threads N] [--trace-locks]`:
+// runs a patched guest on the web runtime inside headless Chromium (a cross-origin isolated
+// page served by web/serve.mjs on loopback), with the output and exit codes of `wthreads run`
+// and `node web/cli.mjs`. `--timeout SECONDS` (default 300) ends a hung program with what it
+// printed so far.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as abi from '../abi.mjs';
+import { serve } from '../serve.mjs';
+import { launch } from './chromium.mjs';
+
+const usage =
+  'usage: node web/tools/browser-run.mjs run FILE.wasm [--invoke NAME] [--max-threads N] [--trace-locks] [--timeout SECONDS]';
+const fail = (msg) => {
+  process.stderr.write(`wthreads: ${msg}\n`);
+  process.exit(abi.EXIT_MODULE);
+};
+
+const [cmd, file, ...rest] = process.argv.slice(2);
+if (cmd !== 'run' || !file) fail(usage);
+const options = { invoke: 'main' };
+let timeoutSeconds = 300;
+for (let i = 0; i < rest.length; i++) {
+  const value = rest[i + 1] ?? '';
+  if (rest[i] === '--invoke' && value) options.invoke = rest[++i];
+  else if (rest[i] === '--max-threads' && /^\d+$/.test(value)) options.maxThreads = Number(rest[++i]);
+  else if (rest[i] === '--trace-locks') options.traceLocks = true;
+  else if (rest[i] === '--timeout' && /^\d+$/.test(value)) timeoutSeconds = Number(rest[++i]);
+  else fail(`unknown argument \`${rest[i]}\`\n${usage}`);
+}
+try {
+  readFileSync(file, { flag: 'r' });
+} catch (e) {
+  fail(`${file}: ${e.message}`);
+}
+
+const server = await serve({ root: fileURLToPath(new URL('..', import.meta.url)), mounts: { '/module.wasm': file }, port: 0 });
+let browser;
+try {
+  browser = await launch();
+} catch (e) {
+  await server.close();
+  fail(`cannot start Chromium: ${e.message}`);
+}
+let page;
+let timer;
+try {
+  page = await browser.open(`${server.url}tools/runner.html`);
+  const ready = await page.evaluate('new Promise((r) => { const t = () => (window.runnerReady ? r(true) : setTimeout(t, 10)); t(); })');
+  if (!ready) throw new Error('the runner page did not load');
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutSeconds} s`)), timeoutSeconds * 1000);
+  });
+  const r = await Promise.race([page.evaluate(`window.runProgram(${JSON.stringify(options)})`), timeout]);
+  process.stdout.write(r.stdout);
+  process.stderr.write(r.stderr);
+  if (!r.error) process.exitCode = r.code & 0xff;
+  else if (r.error.kind === 'trap') {
+    process.stderr.write(`wthreads: ${file}: the invoked function trapped: ${r.error.message}\n`);
+    process.exitCode = abi.EXIT_TRAP;
+  } else {
+    process.stderr.write(`wthreads: ${file}: ${r.error.message}\n`);
+    process.exitCode = abi.EXIT_MODULE;
+  }
+} catch (e) {
+  // A hung or crashed program: show what it printed and why it stopped.
+  const partial = page ? await Promise.race([page.evaluate('window.wthreadsOutput'), new Promise((r) => setTimeout(r, 2000))]).catch(() => null) : null;
+  if (partial) {
+    process.stdout.write(partial.stdout);
+    process.stderr.write(partial.stderr);
+  }
+  for (const line of page?.log ?? []) process.stderr.write(`[page] ${line}\n`);
+  process.stderr.write(`wthreads: ${file}: in Chromium: ${e.message}\n`);
+  process.exitCode = 1;
+} finally {
+  clearTimeout(timer);
+  await browser.close();
+  await server.close();
+}
