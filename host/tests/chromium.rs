@@ -111,3 +111,46 @@ fn page_not_isolated_reports_clearly() {
     assert!(report.contains("Cross-Origin-Opener-Policy: same-origin"), "{report}");
     assert!(report.contains("Cross-Origin-Embedder-Policy: require-corp"), "{report}");
 }
+
+/// Unusable modules get exit status 2 and a message naming the problem in the browser too.
+#[test]
+fn chromium_bad_modules() {
+    let garbage = std::env::temp_dir().join(format!("wthreads-chromium-garbage-{}.wasm", std::process::id()));
+    std::fs::write(&garbage, b"not wasm at all").unwrap();
+    let cases = [
+        (garbage.to_str().unwrap(), "main", "not a valid WebAssembly module"),
+        (wthreads_guest_tests::PROGRAMS_UNPATCHED, "test_spawn_join_value", "is not patched"),
+        (wthreads_guest_tests::PROGRAMS, "no_such_export", "does not export `no_such_export`"),
+        ("/no/such/file.wasm", "main", "no such file"),
+    ];
+    for (module, name, message) in cases {
+        let out = run(module, name);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(wthreads_host::EXIT_MODULE), "{module}: {err}");
+        assert!(err.to_lowercase().contains(&message.to_lowercase()), "{module}: {err}");
+    }
+    std::fs::remove_file(garbage).unwrap();
+}
+
+/// The latency benchmark of the web runtime (`web/tools/bench-latency.mjs`, run by the
+/// `spawn_latency` example) works in Node and Chromium. Only that it runs and reports is
+/// checked here: its figures are in docs/benchmarks.md, not in a timed test.
+#[test]
+fn latency_benchmark_runs() {
+    let out = Command::new("node")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../web/tools/bench-latency.mjs"))
+        .args([wthreads_guest_tests::PROGRAMS, "20"])
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    let rows: Vec<&str> = stdout.lines().collect();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    assert!(
+        rows[0].starts_with("| wthreads, Node ") && rows[1].starts_with("| wthreads, headless Chromium "),
+        "{stdout}"
+    );
+    for row in rows {
+        assert!(row.contains(" µs | ") && row.ends_with(" ms |"), "{row}");
+    }
+}

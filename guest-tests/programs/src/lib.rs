@@ -7,6 +7,7 @@ extern crate alloc;
 
 mod barrier;
 mod basics;
+mod bench;
 mod condvar;
 mod lifecycle;
 mod local;
