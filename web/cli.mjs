@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// `node web/cli.mjs run FILE.wasm [--invoke NAME] [--max-threads N] [--trace-locks]`: runs a patched guest on
-// the web runtime in Node, with the exit codes and output of the native `wthreads run`.
+// `node web/cli.mjs run FILE.wasm [--invoke NAME] [--max-threads N] [--trace-locks] [--trace-events]`:
+// runs a patched guest on the web runtime in Node, with the exit codes and output of the native
+// `wthreads run`. `--trace-events` prints every spawn, join, exit, lock event and abort to stderr.
 import { readFileSync } from 'node:fs';
 import { run, WthreadsError, abi } from './wthreads.mjs';
+import { formatAbort, formatEvent } from './trace.mjs';
 
-const usage = 'usage: node web/cli.mjs run FILE.wasm [--invoke NAME] [--max-threads N] [--trace-locks]';
+const usage = 'usage: node web/cli.mjs run FILE.wasm [--invoke NAME] [--max-threads N] [--trace-locks] [--trace-events]';
 const fail = (msg) => {
   process.stderr.write(`wthreads: ${msg}\n`);
   process.exit(abi.EXIT_MODULE);
@@ -16,14 +18,14 @@ const options = { invoke: 'main' };
 for (let i = 0; i < rest.length; i++) {
   if (rest[i] === '--invoke' && rest[i + 1]) options.invoke = rest[++i];
   else if (rest[i] === '--max-threads' && /^\d+$/.test(rest[i + 1] ?? '')) options.maxThreads = Number(rest[++i]);
-  else if (rest[i] === '--trace-locks') options.onEvent = traceLock;
-  else fail(`unknown argument \`${rest[i]}\`\n${usage}`);
+  else if (rest[i] === '--trace-locks') options.on = { lock: trace };
+  else if (rest[i] === '--trace-events') {
+    options.onEvent = trace;
+    options.onAbort = (a) => process.stderr.write(`${formatAbort(a)}\n`);
+  } else fail(`unknown argument \`${rest[i]}\`\n${usage}`);
 }
-/** Prints lock events as the native host's `--trace-locks` does. */
-function traceLock(e) {
-  if (e.event !== 'lock') return;
-  const what = ['acquire-started', 'acquired', 'released'][e.lock] ?? `event-${e.lock}`;
-  process.stderr.write(`[lock] thread ${e.tid} ${what} 0x${e.addr.toString(16)}\n`);
+function trace(e) {
+  process.stderr.write(`${formatEvent(e)}\n`);
 }
 
 let bytes;

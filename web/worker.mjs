@@ -11,6 +11,9 @@ const clockNs = isNode
   : () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
 const parallelism = isNode ? (await import('node:os')).availableParallelism() : navigator.hardwareConcurrency || 1;
 
+/** The names of `lock_event` kinds (docs/abi.md). */
+const LOCK_EVENTS = ['acquire-started', 'acquired', 'released'];
+
 /** Thrown by the `abort` import: ends the calling thread with its message. */
 class GuestAbort extends Error {}
 
@@ -78,8 +81,10 @@ function imports(init, ctl, me) {
         ctl.set(slot, S_EXIT_WORD, exitWord);
         ctl.setName(slot, name);
         const tid = ctl.get(slot, S_TID);
+        // The event takes its place in the output order before the thread can run and exit.
+        const seq = init.events ? ctl.nextOutputSeq() : -1;
         if (ctl.queue(slot)) post({ kind: 'grow' });
-        if (init.events) post({ kind: 'event', event: 'spawn', tid, name: name || null, by: me.tid });
+        if (init.events) post({ kind: 'event', seq, event: 'spawn', tid, name: name || null, by: me.tid });
         return tid;
       },
       thread_join(tid, msgPtr, msgCap, lenPtr) {
@@ -88,7 +93,7 @@ function imports(init, ctl, me) {
         if (tid === me.tid) return abi.ERR_JOIN_SELF;
         const r = ctl.join(tid);
         if (typeof r === 'number') return r;
-        if (init.events) post({ kind: 'event', event: 'join', tid, by: me.tid, trapped: r.trapped });
+        if (init.events) post({ kind: 'event', seq: ctl.nextOutputSeq(), event: 'join', tid, by: me.tid, trapped: r.trapped });
         if (!r.trapped) return abi.JOIN_RETURNED;
         const bytes = new TextEncoder().encode(r.message);
         view();
@@ -117,7 +122,7 @@ function imports(init, ctl, me) {
         return Atomics.notify(i32, (addr >>> 0) / 4, n === 0xffffffff ? Infinity : n);
       },
       lock_event(kind, addr) {
-        if (init.events) post({ kind: 'event', event: 'lock', lock: kind, addr: addr >>> 0, tid: me.tid });
+        if (init.events) post({ kind: 'event', seq: ctl.nextOutputSeq(), event: 'lock', lock: kind, what: LOCK_EVENTS[kind] ?? `event-${kind}`, addr: addr >>> 0, tid: me.tid });
       },
       abort(ptr, len) {
         let msg;
@@ -198,6 +203,7 @@ function runMain(init, ctl) {
   const elapsedMs = performance.now() - start;
   if (r.trapped) {
     report(imp.emit, me.tid, me.name, r.message);
+    post({ kind: 'abort', seq: ctl.nextOutputSeq(), tid: me.tid, name: me.name, message: r.message });
     return { trapped: true, message: r.message };
   }
   return { trapped: false, value: r.value, elapsedMs };
@@ -214,7 +220,10 @@ function pool(init, ctl) {
       const instance = new WebAssembly.Instance(init.module, imp);
       instance.exports.wthreads_thread_start(ctl.get(slot, S_START_ARG), ctl.get(slot, S_STACK_TOP), ctl.get(slot, S_TLS));
     });
-    if (r.trapped) report(imp.emit, me.tid, me.name, r.message);
+    if (r.trapped) {
+      report(imp.emit, me.tid, me.name, r.message);
+      post({ kind: 'abort', seq: ctl.nextOutputSeq(), tid: me.tid, name: me.name || null, message: r.message });
+    }
     // The instance runs no more code: tell the guest (exit word), then the joiner (slot).
     const exitWord = ctl.get(slot, S_EXIT_WORD) >>> 0;
     refresh(init.memory);
@@ -222,6 +231,6 @@ function pool(init, ctl) {
     Atomics.store(words, exitWord / 4, 1);
     Atomics.notify(words, exitWord / 4);
     ctl.finish(slot, r.trapped, r.message ?? '');
-    if (init.events) post({ kind: 'event', event: 'exit', tid: me.tid, trapped: r.trapped });
+    if (init.events) post({ kind: 'event', seq: ctl.nextOutputSeq(), event: 'exit', tid: me.tid, trapped: r.trapped, ...(r.trapped ? { message: r.message } : {}) });
   }
 }

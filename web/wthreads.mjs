@@ -18,6 +18,9 @@ export class WthreadsError extends Error {
   }
 }
 
+/** The events a listener can subscribe to. */
+export const EVENTS = ['spawn', 'join', 'exit', 'lock'];
+
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
 /** Throws a clear error if shared memory is unavailable (a page that is not cross-origin isolated). */
@@ -134,14 +137,24 @@ async function startWorker(onMessage) {
  *
  * Options: `invoke` ('main'), `args` (the export's arguments; default none, or (0, 0) for a
  * C-style `main(argc, argv)`), `maxThreads` (1024 live threads), `poolSize` (workers started
- * up front, 4; the pool grows on demand), `onStdout(text)`, `onStderr(text)`, and
- * `onEvent(event)` for `{event: 'spawn'|'join'|'exit'|'lock', tid, ...}`.
+ * up front, 4; the pool grows on demand), `onStdout(text)`, `onStderr(text)`,
+ * `onAbort({tid, name, message})` for each thread that trapped or panicked, and the event
+ * listeners: `on: { spawn, join, exit, lock }` (a function per event) and `onEvent(event)` (all
+ * events). Events are objects `{event, tid, ...}`:
+ *   spawn `{tid, name, by}`, join `{tid, by, trapped}`, exit `{tid, trapped, message?}`,
+ *   lock `{tid, lock, what: 'acquire-started'|'acquired'|'released', addr}`.
+ * Without listeners no events are sent at all.
  */
 export async function run(wasm, options = {}) {
-  const { invoke = 'main', args, maxThreads = 1024, poolSize = 4, onStdout, onStderr, onEvent } = options;
+  const { invoke = 'main', args, maxThreads = 1024, poolSize = 4, onStdout, onStderr, onAbort, onEvent, on = {} } = options;
   if (args !== undefined && !(Array.isArray(args) && args.every((a) => typeof a === 'number' || typeof a === 'bigint'))) {
-    throw new WthreadsError('module', '`args` must be an array of numbers (i32, f32, f64) or BigInts (i64)');
+    throw new TypeError('wthreads: `args` must be an array of numbers (i32, f32, f64) or BigInts (i64)');
   }
+  for (const [name, f] of Object.entries(on)) {
+    if (!EVENTS.includes(name)) throw new TypeError(`wthreads: unknown event \`${name}\` in \`on\` (events: ${EVENTS.join(', ')})`);
+    if (typeof f !== 'function') throw new TypeError(`wthreads: the listener of \`${name}\` is not a function`);
+  }
+  const listening = !!onEvent || Object.keys(on).length > 0;
   checkIsolation();
   const bytes = wasm instanceof Uint8Array ? wasm : new Uint8Array(wasm);
   let module;
@@ -153,7 +166,7 @@ export async function run(wasm, options = {}) {
   const mem = checkModule(module, bytes, invoke);
   const memory = new WebAssembly.Memory({ initial: mem.initial, maximum: mem.maximum, shared: true });
   const control = new Control(maxThreads);
-  const init = { module, memory, control: control.buffer, invoke, args, events: !!onEvent };
+  const init = { module, memory, control: control.buffer, invoke, args, events: listening };
   const workers = [];
   let booting = 0;
   const decoders = { [abi.FD_STDOUT]: new TextDecoder(), [abi.FD_STDERR]: new TextDecoder() };
@@ -178,10 +191,18 @@ export async function run(wasm, options = {}) {
       }
     };
     const flush = () => {
+      // Output, events and aborts share one sequence, so listeners see them in the order
+      // they happened across threads.
       while (outputs.has(next)) {
-        const { fd, bytes } = outputs.get(next);
+        const msg = outputs.get(next);
         outputs.delete(next++);
-        sinks[fd](decoders[fd].decode(bytes, { stream: true }));
+        if (msg.kind === 'write') sinks[msg.fd](decoders[msg.fd].decode(msg.bytes, { stream: true }));
+        else if (msg.kind === 'abort') onAbort?.({ tid: msg.tid, name: msg.name, message: msg.message });
+        else {
+          const { kind: _, seq: __, ...event } = msg;
+          on[event.event]?.(event);
+          onEvent?.(event);
+        }
       }
       if (result && !done && next >= result.outputs) finish();
     };
@@ -200,6 +221,8 @@ export async function run(wasm, options = {}) {
     function onMessage(msg) {
       switch (msg.kind) {
         case 'write':
+        case 'event':
+        case 'abort':
           outputs.set(msg.seq, msg);
           flush();
           break;
@@ -209,9 +232,7 @@ export async function run(wasm, options = {}) {
         case 'ready':
           booting--;
           break;
-        case 'event':
-          onEvent?.(msg);
-          break;
+
         case 'result':
           result = msg;
           flush();

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `node web/tools/browser-run.mjs run FILE.wasm [--invoke NAME] [--max-threads N] [--trace-locks]`:
+// `node web/tools/browser-run.mjs run FILE.wasm [--invoke NAME] [--max-threads N] [--trace-locks] [--trace-events]`:
 // runs a patched guest on the web runtime inside headless Chromium (a cross-origin isolated
 // page served by web/serve.mjs on loopback), with the output and exit codes of `wthreads run`
 // and `node web/cli.mjs`. `--timeout SECONDS` (default 300) ends a hung program with what it
@@ -11,7 +11,7 @@ import { serve } from '../serve.mjs';
 import { launch } from './chromium.mjs';
 
 const usage =
-  'usage: node web/tools/browser-run.mjs run FILE.wasm [--invoke NAME] [--max-threads N] [--trace-locks] [--timeout SECONDS]';
+  'usage: node web/tools/browser-run.mjs run FILE.wasm [--invoke NAME] [--max-threads N] [--trace-locks] [--trace-events] [--timeout SECONDS]';
 const fail = (msg) => {
   process.stderr.write(`wthreads: ${msg}\n`);
   process.exit(abi.EXIT_MODULE);
@@ -26,6 +26,7 @@ for (let i = 0; i < rest.length; i++) {
   if (rest[i] === '--invoke' && value) options.invoke = rest[++i];
   else if (rest[i] === '--max-threads' && /^\d+$/.test(value)) options.maxThreads = Number(rest[++i]);
   else if (rest[i] === '--trace-locks') options.traceLocks = true;
+  else if (rest[i] === '--trace-events') options.traceEvents = true;
   else if (rest[i] === '--timeout' && /^\d+$/.test(value)) timeoutSeconds = Number(rest[++i]);
   else fail(`unknown argument \`${rest[i]}\`\n${usage}`);
 }

@@ -1,0 +1,41 @@
+// Tests of the web runtime's listener API through its command lines (`--trace-events`),
+// shared by `node.rs` and `chromium.rs`, which define `command()`.
+
+/// Spawn, join and exit events and abort reports reach the listeners, in the order they
+/// happened across threads, with the trap message of the thread that trapped.
+#[test]
+fn web_events_in_order() {
+    let out = command()
+        .args(["run", wthreads_guest_tests::PROGRAMS, "--invoke", "test_trap_in_thread", "--trace-events"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let events: Vec<&str> = err.lines().filter(|l| l.starts_with('[')).collect();
+    assert_eq!(
+        events,
+        [
+            "[spawn] thread 2 by thread 1",
+            "[abort] thread 2: trapped: unreachable",
+            "[exit] thread 2: trapped: unreachable",
+            "[join] thread 2 by thread 1: trapped",
+            "[spawn] thread 3 by thread 1",
+            "[exit] thread 3: returned",
+            "[join] thread 3 by thread 1: returned",
+        ],
+        "{err}"
+    );
+}
+
+/// A panic in the entry is reported to `onAbort` with the thread's name and the panic message.
+#[test]
+fn web_abort_of_main() {
+    let out = command()
+        .args(["run", wthreads_guest_tests::PROGRAMS, "--invoke", "test_main_panics", "--trace-events"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(wthreads_host::EXIT_TRAP), "{err}");
+    assert!(err.contains("[abort] thread 1 'main': panicked at src/panics.rs:"), "{err}");
+    assert!(err.contains("the main thread gives up"), "{err}");
+}
