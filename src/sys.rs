@@ -53,6 +53,8 @@ unsafe extern "C" {
     fn wp_self_get() -> *mut u8;
     #[link_name = "self_set"]
     fn wp_self_set(ptr: *mut u8);
+    #[link_name = "stack_limit_set"]
+    fn wp_stack_limit_set(limit: *mut u8);
 }
 
 /// The version this guest library speaks; hosts read it before running anything.
@@ -207,4 +209,12 @@ pub(crate) fn self_set(ptr: *mut u8) {
     // SAFETY: replaced by threadify with a write of a per-instance global; the value is
     // only ever read back by `self_get`.
     unsafe { wp_self_set(ptr) }
+}
+
+/// Sets the lowest address this thread's shadow stack pointer may take; a function that would
+/// move it lower calls `wthreads_stack_overflow` instead (threadify's stack check).
+pub(crate) fn stack_limit_set(limit: *mut u8) {
+    // SAFETY: replaced by threadify with a write of a per-instance global, read only by the
+    // stack check that threadify inserts.
+    unsafe { wp_stack_limit_set(limit) }
 }

@@ -178,3 +178,27 @@ fn external_guest_crate_as_the_readme_says() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stdout(&o), "external guest: total 10 joined 100\n");
 }
+
+/// `--no-stack-check` patches without the check: the module still runs, is smaller, and an
+/// unknown option is refused with the usage.
+#[test]
+fn patch_without_stack_check() {
+    let dir = temp_dir("patch_no_check");
+    let (with, without) = (dir.join("with.wasm"), dir.join("without.wasm"));
+    let o = wthreads(&["patch", wthreads_guest_tests::PROGRAMS_UNPATCHED, "-o", with.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = wthreads(&[
+        "patch",
+        "--no-stack-check",
+        wthreads_guest_tests::PROGRAMS_UNPATCHED,
+        "-o",
+        without.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (a, b) = (std::fs::read(&with).unwrap(), std::fs::read(&without).unwrap());
+    assert!(b.len() < a.len(), "no check was left out: {} vs {} bytes", b.len(), a.len());
+    let o = wthreads(&["run", without.to_str().unwrap(), "--invoke", "test_deep_recursion_8_threads"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = wthreads(&["patch", "--stack-check-off", wthreads_guest_tests::PROGRAMS_UNPATCHED, "-o", "x.wasm"]);
+    expect_module_error(&o, "unknown option `--stack-check-off`");
+}

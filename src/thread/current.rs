@@ -134,6 +134,8 @@ pub(crate) struct Tcb {
     pub exit_word: AtomicU32,
     pub thread: Thread,
     pub stack: Option<Block>,
+    /// The usable size of `stack` (what was asked for, rounded), without the guard zone.
+    pub stack_size: usize,
     pub tls: Option<Block>,
     /// The closure to run; taken by the thread at entry.
     pub main: UnsafeCell<Option<Box<dyn FnOnce() + Send>>>,
@@ -157,6 +159,7 @@ impl Tcb {
             exit_word: AtomicU32::new(0),
             thread,
             stack: None,
+            stack_size: 0,
             tls: None,
             main: UnsafeCell::new(None),
             panic_payload: UnsafeCell::new(None),

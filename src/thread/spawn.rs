@@ -151,7 +151,10 @@ impl Builder {
         let main: Box<dyn FnOnce() + Send + 'static> = unsafe { core::mem::transmute(main) };
 
         let mut tcb = Tcb::new(thread.clone());
-        tcb.stack = Some(allocate(stack_size, 16)?);
+        // The guard zone below the stack is where the overflow handler runs.
+        let allocated = stack_size.checked_add(STACK_GUARD).ok_or(io::Error::OUT_OF_MEMORY)?;
+        tcb.stack = Some(allocate(allocated, 16)?);
+        tcb.stack_size = stack_size;
         let tls_size = sys::tls_size();
         if tls_size > 0 {
             tcb.tls = Some(allocate(tls_size, sys::tls_align().max(1))?);
@@ -163,7 +166,7 @@ impl Builder {
         let stack = t.stack.as_ref().map_or(core::ptr::null_mut(), |b| b.ptr.as_ptr());
         let args = sys::SpawnArgs {
             start_arg: tcb.cast(),
-            stack_top: stack.wrapping_add(stack_size),
+            stack_top: stack.wrapping_add(allocated),
             tls_block: t.tls.as_ref().map_or(core::ptr::null_mut(), |b| b.ptr.as_ptr()),
             stack_size,
             exit_word: &t.exit_word,
@@ -369,9 +372,57 @@ pub unsafe extern "C" fn wthreads_thread_entry(arg: *mut u8) {
     sys::self_set(arg);
     // SAFETY: per the contract, `arg` is a live Tcb whose closure nobody has taken.
     let tcb = unsafe { &*arg.cast::<Tcb>() };
+    if let Some(stack) = &tcb.stack {
+        sys::stack_limit_set(stack.ptr.as_ptr().wrapping_add(STACK_GUARD));
+    }
     // SAFETY: only this thread touches `main`, once.
     if let Some(main) = unsafe { (*tcb.main.get()).take() } {
         main();
     }
     super::local::run_destructors();
+}
+
+/// Bytes below each spawned thread's stack (allocated on top of its requested size) in which
+/// the stack-overflow handler runs after threadify's check caught an overflow.
+pub(crate) const STACK_GUARD: usize = 8 * 1024;
+
+/// Called by threadify's stack check when the calling thread would move its shadow stack
+/// pointer below its stack (the check is off from then on, and the guard zone is free):
+/// ends the thread with a message that names it, its stack size and the fix. Formats into a
+/// buffer on the stack, since the allocator's lock may be what this thread holds.
+#[unsafe(no_mangle)]
+pub extern "C" fn wthreads_stack_overflow() {
+    use core::fmt::Write;
+    /// A `fmt::Write` into a fixed buffer that drops what does not fit.
+    struct Buf {
+        bytes: [u8; 320],
+        len: usize,
+    }
+    impl Write for Buf {
+        fn write_str(&mut self, s: &str) -> core::fmt::Result {
+            let room = self.bytes.len() - self.len;
+            // Cut at a character boundary so the message stays UTF-8.
+            let mut n = s.len().min(room);
+            while !s.is_char_boundary(n) {
+                n -= 1;
+            }
+            self.bytes[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+            self.len += n;
+            Ok(())
+        }
+    }
+    let mut buf = Buf { bytes: [0; 320], len: 0 };
+    let ptr = sys::self_get().cast::<Tcb>();
+    // SAFETY: a thread with a stack limit was started by `spawn`: `self_get` is its live Tcb.
+    let tcb = (!ptr.is_null()).then(|| unsafe { &*ptr });
+    let name = tcb.and_then(|t| t.thread.name()).unwrap_or("<unnamed>");
+    let size = tcb.map_or(0, |t| t.stack_size);
+    let _ = write!(
+        buf,
+        "thread '{name}' overflowed its stack of {} KiB; give it a larger one with thread::Builder::stack_size",
+        size / 1024
+    );
+    // The buffer holds whole characters only.
+    let msg = core::str::from_utf8(&buf.bytes[..buf.len]).unwrap_or("stack overflow");
+    sys::abort(msg)
 }

@@ -82,6 +82,7 @@ pub struct GuestBuild {
     build_std: bool,
     features: Vec<String>,
     extra_rustflags: Vec<String>,
+    patch: crate::Options,
 }
 
 impl GuestBuild {
@@ -94,7 +95,15 @@ impl GuestBuild {
             build_std: false,
             features: Vec::new(),
             extra_rustflags: Vec::new(),
+            patch: crate::Options::default(),
         }
+    }
+
+    /// Patch with the shadow-stack overflow check (the default) or without it
+    /// ([`crate::Options::stack_check`]).
+    pub fn stack_check(mut self, on: bool) -> GuestBuild {
+        self.patch.stack_check = on;
+        self
     }
 
     /// Build with `--release` (the default) or as a debug build.
@@ -153,7 +162,7 @@ impl GuestBuild {
         wasm.iter()
             .map(|path| {
                 let bytes = std::fs::read(path).map_err(|e| BuildError::Io(path.clone(), e))?;
-                let patched = crate::patch(&bytes).map_err(|e| BuildError::Patch(path.clone(), e))?;
+                let patched = crate::patch_with(&bytes, &self.patch).map_err(|e| BuildError::Patch(path.clone(), e))?;
                 let name = path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
                 let dest = out_dir.join(format!("{name}.wasm"));
                 std::fs::write(&dest, patched).map_err(|e| BuildError::Io(dest.clone(), e))?;
@@ -222,18 +231,27 @@ fn wasm_artifacts(json: &str) -> Vec<PathBuf> {
     out
 }
 
-/// `IN.wasm -o OUT.wasm`: the command line shared by `wthreads patch` and `wthreads-threadify`.
+/// `IN.wasm -o OUT.wasm [--no-stack-check]`: the command line shared by `wthreads patch` and
+/// `wthreads-threadify`.
 ///
 /// # Errors
 /// A message naming the file and the problem.
 pub fn patch_cli(args: &[String]) -> Result<(), String> {
-    let usage = "usage: patch IN.wasm -o OUT.wasm";
-    let (input, output) = match args {
-        [i, o, out] if o == "-o" => (i, out),
-        [o, out, i] if o == "-o" => (i, out),
-        _ => return Err(usage.into()),
-    };
+    let usage = "usage: patch IN.wasm -o OUT.wasm [--no-stack-check]";
+    let mut options = crate::Options::default();
+    let (mut input, mut output) = (None, None);
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "-o" => output = Some(args.next().ok_or(usage)?),
+            "--no-stack-check" => options.stack_check = false,
+            a if a.starts_with('-') => return Err(format!("unknown option `{a}`\n{usage}")),
+            _ if input.is_none() => input = Some(arg),
+            _ => return Err(usage.into()),
+        }
+    }
+    let (Some(input), Some(output)) = (input, output) else { return Err(usage.into()) };
     let bytes = std::fs::read(input).map_err(|e| format!("{input}: {e}"))?;
-    let patched = crate::patch(&bytes).map_err(|e| format!("{input}: {e}"))?;
+    let patched = crate::patch_with(&bytes, &options).map_err(|e| format!("{input}: {e}"))?;
     std::fs::write(output, patched).map_err(|e| format!("{output}: {e}"))
 }

@@ -19,7 +19,10 @@ pub const PATCH_MODULE: &str = wthreads::abi::PATCH_MODULE;
 /// Marker section of a patched module; its content is [`PATCH_VERSION`] as a decimal string.
 pub const PATCHED_SECTION: &str = wthreads::abi::PATCHED_SECTION;
 /// Version of the transformation (bumped when the patched module's shape changes).
-pub const PATCH_VERSION: u32 = 1;
+pub const PATCH_VERSION: u32 = 2;
+/// The guest library's stack-overflow handler `() -> ()` (optional export): called by the
+/// stack check, with the check turned off for the thread, to report the overflow and abort.
+pub const STACK_OVERFLOW: &str = "wthreads_stack_overflow";
 
 /// The `wthreads_patch` imports, as threadify implements them.
 pub mod patch {
@@ -31,4 +34,7 @@ pub mod patch {
     pub const SELF_GET: &str = "self_get";
     /// `self_set(i32)`: writes the per-instance thread pointer.
     pub const SELF_SET: &str = "self_set";
+    /// `stack_limit_set(i32)`: sets the lowest address the shadow stack pointer may take in
+    /// this instance (0, the initial value, checks nothing).
+    pub const STACK_LIMIT_SET: &str = "stack_limit_set";
 }

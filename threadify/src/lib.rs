@@ -23,6 +23,7 @@ pub mod transform;
 
 pub use check::{Facts, inspect};
 pub use error::{BUILD_HINT, Error};
+pub use transform::Options;
 
 /// Patches `wasm` and returns the new module, validated with threads enabled.
 ///
@@ -30,6 +31,14 @@ pub use error::{BUILD_HINT, Error};
 /// See [`Error`]: not wasm, already patched, unusable memory, missing symbols, or (a bug) an
 /// output that does not validate.
 pub fn patch(wasm: &[u8]) -> Result<Vec<u8>, Error> {
+    patch_with(wasm, &Options::default())
+}
+
+/// [`patch`] with [`Options`] (to turn the stack-overflow check off).
+///
+/// # Errors
+/// As [`patch`].
+pub fn patch_with(wasm: &[u8], options: &Options) -> Result<Vec<u8>, Error> {
     let facts = inspect(wasm)?;
     if facts.patched {
         return Err(Error::AlreadyPatched);
@@ -37,7 +46,7 @@ pub fn patch(wasm: &[u8]) -> Result<Vec<u8>, Error> {
     let mut config = walrus::ModuleConfig::new();
     config.generate_producers_section(false);
     let mut module = config.parse(wasm).map_err(|e| Error::NotWasm(format!("{e:#}")))?;
-    transform::apply(&mut module)?;
+    transform::apply(&mut module, options)?;
     let out = module.emit_wasm();
     validate(&out)?;
     Ok(out)

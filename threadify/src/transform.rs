@@ -2,7 +2,23 @@
 
 use crate::Error;
 use crate::conventions::{self as conv, patch};
-use walrus::{ConstExpr, ExportItem, FunctionBuilder, FunctionId, GlobalId, Module, ValType, ir::Value};
+use walrus::ir::{BinaryOp, Call, GlobalSet, Instr, InstrSeq, Value, VisitorMut};
+use walrus::{ConstExpr, ExportItem, FunctionBuilder, FunctionId, GlobalId, Module, ValType};
+
+/// What the patch adds besides per-thread stacks and TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Check every move of the shadow stack pointer against the thread's stack limit and
+    /// report an overflow instead of writing below the stack (default: on). Costs a call and
+    /// a compare per function that uses the shadow stack, on entry and exit.
+    pub stack_check: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { stack_check: true }
+    }
+}
 
 /// Looks up an exported global and checks its type.
 fn exported_global(m: &Module, name: &'static str, mutable: bool) -> Result<GlobalId, Error> {
@@ -68,8 +84,17 @@ impl Symbols {
 /// - adds the export `wthreads_thread_start(start_arg, stack_top, tls_block)`, which points
 ///   `__stack_pointer` at the thread's own stack, initialises its TLS block with
 ///   `__wasm_init_tls`, and calls the guest's `wthreads_thread_entry(start_arg)`;
+/// - with [`Options::stack_check`], when the guest sets stack limits (it imports
+///   `wthreads_patch.stack_limit_set`): adds `wthreads_stack_check(new_sp) -> new_sp`, which
+///   calls the guest's `wthreads_stack_overflow` (or traps, if the guest has none) when
+///   `new_sp` is below the instance's limit, after setting the limit to 0 so the handler can
+///   run; and inserts a call to it before every `global.set $__stack_pointer` of the module and
+///   after every `global.get $__stack_pointer; i32.const N; i32.sub` (a frame carved out, also
+///   by leaf functions, which never write the pointer back);
 /// - adds the marker section, so a second patch is refused.
-pub fn apply(m: &mut Module) -> Result<(), Error> {
+///
+/// Returns the number of stack-pointer writes checked.
+pub fn apply(m: &mut Module, options: &Options) -> Result<usize, Error> {
     let sym = Symbols::resolve(m)?;
     if m.exports.iter().any(|e| e.name == conv::THREAD_START) {
         return Err(Error::AlreadyPatched);
@@ -89,7 +114,7 @@ pub fn apply(m: &mut Module) -> Result<(), Error> {
         let ty = m.types.get(m.funcs.get(*f).ty());
         let expected: (&[ValType], &[ValType]) = match name.as_str() {
             patch::TLS_SIZE | patch::TLS_ALIGN | patch::SELF_GET => (&[], &[ValType::I32]),
-            patch::SELF_SET => (&[ValType::I32], &[]),
+            patch::SELF_SET | patch::STACK_LIMIT_SET => (&[ValType::I32], &[]),
             _ => return Err(Error::UnknownPatchImport(name.clone())),
         };
         if (ty.params(), ty.results()) != expected {
@@ -99,17 +124,23 @@ pub fn apply(m: &mut Module) -> Result<(), Error> {
 
     let self_ptr = m.globals.add_local(ValType::I32, true, false, ConstExpr::Value(Value::I32(0)));
     m.globals.get_mut(self_ptr).name = Some("wthreads_self".into());
+    let limit = m.globals.add_local(ValType::I32, true, false, ConstExpr::Value(Value::I32(0)));
+    m.globals.get_mut(limit).name = Some("wthreads_stack_limit".into());
+    let sets_limits = patch_imports.iter().any(|(name, _)| name == patch::STACK_LIMIT_SET);
     for (name, f) in patch_imports {
         let res = m.replace_imported_func(f, |(body, args)| {
             match name.as_str() {
                 patch::TLS_SIZE => body.global_get(sym.tls_size),
                 patch::TLS_ALIGN => body.global_get(sym.tls_align),
                 patch::SELF_GET => body.global_get(self_ptr),
+                patch::STACK_LIMIT_SET => body.local_get(args[0]).global_set(limit),
                 _ => body.local_get(args[0]).global_set(self_ptr),
             };
         });
         res.map_err(|e| Error::Invalid(e.to_string()))?;
     }
+
+    let checked = if options.stack_check && sets_limits { add_stack_check(m, sym.stack_pointer, limit) } else { 0 };
 
     let arg = m.locals.add(ValType::I32);
     let stack_top = m.locals.add(ValType::I32);
@@ -131,5 +162,89 @@ pub fn apply(m: &mut Module) -> Result<(), Error> {
         name: conv::PATCHED_SECTION.into(),
         data: conv::PATCH_VERSION.to_string().into_bytes(),
     });
-    Ok(())
+    Ok(checked)
+}
+
+/// Adds `wthreads_stack_check` and calls it before every write of the stack pointer in the
+/// module's functions; returns how many writes it guards.
+fn add_stack_check(m: &mut Module, stack_pointer: GlobalId, limit: GlobalId) -> usize {
+    let handler = m.exports.iter().find_map(|e| match e.item {
+        ExportItem::Function(f) if e.name == conv::STACK_OVERFLOW => {
+            let ty = m.types.get(m.funcs.get(f).ty());
+            (ty.params().is_empty() && ty.results().is_empty()).then_some(f)
+        }
+        _ => None,
+    });
+    let originals: Vec<FunctionId> = m.funcs.iter_local().map(|(id, _)| id).collect();
+
+    let new_sp = m.locals.add(ValType::I32);
+    let mut check = FunctionBuilder::new(&mut m.types, &[ValType::I32], &[ValType::I32]);
+    check.name("wthreads_stack_check".into());
+    check
+        .func_body()
+        .local_get(new_sp)
+        .global_get(limit)
+        .binop(BinaryOp::I32LtU)
+        .if_else(
+            None,
+            |overflow| {
+                // Off for the rest of this thread's life, so the handler has the guard zone.
+                overflow.i32_const(0).global_set(limit);
+                if let Some(h) = handler {
+                    overflow.call(h);
+                }
+                overflow.unreachable();
+            },
+            |_| {},
+        )
+        .local_get(new_sp);
+    let check = check.finish(vec![new_sp], &mut m.funcs);
+
+    let mut guard = GuardStackWrites { stack_pointer, check, count: 0 };
+    for id in originals {
+        let func = m.funcs.get_mut(id).kind.unwrap_local_mut();
+        let entry = func.entry_block();
+        walrus::ir::dfs_pre_order_mut(&mut guard, func, entry);
+    }
+    guard.count
+}
+
+/// Inserts `call $check` before each `global.set $stack_pointer`.
+struct GuardStackWrites {
+    stack_pointer: GlobalId,
+    check: FunctionId,
+    count: usize,
+}
+
+impl GuardStackWrites {
+    /// `global.get $sp; i32.const N; i32.sub` ending at `i`: a frame being carved out. A leaf
+    /// function never writes the lowered pointer back, so this is where its frame is checked.
+    fn carves_frame(&self, instrs: &[(Instr, walrus::InstrLocId)], i: usize) -> bool {
+        i >= 2
+            && matches!(instrs[i].0, Instr::Binop(walrus::ir::Binop { op: BinaryOp::I32Sub }))
+            && matches!(instrs[i - 1].0, Instr::Const(walrus::ir::Const { value: Value::I32(_) }))
+            && matches!(instrs[i - 2].0, Instr::GlobalGet(walrus::ir::GlobalGet { global }) if global == self.stack_pointer)
+    }
+}
+
+impl VisitorMut for GuardStackWrites {
+    fn start_instr_seq_mut(&mut self, seq: &mut InstrSeq) {
+        let mut i = 0;
+        while i < seq.instrs.len() {
+            if self.carves_frame(&seq.instrs, i) {
+                let loc = seq.instrs[i].1;
+                seq.instrs.insert(i + 1, (Instr::Call(Call { func: self.check }), loc));
+                self.count += 1;
+                i += 2;
+                continue;
+            }
+            if matches!(seq.instrs[i].0, Instr::GlobalSet(GlobalSet { global }) if global == self.stack_pointer) {
+                let loc = seq.instrs[i].1;
+                seq.instrs.insert(i, (Instr::Call(Call { func: self.check }), loc));
+                self.count += 1;
+                i += 1;
+            }
+            i += 1;
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! must refuse gets an error that names the problem.
 
 use std::path::Path;
-use wthreads_threadify::{Error, is_patched, patch, validate};
+use wthreads_threadify::{Error, Options, is_patched, patch, patch_with, validate};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
@@ -33,13 +33,13 @@ fn refuse(wasm: &[u8], needle: &str) -> Error {
     err
 }
 
-#[test]
-fn minimal_matches_expected_output() {
-    let out = patch(&fixture("minimal.wat")).unwrap();
+/// Patches fixture `name.wat` and compares the text with `name.out.wat` (written with BLESS=1).
+fn blessed(name: &str, options: &Options) -> String {
+    let out = patch_with(&fixture(&format!("{name}.wat")), options).unwrap();
     validate(&out).unwrap();
     assert!(is_patched(&out));
     let text = wasmprinter::print_bytes(&out).unwrap();
-    let expected_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minimal.out.wat");
+    let expected_path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/{name}.out.wat"));
     if std::env::var_os("BLESS").is_some() {
         std::fs::write(&expected_path, &text).unwrap();
     }
@@ -47,6 +47,56 @@ fn minimal_matches_expected_output() {
     assert_eq!(text, expected, "patched output changed; re-bless with BLESS=1 if intended");
     assert!(!text.contains("wthreads_patch"), "a wthreads_patch import survived");
     assert!(text.contains("(export \"wthreads_thread_start\""));
+    text
+}
+
+#[test]
+fn minimal_matches_expected_output() {
+    let text = blessed("minimal", &Options::default());
+    // No stack_limit_set import: the guest sets no limits, so nothing is checked.
+    assert!(!text.contains("wthreads_stack_check"));
+}
+
+#[test]
+fn stack_check_guards_every_stack_pointer_write() {
+    let text = blessed("stack_check", &Options::default());
+    // $framed: the frame carved, the prologue's and the epilogue's (inside a block) writes;
+    // $leaf: the frame carved. Not the added thread start.
+    assert_eq!(text.matches("call $wthreads_stack_check").count(), 4, "{text}");
+    assert_eq!(text.matches("global.set $__stack_pointer").count(), 3, "{text}");
+    let check = &text[text.find("(func $wthreads_stack_check").unwrap()..];
+    let check = &check[..check.find("\n  )").unwrap()];
+    assert!(check.contains("i32.lt_u") && check.contains("call $overflow") && check.contains("unreachable"), "{check}");
+}
+
+#[test]
+fn stack_check_can_be_turned_off() {
+    let out = patch_with(&fixture("stack_check.wat"), &Options { stack_check: false }).unwrap();
+    validate(&out).unwrap();
+    let text = wasmprinter::print_bytes(&out).unwrap();
+    assert!(!text.contains("wthreads_stack_check"), "{text}");
+    // The limit is still settable: the guest's import is satisfied either way.
+    assert!(text.contains("global.set $wthreads_stack_limit"), "{text}");
+}
+
+/// The stack check in a real engine: a thread whose frame would cross the limit runs the
+/// handler (here: traps), one that stays above it returns.
+#[test]
+fn stack_check_fires_in_wasmtime() {
+    let out = patch(&fixture("stack_check.wat")).unwrap();
+    let mut config = wasmtime::Config::new();
+    config.wasm_threads(true).shared_memory(true);
+    let engine = wasmtime::Engine::new(&config).unwrap();
+    let module = wasmtime::Module::new(&engine, &out).unwrap();
+    let memory = wasmtime::SharedMemory::new(&engine, wasmtime::MemoryType::shared(17, 16384)).unwrap();
+    // The deepest frame is $leaf's 8 KiB, carved from the top.
+    for (stack_top, fires) in [(4096 + 8192, false), (4096 + 8191, true)] {
+        let mut store = wasmtime::Store::new(&engine, ());
+        let instance = wasmtime::Instance::new(&mut store, &module, &[memory.clone().into()]).unwrap();
+        let start = instance.get_typed_func::<(i32, i32, i32), ()>(&mut store, "wthreads_thread_start").unwrap();
+        let result = start.call(&mut store, (0, stack_top, 8192));
+        assert_eq!(result.is_err(), fires, "stack top {stack_top}: {result:?}");
+    }
 }
 
 #[test]

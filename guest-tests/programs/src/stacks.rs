@@ -53,3 +53,47 @@ pub extern "C" fn test_stack_size_8m() -> i32 {
     assert_eq!(h.join().unwrap(), expected(6000, 5));
     0
 }
+
+/// Recurses without end, 1 KiB of shadow stack per call.
+#[inline(never)]
+fn runaway(depth: u32) -> u64 {
+    let mut frame = [depth as u8; 1024];
+    let frame = black_box(&mut frame);
+    runaway(depth + 1).wrapping_add(u64::from(frame[depth as usize % 1024]))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn test_stack_overflow_caught() -> i32 {
+    // Heap blocks around the runaway thread's stack, checked afterwards.
+    let canaries: Vec<Vec<u64>> = (0..64u64).map(|i| alloc::vec![i.wrapping_mul(0x9e37_79b9_7f4a_7c15); 128]).collect();
+    let workers: Vec<_> = (0..4u64)
+        .map(|seed| thread::Builder::new().stack_size(256 << 10).spawn(move || recurse(150, seed)).unwrap())
+        .collect();
+    let bad = thread::Builder::new().name("runaway".into()).stack_size(64 << 10).spawn(|| runaway(0)).unwrap();
+    let more: Vec<Vec<u64>> = (0..64u64).map(|i| alloc::vec![!i; 128]).collect();
+
+    let err = bad.join().unwrap_err();
+    let msg = err.downcast_ref::<alloc::string::String>().expect("the payload is the message");
+    assert_eq!(
+        msg,
+        "thread 'runaway' overflowed its stack of 64 KiB; give it a larger one with thread::Builder::stack_size"
+    );
+    for (seed, w) in workers.into_iter().enumerate() {
+        assert_eq!(w.join().unwrap(), expected(150, seed as u64), "worker {seed} computed a wrong sum");
+    }
+    for (i, c) in canaries.iter().enumerate() {
+        assert!(
+            c.iter().all(|&v| v == (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+            "heap block {i} was overwritten"
+        );
+    }
+    for (i, c) in more.iter().enumerate() {
+        assert!(c.iter().all(|&v| v == !(i as u64)), "heap block {i} was overwritten");
+    }
+    // The program goes on: threads, allocation and the thread's own stack size are fine.
+    assert_eq!(
+        thread::Builder::new().stack_size(64 << 10).spawn(|| recurse(40, 3)).unwrap().join().unwrap(),
+        expected(40, 3)
+    );
+    0
+}

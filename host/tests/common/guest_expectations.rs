@@ -93,6 +93,18 @@ mod programs {
     }
 
     #[test]
+    pub(super) fn test_stack_overflow_caught() {
+        let out = run(M, "test_stack_overflow_caught");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        // The host reports the dead thread with the handler's message.
+        assert!(
+            err.contains("'runaway' thread 'runaway' overflowed its stack of 64 KiB; give it a larger one with thread::Builder::stack_size"),
+            "{err}"
+        );
+    }
+
+    #[test]
     pub(super) fn test_panic_in_thread() {
         let out = run(M, "test_panic_in_thread");
         let err = text(&out.stderr);
