@@ -19,3 +19,20 @@ export const ERR_SPAWN_FAILED = -8;
 export const ERR_INVALID_ARGUMENT = -9;
 export const EXIT_TRAP = 101;
 export const EXIT_MODULE = 2;
+
+/** The text of an error code, as `wthreads::abi::error_name` gives it. */
+export function errorName(code) {
+  return (
+    {
+      [ERR_NO_SUCH_THREAD]: 'no such thread',
+      [ERR_JOIN_SELF]: 'a thread cannot join itself',
+      [ERR_ALREADY_JOINED]: 'thread already joined',
+      [ERR_THREAD_LIMIT]: 'thread limit reached',
+      [ERR_OUT_OF_BOUNDS]: 'address out of bounds',
+      [ERR_MISALIGNED]: 'misaligned address',
+      [ERR_BAD_FD]: 'bad file descriptor',
+      [ERR_SPAWN_FAILED]: 'the host could not create a thread',
+      [ERR_INVALID_ARGUMENT]: 'invalid argument',
+    }[code] ?? 'unknown error'
+  );
+}

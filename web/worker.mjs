@@ -125,13 +125,16 @@ function imports(init, ctl, me) {
         if (init.events) post({ kind: 'event', seq: ctl.nextOutputSeq(), event: 'lock', lock: kind, what: LOCK_EVENTS[kind] ?? `event-${kind}`, addr: addr >>> 0, tid: me.tid });
       },
       abort(ptr, len) {
+        // The native host's messages, word for word.
         let msg;
-        if (range(ptr, len)) msg = `abort with a message outside memory (${ptr >>> 0}, ${len})`;
+        const bad = range(ptr, len);
+        if (bad) msg = `aborted with an unreadable message (${abi.errorName(bad)})`;
         else {
           try {
             msg = text(ptr, len);
           } catch {
-            msg = 'abort with a message that is not UTF-8';
+            const lossy = new TextDecoder().decode(u8.slice(ptr >>> 0, (ptr >>> 0) + len));
+            msg = `aborted with an invalid UTF-8 message: ${lossy}`;
           }
         }
         throw new GuestAbort(msg);

@@ -9,6 +9,7 @@ mod barrier;
 mod basics;
 mod bench;
 mod condvar;
+mod hostile;
 mod lifecycle;
 mod local;
 mod mpsc;

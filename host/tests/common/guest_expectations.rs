@@ -105,6 +105,41 @@ mod programs {
     }
 
     #[test]
+    pub(super) fn test_hostile_join_and_detach() {
+        pass(M, "test_hostile_join_and_detach");
+    }
+
+    #[test]
+    pub(super) fn test_hostile_wait_wake() {
+        pass(M, "test_hostile_wait_wake");
+    }
+
+    #[test]
+    pub(super) fn test_hostile_write() {
+        let out = pass(M, "test_hostile_write");
+        assert!(out.ends_with("hostile write\n"), "{out}");
+    }
+
+    #[test]
+    pub(super) fn test_hostile_abort() {
+        pass(M, "test_hostile_abort");
+    }
+
+    #[test]
+    pub(super) fn test_hostile_spawn_bomb() {
+        let out = super::command()
+            .args(["run", M, "--invoke", "test_hostile_spawn_bomb", "--max-threads", "64"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+
+    #[test]
+    pub(super) fn test_hostile_memory_exhaustion() {
+        pass(M, "test_hostile_memory_exhaustion");
+    }
+
+    #[test]
     pub(super) fn test_panic_in_thread() {
         let out = run(M, "test_panic_in_thread");
         let err = text(&out.stderr);
