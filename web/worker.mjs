@@ -227,6 +227,11 @@ function pool(init, ctl) {
       report(imp.emit, me.tid, me.name, r.message);
       post({ kind: 'abort', seq: ctl.nextOutputSeq(), tid: me.tid, name: me.name || null, message: r.message });
     }
+    // The exit event takes its place in the output order before a joiner can see the end.
+    if (init.events) {
+      const exit = { kind: 'event', seq: ctl.nextOutputSeq(), event: 'exit', tid: me.tid, trapped: r.trapped };
+      post(r.trapped ? { ...exit, message: r.message } : exit);
+    }
     // The instance runs no more code: tell the guest (exit word), then the joiner (slot).
     const exitWord = ctl.get(slot, S_EXIT_WORD) >>> 0;
     refresh(init.memory);
@@ -234,6 +239,5 @@ function pool(init, ctl) {
     Atomics.store(words, exitWord / 4, 1);
     Atomics.notify(words, exitWord / 4);
     ctl.finish(slot, r.trapped, r.message ?? '');
-    if (init.events) post({ kind: 'event', seq: ctl.nextOutputSeq(), event: 'exit', tid: me.tid, trapped: r.trapped, ...(r.trapped ? { message: r.message } : {}) });
   }
 }

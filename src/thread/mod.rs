@@ -20,7 +20,10 @@ pub use current::{Thread, ThreadId, current};
 pub use local::{AccessError, LocalKey};
 pub use park::{park, park_timeout};
 pub use scoped::{Scope, ScopedJoinHandle, scope};
-pub use spawn::{Builder, DEFAULT_STACK_SIZE, JoinHandle, MIN_STACK_SIZE, Result, spawn, wthreads_thread_entry};
+pub use spawn::{
+    Builder, DEFAULT_STACK_SIZE, JoinHandle, MIN_STACK_SIZE, Result, reclaim_detached_threads, spawn,
+    wthreads_thread_entry,
+};
 
 use crate::{futex, io, sys};
 use core::num::NonZeroUsize;

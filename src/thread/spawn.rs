@@ -337,11 +337,38 @@ fn detach(tcb: NonNull<Tcb>) {
 }
 
 /// Frees the memory of every detached thread that has exited. Called on each spawn, so a
-/// program that keeps detaching threads keeps its memory bounded.
+/// program that keeps detaching threads keeps its memory bounded; skipped if another thread
+/// is at it.
 fn reclaim_detached() {
-    if !GRAVEYARD.lock.try_lock() {
-        return;
+    if GRAVEYARD.lock.try_lock() {
+        // SAFETY: taken just above.
+        unsafe { free_exited() };
     }
+}
+
+/// Frees now the memory (stack, TLS block, control block) of every detached thread that has
+/// ended, and returns how many detached threads are still running. `spawn` does this too, so
+/// calling it is only needed to release memory early or to wait for detached threads.
+///
+/// # Examples
+/// ```no_run
+/// drop(wthreads::thread::spawn(|| ()));
+/// while wthreads::thread::reclaim_detached_threads() > 0 {
+///     wthreads::thread::yield_now();
+/// }
+/// ```
+pub fn reclaim_detached_threads() -> usize {
+    GRAVEYARD.lock.lock();
+    // SAFETY: taken just above.
+    unsafe { free_exited() }
+}
+
+/// Frees the exited members of the graveyard and unlocks it; returns how many remain.
+///
+/// # Safety
+/// The caller holds `GRAVEYARD.lock`.
+unsafe fn free_exited() -> usize {
+    let mut remaining = 0;
     let mut link: &Cell<*mut Tcb> = &GRAVEYARD.head;
     loop {
         let cur = link.get();
@@ -355,11 +382,13 @@ fn reclaim_detached() {
             // SAFETY: the thread has exited and we unlinked it, so we own it alone.
             unsafe { Tcb::free(cur) };
         } else {
+            remaining += 1;
             link = &t.next;
         }
     }
-    // SAFETY: taken by `try_lock` above.
+    // SAFETY: the caller took it.
     unsafe { GRAVEYARD.lock.unlock() };
+    remaining
 }
 
 /// The entry point the host calls (through threadify's `wthreads_thread_start`) in a new

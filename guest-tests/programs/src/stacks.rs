@@ -55,6 +55,7 @@ pub extern "C" fn test_stack_size_8m() -> i32 {
 }
 
 /// Recurses without end, 1 KiB of shadow stack per call.
+#[allow(unconditional_recursion)]
 #[inline(never)]
 fn runaway(depth: u32) -> u64 {
     let mut frame = [depth as u8; 1024];
