@@ -18,7 +18,7 @@ fn command() -> Command {
 const ENGINE_CALL_STACK_LIMIT: Option<&str> = Some("Maximum call stack size exceeded");
 
 include!("common/guest_expectations.rs");
-include!("common/web_events.rs");
+include!("common/web.rs");
 
 /// `node web/tools/page-check.mjs ARGS…`: drives the demo page in Chromium; returns its JSON report.
 fn page_check(args: &[&str]) -> String {
@@ -111,26 +111,6 @@ fn page_not_isolated_reports_clearly() {
     assert!(status.contains("not cross-origin isolated"), "{status}");
     assert!(report.contains("Cross-Origin-Opener-Policy: same-origin"), "{report}");
     assert!(report.contains("Cross-Origin-Embedder-Policy: require-corp"), "{report}");
-}
-
-/// Unusable modules get exit status 2 and a message naming the problem in the browser too.
-#[test]
-fn chromium_bad_modules() {
-    let garbage = std::env::temp_dir().join(format!("wthreads-chromium-garbage-{}.wasm", std::process::id()));
-    std::fs::write(&garbage, b"not wasm at all").unwrap();
-    let cases = [
-        (garbage.to_str().unwrap(), "main", "not a valid WebAssembly module"),
-        (wthreads_guest_tests::PROGRAMS_UNPATCHED, "test_spawn_join_value", "is not patched"),
-        (wthreads_guest_tests::PROGRAMS, "no_such_export", "does not export `no_such_export`"),
-        ("/no/such/file.wasm", "main", "no such file"),
-    ];
-    for (module, name, message) in cases {
-        let out = run(module, name);
-        let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(wthreads_host::EXIT_MODULE), "{module}: {err}");
-        assert!(err.to_lowercase().contains(&message.to_lowercase()), "{module}: {err}");
-    }
-    std::fs::remove_file(garbage).unwrap();
 }
 
 /// The latency benchmark of the web runtime (`web/tools/bench-latency.mjs`, run by the

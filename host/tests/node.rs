@@ -15,7 +15,7 @@ fn command() -> Command {
 const ENGINE_CALL_STACK_LIMIT: Option<&str> = None;
 
 include!("common/guest_expectations.rs");
-include!("common/web_events.rs");
+include!("common/web.rs");
 
 /// The web runtime's copy of the ABI constants (`web/abi.mjs`) matches `wthreads::abi`.
 #[test]
@@ -52,24 +52,4 @@ fn web_abi_constants_match() {
     for (name, want) in expected {
         assert_eq!(value(name), *want, "web/abi.mjs: {name}");
     }
-}
-
-/// Unusable modules get exit status 2 and a message naming the problem, as with `wthreads run`.
-#[test]
-fn node_bad_modules() {
-    let garbage = std::env::temp_dir().join(format!("wthreads-node-garbage-{}.wasm", std::process::id()));
-    std::fs::write(&garbage, b"not wasm at all").unwrap();
-    let cases = [
-        (garbage.to_str().unwrap(), "main", "not a valid WebAssembly module"),
-        (wthreads_guest_tests::PROGRAMS_UNPATCHED, "test_spawn_join_value", "is not patched"),
-        (wthreads_guest_tests::PROGRAMS, "no_such_export", "does not export `no_such_export`"),
-        ("/no/such/file.wasm", "main", "no such file"),
-    ];
-    for (module, name, message) in cases {
-        let out = run(module, name);
-        let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(wthreads_host::EXIT_MODULE), "{module}: {err}");
-        assert!(err.to_lowercase().contains(&message.to_lowercase()), "{module}: {err}");
-    }
-    std::fs::remove_file(garbage).unwrap();
 }

@@ -1,5 +1,5 @@
-// Tests of the web runtime's listener API through its command lines (`--trace-events`),
-// shared by `node.rs` and `chromium.rs`, which define `command()`.
+// Tests of the web runtime through its command lines (bad modules, the listener API with
+// `--trace-events`), shared by `node.rs` and `chromium.rs`, which define `command()`.
 
 /// Spawn, join and exit events and abort reports reach the listeners, in the order they
 /// happened across threads, with the trap message of the thread that trapped.
@@ -38,4 +38,24 @@ fn web_abort_of_main() {
     assert_eq!(out.status.code(), Some(wthreads_host::EXIT_TRAP), "{err}");
     assert!(err.contains("[abort] thread 1 'main': panicked at src/panics.rs:"), "{err}");
     assert!(err.contains("the main thread gives up"), "{err}");
+}
+
+/// Unusable modules get exit status 2 and a message naming the problem, as with `wthreads run`.
+#[test]
+fn web_bad_modules() {
+    let garbage = std::env::temp_dir().join(format!("wthreads-web-garbage-{}-{}.wasm", module_path!(), std::process::id()));
+    std::fs::write(&garbage, b"not wasm at all").unwrap();
+    let cases = [
+        (garbage.to_str().unwrap(), "main", "not a valid WebAssembly module"),
+        (wthreads_guest_tests::PROGRAMS_UNPATCHED, "test_spawn_join_value", "is not patched"),
+        (wthreads_guest_tests::PROGRAMS, "no_such_export", "does not export `no_such_export`"),
+        ("/no/such/file.wasm", "main", "no such file"),
+    ];
+    for (module, name, message) in cases {
+        let out = run(module, name);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(wthreads_host::EXIT_MODULE), "{module}: {err}");
+        assert!(err.to_lowercase().contains(&message.to_lowercase()), "{module}: {err}");
+    }
+    std::fs::remove_file(garbage).unwrap();
 }
