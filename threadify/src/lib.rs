@@ -43,6 +43,11 @@ pub fn patch_with(wasm: &[u8], options: &Options) -> Result<Vec<u8>, Error> {
     if facts.patched {
         return Err(Error::AlreadyPatched);
     }
+    // An invalid input is the input's fault, not a broken patch: say so before changing it.
+    validate(wasm).map_err(|e| match e {
+        Error::Invalid(msg) => Error::NotWasm(format!("the module does not validate: {msg}")),
+        other => other,
+    })?;
     let mut config = walrus::ModuleConfig::new();
     config.generate_producers_section(false);
     let mut module = config.parse(wasm).map_err(|e| Error::NotWasm(format!("{e:#}")))?;
