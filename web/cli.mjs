@@ -5,27 +5,16 @@
 import { readFileSync } from 'node:fs';
 import { run, WthreadsError, abi } from './wthreads.mjs';
 import { formatAbort, formatEvent } from './trace.mjs';
+import { fail, parseRunArgs } from './cli-args.mjs';
 
 const usage = 'usage: node web/cli.mjs run FILE.wasm [--invoke NAME] [--max-threads N] [--trace-locks] [--trace-events]';
-const fail = (msg) => {
-  process.stderr.write(`wthreads: ${msg}\n`);
-  process.exit(abi.EXIT_MODULE);
-};
-
-const [cmd, file, ...rest] = process.argv.slice(2);
-if (cmd !== 'run' || !file) fail(usage);
-const options = { invoke: 'main' };
-for (let i = 0; i < rest.length; i++) {
-  if (rest[i] === '--invoke' && rest[i + 1]) options.invoke = rest[++i];
-  else if (rest[i] === '--max-threads' && /^\d+$/.test(rest[i + 1] ?? '')) options.maxThreads = Number(rest[++i]);
-  else if (rest[i] === '--trace-locks') options.on = { lock: trace };
-  else if (rest[i] === '--trace-events') {
-    options.onEvent = trace;
-    options.onAbort = (a) => process.stderr.write(`${formatAbort(a)}\n`);
-  } else fail(`unknown argument \`${rest[i]}\`\n${usage}`);
-}
-function trace(e) {
-  process.stderr.write(`${formatEvent(e)}\n`);
+const { file, invoke, maxThreads, traceLocks, traceEvents } = parseRunArgs(process.argv.slice(2), usage);
+const trace = (e) => process.stderr.write(`${formatEvent(e)}\n`);
+const options = { invoke, maxThreads };
+if (traceLocks) options.on = { lock: trace };
+if (traceEvents) {
+  options.onEvent = trace;
+  options.onAbort = (a) => process.stderr.write(`${formatAbort(a)}\n`);
 }
 
 let bytes;

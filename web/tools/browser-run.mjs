@@ -4,34 +4,18 @@
 // page served by web/serve.mjs on loopback), with the output and exit codes of `wthreads run`
 // and `node web/cli.mjs`. `--timeout SECONDS` (default 300) ends a hung program with what it
 // printed so far.
-import { readFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as abi from '../abi.mjs';
 import { serve } from '../serve.mjs';
 import { launch } from './chromium.mjs';
+import { fail, parseRunArgs } from '../cli-args.mjs';
 
 const usage =
   'usage: node web/tools/browser-run.mjs run FILE.wasm [--invoke NAME] [--max-threads N] [--trace-locks] [--trace-events] [--timeout SECONDS]';
-const fail = (msg) => {
-  process.stderr.write(`wthreads: ${msg}\n`);
-  process.exit(abi.EXIT_MODULE);
-};
-
-const [cmd, file, ...rest] = process.argv.slice(2);
-if (cmd !== 'run' || !file) fail(usage);
-const options = { invoke: 'main' };
-let timeoutSeconds = 300;
-for (let i = 0; i < rest.length; i++) {
-  const value = rest[i + 1] ?? '';
-  if (rest[i] === '--invoke' && value) options.invoke = rest[++i];
-  else if (rest[i] === '--max-threads' && /^\d+$/.test(value)) options.maxThreads = Number(rest[++i]);
-  else if (rest[i] === '--trace-locks') options.traceLocks = true;
-  else if (rest[i] === '--trace-events') options.traceEvents = true;
-  else if (rest[i] === '--timeout' && /^\d+$/.test(value)) timeoutSeconds = Number(rest[++i]);
-  else fail(`unknown argument \`${rest[i]}\`\n${usage}`);
-}
+const { file, timeout: timeoutSeconds = 300, ...options } = parseRunArgs(process.argv.slice(2), usage, { '--timeout': 'timeout' });
 try {
-  readFileSync(file, { flag: 'r' });
+  statSync(file);
 } catch (e) {
   fail(`${file}: ${e.message}`);
 }

@@ -47,7 +47,8 @@ export async function launch() {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
   });
   const browser = new Browser(child, profile);
-  await browser.send('Target.setDiscoverTargets', { discover: false });
+  // The first answer on the pipe shows the browser is up (or rejects with why it is not).
+  await browser.send('Browser.getVersion');
   return browser;
 }
 

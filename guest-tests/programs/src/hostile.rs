@@ -46,7 +46,8 @@ pub extern "C" fn test_hostile_join_and_detach() -> i32 {
     thread::spawn(|| 1).join().unwrap();
     let again = join_code(2);
     assert!(again == abi::ERR_NO_SUCH_THREAD || again == abi::ERR_ALREADY_JOINED, "second join gave {again}");
-    // A join buffer outside memory is refused before anything else happens.
+    // A join buffer outside memory is refused before anything else happens (`h` is the
+    // second thread spawned: host id 3).
     let h = thread::spawn(|| 2);
     let mut len = 0usize;
     // SAFETY: the host checks the range and must refuse it.

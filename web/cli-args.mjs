@@ -1,0 +1,32 @@
+// The command line shared by `node web/cli.mjs` and `node web/tools/browser-run.mjs`:
+// `run FILE.wasm [--invoke NAME] [--max-threads N] [--trace-locks] [--trace-events]`, plus
+// options of their own.
+import { EXIT_MODULE } from './abi.mjs';
+
+/** Prints `wthreads: MSG` and exits with the unusable-module status, as `wthreads run` does. */
+export function fail(msg) {
+  process.stderr.write(`wthreads: ${msg}\n`);
+  process.exit(EXIT_MODULE);
+}
+
+/**
+ * Parses `argv` (without node and the script). `numeric` names extra options that take a
+ * number (`{ '--timeout': 'timeout' }`). Returns `{ file, invoke, maxThreads, traceLocks,
+ * traceEvents, ...extras }`; on a bad command line prints `usage` and exits with status 2.
+ */
+export function parseRunArgs(argv, usage, numeric = {}) {
+  const [cmd, file, ...rest] = argv;
+  if (cmd !== 'run' || !file) fail(usage);
+  const args = { file, invoke: 'main', traceLocks: false, traceEvents: false };
+  for (let i = 0; i < rest.length; i++) {
+    const value = rest[i + 1] ?? '';
+    const number = /^\d+$/.test(value);
+    if (rest[i] === '--invoke' && value) args.invoke = rest[++i];
+    else if (rest[i] === '--max-threads' && number) args.maxThreads = Number(rest[++i]);
+    else if (rest[i] === '--trace-locks') args.traceLocks = true;
+    else if (rest[i] === '--trace-events') args.traceEvents = true;
+    else if (numeric[rest[i]] && number) args[numeric[rest[i]]] = Number(rest[++i]);
+    else fail(`unknown argument \`${rest[i]}\`\n${usage}`);
+  }
+  return args;
+}
