@@ -13,6 +13,10 @@ if ! rustup run "$NIGHTLY" rustc --version >/dev/null 2>&1 \
   || ! rustup +"$NIGHTLY" component list --installed 2>/dev/null | grep -q rust-src; then
   rustup toolchain install "$NIGHTLY" --profile minimal --component rust-src --target wasm32-unknown-unknown
 fi
+# Miri runs the guest library's native tests (scripts/miri.sh).
+if ! rustup +"$NIGHTLY" component list --installed 2>/dev/null | grep -q '^miri'; then
+  rustup component add miri --toolchain "$NIGHTLY"
+fi
 # The web runtime's tests run in Node (worker_threads, shared WebAssembly memory): Node 18 or newer.
 if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)' 2>/dev/null; then
   echo "setup: Node.js 18 or newer is needed for the web runtime's tests (found: $(node --version 2>/dev/null || echo none))" >&2

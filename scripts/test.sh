@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Runs every test of the project: threadify's fixture tests, the guest programs on the native
 # host (no_std on stable, std on the pinned nightly), the external-crate check, the guest
-# library's lints for wasm32 (with and without std) and its documentation examples. Everything
+# library's lints for wasm32 (with and without std) and its documentation examples, and its
+# primitives as native code: unit tests, the same under Miri, and loom's model checks. Everything
 # builds in release mode into one target directory, so wasmtime is compiled once for the tests
 # and the demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo test --release --workspace
+# The guest library on the host target (std threads, emulated futex): tests, Miri, loom.
+cargo clippy --release -p wthreads --features std --all-targets -- -D warnings
+cargo test --release -p wthreads --features std --test native
+scripts/miri.sh
+scripts/loom.sh
 cargo clippy --release --target wasm32-unknown-unknown -p wthreads -- -D warnings
 cargo clippy --release --target wasm32-unknown-unknown -p wthreads --no-default-features --features std,global-allocator -- -D warnings
 # Every documentation example of the guest library must compile for wasm32 (they are `no_run`:

@@ -3,8 +3,8 @@
 //! Only this file knows that waiting goes through the runtime API; `sync` and `thread` use
 //! these three functions, in the style of Rust std's `sys/sync/*/futex.rs`.
 
+use crate::atomic::AtomicU32;
 use crate::sys;
-use core::sync::atomic::AtomicU32;
 use core::time::Duration;
 
 /// Blocks while `futex` holds `expected`, until woken or `timeout` elapses.

@@ -21,33 +21,41 @@
 //!   `global-allocator` feature); the default `panic-handler` feature reports panics to the host
 //!   and hands the payload to `join`.
 //!
-//! On targets other than wasm32 only [`abi`] is compiled, so hosts can share the constants.
+//! On the host target the crate is the same library over a different runtime: with the `std`
+//! feature, guest threads are std threads and the futex is emulated (`src/sys/native.rs`), so
+//! the primitives are checked as native code by the unit tests, by Miri and by loom
+//! (`--cfg loom`). Without `std`, only [`abi`] is compiled there, so hosts can share the
+//! constants.
 #![no_std]
 #![deny(missing_docs)]
 
-#[cfg(feature = "std")]
+#[cfg(any(feature = "std", loom))]
 extern crate std;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(any(target_arch = "wasm32", feature = "std"))]
 extern crate alloc;
 
 pub mod abi;
 
 #[cfg(target_arch = "wasm32")]
 mod allocator;
-#[cfg(target_arch = "wasm32")]
+#[cfg(any(target_arch = "wasm32", feature = "std"))]
+mod atomic;
+#[cfg(any(target_arch = "wasm32", feature = "std"))]
 mod futex;
-#[cfg(target_arch = "wasm32")]
+#[cfg(any(target_arch = "wasm32", feature = "std"))]
 pub mod io;
+#[cfg(all(test, loom))]
+mod loom_tests;
 #[cfg(all(target_arch = "wasm32", feature = "panic-handler", not(feature = "std")))]
 mod panic;
-#[cfg(target_arch = "wasm32")]
+#[cfg(any(target_arch = "wasm32", feature = "std"))]
 pub mod sync;
-#[cfg(target_arch = "wasm32")]
+#[cfg(any(target_arch = "wasm32", feature = "std"))]
 mod sys;
-#[cfg(target_arch = "wasm32")]
+#[cfg(any(target_arch = "wasm32", feature = "std"))]
 pub mod thread;
-#[cfg(target_arch = "wasm32")]
+#[cfg(any(target_arch = "wasm32", feature = "std"))]
 pub mod time;
 
 #[cfg(target_arch = "wasm32")]

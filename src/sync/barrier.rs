@@ -56,16 +56,18 @@ impl BarrierWaitResult {
 }
 
 impl Barrier {
-    /// A barrier that opens when `n` threads have called [`wait`](Self::wait). A barrier for
-    /// 0 threads behaves like one for 1, as in std.
-    ///
-    /// # Examples
-    /// ```no_run
-    /// let b = wthreads::sync::Barrier::new(4);
-    /// ```
-    #[must_use]
-    pub const fn new(n: usize) -> Barrier {
-        Barrier { state: Mutex::new(State { count: 0, generation: 0 }), cvar: Condvar::new(), n }
+    crate::atomic::const_unless_loom! {
+        /// A barrier that opens when `n` threads have called [`wait`](Self::wait). A barrier for
+        /// 0 threads behaves like one for 1, as in std.
+        ///
+        /// # Examples
+        /// ```no_run
+        /// let b = wthreads::sync::Barrier::new(4);
+        /// ```
+        #[must_use]
+        pub fn new(n: usize) -> Barrier {
+            Barrier { state: Mutex::new(State { count: 0, generation: 0 }), cvar: Condvar::new(), n }
+        }
     }
 
     /// Blocks until `n` threads have called `wait` in this round; then all return, and the

@@ -2,10 +2,10 @@
 
 use super::mutex::MutexGuard;
 use super::poison::LockResult;
+use crate::atomic::{AtomicU32, Ordering};
 use crate::futex::{futex_wait, futex_wake, futex_wake_all};
 use crate::sys;
 use core::fmt;
-use core::sync::atomic::{AtomicU32, Ordering};
 use core::time::Duration;
 
 /// Whether a timed wait on a [`Condvar`] ended because the time ran out.
@@ -65,15 +65,17 @@ pub struct Condvar {
 }
 
 impl Condvar {
-    /// A condition variable with no waiters.
-    ///
-    /// # Examples
-    /// ```no_run
-    /// static READY: wthreads::sync::Condvar = wthreads::sync::Condvar::new();
-    /// ```
-    #[must_use]
-    pub const fn new() -> Condvar {
-        Condvar { seq: AtomicU32::new(0) }
+    crate::atomic::const_unless_loom! {
+        /// A condition variable with no waiters.
+        ///
+        /// # Examples
+        /// ```no_run
+        /// static READY: wthreads::sync::Condvar = wthreads::sync::Condvar::new();
+        /// ```
+        #[must_use]
+        pub fn new() -> Condvar {
+            Condvar { seq: AtomicU32::new(0) }
+        }
     }
 
     /// Releases the guard's mutex, sleeps until notified, and locks the mutex again.

@@ -64,15 +64,17 @@ pub struct MutexGuard<'a, T: ?Sized + 'a> {
 unsafe impl<T: ?Sized + Sync> Sync for MutexGuard<'_, T> {}
 
 impl<T> Mutex<T> {
-    /// Creates an unlocked mutex holding `t`.
-    ///
-    /// # Examples
-    /// ```no_run
-    /// static COUNT: wthreads::sync::Mutex<u32> = wthreads::sync::Mutex::new(0);
-    /// ```
-    #[inline]
-    pub const fn new(t: T) -> Mutex<T> {
-        Mutex { raw: RawMutex::new(), poison: Flag::new(), data: UnsafeCell::new(t) }
+    crate::atomic::const_unless_loom! {
+        /// Creates an unlocked mutex holding `t`.
+        ///
+        /// # Examples
+        /// ```no_run
+        /// static COUNT: wthreads::sync::Mutex<u32> = wthreads::sync::Mutex::new(0);
+        /// ```
+        #[inline]
+        pub fn new(t: T) -> Mutex<T> {
+            Mutex { raw: RawMutex::new(), poison: Flag::new(), data: UnsafeCell::new(t) }
+        }
     }
 
     /// Consumes the mutex and returns the value.

@@ -1,10 +1,10 @@
 //! `Once` with std's API, on a futex word.
 
+use crate::atomic::{AtomicU32, Ordering};
 use crate::futex::{futex_wait, futex_wake_all};
 use crate::thread::death;
 use core::cell::Cell;
 use core::fmt;
-use core::sync::atomic::{AtomicU32, Ordering};
 
 /// Nobody ran the closure yet.
 const INCOMPLETE: u32 = 0;
@@ -66,15 +66,17 @@ impl OnceState {
 }
 
 impl Once {
-    /// A `Once` whose closure has not run.
-    ///
-    /// # Examples
-    /// ```no_run
-    /// static INIT: wthreads::sync::Once = wthreads::sync::Once::new();
-    /// ```
-    #[must_use]
-    pub const fn new() -> Once {
-        Once { state: AtomicU32::new(INCOMPLETE), runner: AtomicU32::new(0) }
+    crate::atomic::const_unless_loom! {
+        /// A `Once` whose closure has not run.
+        ///
+        /// # Examples
+        /// ```no_run
+        /// static INIT: wthreads::sync::Once = wthreads::sync::Once::new();
+        /// ```
+        #[must_use]
+        pub fn new() -> Once {
+            Once { state: AtomicU32::new(INCOMPLETE), runner: AtomicU32::new(0) }
+        }
     }
 
     /// Runs `f` if no closure of this `Once` completed yet; otherwise waits for the running

@@ -30,16 +30,18 @@ unsafe impl<T: Sync + Send> Sync for OnceLock<T> {}
 unsafe impl<T: Send> Send for OnceLock<T> {}
 
 impl<T> OnceLock<T> {
-    /// An empty cell.
-    ///
-    /// # Examples
-    /// ```no_run
-    /// static CELL: wthreads::sync::OnceLock<u32> = wthreads::sync::OnceLock::new();
-    /// assert!(CELL.get().is_none());
-    /// ```
-    #[must_use]
-    pub const fn new() -> OnceLock<T> {
-        OnceLock { once: Once::new(), value: UnsafeCell::new(MaybeUninit::uninit()) }
+    crate::atomic::const_unless_loom! {
+        /// An empty cell.
+        ///
+        /// # Examples
+        /// ```no_run
+        /// static CELL: wthreads::sync::OnceLock<u32> = wthreads::sync::OnceLock::new();
+        /// assert!(CELL.get().is_none());
+        /// ```
+        #[must_use]
+        pub fn new() -> OnceLock<T> {
+            OnceLock { once: Once::new(), value: UnsafeCell::new(MaybeUninit::uninit()) }
+        }
     }
 
     /// The value, if the cell is initialised.
@@ -248,15 +250,17 @@ pub struct LazyLock<T, F = fn() -> T> {
 unsafe impl<T: Sync + Send, F: Send> Sync for LazyLock<T, F> {}
 
 impl<T, F: FnOnce() -> T> LazyLock<T, F> {
-    /// A lazy value that `f` will compute on first access.
-    ///
-    /// # Examples
-    /// ```no_run
-    /// static LAZY: wthreads::sync::LazyLock<u64> = wthreads::sync::LazyLock::new(|| 6 * 7);
-    /// assert_eq!(*LAZY, 42);
-    /// ```
-    pub const fn new(f: F) -> LazyLock<T, F> {
-        LazyLock { once: Once::new(), data: UnsafeCell::new(Data { f: ManuallyDrop::new(f) }) }
+    crate::atomic::const_unless_loom! {
+        /// A lazy value that `f` will compute on first access.
+        ///
+        /// # Examples
+        /// ```no_run
+        /// static LAZY: wthreads::sync::LazyLock<u64> = wthreads::sync::LazyLock::new(|| 6 * 7);
+        /// assert_eq!(*LAZY, 42);
+        /// ```
+        pub fn new(f: F) -> LazyLock<T, F> {
+            LazyLock { once: Once::new(), data: UnsafeCell::new(Data { f: ManuallyDrop::new(f) }) }
+        }
     }
 
     /// Computes the value if needed and returns it (same as dereferencing).

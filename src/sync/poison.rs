@@ -1,7 +1,7 @@
 //! Poisoning, with std's types: `LockResult`, `PoisonError`, `TryLockError`.
 
+use crate::atomic::{AtomicBool, Ordering};
 use core::fmt;
-use core::sync::atomic::{AtomicBool, Ordering};
 
 /// A lock was poisoned: a thread panicked while holding it. Carries the guard anyway.
 ///
@@ -144,8 +144,10 @@ pub(crate) struct Flag {
 }
 
 impl Flag {
-    pub(crate) const fn new() -> Flag {
-        Flag { failed: AtomicBool::new(false) }
+    crate::atomic::const_unless_loom! {
+        pub(crate) fn new() -> Flag {
+            Flag { failed: AtomicBool::new(false) }
+        }
     }
 
     // Relaxed: the flag is advisory and read while holding the lock, which orders it.

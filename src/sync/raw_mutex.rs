@@ -1,8 +1,8 @@
 //! The futex mutex under `Mutex`, and under the runtime's own locks (allocator, thread lists).
 
+use crate::atomic::{AtomicU32, Ordering};
 use crate::futex::{futex_wait, futex_wake};
 use crate::thread::death::{self, ANONYMOUS, OWNER_MASK};
-use core::sync::atomic::{AtomicU32, Ordering};
 
 /// Nobody holds the lock.
 const UNLOCKED: u32 = 0;
@@ -33,8 +33,10 @@ pub(crate) struct RawMutex {
 }
 
 impl RawMutex {
-    pub(crate) const fn new() -> RawMutex {
-        RawMutex { futex: AtomicU32::new(UNLOCKED) }
+    crate::atomic::const_unless_loom! {
+        pub(crate) fn new() -> RawMutex {
+            RawMutex { futex: AtomicU32::new(UNLOCKED) }
+        }
     }
 
     /// Tries to take the lock for the runtime itself, without waiting.
@@ -128,7 +130,9 @@ impl RawMutex {
     /// Spins a bounded number of times while the lock is held and nobody sleeps on it: the
     /// holder may release it soon.
     fn spin(&self) -> u32 {
-        let mut spins = 100;
+        // Under loom every spin is a scheduling point that multiplies the states to explore,
+        // and spinning changes no outcome: the model goes straight to the futex.
+        let mut spins = if cfg!(loom) { 0 } else { 100 };
         loop {
             // Relaxed: only a hint; the following compare-exchange synchronises.
             let state = self.futex.load(Ordering::Relaxed);

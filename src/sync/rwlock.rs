@@ -1,13 +1,13 @@
 //! `RwLock` with std's API: a futex reader-writer lock that prefers writers.
 
 use super::poison::{Flag, LockResult, TryLockError, TryLockResult};
+use crate::atomic::{AtomicU32, Ordering};
 use crate::futex::{futex_wait, futex_wake, futex_wake_all};
 use crate::thread::death;
 use core::cell::UnsafeCell;
 use core::fmt;
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
-use core::sync::atomic::{AtomicU32, Ordering};
 
 /// The reader count occupies the low 30 bits; all ones means write-locked.
 const MASK: u32 = (1 << 30) - 1;
@@ -53,8 +53,10 @@ struct RawRwLock {
 }
 
 impl RawRwLock {
-    const fn new() -> RawRwLock {
-        RawRwLock { state: AtomicU32::new(0), writer_notify: AtomicU32::new(0), writer: AtomicU32::new(0) }
+    crate::atomic::const_unless_loom! {
+        fn new() -> RawRwLock {
+            RawRwLock { state: AtomicU32::new(0), writer_notify: AtomicU32::new(0), writer: AtomicU32::new(0) }
+        }
     }
 
     #[inline]
@@ -262,7 +264,9 @@ impl RawRwLock {
     }
 
     fn spin_until(&self, stop: impl Fn(u32) -> bool) -> u32 {
-        let mut spins = 100;
+        // Under loom every spin is a scheduling point that multiplies the states to explore,
+        // and spinning changes no outcome: the model goes straight to the futex.
+        let mut spins = if cfg!(loom) { 0 } else { 100 };
         loop {
             // Relaxed: a hint; the compare-exchanges synchronise.
             let state = self.state.load(Ordering::Relaxed);
@@ -352,15 +356,17 @@ unsafe impl<T: ?Sized + Sync> Sync for RwLockReadGuard<'_, T> {}
 unsafe impl<T: ?Sized + Sync> Sync for RwLockWriteGuard<'_, T> {}
 
 impl<T> RwLock<T> {
-    /// Creates an unlocked lock holding `t`.
-    ///
-    /// # Examples
-    /// ```no_run
-    /// static CONFIG: wthreads::sync::RwLock<u32> = wthreads::sync::RwLock::new(0);
-    /// ```
-    #[inline]
-    pub const fn new(t: T) -> RwLock<T> {
-        RwLock { raw: RawRwLock::new(), poison: Flag::new(), data: UnsafeCell::new(t) }
+    crate::atomic::const_unless_loom! {
+        /// Creates an unlocked lock holding `t`.
+        ///
+        /// # Examples
+        /// ```no_run
+        /// static CONFIG: wthreads::sync::RwLock<u32> = wthreads::sync::RwLock::new(0);
+        /// ```
+        #[inline]
+        pub fn new(t: T) -> RwLock<T> {
+            RwLock { raw: RawRwLock::new(), poison: Flag::new(), data: UnsafeCell::new(t) }
+        }
     }
 
     /// Consumes the lock and returns the value.

@@ -141,6 +141,7 @@ pub(crate) struct Tcb {
     pub main: UnsafeCell<Option<Box<dyn FnOnce() + Send>>>,
     /// Written by the panic handler of this thread, read by the joiner after the exit.
     pub panic_payload: UnsafeCell<Option<Box<dyn Any + Send>>>,
+    #[cfg(target_arch = "wasm32")]
     pub panicking: Cell<bool>,
     /// Link in the list of detached threads waiting to be freed.
     pub next: Cell<*mut Tcb>,
@@ -163,6 +164,7 @@ impl Tcb {
             tls: None,
             main: UnsafeCell::new(None),
             panic_payload: UnsafeCell::new(None),
+            #[cfg(target_arch = "wasm32")]
             panicking: Cell::new(false),
             next: Cell::new(core::ptr::null_mut()),
         }
@@ -198,10 +200,30 @@ pub(crate) fn current_tcb() -> &'static Tcb {
         // SAFETY: `self_get` only ever returns null or a Tcb that outlives its thread.
         return unsafe { &*ptr };
     }
-    // The main thread (or any thread not started by `spawn`): it lives as long as the program.
-    let tcb = Box::leak(Box::new(Tcb::new(Thread::new(Some(String::from("main"))))));
-    sys::self_set((tcb as *mut Tcb).cast());
-    tcb
+    // A thread not started by `spawn` (the main thread; natively also a test harness thread)
+    // gets a control block of its own, released when that thread ends (never, on wasm).
+    #[cfg(target_arch = "wasm32")]
+    let name = Some(String::from("main"));
+    #[cfg(not(target_arch = "wasm32"))]
+    let name = std::thread::current().name().map(String::from);
+    let tcb = Box::into_raw(Box::new(Tcb::new(Thread::new(name))));
+    sys::adopt_thread(tcb.cast(), release_adopted);
+    // SAFETY: just created; it lives until its thread ends, after which nothing on that thread
+    // runs that could use the reference.
+    unsafe { &*tcb }
+}
+
+/// Ends an adopted thread's life in the runtime: its thread-locals are destroyed and its
+/// control block freed.
+///
+/// # Safety
+/// `ptr` is the calling thread's adopted control block, and the thread is ending.
+unsafe fn release_adopted(ptr: *mut u8) {
+    super::local::run_destructors();
+    sys::self_set(core::ptr::null_mut());
+    // SAFETY: per the contract; an adopted block has no stack or TLS block, and came from
+    // `Box::into_raw` in `current_tcb`.
+    unsafe { Tcb::free(ptr.cast()) };
 }
 
 /// Like `current_tcb` but never allocates: `None` for a thread that has none yet.

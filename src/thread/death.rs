@@ -43,11 +43,18 @@ struct Registry {
 // SAFETY: `owners` is only accessed while `lock` is held.
 unsafe impl Sync for Registry {}
 
+#[cfg(not(loom))]
 static DEAD: Registry = Registry { lock: RawMutex::new(), owners: UnsafeCell::new(Vec::new()) };
+// Under loom the lock's atomic belongs to one model execution.
+#[cfg(loom)]
+loom::lazy_static! {
+    static ref DEAD: Registry = Registry { lock: RawMutex::new(), owners: UnsafeCell::new(Vec::new()) };
+}
 /// How many owners are in `DEAD`, so the common case (no panic ever) needs no lock.
 static DEAD_COUNT: AtomicU32 = AtomicU32::new(0);
 
 /// Records that the thread with owner value `owner` ended by a panic.
+#[cfg(target_arch = "wasm32")]
 pub(crate) fn mark_dead(owner: u32) {
     DEAD.lock.lock();
     // SAFETY: the registry lock is held.

@@ -10,7 +10,7 @@ mod packet;
 mod park;
 mod scoped;
 mod spawn;
-#[cfg(feature = "std")]
+#[cfg(all(feature = "std", target_arch = "wasm32"))]
 mod std_panic;
 
 pub(crate) use current::current_tcb;
@@ -20,14 +20,15 @@ pub use current::{Thread, ThreadId, current};
 pub use local::{AccessError, LocalKey};
 pub use park::{park, park_timeout};
 pub use scoped::{Scope, ScopedJoinHandle, scope};
-pub use spawn::{
-    Builder, DEFAULT_STACK_SIZE, JoinHandle, MIN_STACK_SIZE, Result, reclaim_detached_threads, spawn,
-    wthreads_thread_entry,
-};
+#[cfg(target_arch = "wasm32")]
+pub use spawn::wthreads_thread_entry;
+pub use spawn::{Builder, DEFAULT_STACK_SIZE, JoinHandle, MIN_STACK_SIZE, Result, reclaim_detached_threads, spawn};
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) use spawn::{end_after_panic, run_thread};
 
+use crate::atomic::AtomicU32;
 use crate::{futex, io, sys};
 use core::num::NonZeroUsize;
-use core::sync::atomic::AtomicU32;
 use core::time::Duration;
 
 /// Puts the current thread to sleep for at least `dur`; never returns early.
@@ -100,6 +101,7 @@ pub(crate) fn current_owner() -> u32 {
 
 /// Marks the thread as panicking and stores the payload for its joiner. Returns `false` if the
 /// thread was already panicking (a panic inside the panic handler).
+#[cfg(target_arch = "wasm32")]
 pub(crate) fn begin_panic(payload: alloc::boxed::Box<dyn core::any::Any + Send>) -> bool {
     let tcb = current_tcb();
     if tcb.panicking.replace(true) {

@@ -1,8 +1,8 @@
 //! `park` / `unpark`: one token per thread, on a futex word.
 
+use crate::atomic::{AtomicU32, Ordering};
 use crate::futex::{futex_wait, futex_wake};
 use crate::sys;
-use core::sync::atomic::{AtomicU32, Ordering};
 use core::time::Duration;
 
 /// No token, nobody parked.
@@ -27,8 +27,10 @@ pub(crate) struct Parker {
 }
 
 impl Parker {
-    pub(crate) const fn new() -> Parker {
-        Parker { state: AtomicU32::new(EMPTY) }
+    crate::atomic::const_unless_loom! {
+        pub(crate) fn new() -> Parker {
+            Parker { state: AtomicU32::new(EMPTY) }
+        }
     }
 
     /// Blocks until the token is available and consumes it.

@@ -134,7 +134,7 @@ impl Builder {
         T: Send,
     {
         reclaim_detached();
-        #[cfg(feature = "std")]
+        #[cfg(all(feature = "std", target_arch = "wasm32"))]
         super::std_panic::install_hook();
         let stack_size = self.stack_size.unwrap_or(DEFAULT_STACK_SIZE).max(MIN_STACK_SIZE);
         let stack_size = stack_size.checked_next_multiple_of(16).ok_or(io::Error::OUT_OF_MEMORY)?;
@@ -153,7 +153,9 @@ impl Builder {
         let mut tcb = Tcb::new(thread.clone());
         // The guard zone below the stack is where the overflow handler runs.
         let allocated = stack_size.checked_add(STACK_GUARD).ok_or(io::Error::OUT_OF_MEMORY)?;
-        tcb.stack = Some(allocate(allocated, 16)?);
+        if sys::SHADOW_STACK {
+            tcb.stack = Some(allocate(allocated, 16)?);
+        }
         tcb.stack_size = stack_size;
         let tls_size = sys::tls_size();
         if tls_size > 0 {
@@ -325,7 +327,13 @@ struct Graveyard {
 // SAFETY: `head` is only touched while `lock` is held.
 unsafe impl Sync for Graveyard {}
 
+#[cfg(not(loom))]
 static GRAVEYARD: Graveyard = Graveyard { lock: RawMutex::new(), head: Cell::new(core::ptr::null_mut()) };
+// Under loom the lock's atomic belongs to one model execution.
+#[cfg(loom)]
+loom::lazy_static! {
+    static ref GRAVEYARD: Graveyard = Graveyard { lock: RawMutex::new(), head: Cell::new(core::ptr::null_mut()) };
+}
 
 fn detach(tcb: NonNull<Tcb>) {
     GRAVEYARD.lock.lock();
@@ -396,8 +404,19 @@ unsafe fn free_exited() -> usize {
 ///
 /// # Safety
 /// `arg` must be the `start_arg` that `spawn_unchecked` passed to `thread_spawn`, used once.
+#[cfg(target_arch = "wasm32")]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wthreads_thread_entry(arg: *mut u8) {
+    // SAFETY: the same contract.
+    unsafe { run_thread(arg) }
+}
+
+/// Runs a spawned thread: installs its control block, runs its closure, then its thread-local
+/// destructors.
+///
+/// # Safety
+/// `arg` must be the `start_arg` that `spawn_unchecked` passed to `thread_spawn`, used once.
+pub(crate) unsafe fn run_thread(arg: *mut u8) {
     sys::self_set(arg);
     // SAFETY: per the contract, `arg` is a live Tcb whose closure nobody has taken.
     let tcb = unsafe { &*arg.cast::<Tcb>() };
@@ -411,6 +430,17 @@ pub unsafe extern "C" fn wthreads_thread_entry(arg: *mut u8) {
     super::local::run_destructors();
 }
 
+/// Ends a spawned thread whose closure unwound (host target): its payload goes to `join`, and
+/// its thread-locals are destroyed as after a return. Its locks were released by the unwinding,
+/// so, unlike after a wasm trap, it is not recorded as a dead owner.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn end_after_panic(payload: Box<dyn Any + Send>) {
+    let tcb = super::current_tcb();
+    // SAFETY: only the owning thread writes the payload, before it ends.
+    unsafe { *tcb.panic_payload.get() = Some(payload) };
+    super::local::run_destructors();
+}
+
 /// Bytes below each spawned thread's stack (allocated on top of its requested size) in which
 /// the stack-overflow handler runs after threadify's check caught an overflow.
 pub(crate) const STACK_GUARD: usize = 8 * 1024;
@@ -419,6 +449,7 @@ pub(crate) const STACK_GUARD: usize = 8 * 1024;
 /// pointer below its stack (the check is off from then on, and the guard zone is free):
 /// ends the thread with a message that names it, its stack size and the fix. Formats into a
 /// buffer on the stack, since the allocator's lock may be what this thread holds.
+#[cfg(target_arch = "wasm32")]
 #[unsafe(no_mangle)]
 pub extern "C" fn wthreads_stack_overflow() {
     use core::fmt::Write;

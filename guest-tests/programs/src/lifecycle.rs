@@ -106,10 +106,10 @@ pub extern "C" fn test_detached_threads_reclaimed() -> i32 {
     assert_eq!(DROPPED.load(Ordering::Relaxed), 10_000, "thread-local destructors lost or repeated");
 
     // Then up to 8 running at once, reclaimed whenever a spawn finds them ended: every
-    // destructor still runs exactly once, and after a first 1,000 of these, 4,000 more leave
-    // the memory within 8 pages (half a MiB: fewer than 8 stacks; how many are alive at once,
-    // and so the allocator's layout, vary with timing), where a leak of 128 bytes a thread
-    // would take more.
+    // destructor still runs exactly once, and once they are all reclaimed the heap holds
+    // exactly the bytes it held before them (an exact count, whatever the timing). The
+    // memory's size, which also depends on how overlapping stacks fell in the allocator's
+    // layout, stays within 16 pages (fewer than two sets of eight 72 KiB stacks).
     let overlapping = |from: u32, to: u32| {
         for n in from..to {
             detached(&count);
@@ -119,12 +119,17 @@ pub extern "C" fn test_detached_threads_reclaimed() -> i32 {
         while thread::reclaim_detached_threads() > 0 {
             thread::yield_now();
         }
-        pages()
+        (pages(), crate::live_bytes())
     };
-    let warm = overlapping(10_000, 11_000);
-    let end = overlapping(11_000, 15_000);
-    wthreads::println!("overlapping: pages after 1000: {warm}, after 5000: {end}");
-    assert!(end <= warm + 8, "overlapping detached threads leaked: {warm} -> {end} pages");
+    let live_before = crate::live_bytes();
+    let (warm, live_warm) = overlapping(10_000, 11_000);
+    let (end, live_end) = overlapping(11_000, 15_000);
+    wthreads::println!(
+        "overlapping: pages after 1000: {warm}, after 5000: {end}; heap bytes before: {live_before}, after 1000: {live_warm}, after 5000: {live_end}"
+    );
+    assert_eq!(live_end, live_before, "overlapping detached threads leaked heap bytes");
+    assert_eq!(live_warm, live_before, "overlapping detached threads leaked heap bytes");
+    assert!(end <= warm + 16, "overlapping detached threads grew the memory: {warm} -> {end} pages");
     assert_eq!(*count.lock().unwrap(), 15_000);
     assert_eq!(CREATED.load(Ordering::Relaxed), 15_000);
     assert_eq!(DROPPED.load(Ordering::Relaxed), 15_000, "thread-local destructors lost or repeated");

@@ -3,8 +3,9 @@
 //! Everything else in the crate calls the safe wrappers below. Pointers are passed as wasm32
 //! `i32`s into the one shared linear memory; the contract is `docs/abi.md`.
 
+use super::{JoinStatus, SpawnArgs};
 use crate::abi;
-use core::sync::atomic::AtomicU32;
+use crate::atomic::AtomicU32;
 use core::time::Duration;
 
 #[link(wasm_import_module = "wthreads")]
@@ -63,16 +64,6 @@ pub extern "C" fn wthreads_abi_version() -> i32 {
     abi::ABI_VERSION
 }
 
-/// Everything a new thread needs, as handed to `thread_spawn`.
-pub(crate) struct SpawnArgs<'a> {
-    pub start_arg: *mut u8,
-    pub stack_top: *mut u8,
-    pub tls_block: *mut u8,
-    pub stack_size: usize,
-    pub exit_word: *const AtomicU32,
-    pub name: Option<&'a str>,
-}
-
 /// Asks the host for a new thread; returns its host id or a negative `abi::ERR_*` code.
 ///
 /// # Safety
@@ -97,12 +88,6 @@ pub(crate) unsafe fn thread_spawn(args: &SpawnArgs<'_>) -> Result<i32, i32> {
         )
     };
     if r > 0 { Ok(r) } else { Err(r) }
-}
-
-/// How a joined thread ended.
-pub(crate) enum JoinStatus {
-    Returned,
-    Trapped(alloc::string::String),
 }
 
 /// Blocks until thread `tid` has ended and releases the host's record of it.
@@ -217,4 +202,14 @@ pub(crate) fn stack_limit_set(limit: *mut u8) {
     // SAFETY: replaced by threadify with a write of a per-instance global, read only by the
     // stack check that threadify inserts.
     unsafe { wp_stack_limit_set(limit) }
+}
+
+/// Whether spawned threads need a shadow stack allocated by the guest: on wasm every thread's
+/// `__stack_pointer` points into memory the guest allocates.
+pub(crate) const SHADOW_STACK: bool = true;
+
+/// Makes `ptr` the control block of a thread the runtime did not start: the main thread, which
+/// lives as long as the program, so `release` is never needed.
+pub(crate) fn adopt_thread(ptr: *mut u8, _release: unsafe fn(*mut u8)) {
+    self_set(ptr);
 }

@@ -1,0 +1,40 @@
+//! The runtime API as the rest of the crate sees it: safe wrappers with one signature on every
+//! target.
+//!
+//! - On wasm32 ([`wasm`]) they call the host's imports (`docs/abi.md`) and threadify's patch
+//!   imports; this is the product.
+//! - On the host target with the `std` feature ([`native`]) the same API is backed by std
+//!   threads and an emulated futex, so that the primitives above it run as ordinary native code:
+//!   under Miri, under `loom` (`--cfg loom`), and in plain unit tests.
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+#[cfg(target_arch = "wasm32")]
+pub use wasm::wthreads_abi_version;
+#[cfg(target_arch = "wasm32")]
+pub(crate) use wasm::*;
+
+#[cfg(not(target_arch = "wasm32"))]
+mod futex_table;
+#[cfg(not(target_arch = "wasm32"))]
+mod native;
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) use native::*;
+
+/// Everything a new thread needs, as handed to `thread_spawn`.
+pub(crate) struct SpawnArgs<'a> {
+    pub start_arg: *mut u8,
+    #[cfg_attr(not(target_arch = "wasm32"), expect(dead_code, reason = "native threads have std's stack and TLS"))]
+    pub stack_top: *mut u8,
+    #[cfg_attr(not(target_arch = "wasm32"), expect(dead_code, reason = "native threads have std's stack and TLS"))]
+    pub tls_block: *mut u8,
+    pub stack_size: usize,
+    pub exit_word: *const core::sync::atomic::AtomicU32,
+    pub name: Option<&'a str>,
+}
+
+/// How a joined thread ended.
+pub(crate) enum JoinStatus {
+    Returned,
+    Trapped(alloc::string::String),
+}

@@ -1,0 +1,323 @@
+//! The guest library's primitives as native code: its runtime API backed by std threads and an
+//! emulated futex (`src/sys/native.rs`). The same tests run under Miri (`scripts/miri.sh`),
+//! which checks them for undefined behaviour and data races; the loops are shorter there.
+#![cfg(not(any(target_arch = "wasm32", loom)))]
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use wthreads::sync::{Arc, Barrier, Condvar, LazyLock, Mutex, Once, OnceLock, RwLock, mpsc};
+use wthreads::thread;
+
+/// Iterations of the busy loops: enough to interleave natively, few enough for Miri.
+const N: usize = if cfg!(miri) { 20 } else { 20_000 };
+
+#[test]
+fn spawn_join_returns_values_names_and_distinct_ids() {
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            thread::Builder::new()
+                .name(format!("worker-{i}"))
+                .spawn(move || (i * 10, thread::current().name().map(String::from), thread::current().id()))
+                .unwrap()
+        })
+        .collect();
+    let mut ids = BTreeSet::new();
+    for (i, h) in handles.into_iter().enumerate() {
+        assert_eq!(h.thread().name(), Some(format!("worker-{i}").as_str()));
+        let (v, name, id) = h.join().unwrap();
+        assert_eq!(v, i * 10);
+        assert_eq!(name.as_deref(), Some(format!("worker-{i}").as_str()));
+        assert!(ids.insert(id.as_u64()), "thread ids are unique");
+    }
+    assert!(!ids.contains(&thread::current().id().as_u64()));
+}
+
+#[test]
+fn mutex_counts_every_increment() {
+    let counter = Arc::new(Mutex::new(0usize));
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let c = Arc::clone(&counter);
+            thread::spawn(move || {
+                for _ in 0..N {
+                    *c.lock().unwrap() += 1;
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(*counter.lock().unwrap(), 4 * N);
+    assert!(counter.try_lock().is_ok());
+}
+
+#[test]
+fn panic_is_joined_as_err_and_poisons_the_mutex() {
+    let m = Arc::new(Mutex::new(1));
+    let m2 = Arc::clone(&m);
+    let h = thread::spawn(move || {
+        let _g = m2.lock().unwrap();
+        panic!("boom");
+    });
+    let payload = h.join().unwrap_err();
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
+    assert!(m.is_poisoned());
+    let g = m.lock().unwrap_err().into_inner();
+    assert_eq!(*g, 1);
+    drop(g);
+    m.clear_poison();
+    assert!(m.lock().is_ok());
+    let n = std::hint::black_box(7);
+    let formatted = thread::spawn(move || -> u8 { panic!("value {n}") }).join().unwrap_err();
+    assert_eq!(formatted.downcast_ref::<String>().map(String::as_str), Some("value 7"));
+}
+
+#[test]
+fn condvar_hands_over_every_item_in_order() {
+    let pair = Arc::new((Mutex::new(Vec::new()), Condvar::new()));
+    let p = Arc::clone(&pair);
+    let consumer = thread::spawn(move || {
+        let (m, c) = &*p;
+        let mut got = Vec::new();
+        while got.len() < N {
+            let mut q = c.wait_while(m.lock().unwrap(), |q: &mut Vec<usize>| q.is_empty()).unwrap();
+            got.append(&mut q);
+        }
+        got
+    });
+    for i in 0..N {
+        pair.0.lock().unwrap().push(i);
+        pair.1.notify_one();
+    }
+    assert_eq!(consumer.join().unwrap(), (0..N).collect::<Vec<_>>());
+    let (m, c) = &*pair;
+    let (_g, r) = c.wait_timeout(m.lock().unwrap(), Duration::from_millis(5)).unwrap();
+    assert!(r.timed_out(), "nobody notifies: the wait times out");
+}
+
+#[test]
+fn condvar_notify_all_wakes_every_waiter() {
+    let state = Arc::new((Mutex::new((false, 0usize)), Condvar::new()));
+    let waiters: Vec<_> = (0..3)
+        .map(|_| {
+            let s = Arc::clone(&state);
+            thread::spawn(move || {
+                let (m, c) = &*s;
+                let mut g = m.lock().unwrap();
+                g.1 += 1;
+                c.notify_all();
+                let _g = c.wait_while(g, |(go, _)| !*go).unwrap();
+            })
+        })
+        .collect();
+    let (m, c) = &*state;
+    let mut g = c.wait_while(m.lock().unwrap(), |(_, n)| *n < 3).unwrap();
+    g.0 = true;
+    drop(g);
+    c.notify_all();
+    for w in waiters {
+        w.join().unwrap();
+    }
+}
+
+#[test]
+fn rwlock_readers_never_see_a_half_write() {
+    let lock = Arc::new(RwLock::new((0usize, 0usize)));
+    let writers: Vec<_> = (0..2)
+        .map(|_| {
+            let l = Arc::clone(&lock);
+            thread::spawn(move || {
+                for _ in 0..N / 4 {
+                    let mut w = l.write().unwrap();
+                    w.0 += 1;
+                    thread::yield_now();
+                    w.1 += 1;
+                }
+            })
+        })
+        .collect();
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let l = Arc::clone(&lock);
+            thread::spawn(move || {
+                for _ in 0..N / 4 {
+                    let r = l.read().unwrap();
+                    assert_eq!(r.0, r.1, "a reader saw a writer's half-done update");
+                }
+            })
+        })
+        .collect();
+    for t in writers.into_iter().chain(readers) {
+        t.join().unwrap();
+    }
+    assert_eq!(*lock.read().unwrap(), (N / 4 * 2, N / 4 * 2));
+}
+
+#[test]
+fn once_and_once_lock_run_their_initialiser_once() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    static ONCE: Once = Once::new();
+    static CELL: OnceLock<usize> = OnceLock::new();
+    static LAZY: LazyLock<usize> = LazyLock::new(|| {
+        RUNS.fetch_add(100, Ordering::Relaxed);
+        42
+    });
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            thread::spawn(move || {
+                ONCE.call_once(|| {
+                    RUNS.fetch_add(1, Ordering::Relaxed);
+                });
+                let v = *CELL.get_or_init(|| {
+                    RUNS.fetch_add(10, Ordering::Relaxed);
+                    i
+                });
+                (v, *LAZY)
+            })
+        })
+        .collect();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert!(results.iter().all(|r| *r == results[0]), "every thread sees the one value: {results:?}");
+    assert_eq!(RUNS.load(Ordering::Relaxed), 111);
+    assert!(ONCE.is_completed());
+}
+
+#[test]
+fn barrier_releases_each_phase_with_one_leader() {
+    let barrier = Arc::new(Barrier::new(4));
+    let leaders = Arc::new(AtomicUsize::new(0));
+    let phases = if cfg!(miri) { 3 } else { 50 };
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let (b, l) = (Arc::clone(&barrier), Arc::clone(&leaders));
+            thread::spawn(move || {
+                for _ in 0..phases {
+                    if b.wait().is_leader() {
+                        l.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(leaders.load(Ordering::Relaxed), phases);
+}
+
+#[test]
+fn channels_deliver_everything_once() {
+    let (tx, rx) = mpsc::channel();
+    let producers: Vec<_> = (0..3)
+        .map(|p| {
+            let tx = tx.clone();
+            thread::spawn(move || {
+                for i in 0..N / 10 {
+                    tx.send(p * N + i).unwrap();
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    let got: BTreeSet<_> = rx.iter().collect();
+    assert_eq!(got.len(), 3 * (N / 10), "every message once");
+    for p in producers {
+        p.join().unwrap();
+    }
+    assert!(rx.recv().is_err(), "all senders gone: disconnected");
+
+    let (tx, rx) = mpsc::sync_channel(0);
+    let t = thread::spawn(move || (0..5).all(|i| tx.send(i).is_ok()));
+    assert_eq!(rx.iter().take(5).collect::<Vec<_>>(), vec![0, 1, 2, 3, 4]);
+    assert!(t.join().unwrap());
+    let (_tx, rx) = mpsc::channel::<u8>();
+    assert_eq!(rx.recv_timeout(Duration::from_millis(5)), Err(mpsc::RecvTimeoutError::Timeout));
+}
+
+#[test]
+fn park_keeps_one_token() {
+    let flag = Arc::new(AtomicUsize::new(0));
+    let f = Arc::clone(&flag);
+    let parked = thread::spawn(move || {
+        while f.load(Ordering::Acquire) == 0 {
+            thread::park();
+        }
+    });
+    flag.store(1, Ordering::Release);
+    parked.thread().unpark();
+    parked.join().unwrap();
+    // A token given before parking makes the next park return at once; a second one does not
+    // accumulate, so the park after it waits for its timeout.
+    thread::current().unpark();
+    thread::current().unpark();
+    thread::park();
+    thread::park_timeout(Duration::from_millis(2));
+}
+
+#[test]
+fn scoped_threads_borrow_and_are_joined() {
+    let mut data = vec![1u64, 2, 3, 4, 5, 6];
+    let total = thread::scope(|s| {
+        let (a, b) = data.split_at_mut(3);
+        let h = s.spawn(move || {
+            a.iter_mut().for_each(|x| *x *= 2);
+            a.iter().sum::<u64>()
+        });
+        b.iter_mut().for_each(|x| *x += 1);
+        h.join().unwrap()
+    });
+    assert_eq!(total, 12);
+    assert_eq!(data, vec![2, 4, 6, 5, 6, 7]);
+}
+
+#[test]
+fn thread_locals_are_per_thread_and_destroyed_once() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    struct Counted(usize);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            DROPS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    wthreads::thread_local! {
+        static VALUE: std::cell::RefCell<Counted> = std::cell::RefCell::new(Counted(0));
+    }
+    let threads = 4;
+    let handles: Vec<_> = (0..threads)
+        .map(|i| {
+            thread::spawn(move || {
+                VALUE.with_borrow_mut(|v| v.0 = i + 1);
+                thread::yield_now();
+                VALUE.with_borrow(|v| v.0)
+            })
+        })
+        .collect();
+    let seen: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert_eq!(seen, (1..=threads).collect::<Vec<_>>());
+    assert_eq!(DROPS.load(Ordering::Relaxed), threads, "one destructor per thread");
+}
+
+#[test]
+fn detached_threads_are_reclaimed() {
+    let done = Arc::new(AtomicUsize::new(0));
+    for _ in 0..8 {
+        let d = Arc::clone(&done);
+        drop(thread::spawn(move || {
+            d.fetch_add(1, Ordering::Relaxed);
+        }));
+    }
+    while thread::reclaim_detached_threads() > 0 {
+        thread::yield_now();
+    }
+    assert_eq!(done.load(Ordering::Relaxed), 8);
+}
+
+#[test]
+fn sleep_lasts_at_least_its_duration() {
+    let start = wthreads::time::Instant::now();
+    thread::sleep(Duration::from_millis(3));
+    assert!(start.elapsed() >= Duration::from_millis(3));
+    assert!(thread::available_parallelism().unwrap().get() >= 1);
+}
