@@ -1,14 +1,15 @@
 //! `wthreads`: run or patch threaded wasm guests.
 //!
-//! - `wthreads run FILE.wasm [--invoke NAME] [--max-threads N] [--trace-locks]`
+//! - `wthreads run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-locks]`
 //! - `wthreads patch IN.wasm -o OUT.wasm`
 
 use std::process::exit;
 use wthreads_host::{EXIT_MODULE, EXIT_TRAP, Error, Options};
 
 const USAGE: &str = "usage:
-  wthreads run FILE.wasm [--invoke NAME] [--max-threads N] [--trace-locks]
-      run export NAME (default `main`) and exit with its i32 result
+  wthreads run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-locks]
+      run export NAME (default `main`) with the i32 arguments given by --arg, in order,
+      and exit with its i32 result
       (101 if it traps or panics, 2 if the module cannot be run)
   wthreads patch IN.wasm -o OUT.wasm
       apply threadify: per-thread stacks and TLS blocks";
@@ -30,6 +31,9 @@ fn run(args: &[String]) -> ! {
                     it.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| fail("--max-threads needs a number"));
             }
             "--trace-locks" => options.trace_locks = true,
+            "--arg" => options
+                .args
+                .push(it.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| fail("--arg needs an i32 number"))),
             f if file.is_none() && !f.starts_with("--") => file = Some(f.to_string()),
             other => fail(&format!("unexpected argument `{other}`\n{USAGE}")),
         }

@@ -24,11 +24,14 @@ pub struct Options {
     pub max_threads: usize,
     /// Print every lock event a `trace-locks` guest reports.
     pub trace_locks: bool,
+    /// The i32 arguments of the invoked export. When empty, an export that takes two
+    /// parameters (C's `main(argc, argv)`) gets (0, 0) and any other gets none.
+    pub args: Vec<i32>,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { invoke: "main".into(), max_threads: 1024, trace_locks: false }
+        Options { invoke: "main".into(), max_threads: 1024, trace_locks: false, args: Vec::new() }
     }
 }
 
@@ -144,8 +147,15 @@ impl Runtime {
             .spawn(move || {
                 let invoke = rt.options.invoke.clone();
                 let mut main = rt.main_thread()?;
+                let given = rt.options.args.clone();
                 // A Rust or C `main` is linked as C's `main(argc, argv)`: pass (0, NULL).
-                let args: &[i32] = if main.param_count(&invoke) == Some(2) { &[0, 0] } else { &[] };
+                let args: &[i32] = if !given.is_empty() {
+                    &given
+                } else if main.param_count(&invoke) == Some(2) {
+                    &[0, 0]
+                } else {
+                    &[]
+                };
                 main.call(&invoke, args)
             })
             .map_err(|e| Error::Module(format!("cannot start the main thread: {e}")))?;

@@ -12,3 +12,39 @@ fn command() -> Command {
 const ENGINE_CALL_STACK_LIMIT: Option<&str> = None;
 
 include!("common/guest_expectations.rs");
+
+/// Runs the stress program (`guest-tests/programs/src/stress.rs`) with `--arg`s; returns its
+/// exit code and stdout.
+fn stress(seconds: u32, threads: u32, fault: u32) -> (Option<i32>, String) {
+    let out = command()
+        .args(["run", wthreads_guest_tests::PROGRAMS, "--invoke", "stress"])
+        .args(["--arg", &seconds.to_string(), "--arg", &threads.to_string(), "--arg", &fault.to_string()])
+        .output()
+        .expect("the runner starts");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.code(), stdout + &String::from_utf8_lossy(&out.stderr))
+}
+
+/// The short version of the stress command: 16 threads of mixed operations for 3 s, every
+/// invariant checked by the program (the long run is documented in the README).
+#[test]
+fn stress_short() {
+    let (code, out) = stress(3, 16, 0);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("stress: every invariant held"), "{out}");
+    assert!(out.contains("stress: 16 threads for 3 s"), "{out}");
+}
+
+/// Each check of the stress program fails on the bug planted for it.
+#[test]
+fn stress_detects_planted_bugs() {
+    let (code, out) = stress(2, 4, 1);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("stress FAILED: lost update"), "{out}");
+    let (code, out) = stress(1, 4, 2);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("stress FAILED: leak"), "{out}");
+    let (code, out) = stress(1, 4, 3);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("stress FAILED: deadlock: worker-0, worker-1 made no progress"), "{out}");
+}

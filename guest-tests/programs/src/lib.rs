@@ -64,3 +64,4 @@ mod poison;
 mod rwlock;
 mod scope;
 mod stacks;
+mod stress;
