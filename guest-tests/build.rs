@@ -21,6 +21,8 @@ fn main() {
         ("mandelbrot", GuestBuild::new(here.join("mandelbrot"))),
         ("traced", GuestBuild::new(here.join("traced"))),
         ("port", GuestBuild::new(here.join("port"))),
+        ("bench", GuestBuild::new(here.join("bench"))),
+        ("hello", GuestBuild::new(here.join("hello"))),
         ("std_programs", GuestBuild::new(here.join("std-programs")).toolchain(NIGHTLY).build_std(true)),
     ];
     let mut consts = String::new();

@@ -202,3 +202,30 @@ fn patch_without_stack_check() {
     let o = wthreads(&["patch", "--stack-check-off", wthreads_guest_tests::PROGRAMS_UNPATCHED, "-o", "x.wasm"]);
     expect_module_error(&o, "unknown option `--stack-check-off`");
 }
+
+/// The benchmark suite (`--example bench`) runs both sides and prints its whole table; one run
+/// here, and nothing about speed is asserted.
+#[test]
+fn benchmark_suite_runs() {
+    // `cargo test` builds the examples next to the test binaries' directory.
+    let exe = std::env::current_exe().unwrap();
+    let bench = exe.parent().and_then(|deps| deps.parent()).unwrap().join("examples/bench");
+    let out = std::process::Command::new(&bench).arg("1").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    for row in [
+        "spawn + join",
+        "uncontended lock + unlock",
+        "contended counter, 2 threads",
+        "contended counter, 4 threads",
+        "condvar ping-pong round trip",
+        "malloc+free mixed, 1 thread",
+        "malloc+free mixed, 2 threads (total)",
+        "demo speedup at 2 threads",
+        "hello-threads release module",
+        "threadify, ",
+    ] {
+        assert!(stdout.lines().any(|l| l.starts_with(row)), "no `{row}` row in:\n{stdout}");
+    }
+    assert!(stdout.contains("every target held") || stdout.contains("targets missed: "), "{stdout}");
+}
