@@ -112,21 +112,10 @@ pub fn alloc_mixed(threads: u32, n: u32) -> u64 {
     elapsed_ns(start)
 }
 
-const MAX_ITER: u32 = 1000;
-
-/// The demo's pixel (guest-tests/mandelbrot).
-fn pixel(x: u32, y: u32, width: u32, height: u32) -> u8 {
-    let cx = -2.2 + 3.2 * f64::from(x) / f64::from(width);
-    let cy = -1.2 + 2.4 * f64::from(y) / f64::from(height);
-    let (mut zx, mut zy, mut i) = (0.0f64, 0.0f64, 0);
-    while i < MAX_ITER && zx * zx + zy * zy <= 4.0 {
-        let t = zx * zx - zy * zy + cx;
-        zy = 2.0 * zx * zy + cy;
-        zx = t;
-        i += 1;
-    }
-    if i == MAX_ITER { 0 } else { (255 - (i * 255 / 64).min(255)) as u8 }
-}
+/// The demo's pixel function, the same file as the demo guest's.
+#[path = "../../mandelbrot/src/pixel.rs"]
+mod pixel;
+use pixel::pixel;
 
 /// The demo's parallel workload: `threads` threads take rows of a `width`×`height` Mandelbrot
 /// image from a shared counter.

@@ -10,23 +10,11 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use wthreads::sync::{Arc, Mutex};
 use wthreads::thread;
 
-const MAX_ITER: u32 = 1000;
+mod pixel;
+use pixel::pixel;
 
 /// The last rendered image (one grey byte per pixel), kept alive for the host to read.
 static IMAGE: Mutex<Vec<u8>> = Mutex::new(Vec::new());
-
-fn pixel(x: u32, y: u32, width: u32, height: u32) -> u8 {
-    let cx = -2.2 + 3.2 * f64::from(x) / f64::from(width);
-    let cy = -1.2 + 2.4 * f64::from(y) / f64::from(height);
-    let (mut zx, mut zy, mut i) = (0.0f64, 0.0f64, 0);
-    while i < MAX_ITER && zx * zx + zy * zy <= 4.0 {
-        let t = zx * zx - zy * zy + cx;
-        zy = 2.0 * zx * zy + cy;
-        zx = t;
-        i += 1;
-    }
-    if i == MAX_ITER { 0 } else { (255 - (i * 255 / 64).min(255)) as u8 }
-}
 
 fn row(y: u32, width: u32, height: u32) -> Vec<u8> {
     (0..width).map(|x| pixel(x, y, width, height)).collect()
