@@ -43,48 +43,41 @@ fn model(f: impl Fn() + Sync + Send + 'static) {
     builder.check(f);
 }
 
-#[test]
-fn loom_mutex_excludes_and_publishes() {
-    model(|| {
+/// Increments the cell behind `m` under its lock.
+fn increment(m: &Mutex<Shared>) {
+    let g = m.lock().unwrap();
+    g.set(g.get() + 1);
+}
+
+/// Two spawned threads increment under the mutex, and so does the model's own thread if
+/// `main_too`; every increment must land, with no concurrent access to the cell.
+fn mutex_model(main_too: bool) {
+    model(move || {
         let m = Arc::new(Mutex::new(Shared::new()));
         let threads: alloc::vec::Vec<_> = (0..2)
             .map(|_| {
                 let m = Arc::clone(&m);
-                thread::spawn(move || {
-                    let g = m.lock().unwrap();
-                    g.set(g.get() + 1);
-                })
+                thread::spawn(move || increment(&m))
             })
             .collect();
+        if main_too {
+            increment(&m);
+        }
         for t in threads {
             t.join().unwrap();
         }
-        assert_eq!(m.lock().unwrap().get(), 2);
+        assert_eq!(m.lock().unwrap().get(), 2 + usize::from(main_too));
     });
 }
 
 #[test]
+fn loom_mutex_excludes_and_publishes() {
+    mutex_model(false);
+}
+
+#[test]
 fn loom_mutex_contended_by_three() {
-    model(|| {
-        let m = Arc::new(Mutex::new(Shared::new()));
-        let threads: alloc::vec::Vec<_> = (0..2)
-            .map(|_| {
-                let m = Arc::clone(&m);
-                thread::spawn(move || {
-                    let g = m.lock().unwrap();
-                    g.set(g.get() + 1);
-                })
-            })
-            .collect();
-        {
-            let g = m.lock().unwrap();
-            g.set(g.get() + 1);
-        }
-        for t in threads {
-            t.join().unwrap();
-        }
-        assert_eq!(m.lock().unwrap().get(), 3);
-    });
+    mutex_model(true);
 }
 
 #[test]

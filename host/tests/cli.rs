@@ -229,3 +229,15 @@ fn benchmark_suite_runs() {
     }
     assert!(stdout.contains("every target held") || stdout.contains("targets missed: "), "{stdout}");
 }
+
+/// The hello-threads guest, whose release size the benchmarks report, runs and prints its total.
+#[test]
+fn hello_threads_runs() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wthreads"))
+        .args(["run", wthreads_guest_tests::HELLO])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(stdout.trim(), "hello threads: total 10");
+}
