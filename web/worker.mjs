@@ -1,5 +1,7 @@
 // A worker of the web runtime: runs the program's entry (role "main") or, in the pool, one
-// guest thread after another, each in a fresh instance of the module over the shared memory.
+// guest thread after another in one instance of the module over the shared memory (threadify's
+// `wthreads_thread_start` resets the instance's per-thread state; an instance that trapped is
+// replaced by a fresh one).
 import * as abi from './abi.mjs';
 import { Control, S_START_ARG, S_STACK_TOP, S_TLS, S_EXIT_WORD, S_TID } from './control.mjs';
 
@@ -213,17 +215,22 @@ function runMain(init, ctl) {
 }
 
 function pool(init, ctl) {
+  // The imports read the running thread from `me`, so one instance serves thread after thread.
+  const me = { tid: 0, name: '' };
+  const imp = imports(init, ctl, me);
+  let instance = null;
   for (;;) {
     const { slot, short } = ctl.take();
     if (short) post({ kind: 'grow' });
-    const me = { tid: ctl.get(slot, S_TID), name: ctl.name(slot) };
-    const imp = imports(init, ctl, me);
+    me.tid = ctl.get(slot, S_TID);
+    me.name = ctl.name(slot);
     refresh(init.memory);
     const r = guard(() => {
-      const instance = new WebAssembly.Instance(init.module, imp);
+      instance ??= new WebAssembly.Instance(init.module, imp);
       instance.exports.wthreads_thread_start(ctl.get(slot, S_START_ARG), ctl.get(slot, S_STACK_TOP), ctl.get(slot, S_TLS));
     });
     if (r.trapped) {
+      instance = null;
       report(imp.emit, me.tid, me.name, r.message);
       post({ kind: 'abort', seq: ctl.nextOutputSeq(), tid: me.tid, name: me.name || null, message: r.message });
     }

@@ -21,8 +21,8 @@ fn time(wasm: &[u8], export: &str, arg: i32) -> Result<f64, Box<dyn std::error::
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let unpatched = std::fs::read(wthreads_guest_tests::PROGRAMS_UNPATCHED)?;
-    let with = patch_with(&unpatched, &PatchOptions { stack_check: true })?;
-    let without = patch_with(&unpatched, &PatchOptions { stack_check: false })?;
+    let with = patch_with(&unpatched, &PatchOptions { stack_check: true, ..PatchOptions::default() })?;
+    let without = patch_with(&unpatched, &PatchOptions { stack_check: false, ..PatchOptions::default() })?;
     let calls = 50_000_000;
     let checked = time(&with, "bench_framed_calls", calls)?;
     let unchecked = time(&without, "bench_framed_calls", calls)?;

@@ -1,11 +1,13 @@
 //! The native wthreads host: runs patched (or unpatched) wthreads guests on wasmtime.
 //!
-//! One `Engine` and one compiled `Module` serve every thread; each guest thread gets its own
-//! OS thread, `Store` and instance over the one `SharedMemory`. The runtime API it implements
+//! One `Engine` and one compiled `Module` serve every thread; each guest thread runs on a host
+//! thread with its own `Store` and instance over the one `SharedMemory`, and host threads
+//! whose guest thread ended park with their instance for the next spawn ([`pool`]). The runtime API it implements
 //! is `docs/abi.md`; [`run`] is what `wthreads run` does.
 
 pub mod imports;
 pub mod memory;
+pub mod pool;
 pub mod runtime;
 pub mod threads;
 

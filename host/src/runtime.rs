@@ -1,13 +1,16 @@
 //! Loading a guest module and running its threads: one Engine, one compiled module, one
-//! `SharedMemory`, and one `Store` + instance per guest thread on its own OS thread.
+//! `SharedMemory`, and one `Store` + instance per host thread. A host thread runs one guest
+//! thread at a time and, when it ends, parks with its instance in the [`Pool`] until the next
+//! spawn takes it.
 
 use crate::imports;
-use crate::threads::{Outcome, ThreadTable};
+use crate::pool::{Closing, Pool};
+use crate::threads::{Outcome, Record, ThreadTable};
 use std::fmt;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
-use wasmtime::{Config, Engine, ExternType, InstancePre, Linker, Module, SharedMemory, Store, Val};
+use wasmtime::{Config, Engine, ExternType, InstancePre, Linker, Module, SharedMemory, Store, TypedFunc, Val};
 use wthreads::abi;
 
 /// Native stack for wasm execution per thread (wasmtime's `max_wasm_stack`).
@@ -87,6 +90,28 @@ pub struct Runtime {
     pub epoch: Instant,
     /// How the program runs.
     pub options: Options,
+    /// Host threads parked with a ready instance.
+    pool: Pool<Job>,
+    /// Host threads started for guest threads so far.
+    host_threads_started: AtomicUsize,
+}
+
+/// Work for a host thread.
+pub(crate) enum Job {
+    /// Run guest thread `tid`.
+    Run { tid: i32, record: Arc<Record>, spawn: Spawn },
+    /// Leave (the pool is closing).
+    Exit,
+}
+
+impl Closing for Job {
+    const EXIT: Job = Job::Exit;
+}
+
+/// A host thread's instance, ready to run `wthreads_thread_start` again.
+struct Ready {
+    store: Store<Ctx>,
+    start: TypedFunc<(i32, i32, i32), ()>,
 }
 
 impl Runtime {
@@ -118,6 +143,8 @@ impl Runtime {
             threads: ThreadTable::new(options.max_threads),
             epoch: Instant::now(),
             options,
+            host_threads_started: AtomicUsize::new(0),
+            pool: Pool::new(std::thread::available_parallelism().map_or(8, |n| (2 * n.get()).max(8))),
         });
         let mut linker = Linker::new(&engine);
         // The memory is not tied to a store; this one only satisfies `define`'s signature.
@@ -189,23 +216,20 @@ impl Runtime {
         Ok(MainThread { rt: Arc::clone(self), store, instance })
     }
 
-    /// Starts guest thread `tid` on a new OS thread; its instance calls `wthreads_thread_start`.
+    /// Starts a guest thread: hands it to a parked host thread, or starts a new one. Returns
+    /// its id or an `ERR_*` code.
     pub(crate) fn start_thread(self: &Arc<Runtime>, spawn: Spawn) -> i32 {
         let (tid, record) = match self.threads.register() {
             Ok(r) => r,
             Err(code) => return code,
         };
+        let Err(job) = self.pool.hand_over(Job::Run { tid, record, spawn }) else { return tid };
+        self.host_threads_started.fetch_add(1, Ordering::Relaxed);
         let rt = Arc::clone(self);
-        let os_name = format!("wthreads-{tid}");
-        let started = std::thread::Builder::new().name(os_name).stack_size(OS_STACK).spawn(move || {
-            let outcome = rt.thread_body(tid, &spawn);
-            // The thread's instance is gone: its stack and TLS block are no longer in use.
-            if let Ok(word) = crate::memory::GuestMemory::new(&rt.memory).word(spawn.exit_word) {
-                word.store(1, Ordering::SeqCst);
-                rt.memory.atomic_notify(u64::from(spawn.exit_word.cast_unsigned()), u32::MAX).ok();
-            }
-            rt.threads.finish(tid, &record, outcome);
-        });
+        let started = std::thread::Builder::new()
+            .name("wthreads-worker".into())
+            .stack_size(OS_STACK)
+            .spawn(move || rt.host_thread(job));
         match started {
             Ok(_) => tid,
             Err(_) => {
@@ -215,17 +239,70 @@ impl Runtime {
         }
     }
 
-    fn thread_body(self: &Arc<Runtime>, tid: i32, spawn: &Spawn) -> Outcome {
-        let mut store = Store::new(&self.engine, Ctx { rt: Arc::clone(self), tid });
-        let mut run = || -> wasmtime::Result<()> {
-            let instance = self.instance_pre().instantiate(&mut store)?;
-            let start = instance.get_typed_func::<(i32, i32, i32), ()>(&mut store, abi::EXPORT_THREAD_START)?;
-            start.call(&mut store, (spawn.start_arg, spawn.stack_top, spawn.tls_block))
-        };
-        match run() {
-            Ok(()) => Outcome::Returned,
-            Err(e) => Outcome::Trapped(report(tid, spawn.name.as_deref(), &e)),
+    /// A host thread: runs guest threads, parking between them, until the pool lets it go.
+    fn host_thread(self: Arc<Runtime>, mut job: Job) {
+        let me = Pool::mailbox();
+        let mut ready = None;
+        while let Job::Run { tid, record, spawn } = job {
+            let outcome = self.run_guest_thread(&mut ready, tid, &spawn);
+            // Parked before the joiner hears of the end, so a spawn right after the join finds
+            // this thread; a job handed over now waits in the mailbox.
+            let parked = self.pool.offer(&me);
+            // The thread's code has finished: its stack and TLS block are no longer in use.
+            if let Ok(word) = crate::memory::GuestMemory::new(&self.memory).word(spawn.exit_word) {
+                word.store(1, Ordering::SeqCst);
+                self.memory.atomic_notify(u64::from(spawn.exit_word.cast_unsigned()), u32::MAX).ok();
+            }
+            self.threads.finish(tid, &record, outcome);
+            match parked.then(|| self.pool.wait(&me)).flatten() {
+                Some(next) => job = next,
+                None => return,
+            }
         }
+    }
+
+    /// Runs one guest thread in this host thread's instance, creating it first if there is
+    /// none. An instance that trapped is dropped rather than reused.
+    fn run_guest_thread(self: &Arc<Runtime>, ready: &mut Option<Ready>, tid: i32, spawn: &Spawn) -> Outcome {
+        let result = match ready {
+            Some(r) => Ok(r),
+            None => self.instantiate_thread(tid).map(|r| ready.insert(r)),
+        }
+        .and_then(|r| {
+            r.store.data_mut().tid = tid;
+            r.start.call(&mut r.store, (spawn.start_arg, spawn.stack_top, spawn.tls_block))
+        });
+        match result {
+            Ok(()) => Outcome::Returned,
+            Err(e) => {
+                *ready = None;
+                Outcome::Trapped(report(tid, spawn.name.as_deref(), &e))
+            }
+        }
+    }
+
+    fn instantiate_thread(self: &Arc<Runtime>, tid: i32) -> wasmtime::Result<Ready> {
+        let mut store = Store::new(&self.engine, Ctx { rt: Arc::clone(self), tid });
+        let instance = self.instance_pre().instantiate(&mut store)?;
+        let start = instance.get_typed_func::<(i32, i32, i32), ()>(&mut store, abi::EXPORT_THREAD_START)?;
+        Ok(Ready { store, start })
+    }
+
+    /// Host threads parked now, waiting for a spawn (for tests and diagnostics).
+    pub fn parked_threads(&self) -> usize {
+        self.pool.idle()
+    }
+
+    /// Host threads started so far to run guest threads (a spawn that finds a parked one
+    /// starts none).
+    pub fn host_threads_started(&self) -> usize {
+        self.host_threads_started.load(Ordering::Relaxed)
+    }
+
+    /// Lets the parked host threads exit; threads still running exit when they end. Called
+    /// when the main thread is dropped.
+    pub fn close_pool(&self) {
+        self.pool.close();
     }
 }
 
@@ -293,11 +370,18 @@ fn check_module(module: &Module, engine: &Engine) -> Result<SharedMemory, Error>
     Ok(memory)
 }
 
-/// The guest's main thread: an instance whose exports the embedder calls.
+/// The guest's main thread: an instance whose exports the embedder calls. Dropping it lets
+/// the runtime's parked host threads exit.
 pub struct MainThread {
     rt: Arc<Runtime>,
     store: Store<Ctx>,
     instance: wasmtime::Instance,
+}
+
+impl Drop for MainThread {
+    fn drop(&mut self) {
+        self.rt.close_pool();
+    }
 }
 
 impl MainThread {

@@ -48,3 +48,22 @@ fn stress_detects_planted_bugs() {
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("stress FAILED: deadlock: worker-0, worker-1 made no progress"), "{out}");
 }
+
+/// Spawns reuse parked host threads and their instances: 200 spawn+join in a row start one
+/// host thread, 4 at once start at most 4, and the guest sees fresh threads every time (the
+/// workloads check their own results). Dropping the main thread lets the parked ones go.
+#[test]
+fn spawns_reuse_parked_host_threads() {
+    let wasm = std::fs::read(wthreads_guest_tests::BENCH).unwrap();
+    let rt = wthreads_host::Runtime::load(&wasm, wthreads_host::Options::default()).unwrap();
+    let mut main = rt.main_thread().unwrap();
+    main.call("bench_spawn_join", &[200]).unwrap();
+    assert_eq!(rt.host_threads_started(), 1, "a spawn after a join must find the parked host thread");
+    assert_eq!(rt.parked_threads(), 1);
+    main.call("bench_contended", &[4, 10_000]).unwrap();
+    let started = rt.host_threads_started();
+    assert!((2..=4).contains(&started), "4 threads at once started {started} host threads");
+    assert_eq!(rt.parked_threads(), started);
+    drop(main);
+    assert_eq!(rt.parked_threads(), 0, "closing the pool lets every parked thread go");
+}

@@ -106,6 +106,13 @@ impl GuestBuild {
         self
     }
 
+    /// Patch with wait and wake as instructions in the module (the default) or as host calls
+    /// ([`crate::Options::inline_wait`]).
+    pub fn inline_wait(mut self, on: bool) -> GuestBuild {
+        self.patch.inline_wait = on;
+        self
+    }
+
     /// Build with `--release` (the default) or as a debug build.
     pub fn release(mut self, release: bool) -> GuestBuild {
         self.release = release;
@@ -231,13 +238,13 @@ fn wasm_artifacts(json: &str) -> Vec<PathBuf> {
     out
 }
 
-/// `IN.wasm -o OUT.wasm [--no-stack-check]`: the command line shared by `wthreads patch` and
+/// `IN.wasm -o OUT.wasm [--no-stack-check] [--host-wait]`: the command line shared by `wthreads patch` and
 /// `wthreads-threadify`.
 ///
 /// # Errors
 /// A message naming the file and the problem.
 pub fn patch_cli(args: &[String]) -> Result<(), String> {
-    let usage = "usage: patch IN.wasm -o OUT.wasm [--no-stack-check]";
+    let usage = "usage: patch IN.wasm -o OUT.wasm [--no-stack-check] [--host-wait]";
     let mut options = crate::Options::default();
     let (mut input, mut output) = (None, None);
     let mut args = args.iter();
@@ -245,6 +252,7 @@ pub fn patch_cli(args: &[String]) -> Result<(), String> {
         match arg.as_str() {
             "-o" => output = Some(args.next().ok_or(usage)?),
             "--no-stack-check" => options.stack_check = false,
+            "--host-wait" => options.inline_wait = false,
             a if a.starts_with('-') => return Err(format!("unknown option `{a}`\n{usage}")),
             _ if input.is_none() => input = Some(arg),
             _ => return Err(usage.into()),

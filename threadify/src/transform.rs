@@ -2,8 +2,9 @@
 
 use crate::Error;
 use crate::conventions::{self as conv, patch};
-use walrus::ir::{BinaryOp, Call, GlobalSet, Instr, InstrSeq, Value, VisitorMut};
-use walrus::{ConstExpr, ExportItem, FunctionBuilder, FunctionId, GlobalId, Module, ValType};
+use walrus::ir::{BinaryOp, Call, GlobalSet, Instr, InstrSeq, MemArg, UnaryOp, Value, VisitorMut};
+use walrus::{ConstExpr, ExportItem, FunctionBuilder, FunctionId, GlobalId, MemoryId, Module, ValType};
+use wthreads::abi;
 
 /// What the patch adds besides per-thread stacks and TLS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,11 +13,16 @@ pub struct Options {
     /// report an overflow instead of writing below the stack (default: on). Costs a call and
     /// a compare per function that uses the shadow stack, on entry and exit.
     pub stack_check: bool,
+    /// Replace the runtime API imports `wthreads.wait32` and `wthreads.wake` with local
+    /// functions that check the address like the host does and then execute
+    /// `memory.atomic.wait32` / `memory.atomic.notify` (default: on), so a wait or a wake costs
+    /// no host call. Off keeps the host calls (for a host that wants to see every wait).
+    pub inline_wait: bool,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { stack_check: true }
+        Options { stack_check: true, inline_wait: true }
     }
 }
 
@@ -91,7 +97,13 @@ impl Symbols {
 ///   run; and inserts a call to it before every `global.set $__stack_pointer` of the module and
 ///   after every `global.get $__stack_pointer; i32.const N; i32.sub` (a frame carved out, also
 ///   by leaf functions, which never write the pointer back);
+/// - with [`Options::inline_wait`], replaces the imports `wthreads.wait32` and `wthreads.wake`
+///   with local functions around `memory.atomic.wait32` and `memory.atomic.notify` (see
+///   [`inline_wait`]);
 /// - adds the marker section, so a second patch is refused.
+///
+/// `wthreads_thread_start` first clears the instance's stack limit and thread pointer, so a
+/// host may run one thread after another in the same instance (a pool of ready instances).
 ///
 /// Returns the number of stack-pointer writes checked.
 pub fn apply(m: &mut Module, options: &Options) -> Result<usize, Error> {
@@ -141,14 +153,23 @@ pub fn apply(m: &mut Module, options: &Options) -> Result<usize, Error> {
     }
 
     let checked = if options.stack_check && sets_limits { add_stack_check(m, sym.stack_pointer, limit) } else { 0 };
+    if options.inline_wait {
+        inline_wait(m)?;
+    }
 
     let arg = m.locals.add(ValType::I32);
     let stack_top = m.locals.add(ValType::I32);
     let tls_block = m.locals.add(ValType::I32);
     let mut start = FunctionBuilder::new(&mut m.types, &[ValType::I32; 3], &[]);
     start.name(conv::THREAD_START.into());
+    // A reused instance still holds the previous thread's limit and thread pointer: clear
+    // them before the stack pointer moves to the new stack (the limit would refuse it).
     start
         .func_body()
+        .i32_const(0)
+        .global_set(limit)
+        .i32_const(0)
+        .global_set(self_ptr)
         .local_get(stack_top)
         .global_set(sym.stack_pointer)
         .local_get(tls_block)
@@ -163,6 +184,77 @@ pub fn apply(m: &mut Module, options: &Options) -> Result<usize, Error> {
         data: conv::PATCH_VERSION.to_string().into_bytes(),
     });
     Ok(checked)
+}
+
+/// Replaces the runtime imports `wthreads.wait32(addr, expected, timeout_ns) -> i32` and
+/// `wthreads.wake(addr, count) -> i32` (when the module has them with these types) with local
+/// functions that return the host's error codes for a misaligned or out-of-bounds address
+/// (`ERR_MISALIGNED`, `ERR_OUT_OF_BOUNDS`: the instructions would trap instead) and otherwise
+/// execute `memory.atomic.wait32` / `memory.atomic.notify`. Their results already are the
+/// ABI's (`WAIT_WOKEN`, `WAIT_NOT_EQUAL`, `WAIT_TIMED_OUT`; the number woken), a negative
+/// timeout waits forever in both, and a host's own `notify` on the shared memory (the end of a
+/// thread) wakes them. Returns how many imports were replaced.
+///
+/// # Errors
+/// [`Error::Invalid`] if walrus refuses the replacement (a bug).
+pub fn inline_wait(m: &mut Module) -> Result<usize, Error> {
+    let Some(memory) = m.memories.iter().next().map(|mem| mem.id()) else { return Ok(0) };
+    let wanted: [(&str, &[ValType]); 2] =
+        [("wait32", &[ValType::I32, ValType::I32, ValType::I64]), ("wake", &[ValType::I32, ValType::I32])];
+    let found: Vec<(&str, FunctionId)> = m
+        .imports
+        .iter()
+        .filter(|i| i.module == abi::IMPORT_MODULE)
+        .filter_map(|i| match i.kind {
+            walrus::ImportKind::Function(f) => wanted.iter().find(|(n, _)| *n == i.name).and_then(|(name, params)| {
+                let ty = m.types.get(m.funcs.get(f).ty());
+                (ty.params() == *params && ty.results() == [ValType::I32]).then_some((*name, f))
+            }),
+            _ => None,
+        })
+        .collect();
+    let arg = MemArg { align: 4, offset: 0 };
+    for (name, f) in &found {
+        let res = m.replace_imported_func(*f, |(body, args)| {
+            check_futex_addr(body, memory, args[0]);
+            match *name {
+                "wait32" => {
+                    body.local_get(args[0]).local_get(args[1]).local_get(args[2]).atomic_wait(memory, arg, false)
+                }
+                _ => body.local_get(args[0]).local_get(args[1]).atomic_notify(memory, arg),
+            };
+        });
+        res.map_err(|e| Error::Invalid(e.to_string()))?;
+    }
+    Ok(found.len())
+}
+
+/// Returns `ERR_MISALIGNED` unless `addr` is 4-aligned and `ERR_OUT_OF_BOUNDS` unless the
+/// word at `addr` lies inside the memory's current size (computed in 64 bits: no overflow).
+fn check_futex_addr(body: &mut walrus::InstrSeqBuilder<'_>, memory: MemoryId, addr: walrus::LocalId) {
+    body.local_get(addr).i32_const(3).binop(BinaryOp::I32And).if_else(
+        None,
+        |bad| {
+            bad.i32_const(abi::ERR_MISALIGNED).return_();
+        },
+        |_| {},
+    );
+    body.local_get(addr)
+        .unop(UnaryOp::I64ExtendUI32)
+        .i64_const(4)
+        .binop(BinaryOp::I64Add)
+        .memory_size(memory)
+        .unop(UnaryOp::I64ExtendUI32)
+        .i64_const(16)
+        .binop(BinaryOp::I64Shl)
+        .binop(BinaryOp::I64GtU)
+        .if_else(
+            None,
+            |bad| {
+                bad.i32_const(abi::ERR_OUT_OF_BOUNDS).return_();
+            },
+            |_| {},
+        );
 }
 
 /// Adds `wthreads_stack_check` and calls it before every write of the stack pointer in the

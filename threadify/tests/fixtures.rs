@@ -71,7 +71,7 @@ fn stack_check_guards_every_stack_pointer_write() {
 
 #[test]
 fn stack_check_can_be_turned_off() {
-    let out = patch_with(&fixture("stack_check.wat"), &Options { stack_check: false }).unwrap();
+    let out = patch_with(&fixture("stack_check.wat"), &Options { stack_check: false, ..Options::default() }).unwrap();
     validate(&out).unwrap();
     let text = wasmprinter::print_bytes(&out).unwrap();
     assert!(!text.contains("wthreads_stack_check"), "{text}");
@@ -96,6 +96,112 @@ fn stack_check_fires_in_wasmtime() {
         let start = instance.get_typed_func::<(i32, i32, i32), ()>(&mut store, "wthreads_thread_start").unwrap();
         let result = start.call(&mut store, (0, stack_top, 8192));
         assert_eq!(result.is_err(), fires, "stack top {stack_top}: {result:?}");
+    }
+}
+
+fn engine() -> wasmtime::Engine {
+    let mut config = wasmtime::Config::new();
+    config.wasm_threads(true).shared_memory(true);
+    wasmtime::Engine::new(&config).unwrap()
+}
+
+/// A host that keeps a pool of ready instances runs one thread after another in the same
+/// instance: the second thread must start with no stack limit and no thread pointer left over
+/// from the first, even when its stack lies below the first one's limit.
+#[test]
+fn thread_start_resets_a_reused_instance() {
+    let out = patch(&fixture("reuse.wat")).unwrap();
+    let engine = engine();
+    let module = wasmtime::Module::new(&engine, &out).unwrap();
+    let memory = wasmtime::SharedMemory::new(&engine, wasmtime::MemoryType::shared(17, 16384)).unwrap();
+    let mut store = wasmtime::Store::new(&engine, ());
+    let instance = wasmtime::Instance::new(&mut store, &module, &[memory.clone().into()]).unwrap();
+    let start = instance.get_typed_func::<(i32, i32, i32), ()>(&mut store, "wthreads_thread_start").unwrap();
+    let found_self = || {
+        let bytes: Vec<u8> = memory.data()[64..68].iter().map(read_byte).collect();
+        i32::from_le_bytes(bytes.try_into().unwrap())
+    };
+    // First thread: stack [60000, 70000), limit and thread pointer 60000.
+    start.call(&mut store, (60000, 70000, 8192)).unwrap();
+    assert_eq!(found_self(), 0);
+    // Second thread: stack top 20000, under the first limit; its entry's frame must pass.
+    start.call(&mut store, (10000, 20000, 8192)).expect("the second thread saw the first one's stack limit");
+    assert_eq!(found_self(), 0, "the second thread saw the first one's thread pointer");
+}
+
+/// Reads a byte of the shared memory (no other thread runs here).
+fn read_byte(c: &std::cell::UnsafeCell<u8>) -> u8 {
+    // SAFETY: the byte is in bounds of a live memory and no wasm thread is running.
+    unsafe { *c.get() }
+}
+
+#[test]
+fn wait_and_wake_become_instructions() {
+    let text = blessed("wait", &Options::default());
+    assert!(text.contains("memory.atomic.wait32") && text.contains("memory.atomic.notify"), "{text}");
+    assert!(!text.contains("(import \"wthreads\" \"wait32\"") && !text.contains("(import \"wthreads\" \"wake\""));
+    assert!(text.contains("(import \"wthreads\" \"write\""), "other runtime imports stay");
+    let kept = patch_with(&fixture("wait.wat"), &Options { inline_wait: false, ..Options::default() }).unwrap();
+    let kept = wasmprinter::print_bytes(&kept).unwrap();
+    assert!(kept.contains("(import \"wthreads\" \"wait32\"") && !kept.contains("memory.atomic.wait32"), "{kept}");
+}
+
+/// The inlined wait and wake in wasmtime: the host's error codes for bad addresses, the
+/// instruction's results otherwise, bounds that follow `memory.grow`, and a waiter woken by
+/// the host's own notify (how the end of a thread reaches its joiner).
+#[test]
+fn inlined_wait_and_wake_run_in_wasmtime() {
+    let out = patch(&fixture("wait.wat")).unwrap();
+    let engine = engine();
+    let module = wasmtime::Module::new(&engine, &out).unwrap();
+    let memory = wasmtime::SharedMemory::new(&engine, wasmtime::MemoryType::shared(1, 16)).unwrap();
+    let mut linker = wasmtime::Linker::new(&engine);
+    linker.func_wrap("wthreads", "write", |_: i32, _: i32, len: i32| len).unwrap();
+    let instantiate = |store: &mut wasmtime::Store<()>| {
+        let mut l = linker.clone();
+        l.define(&mut *store, "env", "memory", memory.clone()).unwrap();
+        l.instantiate(&mut *store, &module).unwrap()
+    };
+    let mut store = wasmtime::Store::new(&engine, ());
+    let instance = instantiate(&mut store);
+    let wait = instance.get_typed_func::<(i32, i32, i64), i32>(&mut store, "wait").unwrap();
+    let wake = instance.get_typed_func::<(i32, i32), i32>(&mut store, "wake").unwrap();
+    let (misaligned, oob) = (wthreads::abi::ERR_MISALIGNED, wthreads::abi::ERR_OUT_OF_BOUNDS);
+    assert_eq!(wait.call(&mut store, (2, 0, 0)).unwrap(), misaligned);
+    assert_eq!(wait.call(&mut store, (65536, 0, 0)).unwrap(), oob);
+    assert_eq!(wait.call(&mut store, (-4, 0, 0)).unwrap(), oob);
+    assert_eq!(wait.call(&mut store, (65532, 1, -1)).unwrap(), wthreads::abi::WAIT_NOT_EQUAL);
+    assert_eq!(wait.call(&mut store, (65532, 0, 1_000_000)).unwrap(), wthreads::abi::WAIT_TIMED_OUT);
+    assert_eq!(wake.call(&mut store, (6, 1)).unwrap(), misaligned);
+    assert_eq!(wake.call(&mut store, (65536, 1)).unwrap(), oob);
+    assert_eq!(wake.call(&mut store, (8, -1)).unwrap(), 0);
+    memory.grow(1).unwrap();
+    assert_eq!(wait.call(&mut store, (65536, 1, -1)).unwrap(), wthreads::abi::WAIT_NOT_EQUAL);
+    assert_eq!(instance.get_typed_func::<(), i32>(&mut store, "say").unwrap().call(&mut store, ()).unwrap(), 0);
+
+    // A guest waiter woken by the host, then a guest waiter woken by a guest.
+    for by_host in [true, false] {
+        let waiter = std::thread::scope(|s| {
+            let waiter = s.spawn(|| {
+                let mut store = wasmtime::Store::new(&engine, ());
+                let instance = instantiate(&mut store);
+                let wait = instance.get_typed_func::<(i32, i32, i64), i32>(&mut store, "wait").unwrap();
+                wait.call(&mut store, (16, 0, -1)).unwrap()
+            });
+            loop {
+                let woken = if by_host {
+                    memory.atomic_notify(16, 1).unwrap()
+                } else {
+                    wake.call(&mut store, (16, 1)).unwrap() as u32
+                };
+                if woken == 1 {
+                    break;
+                }
+                std::thread::yield_now();
+            }
+            waiter.join().unwrap()
+        });
+        assert_eq!(waiter, wthreads::abi::WAIT_WOKEN, "woken by host: {by_host}");
     }
 }
 
