@@ -37,7 +37,7 @@ extern crate alloc;
 
 pub mod abi;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(any(target_arch = "wasm32", all(feature = "std", not(loom))))]
 mod allocator;
 #[cfg(any(target_arch = "wasm32", feature = "std"))]
 mod atomic;
@@ -58,7 +58,7 @@ pub mod thread;
 #[cfg(any(target_arch = "wasm32", feature = "std"))]
 pub mod time;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(any(target_arch = "wasm32", all(feature = "std", not(loom))))]
 pub use allocator::Allocator;
 #[cfg(target_arch = "wasm32")]
 pub use sys::wthreads_abi_version;

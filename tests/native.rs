@@ -321,3 +321,104 @@ fn sleep_lasts_at_least_its_duration() {
     assert!(start.elapsed() >= Duration::from_millis(3));
     assert!(thread::available_parallelism().unwrap().get() >= 1);
 }
+
+/// The guest allocator (dlmalloc with per-thread caches) from four threads at once: blocks of
+/// mixed sizes and alignments, some zeroed, some grown or shrunk with `realloc` across classes
+/// and into dlmalloc's large sizes, each filled with its owner's pattern and checked before it
+/// is freed; a block freed by another thread than the one that allocated it (through a shared
+/// queue) goes into that thread's cache. Under Miri this also checks the caches for races.
+#[test]
+fn allocator_caches_hand_out_each_block_once() {
+    use std::alloc::{GlobalAlloc, Layout};
+    static HEAP: wthreads::Allocator = wthreads::Allocator::new();
+    struct Block(*mut u8, Layout, u8);
+    // SAFETY: a block is owned by one thread at a time.
+    unsafe impl Send for Block {}
+    let check = |b: &Block| {
+        // SAFETY: the block is live and `b.1.size()` long.
+        let bytes = unsafe { std::slice::from_raw_parts(b.0, b.1.size()) };
+        assert!(bytes.iter().all(|&x| x == b.2), "block {:p} ({:?}) was overwritten", b.0, b.1);
+    };
+    let fill = |b: &Block| {
+        // SAFETY: as in `check`.
+        unsafe { std::ptr::write_bytes(b.0, b.2, b.1.size()) };
+    };
+    let shared = Arc::new(Mutex::new(Vec::<Block>::new()));
+    let rounds = if cfg!(miri) { 60 } else { 20_000 };
+    let handles: Vec<_> = (0..4u32)
+        .map(|t| {
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || {
+                let mut x = t * 7919 + 1;
+                let mut next = || {
+                    x ^= x << 13;
+                    x ^= x >> 17;
+                    x ^= x << 5;
+                    x
+                };
+                let mut mine: Vec<Block> = Vec::new();
+                for i in 0..rounds {
+                    let r = next();
+                    let size = [1, 8, 16, 24, 100, 129, 300, 1000, 4096, 4097, 6000][r as usize % 11];
+                    let align = [1, 4, 8, 16][(r >> 8) as usize % 4];
+                    let layout = Layout::from_size_align(size, align).unwrap();
+                    let tag = (t * 64 + i % 64) as u8;
+                    let ptr = if r & 1 << 20 != 0 {
+                        // SAFETY: a non-zero-sized layout.
+                        let p = unsafe { HEAP.alloc_zeroed(layout) };
+                        // SAFETY: `p` is a live block of `size` bytes.
+                        assert!(unsafe { std::slice::from_raw_parts(p, size) }.iter().all(|&x| x == 0), "not zeroed");
+                        p
+                    } else {
+                        // SAFETY: a non-zero-sized layout.
+                        unsafe { HEAP.alloc(layout) }
+                    };
+                    assert!(!ptr.is_null() && (ptr as usize).is_multiple_of(align));
+                    let b = Block(ptr, layout, tag);
+                    fill(&b);
+                    mine.push(b);
+                    if mine.len() > 32 {
+                        let mut b = mine.swap_remove(next() as usize % mine.len());
+                        check(&b);
+                        match next() % 3 {
+                            0 => {
+                                let new_size = [12, 200, 2000, 5000][next() as usize % 4];
+                                // SAFETY: `b` is live with layout `b.1`; a non-zero new size.
+                                let p = unsafe { HEAP.realloc(b.0, b.1, new_size) };
+                                assert!(!p.is_null());
+                                let kept = b.1.size().min(new_size);
+                                // SAFETY: `p` is live and at least `kept` long.
+                                let bytes = unsafe { std::slice::from_raw_parts(p, kept) };
+                                assert!(bytes.iter().all(|&x| x == b.2), "realloc lost the contents");
+                                b = Block(p, Layout::from_size_align(new_size, b.1.align()).unwrap(), b.2);
+                                fill(&b);
+                                mine.push(b);
+                            }
+                            1 => shared.lock().unwrap().push(b),
+                            // SAFETY: allocated here with this layout; not used again.
+                            _ => unsafe { HEAP.dealloc(b.0, b.1) },
+                        }
+                    }
+                    if let Some(b) = shared.lock().unwrap().pop() {
+                        check(&b);
+                        // SAFETY: allocated from HEAP by some thread with this layout.
+                        unsafe { HEAP.dealloc(b.0, b.1) };
+                    }
+                }
+                for b in mine {
+                    check(&b);
+                    // SAFETY: as above.
+                    unsafe { HEAP.dealloc(b.0, b.1) };
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    for b in shared.lock().unwrap().drain(..) {
+        check(&b);
+        // SAFETY: as above.
+        unsafe { HEAP.dealloc(b.0, b.1) };
+    }
+}

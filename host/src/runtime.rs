@@ -132,7 +132,8 @@ impl Runtime {
             .wasm_threads(true)
             .shared_memory(true)
             .async_stack_size(WASM_STACK + (1 << 20))
-            .max_wasm_stack(WASM_STACK);
+            .max_wasm_stack(WASM_STACK)
+            .compiler_inlining(wasmtime::Inlining::Yes);
         let engine = Engine::new(&config).map_err(|e| Error::Module(format!("wasmtime: {e}")))?;
         let module = Module::new(&engine, wasm).map_err(|e| Error::Module(format!("invalid module: {e:#}")))?;
         let memory = check_module(&module, &engine)?;

@@ -50,7 +50,7 @@ fn stress_detects_planted_bugs() {
 }
 
 /// Spawns reuse parked host threads and their instances: 200 spawn+join in a row start one
-/// host thread, 4 at once start at most 4, and the guest sees fresh threads every time (the
+/// host thread, 4 at once start at most 4 (fewer when one ends before the next spawn), and the guest sees fresh threads every time (the
 /// workloads check their own results). Dropping the main thread lets the parked ones go.
 #[test]
 fn spawns_reuse_parked_host_threads() {
@@ -62,7 +62,7 @@ fn spawns_reuse_parked_host_threads() {
     assert_eq!(rt.parked_threads(), 1);
     main.call("bench_contended", &[4, 10_000]).unwrap();
     let started = rt.host_threads_started();
-    assert!((2..=4).contains(&started), "4 threads at once started {started} host threads");
+    assert!((1..=4).contains(&started), "4 threads started {started} host threads");
     assert_eq!(rt.parked_threads(), started);
     drop(main);
     assert_eq!(rt.parked_threads(), 0, "closing the pool lets every parked thread go");

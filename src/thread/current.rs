@@ -226,6 +226,15 @@ unsafe fn release_adopted(ptr: *mut u8) {
     unsafe { Tcb::free(ptr.cast()) };
 }
 
+/// The calling thread's owner value (see [`super::death`]) if it has a control block yet;
+/// never allocates, so the allocator can use it to pick the thread's cache.
+#[cfg(not(loom))]
+pub(crate) fn current_owner_if_any() -> Option<u32> {
+    let ptr = sys::self_get().cast::<Tcb>();
+    // SAFETY: as in `current_tcb`.
+    (!ptr.is_null()).then(|| unsafe { (*ptr).owner })
+}
+
 /// Like `current_tcb` but never allocates: `None` for a thread that has none yet.
 #[cfg(not(feature = "std"))]
 pub(crate) fn try_current_tcb() -> Option<&'static Tcb> {

@@ -13,6 +13,8 @@ mod spawn;
 #[cfg(all(feature = "std", target_arch = "wasm32"))]
 mod std_panic;
 
+#[cfg(not(loom))]
+pub(crate) use current::current_owner_if_any;
 pub(crate) use current::current_tcb;
 #[cfg(not(feature = "std"))]
 pub(crate) use current::try_current_tcb;

@@ -428,6 +428,8 @@ pub(crate) unsafe fn run_thread(arg: *mut u8) {
         main();
     }
     super::local::run_destructors();
+    #[cfg(not(loom))]
+    crate::allocator::release_thread_cache(tcb.owner);
 }
 
 /// Ends a spawned thread whose closure unwound (host target): its payload goes to `join`, and
@@ -439,6 +441,8 @@ pub(crate) fn end_after_panic(payload: Box<dyn Any + Send>) {
     // SAFETY: only the owning thread writes the payload, before it ends.
     unsafe { *tcb.panic_payload.get() = Some(payload) };
     super::local::run_destructors();
+    #[cfg(not(loom))]
+    crate::allocator::release_thread_cache(tcb.owner);
 }
 
 /// Bytes below each spawned thread's stack (allocated on top of its requested size) in which
