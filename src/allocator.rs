@@ -28,8 +28,8 @@ const CLASS_ALIGN: usize = 8;
 const CLASSES: usize = 28;
 /// Caches, one per slot.
 const SLOTS: usize = 64;
-/// Bytes a bin may hold (at least 4 and at most 32 blocks).
-const BIN_BYTES: usize = 16 << 10;
+/// Bytes a bin may hold (at least 8 and at most 32 blocks).
+const BIN_BYTES: usize = 32 << 10;
 
 /// The class of a request of `size` bytes, if it is small enough to be cached.
 fn class_of(size: usize) -> Option<usize> {
@@ -57,7 +57,7 @@ fn class_size(class: usize) -> usize {
 
 /// How many blocks a bin of `class` may hold.
 fn bin_capacity(class: usize) -> usize {
-    (BIN_BYTES / class_size(class)).clamp(4, 32)
+    (BIN_BYTES / class_size(class)).clamp(8, 32)
 }
 
 /// Free blocks of one class, linked through their first word.
@@ -93,6 +93,8 @@ impl Bin {
 
 /// One thread's cache: the claiming thread, the allocator whose blocks the bins hold, and a
 /// bin per class. Only the claiming thread touches the bins while the tag is its allocator's.
+/// Cache-line aligned, so that threads of neighbouring slots do not share lines.
+#[repr(align(64))]
 struct Slot {
     /// Owner value of the thread that holds the slot; 0 when free.
     thread: AtomicU32,
@@ -119,9 +121,10 @@ static CACHES: Caches = Caches([const { Slot::new() }; SLOTS]);
 /// Source of allocator ids (0 means "not assigned yet").
 static NEXT_ALLOCATOR_ID: AtomicU32 = AtomicU32::new(1);
 
-/// Releases the cache slot of the thread with owner value `owner`, at the very end of the
-/// thread (its cached blocks stay for the slot's next thread). A thread that ends without
-/// releasing (a trap) leaves its slot to be taken over once it is known dead.
+/// Releases the cache slot of the thread with owner value `owner` (its cached blocks stay for
+/// the slot's next thread): at the end of the thread, and again when its control block is
+/// freed, after it has ended for certain (it may have allocated again on its way out). A
+/// thread that ends in a trap leaves its slot to be taken over once it is known dead.
 pub(crate) fn release_thread_cache(owner: u32) {
     let slot = &CACHES.0[owner as usize % SLOTS];
     // Release: the bins as this thread left them go to the slot's next owner.

@@ -5,6 +5,11 @@
 //! any figure whose runs spread widely.
 //!
 //! `cargo run --release -p wthreads-host --example bench [-- RUNS]` (default 7 runs).
+//!
+//! When wasmtime 46 is installed (`wasmtime` on `PATH`, or the path in `WTHREADS_PEER_WASMTIME`)
+//! and the `wasm32-wasip1-threads` target is, the table has a peer column: the same workloads as
+//! a Rust std program on `wasm32-wasip1-threads` (`guest-tests/bench-peer`), run by wasmtime's
+//! wasi-threads, one process per figure, timed by the program itself like the other sides.
 
 extern crate alloc;
 
@@ -16,8 +21,62 @@ mod rt {
 #[path = "../../guest-tests/bench/src/workloads.rs"]
 mod workloads;
 
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::Instant;
 use wthreads_host::{MainThread, Options, Runtime};
+
+/// The wasi-threads peer: wasmtime 46 and the peer program built for `wasm32-wasip1-threads`.
+struct Peer {
+    wasmtime: PathBuf,
+    module: PathBuf,
+}
+
+impl Peer {
+    /// Finds wasmtime 46 and builds the peer program, or says why there is no peer column.
+    fn find() -> Result<Peer, String> {
+        let wasmtime =
+            std::env::var_os("WTHREADS_PEER_WASMTIME").map_or_else(|| PathBuf::from("wasmtime"), PathBuf::from);
+        let version = Command::new(&wasmtime)
+            .arg("--version")
+            .output()
+            .map_err(|_| format!("`{}` not found", wasmtime.display()))?;
+        let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
+        if !version.starts_with("wasmtime 46.") {
+            return Err(format!("`{}` is {version}, not wasmtime 46", wasmtime.display()));
+        }
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let target_dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+        let built = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args(["build", "--quiet", "--release", "--target", "wasm32-wasip1-threads", "--manifest-path"])
+            .arg(root.join("guest-tests/bench-peer/Cargo.toml"))
+            .env("CARGO_TARGET_DIR", &target_dir)
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .status()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !built.success() {
+            return Err("the peer program did not build (is the wasm32-wasip1-threads target installed?)".into());
+        }
+        Ok(Peer { wasmtime, module: target_dir.join("wasm32-wasip1-threads/release/bench-peer.wasm") })
+    }
+
+    /// Runs one workload in a wasmtime process; its own timing, in ns.
+    fn call(&self, args: &[&str]) -> f64 {
+        let out = Command::new(&self.wasmtime)
+            .args(["run", "-W", "threads=y,shared-memory=y", "-S", "threads=y"])
+            .arg(&self.module)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("peer {args:?}: {e}"));
+        let text = String::from_utf8_lossy(&out.stdout);
+        let us: f64 = text
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("peer {args:?} printed {text:?}: {}", String::from_utf8_lossy(&out.stderr)));
+        us * 1e3
+    }
+}
 
 /// One measured figure: the time of one operation (or one run) on each side, per run.
 struct Figure {
@@ -26,6 +85,8 @@ struct Figure {
     show: Show,
     native: Vec<f64>,
     wasm: Vec<f64>,
+    /// The wasi-threads peer's, when it runs.
+    peer: Vec<f64>,
     /// Largest acceptable wasm ÷ native time ratio.
     target: Option<f64>,
 }
@@ -75,11 +136,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let wasm = std::fs::read(wthreads_guest_tests::BENCH)?;
     let rt = Runtime::load(&wasm, Options::default()).map_err(|e| e.to_string())?;
     let mut guest = rt.main_thread().map_err(|e| e.to_string())?;
+    let peer = Peer::find();
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get) as u32;
 
     let mut figures: Vec<Figure> = Vec::new();
     let mut add = |name: &str, show: Show, target: Option<f64>| {
-        figures.push(Figure { name: name.into(), show, native: Vec::new(), wasm: Vec::new(), target });
+        figures.push(Figure {
+            name: name.into(),
+            show,
+            native: Vec::new(),
+            wasm: Vec::new(),
+            peer: Vec::new(),
+            target,
+        });
         figures.len() - 1
     };
     let spawn = add("spawn + join", Show::Us, Some(1.0));
@@ -119,10 +188,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             f[i].native.push(workloads::mandelbrot(400, 300, t) as f64);
             f[i].wasm.push(call(&mut guest, "bench_mandelbrot", &[400, 300, t as i32]));
         }
+        if let Ok(p) = &peer {
+            let n = |x: u32| x.to_string();
+            f[spawn].peer.push(p.call(&["spawn_join", &n(SPAWNS)]) / f64::from(SPAWNS));
+            f[unc].peer.push(p.call(&["uncontended", &n(PAIRS)]) / f64::from(PAIRS));
+            for (i, t) in [(c2, 2), (c4, 4)] {
+                f[i].peer.push(p.call(&["contended", &n(t), &n(INCREMENTS)]) / f64::from(INCREMENTS));
+            }
+            f[pp].peer.push(p.call(&["ping_pong", &n(TRIPS)]) / f64::from(TRIPS));
+            f[a1].peer.push(p.call(&["alloc", "1", &n(ALLOCS)]) / f64::from(ALLOCS));
+            f[a2].peer.push(p.call(&["alloc", "2", &n(ALLOCS)]) / f64::from(2 * ALLOCS));
+            for &(t, i) in &mandel {
+                f[i].peer.push(p.call(&["mandelbrot", "400", "300", &n(t)]));
+            }
+        }
     }
 
     println!("wthreads benchmarks: {runs} runs, medians; ratio = wasm time ÷ native time (lower is better)");
-    println!("{:<40} {:>12} {:>12} {:>7} {:>8}", "", "native", "wasm", "ratio", "target");
+    println!("{:<40} {:>12} {:>12} {:>7} {:>8} {:>12} {:>7}", "", "native", "wasm", "ratio", "target", "peer", "ratio");
     let mut warnings = Vec::new();
     let mut missed = Vec::new();
     for f in &figures {
@@ -136,9 +219,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             _ => "",
         };
-        println!("{:<40} {:>12} {:>12} {:>7.2} {:>8}{mark}", f.name, show(n, f.show), show(w, f.show), ratio, target);
-        for (side, v) in [("native", &f.native), ("wasm", &f.wasm)] {
-            if spread(v) > 0.25 {
+        let (peer, peer_ratio) = if f.peer.is_empty() {
+            (String::new(), String::new())
+        } else {
+            (show(median(&f.peer), f.show), format!("{:.2}", median(&f.peer) / n))
+        };
+        println!(
+            "{:<40} {:>12} {:>12} {:>7.2} {:>8} {peer:>12} {peer_ratio:>7}{mark}",
+            f.name,
+            show(n, f.show),
+            show(w, f.show),
+            ratio,
+            target
+        );
+        for (side, v) in [("native", &f.native), ("wasm", &f.wasm), ("peer", &f.peer)] {
+            if !v.is_empty() && spread(v) > 0.25 {
                 warnings.push(format!("{} ({side}): runs spread over {:.0}% of the median", f.name, spread(v) * 100.0));
             }
         }
@@ -152,8 +247,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if !ok.is_empty() {
             missed.push(format!("speedup at {t} threads ({:.2} of native's)", ws / ns));
         }
+        let (peer, peer_ratio) = if figures[i].peer.is_empty() {
+            (String::new(), String::new())
+        } else {
+            let ps = median(&figures[mandel[0].1].peer) / median(&figures[i].peer);
+            (format!("{ps:.2}x"), format!("{:.2}", ps / ns))
+        };
         println!(
-            "{:<40} {:>12} {:>12} {:>7.2} {:>8}{ok}",
+            "{:<40} {:>12} {:>12} {:>7.2} {:>8} {peer:>12} {peer_ratio:>7}{ok}",
             format!("demo speedup at {t} threads"),
             format!("{ns:.2}x"),
             format!("{ws:.2}x"),
@@ -215,7 +316,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if per_mb > 50.0 {
         missed.push(format!("threadify {per_mb:.1} ms/MB"));
     }
-    println!("peer (Rust std on wasm32-wasip1-threads, wasmtime 46): not installed; see the README");
+    match &peer {
+        Ok(_) => println!(
+            "peer: Rust std on wasm32-wasip1-threads under wasmtime 46 (wasi-threads); its ratio is peer ÷ native"
+        ),
+        Err(why) => println!("peer (Rust std on wasm32-wasip1-threads, wasmtime 46): none, {why}; see the README"),
+    }
     for w in &warnings {
         println!("warning: {w}");
     }

@@ -50,8 +50,9 @@ fn stress_detects_planted_bugs() {
 }
 
 /// Spawns reuse parked host threads and their instances: 200 spawn+join in a row start one
-/// host thread, 4 at once start at most 4 (fewer when one ends before the next spawn), and the guest sees fresh threads every time (the
-/// workloads check their own results). Dropping the main thread lets the parked ones go.
+/// host thread, 4 at once start at most 4 (fewer when one ends before the next spawn), and the
+/// guest sees fresh threads every time (the workloads check their own results). Dropping the
+/// main thread lets the parked ones go.
 #[test]
 fn spawns_reuse_parked_host_threads() {
     let wasm = std::fs::read(wthreads_guest_tests::BENCH).unwrap();

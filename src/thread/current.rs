@@ -185,6 +185,10 @@ impl Tcb {
     pub(crate) unsafe fn free(tcb: *mut Tcb) {
         // SAFETY: per the contract, we own the box.
         let tcb = unsafe { Box::from_raw(tcb) };
+        // The thread may have allocated after it released its cache slot on the way out and
+        // so taken it again; it has ended now, so the slot is free for good.
+        #[cfg(not(loom))]
+        crate::allocator::release_thread_cache(tcb.owner);
         for block in [&tcb.stack, &tcb.tls].into_iter().flatten() {
             // SAFETY: each block was allocated with exactly this layout and the thread that
             // used it has ended.
