@@ -11,7 +11,7 @@ scripts/setup.sh
 cargo test --release --workspace
 # The guest library on the host target (std threads, emulated futex): tests, Miri, loom.
 cargo clippy --release -p wthreads --features std --all-targets -- -D warnings
-cargo test --release -p wthreads --features std --test native
+cargo test --release -p wthreads --features std --lib --test native
 scripts/miri.sh
 scripts/loom.sh
 cargo clippy --release --target wasm32-unknown-unknown -p wthreads -- -D warnings
