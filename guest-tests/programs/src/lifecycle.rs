@@ -107,9 +107,11 @@ pub extern "C" fn test_detached_threads_reclaimed() -> i32 {
 
     // Then up to 8 running at once, reclaimed whenever a spawn finds them ended: every
     // destructor still runs exactly once, and once they are all reclaimed the heap holds
-    // exactly the bytes it held before them (an exact count, whatever the timing). The
-    // memory's size, which also depends on how overlapping stacks fell in the allocator's
-    // layout, stays within 16 pages (fewer than two sets of eight 72 KiB stacks).
+    // exactly the bytes it held before them (an exact count, whatever the timing: this is the
+    // leak check). The memory's size also depends on how overlapping stacks fell in the
+    // allocator's layout and on the small blocks the allocator's per-thread caches keep for the
+    // next thread of each of their 64 slots (the threads' ids walk through all of them): it
+    // stays within 48 pages (two sets of eight 72 KiB stacks, plus 2 MiB of cached blocks).
     let overlapping = |from: u32, to: u32| {
         for n in from..to {
             detached(&count);
@@ -129,7 +131,7 @@ pub extern "C" fn test_detached_threads_reclaimed() -> i32 {
     );
     assert_eq!(live_end, live_before, "overlapping detached threads leaked heap bytes");
     assert_eq!(live_warm, live_before, "overlapping detached threads leaked heap bytes");
-    assert!(end <= warm + 16, "overlapping detached threads grew the memory: {warm} -> {end} pages");
+    assert!(end <= warm + 48, "overlapping detached threads grew the memory: {warm} -> {end} pages");
     assert_eq!(*count.lock().unwrap(), 15_000);
     assert_eq!(CREATED.load(Ordering::Relaxed), 15_000);
     assert_eq!(DROPPED.load(Ordering::Relaxed), 15_000, "thread-local destructors lost or repeated");
