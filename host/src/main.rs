@@ -1,7 +1,7 @@
 //! `wthreads`: run or patch threaded wasm guests.
 //!
 //! - `wthreads run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-locks]`
-//! - `wthreads patch IN.wasm -o OUT.wasm`
+//! - `wthreads patch IN.wasm -o OUT.wasm [--no-stack-check] [--host-wait]`
 
 use std::process::exit;
 use wthreads_host::{EXIT_MODULE, EXIT_TRAP, Error, Options};
@@ -11,8 +11,9 @@ const USAGE: &str = "usage:
       run export NAME (default `main`) with the i32 arguments given by --arg, in order,
       and exit with its i32 result
       (101 if it traps or panics, 2 if the module cannot be run)
-  wthreads patch IN.wasm -o OUT.wasm
-      apply threadify: per-thread stacks and TLS blocks";
+  wthreads patch IN.wasm -o OUT.wasm [--no-stack-check] [--host-wait]
+      apply threadify: per-thread stacks and TLS blocks, the stack-overflow check (unless
+      --no-stack-check) and wait/wake as instructions (unless --host-wait)";
 
 fn fail(msg: &str) -> ! {
     eprintln!("wthreads: {msg}");
