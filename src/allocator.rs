@@ -182,6 +182,8 @@ impl Allocator {
     }
 
     fn with<R>(&self, f: impl FnOnce(&mut dlmalloc::Dlmalloc) -> R) -> R {
+        // A thread must not overflow its stack while it holds the lock: it would never let go.
+        crate::thread::ensure_stack_headroom();
         self.lock.lock();
         // SAFETY: the lock gives this thread exclusive access to the heap.
         let r = f(unsafe { &mut *self.heap.get() });

@@ -20,6 +20,21 @@ export const ERR_INVALID_ARGUMENT = -9;
 export const EXIT_TRAP = 101;
 export const EXIT_MODULE = 2;
 
+/** The functions of import module `wthreads` and their types (`host/src/imports.rs`). */
+export const IMPORTS = {
+  thread_spawn: '(i32, i32, i32, i32, i32, i32, i32) -> (i32)',
+  thread_join: '(i32, i32, i32, i32) -> (i32)',
+  thread_detach: '(i32) -> (i32)',
+  thread_yield: '() -> ()',
+  available_parallelism: '() -> (i32)',
+  wait32: '(i32, i32, i64) -> (i32)',
+  wake: '(i32, i32) -> (i32)',
+  lock_event: '(i32, i32) -> ()',
+  abort: '(i32, i32) -> ()',
+  write: '(i32, i32, i32) -> (i32)',
+  clock_ns: '() -> (i64)',
+};
+
 /** The text of an error code, as `wthreads::abi::error_name` gives it. */
 export function errorName(code) {
   return (

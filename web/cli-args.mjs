@@ -3,6 +3,19 @@
 // options of their own.
 import { EXIT_MODULE } from './abi.mjs';
 
+/**
+ * Makes a closed or broken stdout/stderr (`… 2>&1 | head -n 1`) harmless: output that cannot
+ * be written is dropped, and the program still ends with its own exit status (as the native
+ * host does), instead of dying of an unhandled EPIPE.
+ */
+export function ignoreBrokenPipes() {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e) => {
+      if (e.code !== 'EPIPE') throw e;
+    });
+  }
+}
+
 /** Prints `wthreads: MSG` and exits with the unusable-module status, as `wthreads run` does. */
 export function fail(msg) {
   process.stderr.write(`wthreads: ${msg}\n`);

@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { run, WthreadsError, abi } from './wthreads.mjs';
 import { formatAbort, formatEvent } from './trace.mjs';
-import { fail, parseRunArgs } from './cli-args.mjs';
+import { fail, ignoreBrokenPipes, parseRunArgs } from './cli-args.mjs';
 
+ignoreBrokenPipes();
 const usage = 'usage: node web/cli.mjs run FILE.wasm [--invoke NAME] [--max-threads N] [--trace-locks] [--trace-events]';
 const { file, invoke, maxThreads, traceLocks, traceEvents } = parseRunArgs(process.argv.slice(2), usage);
 const trace = (e) => process.stderr.write(`${formatEvent(e)}\n`);
@@ -33,7 +34,7 @@ try {
 } catch (e) {
   if (!(e instanceof WthreadsError)) throw e;
   if (e.kind === 'trap') {
-    process.stderr.write(`wthreads: ${file}: the invoked function trapped: ${e.message}\n`);
+    process.stderr.write(`wthreads: ${file}: \`${invoke}\` did not return: ${e.message}\n`);
     process.exitCode = abi.EXIT_TRAP;
   } else fail(`${file}: ${e.message}`);
 }

@@ -191,9 +191,16 @@ function runMain(init, ctl) {
   try {
     instance = new WebAssembly.Instance(init.module, imp);
   } catch (e) {
-    return { error: `cannot instantiate the module: ${e.message}` };
+    // Nothing was invoked yet: a trap of the start function means the module cannot be run.
+    const trapped = e instanceof GuestAbort || e instanceof WebAssembly.RuntimeError;
+    return { error: `cannot instantiate the module: ${trapped ? 'its start function trapped: ' : ''}${e.message}` };
   }
-  const version = instance.exports.wthreads_abi_version();
+  let version;
+  try {
+    version = instance.exports.wthreads_abi_version();
+  } catch (e) {
+    return { error: `\`wthreads_abi_version\` trapped: ${e.message}` };
+  }
   if (version !== abi.ABI_VERSION) {
     return { error: `the module speaks runtime API version ${version}; this runtime speaks version ${abi.ABI_VERSION}` };
   }

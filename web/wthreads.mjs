@@ -6,6 +6,7 @@
 //   const { code } = await run(bytes, { invoke: 'main', onStdout: (text) => ..., onEvent: (e) => ... });
 import * as abi from './abi.mjs';
 import { Control } from './control.mjs';
+import { moduleInfo, signature } from './module-info.mjs';
 
 export { abi };
 
@@ -34,77 +35,42 @@ export function checkIsolation() {
   }
 }
 
-/** Reads the limits of the imported memory `env.memory` from the module's import section. */
-function memoryImport(bytes) {
-  let pos = 8;
-  const u8 = () => bytes[pos++];
-  const leb = () => {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const b = u8();
-      result += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-      if (!(b & 0x80)) return result;
-    }
-  };
-  const name = () => {
-    const len = leb();
-    const s = new TextDecoder().decode(bytes.subarray(pos, pos + len));
-    pos += len;
-    return s;
-  };
-  while (pos < bytes.length) {
-    const id = u8();
-    const size = leb();
-    const end = pos + size;
-    if (id !== 2) {
-      pos = end;
+/** Checks the module's imports, data segments and exports; returns the memory import's limits. */
+function checkModule(module, bytes, invoke) {
+  const info = moduleInfo(bytes);
+  let mem = null;
+  for (const imp of info.imports) {
+    if (imp.module === 'env' && imp.name === 'memory' && imp.kind === 'memory') {
+      mem = imp.memory;
       continue;
     }
-    for (let n = leb(); n > 0; n--) {
-      const mod = name();
-      const field = name();
-      const kind = u8();
-      if (kind === 0) leb();
-      else if (kind === 1) {
-        u8();
-        const flags = u8();
-        leb();
-        if (flags & 1) leb();
-      } else if (kind === 2) {
-        const flags = u8();
-        const initial = leb();
-        const maximum = flags & 1 ? leb() : undefined;
-        if (mod === 'env' && field === 'memory') return { initial, maximum, shared: !!(flags & 2), memory64: !!(flags & 4) };
-      } else if (kind === 3) {
-        u8();
-        u8();
-      } else if (kind === 4) {
-        u8();
-        leb();
+    if (imp.module === 'wthreads') {
+      const expected = abi.IMPORTS[imp.name];
+      if (!Object.hasOwn(abi.IMPORTS, imp.name)) {
+        throw new WthreadsError('module', `module imports \`wthreads.${imp.name}\`, which runtime API v${abi.ABI_VERSION} does not have (built for another version?)`);
       }
+      const found = imp.kind !== 'function' ? `a ${imp.kind}` : imp.type ? signature(imp.type) : 'an unreadable type';
+      if (found !== expected) {
+        throw new WthreadsError('module', `import \`wthreads.${imp.name}\` has type ${found}, but runtime API v${abi.ABI_VERSION} defines it as ${expected}`);
+      }
+      continue;
     }
-    return null;
-  }
-  return null;
-}
-
-/** Checks the module's imports and exports; returns the memory import's limits. */
-function checkModule(module, bytes, invoke) {
-  for (const imp of WebAssembly.Module.imports(module)) {
-    if (imp.module === 'env' && imp.name === 'memory' && imp.kind === 'memory') continue;
-    if (imp.module === 'wthreads' && imp.kind === 'function') continue;
     if (imp.module === 'wthreads_patch') {
       throw new WthreadsError('module', `the module is not patched (it imports wthreads_patch.${imp.name}): run \`wthreads patch\` on it first`);
     }
     throw new WthreadsError('module', `unsupported import \`${imp.module}.${imp.name}\` (${imp.kind}): a wthreads host provides only \`wthreads.*\` and \`env.memory\``);
   }
+  if (info.activeData) {
+    const { index, size } = info.activeData;
+    throw new WthreadsError(
+      'module',
+      `data segment ${index} (${size} bytes) is active: every thread's instance would write it into the shared memory again when it starts, undoing the program's writes; patch the module built by lld with --shared-memory (its segments are passive)`,
+    );
+  }
   const exports = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
   for (const name of ['wthreads_abi_version', 'wthreads_thread_start', invoke]) {
     if (!exports.has(name)) throw new WthreadsError('module', `the module does not export \`${name}\``);
   }
-  const mem = memoryImport(bytes);
   if (!mem) throw new WthreadsError('module', 'the module does not import its memory as `env.memory`');
   if (!mem.shared) throw new WthreadsError('module', 'memory `env.memory` is not shared');
   if (mem.memory64) throw new WthreadsError('module', 'memory `env.memory` is 64-bit');

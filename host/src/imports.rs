@@ -25,6 +25,25 @@ pub const NAMES: &[&str] = &[
     "clock_ns",
 ];
 
+/// A function type as the runtime API's messages write it: `(i32, i32) -> (i32)`.
+pub fn signature(ty: &wasmtime::FuncType) -> String {
+    let list =
+        |tys: &mut dyn Iterator<Item = wasmtime::ValType>| tys.map(|t| t.to_string()).collect::<Vec<_>>().join(", ");
+    format!("({}) -> ({})", list(&mut ty.params()), list(&mut ty.results()))
+}
+
+/// The name and type of every function `linker` defines in module `wthreads` (as [`define`]
+/// defines them), in the order of [`NAMES`]. `store` only serves the lookup.
+pub fn signatures(linker: &Linker<Ctx>, store: &mut wasmtime::Store<Ctx>) -> Vec<(String, String)> {
+    NAMES
+        .iter()
+        .filter_map(|name| {
+            let func = linker.get(&mut *store, abi::IMPORT_MODULE, name).ok()?.into_func()?;
+            Some(((*name).to_string(), signature(&func.ty(&*store))))
+        })
+        .collect()
+}
+
 fn code<T>(r: Result<T, i32>, ok: impl FnOnce(T) -> i32) -> i32 {
     r.map_or_else(|e| e, ok)
 }
@@ -72,7 +91,7 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
             if msg_cap < 0 {
                 return abi::ERR_INVALID_ARGUMENT;
             }
-            if let Err(e) = mem.read(msg_ptr, msg_cap).and_then(|_| mem.word(len_ptr)) {
+            if let Err(e) = mem.check(msg_ptr, msg_cap).and_then(|()| mem.word(len_ptr)) {
                 return e;
             }
             code(ctx.rt.threads.join(ctx.tid, tid), |outcome| match outcome {
@@ -131,7 +150,7 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
                 abi::LOCK_RELEASED => "released",
                 _ => "unknown-event",
             };
-            eprintln!("[lock] thread {} {what} {addr:#x}", ctx.tid);
+            crate::output::stderr_line(&format!("[lock] thread {} {what} {addr:#x}", ctx.tid));
         }
     })?;
     linker.func_wrap(m, "abort", |c: Caller<'_, Ctx>, ptr: i32, len: i32| -> wasmtime::Result<()> {

@@ -7,6 +7,7 @@
 
 pub mod imports;
 pub mod memory;
+pub mod output;
 pub mod pool;
 pub mod runtime;
 pub mod threads;

@@ -4,6 +4,7 @@
 //! - `wthreads patch IN.wasm -o OUT.wasm [--no-stack-check] [--host-wait]`
 
 use std::process::exit;
+use wthreads_host::output::stderr_line;
 use wthreads_host::{EXIT_MODULE, EXIT_TRAP, Error, Options};
 
 const USAGE: &str = "usage:
@@ -16,7 +17,7 @@ const USAGE: &str = "usage:
       --no-stack-check) and wait/wake as instructions (unless --host-wait)";
 
 fn fail(msg: &str) -> ! {
-    eprintln!("wthreads: {msg}");
+    stderr_line(&format!("wthreads: {msg}"));
     exit(EXIT_MODULE)
 }
 
@@ -41,11 +42,12 @@ fn run(args: &[String]) -> ! {
     }
     let file = file.unwrap_or_else(|| fail(USAGE));
     let wasm = std::fs::read(&file).unwrap_or_else(|e| fail(&format!("{file}: {e}")));
+    let invoke = options.invoke.clone();
     match wthreads_host::run(&wasm, options) {
         Ok(code) => exit(code),
         Err(Error::Module(m)) => fail(&format!("{file}: {m}")),
         Err(Error::Trap(m)) => {
-            eprintln!("wthreads: {file}: the invoked function trapped: {m}");
+            stderr_line(&format!("wthreads: {file}: `{invoke}` did not return: {m}"));
             exit(EXIT_TRAP)
         }
     }

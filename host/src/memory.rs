@@ -28,6 +28,15 @@ impl<'a> GuestMemory<'a> {
         data.get(ptr..end).ok_or(abi::ERR_OUT_OF_BOUNDS)
     }
 
+    /// Checks that `[ptr, ptr + len)` lies inside guest memory, without touching it (a hostile
+    /// length costs nothing).
+    ///
+    /// # Errors
+    /// `ERR_OUT_OF_BOUNDS` or `ERR_INVALID_ARGUMENT` (negative length).
+    pub fn check(&self, ptr: i32, len: i32) -> Result<(), i32> {
+        self.range(ptr, len).map(|_| ())
+    }
+
     /// Copies `len` bytes at `ptr` out of guest memory.
     ///
     /// # Errors

@@ -136,7 +136,7 @@ impl Runtime {
             .compiler_inlining(wasmtime::Inlining::Yes);
         let engine = Engine::new(&config).map_err(|e| Error::Module(format!("wasmtime: {e}")))?;
         let module = Module::new(&engine, wasm).map_err(|e| Error::Module(format!("invalid module: {e:#}")))?;
-        let memory = check_module(&module, &engine)?;
+        let memory = check_memory(&module, &engine)?;
         let rt = Arc::new(Runtime {
             engine: engine.clone(),
             pre: OnceLock::new(),
@@ -149,10 +149,11 @@ impl Runtime {
         });
         let mut linker = Linker::new(&engine);
         // The memory is not tied to a store; this one only satisfies `define`'s signature.
-        let store = Store::new(&engine, Ctx { rt: Arc::clone(&rt), tid: 0 });
+        let mut store = Store::new(&engine, Ctx { rt: Arc::clone(&rt), tid: 0 });
         linker.define(&store, "env", "memory", memory).map_err(|e| Error::Module(e.to_string()))?;
-        drop(store);
         imports::define(&mut linker).map_err(|e| Error::Module(e.to_string()))?;
+        check_imports(&module, &imports::signatures(&linker, &mut store))?;
+        drop(store);
         let pre = linker.instantiate_pre(&module).map_err(|e| Error::Module(format!("{e:#}")))?;
         rt.pre.set(pre).ok();
         Ok(rt)
@@ -194,10 +195,15 @@ impl Runtime {
     /// guest's ABI version. Its exports can then be called any number of times.
     ///
     /// # Errors
-    /// [`Error::Module`] for an ABI mismatch, [`Error::Trap`] if instantiation traps.
+    /// [`Error::Module`] for an ABI mismatch, or if the module's start function or its
+    /// `wthreads_abi_version` traps (nothing was invoked yet).
     pub fn main_thread(self: &Arc<Runtime>) -> Result<MainThread, Error> {
         let mut store = Store::new(&self.engine, Ctx { rt: Arc::clone(self), tid: abi::MAIN_THREAD_ID });
-        let instance = self.instance_pre().instantiate(&mut store).map_err(|e| Error::Trap(describe(&e)))?;
+        // Nothing was invoked yet: a trap here means the module cannot be run (exit status 2 in
+        // both command lines), not that the invoked function trapped.
+        let instance = self.instance_pre().instantiate(&mut store).map_err(|e| {
+            Error::Module(format!("cannot instantiate the module: its start function trapped: {}", trap_text(&e)))
+        })?;
         let version = instance
             .get_typed_func::<(), i32>(&mut store, abi::EXPORT_ABI_VERSION)
             .map_err(|_| {
@@ -207,7 +213,7 @@ impl Runtime {
                 ))
             })?
             .call(&mut store, ())
-            .map_err(|e| Error::Trap(describe(&e)))?;
+            .map_err(|e| Error::Module(format!("`{}` trapped: {}", abi::EXPORT_ABI_VERSION, trap_text(&e))))?;
         if version != abi::ABI_VERSION {
             return Err(Error::Module(format!(
                 "module was built for wthreads runtime API v{version}, but this host implements v{}",
@@ -245,7 +251,14 @@ impl Runtime {
         let me = Pool::mailbox();
         let mut ready = None;
         while let Job::Run { tid, record, spawn } = job {
-            let outcome = self.run_guest_thread(&mut ready, tid, &spawn);
+            // Whatever happens in there, the thread's end must be stored and reported below,
+            // or its joiner waits forever: a host panic ends the guest thread like a trap.
+            let run = std::panic::AssertUnwindSafe(|| self.run_guest_thread(&mut ready, tid, &spawn));
+            let outcome = std::panic::catch_unwind(run).unwrap_or_else(|panic| {
+                ready = None;
+                let why = panic_message(&*panic);
+                Outcome::Trapped(format!("the host failed while running this thread: {why}"))
+            });
             // Parked before the joiner hears of the end, so a spawn right after the join finds
             // this thread; a job handed over now waits in the mailbox.
             let parked = self.pool.offer(&me);
@@ -317,12 +330,30 @@ pub(crate) struct Spawn {
     pub name: Option<String>,
 }
 
+/// The message of a host panic's payload.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic")
+}
+
 /// The message of a trap: the guest's own message for an `abort`, else wasmtime's.
 fn describe(e: &wasmtime::Error) -> String {
     if let Some(abort) = e.downcast_ref::<GuestAbort>() {
         return abort.0.clone();
     }
     format!("{e:?}")
+}
+
+/// A trap's message without the backtrace: the guest's own message for an `abort`, else the
+/// wasm trap's description ("wasm `unreachable` instruction executed").
+fn trap_text(e: &wasmtime::Error) -> String {
+    if let Some(abort) = e.downcast_ref::<GuestAbort>() {
+        return abort.0.clone();
+    }
+    e.downcast_ref::<wasmtime::Trap>().map_or_else(|| format!("{e:#}"), ToString::to_string)
 }
 
 /// Prints how a thread ended abnormally to stderr and returns the message for `join`.
@@ -332,30 +363,47 @@ fn report(tid: i32, name: Option<&str>, e: &wasmtime::Error) -> String {
         None => format!("thread {tid}"),
     };
     let msg = if e.is::<GuestAbort>() { describe(e) } else { format!("trapped: {}", describe(e)) };
-    eprintln!("{who} {msg}");
+    crate::output::stderr_line(&format!("{who} {msg}"));
     msg
 }
 
-/// Checks imports and exports before anything is instantiated; returns the shared memory.
-fn check_module(module: &Module, engine: &Engine) -> Result<SharedMemory, Error> {
-    let mut memory = None;
+/// Checks the memory import and creates the shared memory every instance imports.
+fn check_memory(module: &Module, engine: &Engine) -> Result<SharedMemory, Error> {
+    for imp in module.imports() {
+        if let ("env", "memory", ExternType::Memory(ty)) = (imp.module(), imp.name(), imp.ty()) {
+            if !ty.is_shared() {
+                return Err(Error::Module("memory `env.memory` is not shared".into()));
+            }
+            return SharedMemory::new(engine, ty)
+                .map_err(|e| Error::Module(format!("cannot create the shared memory: {e}")));
+        }
+    }
+    Err(Error::Module("module does not import a shared memory `env.memory`".into()))
+}
+
+/// Checks every other import against the runtime API (`signatures`: name and type of each
+/// function of module `wthreads`) and the exports a host calls, before anything runs.
+fn check_imports(module: &Module, signatures: &[(String, String)]) -> Result<(), Error> {
     for imp in module.imports() {
         match (imp.module(), imp.name(), imp.ty()) {
-            ("env", "memory", ExternType::Memory(ty)) => {
-                if !ty.is_shared() {
-                    return Err(Error::Module("memory `env.memory` is not shared".into()));
+            ("env", "memory", ExternType::Memory(_)) => {}
+            (abi::IMPORT_MODULE, name, ty) => {
+                let Some((_, expected)) = signatures.iter().find(|(n, _)| n == name) else {
+                    return Err(Error::Module(format!(
+                        "module imports `wthreads.{name}`, which runtime API v{} does not have (built for another version?)",
+                        abi::ABI_VERSION
+                    )));
+                };
+                let found = match ty {
+                    ExternType::Func(f) => imports::signature(&f),
+                    other => format!("a {}", extern_kind(&other)),
+                };
+                if &found != expected {
+                    return Err(Error::Module(format!(
+                        "import `wthreads.{name}` has type {found}, but runtime API v{} defines it as {expected}",
+                        abi::ABI_VERSION
+                    )));
                 }
-                memory = Some(
-                    SharedMemory::new(engine, ty)
-                        .map_err(|e| Error::Module(format!("cannot create the shared memory: {e}")))?,
-                );
-            }
-            (abi::IMPORT_MODULE, name, _) if imports::NAMES.contains(&name) => {}
-            (abi::IMPORT_MODULE, name, _) => {
-                return Err(Error::Module(format!(
-                    "module imports `wthreads.{name}`, which runtime API v{} does not have (built for another version?)",
-                    abi::ABI_VERSION
-                )));
             }
             (m, n, _) => {
                 return Err(Error::Module(format!(
@@ -364,11 +412,21 @@ fn check_module(module: &Module, engine: &Engine) -> Result<SharedMemory, Error>
             }
         }
     }
-    let memory = memory.ok_or_else(|| Error::Module("module does not import a shared memory `env.memory`".into()))?;
     if module.get_export(abi::EXPORT_THREAD_START).is_none() {
         return Err(Error::Module(format!("module has no `{}` export", abi::EXPORT_THREAD_START)));
     }
-    Ok(memory)
+    Ok(())
+}
+
+/// The kind of an import that is not a function, for messages.
+fn extern_kind(ty: &ExternType) -> &'static str {
+    match ty {
+        ExternType::Func(_) => "function",
+        ExternType::Global(_) => "global",
+        ExternType::Table(_) => "table",
+        ExternType::Memory(_) => "memory",
+        ExternType::Tag(_) => "tag",
+    }
 }
 
 /// The guest's main thread: an instance whose exports the embedder calls. Dropping it lets

@@ -18,6 +18,7 @@ fn command() -> Command {
 const ENGINE_CALL_STACK_LIMIT: Option<&str> = Some("Maximum call stack size exceeded");
 
 include!("common/guest_expectations.rs");
+include!("common/modules.rs");
 include!("common/web.rs");
 
 /// `node web/tools/page-check.mjs ARGS…`: drives the demo page in Chromium; returns its JSON report.

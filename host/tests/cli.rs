@@ -66,49 +66,26 @@ fn bad_inputs_get_clear_errors() {
     expect_module_error(&wthreads(&["frobnicate"]), "usage");
 }
 
-/// A hand-made module with the lld shape, an ABI version and an extra import.
-fn fake_guest(version: i32, extra_import: &str) -> Vec<u8> {
-    wat::parse_str(format!(
-        r#"(module
-          (import "env" "memory" (memory 17 100 shared))
-          {extra_import}
-          (global $sp (mut i32) (i32.const 1048576))
-          (global $tb (mut i32) (i32.const 0))
-          (global $ts i32 (i32.const 0))
-          (global $ta i32 (i32.const 1))
-          (func $init_tls (param i32) local.get 0 global.set $tb)
-          (func $entry (param i32))
-          (func $version (result i32) i32.const {version})
-          (func $main (result i32) i32.const 7)
-          (export "__stack_pointer" (global $sp))
-          (export "__tls_base" (global $tb))
-          (export "__tls_size" (global $ts))
-          (export "__tls_align" (global $ta))
-          (export "__wasm_init_tls" (func $init_tls))
-          (export "wthreads_thread_entry" (func $entry))
-          (export "wthreads_abi_version" (func $version))
-          (export "main" (func $main)))"#
-    ))
-    .unwrap()
-}
+include!("common/fake_guest.rs");
 
 #[test]
 fn abi_version_and_imports_are_checked() {
     let dir = temp_dir("abi");
     let ok = dir.join("ok.wasm");
-    std::fs::write(&ok, fake_guest(wthreads::abi::ABI_VERSION, "")).unwrap();
+    std::fs::write(&ok, fake_guest(&format!("i32.const {}", wthreads::abi::ABI_VERSION), "", "")).unwrap();
     assert_eq!(wthreads(&["run", ok.to_str().unwrap()]).status.code(), Some(7), "the result is the exit status");
 
     let v2 = dir.join("v2.wasm");
-    std::fs::write(&v2, fake_guest(2, "")).unwrap();
+    std::fs::write(&v2, fake_guest("i32.const 2", "", "")).unwrap();
     expect_module_error(&wthreads(&["run", v2.to_str().unwrap()]), "runtime API v2, but this host implements v1");
 
     let bogus = dir.join("bogus.wasm");
-    std::fs::write(&bogus, fake_guest(1, r#"(import "wthreads" "teleport" (func))"#)).unwrap();
+    std::fs::write(&bogus, fake_guest("i32.const 1", r#"(import "wthreads" "teleport" (func))"#, "")).unwrap();
     expect_module_error(&wthreads(&["run", bogus.to_str().unwrap()]), "wthreads.teleport");
 
     let foreign = dir.join("foreign.wasm");
-    std::fs::write(&foreign, fake_guest(1, r#"(import "wasi_snapshot_preview1" "fd_write" (func))"#)).unwrap();
+    std::fs::write(&foreign, fake_guest("i32.const 1", r#"(import "wasi_snapshot_preview1" "fd_write" (func))"#, ""))
+        .unwrap();
     expect_module_error(&wthreads(&["run", foreign.to_str().unwrap()]), "wasi_snapshot_preview1.fd_write");
 }
 

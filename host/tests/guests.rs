@@ -12,6 +12,7 @@ fn command() -> Command {
 const ENGINE_CALL_STACK_LIMIT: Option<&str> = None;
 
 include!("common/guest_expectations.rs");
+include!("common/modules.rs");
 
 /// Runs the stress program (`guest-tests/programs/src/stress.rs`) with `--arg`s; returns its
 /// exit code and stdout.
@@ -67,4 +68,37 @@ fn spawns_reuse_parked_host_threads() {
     assert_eq!(rt.parked_threads(), started);
     drop(main);
     assert_eq!(rt.parked_threads(), 0, "closing the pool lets every parked thread go");
+}
+
+/// Runs `wthreads run PROGRAMS --invoke NAME` and returns its exit code and peak resident
+/// memory in KiB (from `wait4`, for this child alone).
+fn run_measured(name: &str) -> (Option<i32>, i64) {
+    use std::os::unix::process::ExitStatusExt;
+    #[expect(clippy::zombie_processes, reason = "reaped by wait4 below, which also reports its resource use")]
+    let child = command()
+        .args(["run", wthreads_guest_tests::PROGRAMS, "--invoke", name])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("the runner starts");
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    let mut status = 0;
+    // SAFETY: an all-zero `rusage` is a valid value of this plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our own unwaited child; `status` and `usage` are valid for writes.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4: {}", std::io::Error::last_os_error());
+    (std::process::ExitStatus::from_raw(status).code(), usage.ru_maxrss)
+}
+
+/// Sixteen joins of a bogus id with buffers of almost 1 GiB cost the host nothing: the range
+/// is checked, not copied (a copy per join peaked at gigabytes and took seconds). Compared
+/// with a program that only spawns and joins (most of the peak is compiling the module).
+#[test]
+fn hostile_join_buffer_is_not_copied() {
+    let (code, baseline_kib) = run_measured("test_spawn_join_value");
+    assert_eq!(code, Some(0));
+    let (code, peak_kib) = run_measured("test_hostile_join_buffer");
+    assert_eq!(code, Some(0));
+    let extra_mib = (peak_kib - baseline_kib) >> 10;
+    assert!(extra_mib < 128, "the joins cost the host {extra_mib} MiB more than spawn+join");
 }

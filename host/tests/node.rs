@@ -15,6 +15,7 @@ fn command() -> Command {
 const ENGINE_CALL_STACK_LIMIT: Option<&str> = None;
 
 include!("common/guest_expectations.rs");
+include!("common/modules.rs");
 include!("common/web.rs");
 
 /// The web runtime's copy of the ABI constants (`web/abi.mjs`) matches `wthreads::abi`.

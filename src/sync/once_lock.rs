@@ -276,9 +276,14 @@ impl<T, F: FnOnce() -> T> LazyLock<T, F> {
     /// ```
     pub fn force(this: &LazyLock<T, F>) -> &T {
         let data = this.data.get();
-        this.once.call_once(|| {
+        this.once.call_once_force(|state| {
+            if state.is_poisoned() {
+                // `f` was taken by the run that died: std's words for it.
+                panic!("LazyLock instance has previously been poisoned");
+            }
             // SAFETY: the `Once` runs this once, before anyone reads `value`: `f` is still
-            // there, and is taken exactly once.
+            // there (no earlier run took it: that one would have poisoned the `Once`), and
+            // is taken exactly once.
             let f = unsafe { ManuallyDrop::take(&mut (*data).f) };
             let value = f();
             // SAFETY: as above; the union now holds the value.

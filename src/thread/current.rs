@@ -143,6 +143,8 @@ pub(crate) struct Tcb {
     pub panic_payload: UnsafeCell<Option<Box<dyn Any + Send>>>,
     #[cfg(target_arch = "wasm32")]
     pub panicking: Cell<bool>,
+    /// Link in the list of dead threads' blocks (see [`super::death`]).
+    pub next_dying: Cell<*const Tcb>,
     /// Link in the list of detached threads waiting to be freed.
     pub next: Cell<*mut Tcb>,
     /// The value this thread writes into the lock words it owns, see [`super::death`].
@@ -166,6 +168,7 @@ impl Tcb {
             panic_payload: UnsafeCell::new(None),
             #[cfg(target_arch = "wasm32")]
             panicking: Cell::new(false),
+            next_dying: Cell::new(core::ptr::null()),
             next: Cell::new(core::ptr::null_mut()),
         }
     }
@@ -189,6 +192,10 @@ impl Tcb {
         // so taken it again; it has ended now, so the slot is free for good.
         #[cfg(not(loom))]
         crate::allocator::release_thread_cache(tcb.owner);
+        #[cfg(target_arch = "wasm32")]
+        if tcb.panicking.get() {
+            super::death::retire(&tcb);
+        }
         for block in [&tcb.stack, &tcb.tls].into_iter().flatten() {
             // SAFETY: each block was allocated with exactly this layout and the thread that
             // used it has ended.
@@ -240,7 +247,7 @@ pub(crate) fn current_owner_if_any() -> Option<u32> {
 }
 
 /// Like `current_tcb` but never allocates: `None` for a thread that has none yet.
-#[cfg(not(feature = "std"))]
+#[cfg(any(not(feature = "std"), target_arch = "wasm32"))]
 pub(crate) fn try_current_tcb() -> Option<&'static Tcb> {
     let ptr = sys::self_get().cast::<Tcb>();
     // SAFETY: as in `current_tcb`.

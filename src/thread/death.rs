@@ -10,9 +10,11 @@
 //! the lock touch it, so a lock that was moved or freed meanwhile cannot be corrupted.
 
 use super::ThreadId;
+use super::current::Tcb;
 use crate::sync::raw_mutex::RawMutex;
 use alloc::vec::Vec;
 use core::cell::UnsafeCell;
+use core::ptr::null;
 use core::sync::atomic::{AtomicU32, Ordering};
 use core::time::Duration;
 
@@ -35,35 +37,82 @@ pub(crate) fn owner_of(id: ThreadId) -> u32 {
     u32::try_from((id.as_u64().get() - 1) % span + 1).unwrap_or(1)
 }
 
+/// The threads that died by a panic. A dying thread may be out of memory (its panic may be the
+/// allocator's), so its death is recorded without allocating: its control block, which lives
+/// until the thread is joined or reclaimed, is linked into `dying`; when the block is freed, its
+/// owner value moves into `owners`, which keeps it for good.
 struct Registry {
     lock: RawMutex,
     owners: UnsafeCell<Vec<u32>>,
+    /// Control blocks of dead threads not freed yet, linked through `Tcb::next_dying`.
+    dying: UnsafeCell<*const Tcb>,
 }
 
-// SAFETY: `owners` is only accessed while `lock` is held.
+// SAFETY: `owners`, `dying` and the links of the blocks in `dying` are only accessed while
+// `lock` is held.
 unsafe impl Sync for Registry {}
+// SAFETY: as above; the registry only points at control blocks, which outlive their place in it.
+unsafe impl Send for Registry {}
+
+impl Registry {
+    /// Runs `f` on the fields with the lock held.
+    fn with<R>(&self, f: impl FnOnce(&mut Vec<u32>, &mut *const Tcb) -> R) -> R {
+        self.lock.lock();
+        // SAFETY: the registry lock is held, so nobody else accesses the fields.
+        let r = unsafe { f(&mut *self.owners.get(), &mut *self.dying.get()) };
+        // SAFETY: locked above.
+        unsafe { self.lock.unlock() };
+        r
+    }
+}
 
 #[cfg(not(loom))]
-static DEAD: Registry = Registry { lock: RawMutex::new(), owners: UnsafeCell::new(Vec::new()) };
+static DEAD: Registry =
+    Registry { lock: RawMutex::new(), owners: UnsafeCell::new(Vec::new()), dying: UnsafeCell::new(null()) };
 // Under loom the lock's atomic belongs to one model execution.
 #[cfg(loom)]
 loom::lazy_static! {
-    static ref DEAD: Registry = Registry { lock: RawMutex::new(), owners: UnsafeCell::new(Vec::new()) };
+    static ref DEAD: Registry =
+        Registry { lock: RawMutex::new(), owners: UnsafeCell::new(Vec::new()), dying: UnsafeCell::new(null()) };
 }
-/// How many owners are in `DEAD`, so the common case (no panic ever) needs no lock.
+/// How many threads died, so the common case (no panic ever) needs no lock.
 static DEAD_COUNT: AtomicU32 = AtomicU32::new(0);
 
-/// Records that the thread with owner value `owner` ended by a panic.
+/// Records that the thread of `tcb` (the calling one) ended by a panic. Never allocates.
 #[cfg(target_arch = "wasm32")]
-pub(crate) fn mark_dead(owner: u32) {
-    DEAD.lock.lock();
-    // SAFETY: the registry lock is held.
-    unsafe { (*DEAD.owners.get()).push(owner) };
-    // Release: a thread that sees the new count also sees the pushed owner (it takes the lock
+pub(crate) fn mark_dead(tcb: &Tcb) {
+    DEAD.with(|_, dying| {
+        tcb.next_dying.set(*dying);
+        *dying = tcb;
+    });
+    // Release: a thread that sees the new count also sees the record (it takes the lock
     // anyway, which orders it too).
     DEAD_COUNT.fetch_add(1, Ordering::Release);
-    // SAFETY: locked above.
-    unsafe { DEAD.lock.unlock() };
+}
+
+/// Moves the record of a dead thread out of its control block, which is about to be freed.
+/// (If there is no memory for it, the record is lost, and locks the thread held stay held.)
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn retire(tcb: &Tcb) {
+    DEAD.with(|owners, dying| {
+        let mut link: *mut *const Tcb = dying;
+        // SAFETY: `link` points at the list head or at the link of a block in the list; the
+        // blocks in the list are live (they leave it here, before they are freed).
+        unsafe {
+            while !(*link).is_null() {
+                let cur = &**link;
+                if core::ptr::eq(cur, tcb) {
+                    *link = cur.next_dying.get();
+                    // Fallible: this may run in a thread that is out of memory itself.
+                    if owners.try_reserve(1).is_ok() {
+                        owners.push(tcb.owner);
+                    }
+                    return;
+                }
+                link = cur.next_dying.as_ptr();
+            }
+        }
+    });
 }
 
 /// Whether the thread with owner value `owner` ended by a panic.
@@ -72,10 +121,15 @@ pub(crate) fn is_dead(owner: u32) -> bool {
     if owner == ANONYMOUS || DEAD_COUNT.load(Ordering::Acquire) == 0 {
         return false;
     }
-    DEAD.lock.lock();
-    // SAFETY: the registry lock is held.
-    let dead = unsafe { (*DEAD.owners.get()).contains(&owner) };
-    // SAFETY: locked above.
-    unsafe { DEAD.lock.unlock() };
-    dead
+    DEAD.with(|owners, dying| {
+        let mut cur = *dying;
+        // SAFETY: the blocks in the list are live while the lock is held (see `retire`).
+        while let Some(t) = unsafe { cur.as_ref() } {
+            if t.owner == owner {
+                return true;
+            }
+            cur = t.next_dying.get();
+        }
+        owners.contains(&owner)
+    })
 }

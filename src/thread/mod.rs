@@ -7,16 +7,19 @@ mod current;
 pub(crate) mod death;
 mod local;
 mod packet;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod panic_report;
 mod park;
 mod scoped;
 mod spawn;
+mod stack;
 #[cfg(all(feature = "std", target_arch = "wasm32"))]
 mod std_panic;
 
 #[cfg(not(loom))]
 pub(crate) use current::current_owner_if_any;
 pub(crate) use current::current_tcb;
-#[cfg(not(feature = "std"))]
+#[cfg(any(not(feature = "std"), target_arch = "wasm32"))]
 pub(crate) use current::try_current_tcb;
 pub use current::{Thread, ThreadId, current};
 pub use local::{AccessError, LocalKey};
@@ -27,6 +30,8 @@ pub use spawn::wthreads_thread_entry;
 pub use spawn::{Builder, DEFAULT_STACK_SIZE, JoinHandle, MIN_STACK_SIZE, Result, reclaim_detached_threads, spawn};
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) use spawn::{end_after_panic, run_thread};
+#[cfg(not(loom))]
+pub(crate) use stack::ensure_stack_headroom;
 
 use crate::atomic::AtomicU32;
 use crate::{futex, io, sys};
@@ -91,7 +96,8 @@ pub fn panicking() -> bool {
     }
     #[cfg(not(feature = "std"))]
     {
-        try_current_tcb().is_some_and(|t| t.panicking.get())
+        // Relaxed: the flag is only written by the thread itself.
+        try_current_tcb().map_or(MAIN_PANICKING.load(core::sync::atomic::Ordering::Relaxed), |t| t.panicking.get())
     }
 }
 
@@ -101,17 +107,32 @@ pub(crate) fn current_owner() -> u32 {
     current_tcb().owner
 }
 
-/// Marks the thread as panicking and stores the payload for its joiner. Returns `false` if the
-/// thread was already panicking (a panic inside the panic handler).
+/// Whether the main thread (before it has a control block) is panicking.
 #[cfg(target_arch = "wasm32")]
-pub(crate) fn begin_panic(payload: alloc::boxed::Box<dyn core::any::Any + Send>) -> bool {
-    let tcb = current_tcb();
-    if tcb.panicking.replace(true) {
-        return false;
+static MAIN_PANICKING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Marks the calling thread as panicking; `false` if it already was (a panic inside the panic
+/// handler). The first thing a panic does, before its message is formatted (which may
+/// allocate, and fail, and panic again); never allocates itself.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn enter_panic() -> bool {
+    match current::try_current_tcb() {
+        Some(tcb) => !tcb.panicking.replace(true),
+        // Only the main thread runs without a control block (every spawned thread has one).
+        // Relaxed: the flag is only read by the thread itself.
+        None => !MAIN_PANICKING.swap(true, core::sync::atomic::Ordering::Relaxed),
     }
+}
+
+/// Stores a panicking thread's payload for its joiner (`None`: there was no memory for it, and
+/// the joiner gets the host's message) and records its death, so that the locks it holds are
+/// taken over by their next users. Never allocates.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn record_panic(payload: Option<alloc::boxed::Box<dyn core::any::Any + Send>>) {
+    // A thread without a control block has never taken a lock as its owner.
+    let Some(tcb) = current::try_current_tcb() else { return };
     // SAFETY: only the owning thread writes the payload, before it ends.
-    unsafe { *tcb.panic_payload.get() = Some(payload) };
+    unsafe { *tcb.panic_payload.get() = payload };
     // The thread ends without unwinding: locks it holds are recovered by their next users.
-    death::mark_dead(tcb.owner);
-    true
+    death::mark_dead(tcb);
 }

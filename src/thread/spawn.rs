@@ -2,6 +2,7 @@
 
 use super::current::{Block, Tcb, Thread};
 use super::packet::Packet;
+use super::stack::STACK_GUARD;
 use crate::io;
 use crate::sync::raw_mutex::RawMutex;
 use crate::{abi, sys};
@@ -101,6 +102,9 @@ impl Builder {
     /// An error if the stack cannot be allocated or the host refuses the thread (for example
     /// because its thread limit is reached).
     ///
+    /// # Panics
+    /// If the name contains a NUL byte, as std does.
+    ///
     /// # Examples
     /// ```no_run
     /// let h = wthreads::thread::Builder::new().spawn(|| 2 + 2).unwrap();
@@ -120,6 +124,9 @@ impl Builder {
     /// # Safety
     /// The caller must join the thread before anything `f` or `T` borrows goes away.
     ///
+    /// # Panics
+    /// If the name contains a NUL byte, as std does.
+    ///
     /// # Examples
     /// ```no_run
     /// let data = [1, 2, 3];
@@ -133,6 +140,10 @@ impl Builder {
         F: FnOnce() -> T + Send,
         T: Send,
     {
+        if self.name.as_ref().is_some_and(|n| n.contains('\0')) {
+            // std's check and words (its names become C strings).
+            panic!("thread name may not contain interior null bytes");
+        }
         reclaim_detached();
         #[cfg(all(feature = "std", target_arch = "wasm32"))]
         super::std_panic::install_hook();
@@ -443,50 +454,4 @@ pub(crate) fn end_after_panic(payload: Box<dyn Any + Send>) {
     super::local::run_destructors();
     #[cfg(not(loom))]
     crate::allocator::release_thread_cache(tcb.owner);
-}
-
-/// Bytes below each spawned thread's stack (allocated on top of its requested size) in which
-/// the stack-overflow handler runs after threadify's check caught an overflow.
-pub(crate) const STACK_GUARD: usize = 8 * 1024;
-
-/// Called by threadify's stack check when the calling thread would move its shadow stack
-/// pointer below its stack (the check is off from then on, and the guard zone is free):
-/// ends the thread with a message that names it, its stack size and the fix. Formats into a
-/// buffer on the stack, since the allocator's lock may be what this thread holds.
-#[cfg(target_arch = "wasm32")]
-#[unsafe(no_mangle)]
-pub extern "C" fn wthreads_stack_overflow() {
-    use core::fmt::Write;
-    /// A `fmt::Write` into a fixed buffer that drops what does not fit.
-    struct Buf {
-        bytes: [u8; 320],
-        len: usize,
-    }
-    impl Write for Buf {
-        fn write_str(&mut self, s: &str) -> core::fmt::Result {
-            let room = self.bytes.len() - self.len;
-            // Cut at a character boundary so the message stays UTF-8.
-            let mut n = s.len().min(room);
-            while !s.is_char_boundary(n) {
-                n -= 1;
-            }
-            self.bytes[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
-            self.len += n;
-            Ok(())
-        }
-    }
-    let mut buf = Buf { bytes: [0; 320], len: 0 };
-    let ptr = sys::self_get().cast::<Tcb>();
-    // SAFETY: a thread with a stack limit was started by `spawn`: `self_get` is its live Tcb.
-    let tcb = (!ptr.is_null()).then(|| unsafe { &*ptr });
-    let name = tcb.and_then(|t| t.thread.name()).unwrap_or("<unnamed>");
-    let size = tcb.map_or(0, |t| t.stack_size);
-    let _ = write!(
-        buf,
-        "thread '{name}' overflowed its stack of {} KiB; give it a larger one with thread::Builder::stack_size",
-        size / 1024
-    );
-    // The buffer holds whole characters only.
-    let msg = core::str::from_utf8(&buf.bytes[..buf.len]).unwrap_or("stack overflow");
-    sys::abort(msg)
 }

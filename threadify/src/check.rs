@@ -2,7 +2,7 @@
 
 use crate::Error;
 use crate::conventions as conv;
-use wasmparser::{ExternalKind, Parser, Payload, TypeRef};
+use wasmparser::{DataKind, ExternalKind, Parser, Payload, TypeRef};
 
 /// What `inspect` learned about a module.
 #[derive(Debug, Default)]
@@ -17,7 +17,8 @@ pub struct Facts {
 ///
 /// # Errors
 /// [`Error::NotWasm`] for bytes that do not parse, [`Error::Memory`] for a memory that several
-/// threads cannot share.
+/// threads cannot share, [`Error::ActiveData`] for a data segment that every instance would
+/// re-apply.
 pub fn inspect(wasm: &[u8]) -> Result<Facts, Error> {
     let mut facts = Facts::default();
     let mut memories = Vec::new();
@@ -40,6 +41,14 @@ pub fn inspect(wasm: &[u8]) -> Result<Facts, Error> {
                 for e in r {
                     let e = e.map_err(|e| Error::NotWasm(e.to_string()))?;
                     facts.exports.push((e.name.to_string(), e.kind));
+                }
+            }
+            Payload::DataSection(r) => {
+                for (index, d) in r.into_iter().enumerate() {
+                    let d = d.map_err(|e| Error::NotWasm(e.to_string()))?;
+                    if let DataKind::Active { .. } = d.kind {
+                        return Err(Error::ActiveData { index, len: d.data.len() });
+                    }
                 }
             }
             Payload::CustomSection(c) if c.name() == conv::PATCHED_SECTION => facts.patched = true,

@@ -16,6 +16,14 @@ pub enum Error {
     AlreadyPatched,
     /// The module's memory is not usable by several threads.
     Memory(String),
+    /// An active data segment: every thread's instance would copy it into the shared memory
+    /// again when it starts, undoing what the program wrote there since.
+    ActiveData {
+        /// The segment's index in the data section.
+        index: usize,
+        /// Its size in bytes.
+        len: usize,
+    },
     /// A symbol or export that threadify relies on is missing or has the wrong type.
     Missing {
         /// The export that is missing or malformed.
@@ -37,6 +45,12 @@ impl fmt::Display for Error {
                 f.write_str("module is already patched by threadify (custom section `wthreads.threadify`)")
             }
             Error::Memory(e) => write!(f, "{e}; {BUILD_HINT}"),
+            Error::ActiveData { index, len } => write!(
+                f,
+                "data segment {index} ({len} bytes) is active: every thread's instance would write it \
+                 into the shared memory again when it starts, undoing the program's writes; make the \
+                 segments passive and initialise them once (lld does so with --shared-memory: {BUILD_HINT})"
+            ),
             Error::Missing { name, detail } => write!(f, "export `{name}` {detail}; {BUILD_HINT}"),
             Error::UnknownPatchImport(name) => write!(
                 f,

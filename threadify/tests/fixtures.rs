@@ -233,6 +233,18 @@ fn memory_problems() {
     refuse(&variant("(memory 17 16384 shared)", "(memory i64 17 16384 shared)"), "64-bit");
 }
 
+/// An active data segment would be applied again by every thread's instance, undoing the
+/// program's writes: refused, naming the segment. A passive one (lld's way) is fine.
+#[test]
+fn active_data_segments_are_refused() {
+    let active = variant("(export \"__stack_pointer\"", "(data (i32.const 1024) \"abcd\") (export \"__stack_pointer\"");
+    let err = refuse(&active, "data segment 0 (4 bytes) is active");
+    assert_eq!(err, Error::ActiveData { index: 0, len: 4 });
+    assert!(err.to_string().contains("passive"), "{err}");
+    let passive = variant("(export \"__stack_pointer\"", "(data \"abcd\") (export \"__stack_pointer\"");
+    validate(&patch(&passive).unwrap()).unwrap();
+}
+
 #[test]
 fn missing_maximum_cannot_even_parse_shared() {
     // A shared memory without maximum is invalid wasm; the text parser rejects it, so build

@@ -9,8 +9,9 @@ import { fileURLToPath } from 'node:url';
 import * as abi from '../abi.mjs';
 import { serve } from '../serve.mjs';
 import { launch } from './chromium.mjs';
-import { fail, parseRunArgs } from '../cli-args.mjs';
+import { fail, ignoreBrokenPipes, parseRunArgs } from '../cli-args.mjs';
 
+ignoreBrokenPipes();
 const usage =
   'usage: node web/tools/browser-run.mjs run FILE.wasm [--invoke NAME] [--max-threads N] [--trace-locks] [--trace-events] [--timeout SECONDS]';
 const { file, timeout: timeoutSeconds = 300, ...options } = parseRunArgs(process.argv.slice(2), usage, { '--timeout': 'timeout' });
@@ -42,7 +43,7 @@ try {
   process.stderr.write(r.stderr);
   if (!r.error) process.exitCode = r.code & 0xff;
   else if (r.error.kind === 'trap') {
-    process.stderr.write(`wthreads: ${file}: the invoked function trapped: ${r.error.message}\n`);
+    process.stderr.write(`wthreads: ${file}: \`${options.invoke}\` did not return: ${r.error.message}\n`);
     process.exitCode = abi.EXIT_TRAP;
   } else {
     process.stderr.write(`wthreads: ${file}: ${r.error.message}\n`);

@@ -146,3 +146,21 @@ pub extern "C" fn test_hostile_memory_exhaustion() -> i32 {
     assert_eq!(v.iter().map(|&b| u64::from(b)).sum::<u64>(), 7 << 20);
     0
 }
+
+/// Joins of a bogus id with buffers spanning almost the whole 1 GiB memory: the host checks
+/// the ranges without copying them (the native host's test also bounds its peak RSS).
+#[unsafe(no_mangle)]
+pub extern "C" fn test_hostile_join_buffer() -> i32 {
+    const PAGE: usize = 64 << 10;
+    let max_pages = (1usize << 30) / PAGE;
+    let have = core::arch::wasm32::memory_size(0);
+    assert_ne!(core::arch::wasm32::memory_grow(0, max_pages - have), usize::MAX, "growing to 1 GiB");
+    let cap = (max_pages - 1) * PAGE;
+    let mut len = 0usize;
+    for _ in 0..16 {
+        // SAFETY: the range [PAGE, PAGE + cap) is inside the memory; the host checks the id.
+        let code = unsafe { raw_join(987_654, PAGE as *mut u8, cap, &mut len) };
+        assert_eq!(code, abi::ERR_NO_SUCH_THREAD, "join of a bogus id with a 1 GiB buffer");
+    }
+    0
+}

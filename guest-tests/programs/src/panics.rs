@@ -46,3 +46,21 @@ pub extern "C" fn test_trap_in_thread() -> i32 {
 pub extern "C" fn test_main_panics() -> i32 {
     panic!("the main thread gives up");
 }
+
+/// Run with its output piped into `head -n 1`: a thread panics after the reader is gone, and
+/// its host report cannot be written. The join must still see the panic and the program must
+/// end with its own status.
+#[unsafe(no_mangle)]
+pub extern "C" fn test_output_closed() -> i32 {
+    wthreads::println!("first line");
+    let h = thread::spawn(|| -> u32 {
+        thread::sleep(core::time::Duration::from_millis(300));
+        panic!("nobody reads this")
+    });
+    assert!(h.join().is_err());
+    for i in 0..100 {
+        wthreads::println!("line {i} into a closed pipe");
+        wthreads::eprintln!("error line {i} into a closed pipe");
+    }
+    0
+}

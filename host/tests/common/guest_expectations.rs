@@ -115,6 +115,11 @@ mod programs {
     }
 
     #[test]
+    pub(super) fn test_hostile_join_buffer() {
+        pass(M, "test_hostile_join_buffer");
+    }
+
+    #[test]
     pub(super) fn test_hostile_write() {
         let out = pass(M, "test_hostile_write");
         assert!(out.ends_with("hostile write\n"), "{out}");
@@ -157,12 +162,68 @@ mod programs {
         assert!(err.contains("trapped") && err.contains("unreachable"), "stderr:\n{err}");
     }
 
+    /// `… run M --invoke test_output_closed 2>&1 | head -n 1`: the program ends with status 0
+    /// although its output (and the host's report of a panic) goes into a closed pipe.
+    #[test]
+    pub(super) fn test_output_closed() {
+        use std::io::Read;
+        let (mut reader, writer) = std::io::pipe().unwrap();
+        let mut child = super::command()
+            .args(["run", M, "--invoke", "test_output_closed"])
+            .stdout(writer.try_clone().unwrap())
+            .stderr(writer)
+            .spawn()
+            .expect("the runner starts");
+        let mut first = Vec::new();
+        let mut byte = [0u8];
+        while reader.read(&mut byte).unwrap() == 1 && byte[0] != b'\n' {
+            first.push(byte[0]);
+        }
+        drop(reader);
+        assert_eq!(String::from_utf8_lossy(&first), "first line");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                child.kill().ok();
+                panic!("the runner hung after its output was closed");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        assert_eq!(status.code(), Some(0), "{status:?}");
+    }
+
     #[test]
     pub(super) fn test_main_panics() {
         let out = run(M, "test_main_panics");
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(wthreads_host::EXIT_TRAP), "stderr:\n{err}");
         assert!(err.contains("the main thread gives up"), "stderr:\n{err}");
+    }
+
+    #[test]
+    pub(super) fn test_oom_small_blocks() {
+        pass(M, "test_oom_small_blocks");
+    }
+
+    #[test]
+    pub(super) fn test_oom_on_main() {
+        let out = run(M, "test_oom_on_main");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(wthreads_host::EXIT_TRAP), "stderr:\n{err}");
+        assert!(err.contains("memory allocation of 4 bytes failed"), "stderr:\n{err}");
+    }
+
+    #[test]
+    pub(super) fn test_lazy_lock_poisoned_message() {
+        pass(M, "test_lazy_lock_poisoned_message");
+    }
+
+    #[test]
+    pub(super) fn test_thread_name_with_nul() {
+        pass(M, "test_thread_name_with_nul");
     }
 
     #[test]

@@ -1,0 +1,109 @@
+//! Ending a thread by a panic without allocating on the way: the panic may be the allocator's
+//! own "memory allocation of N bytes failed", so every allocation here is fallible and every
+//! message has a fixed-size fallback.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use core::any::Any;
+use core::fmt::{self, Display, Write};
+
+/// A `fmt::Write` into a fixed buffer that keeps whole characters and drops what does not fit.
+pub(crate) struct FixedBuf<const N: usize> {
+    bytes: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> FixedBuf<N> {
+    /// An empty buffer.
+    pub(crate) const fn new() -> FixedBuf<N> {
+        FixedBuf { bytes: [0; N], len: 0 }
+    }
+
+    /// What was written (whole characters only).
+    pub(crate) fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
+    }
+}
+
+impl<const N: usize> Write for FixedBuf<N> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let room = N - self.len;
+        // Cut at a character boundary so the buffer stays UTF-8.
+        let mut n = s.len().min(room);
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        self.bytes[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}
+
+/// Counts the bytes a value formats to.
+struct Counter(usize);
+
+impl Write for Counter {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0 += s.len();
+        Ok(())
+    }
+}
+
+/// Appends to a `String` without ever growing it (what does not fit is dropped).
+struct NoGrow<'a>(&'a mut String);
+
+impl Write for NoGrow<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let room = self.0.capacity() - self.0.len();
+        let mut n = s.len().min(room);
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        self.0.push_str(&s[..n]);
+        Ok(())
+    }
+}
+
+/// `value` formatted into a `String` allocated fallibly at its exact size; `None` if there is
+/// no memory for it.
+pub(crate) fn try_format(value: &dyn Display) -> Option<String> {
+    let mut count = Counter(0);
+    write!(count, "{value}").ok()?;
+    let mut s = String::new();
+    s.try_reserve_exact(count.0).ok()?;
+    // A value that formats longer the second time is cut, rather than grown (which could fail).
+    write!(NoGrow(&mut s), "{value}").ok()?;
+    Some(s)
+}
+
+/// `value` boxed as a panic payload, or `None` if there is no memory for the box.
+pub(crate) fn try_box<T: Any + Send>(value: T) -> Option<Box<dyn Any + Send>> {
+    let layout = core::alloc::Layout::new::<T>();
+    if layout.size() == 0 {
+        return Some(Box::new(value));
+    }
+    // SAFETY: the layout has a non-zero size.
+    let ptr = unsafe { alloc::alloc::alloc(layout) }.cast::<T>();
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: `ptr` is a fresh allocation with `T`'s layout, from the global allocator that
+    // `Box` frees with.
+    unsafe {
+        ptr.write(value);
+        Some(Box::from_raw(ptr))
+    }
+}
+
+/// Ends the calling thread, which `enter_panic` marked as panicking: hands `payload` to its
+/// joiner, records its death for the locks it holds, and aborts with `report` (formatted into a
+/// fixed buffer, cut at 1 KiB, if there is no memory).
+pub(crate) fn end_panicking_thread(report: &dyn Display, payload: Option<Box<dyn Any + Send>>) -> ! {
+    super::record_panic(payload);
+    if let Some(msg) = try_format(report) {
+        crate::sys::abort(&msg);
+    }
+    let mut buf = FixedBuf::<1024>::new();
+    let _ = write!(buf, "{report}");
+    crate::sys::abort(buf.as_str())
+}
