@@ -25,16 +25,20 @@ impl<const N: usize> FixedBuf<N> {
     }
 }
 
+/// The longest prefix of `s` of at most `room` bytes that ends at a character boundary.
+fn fitting(s: &str, room: usize) -> &str {
+    let mut n = s.len().min(room);
+    while !s.is_char_boundary(n) {
+        n -= 1;
+    }
+    &s[..n]
+}
+
 impl<const N: usize> Write for FixedBuf<N> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        let room = N - self.len;
-        // Cut at a character boundary so the buffer stays UTF-8.
-        let mut n = s.len().min(room);
-        while !s.is_char_boundary(n) {
-            n -= 1;
-        }
-        self.bytes[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
-        self.len += n;
+        let part = fitting(s, N - self.len);
+        self.bytes[self.len..self.len + part.len()].copy_from_slice(part.as_bytes());
+        self.len += part.len();
         Ok(())
     }
 }
@@ -55,11 +59,7 @@ struct NoGrow<'a>(&'a mut String);
 impl Write for NoGrow<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         let room = self.0.capacity() - self.0.len();
-        let mut n = s.len().min(room);
-        while !s.is_char_boundary(n) {
-            n -= 1;
-        }
-        self.0.push_str(&s[..n]);
+        self.0.push_str(fitting(s, room));
         Ok(())
     }
 }

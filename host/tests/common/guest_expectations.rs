@@ -195,12 +195,18 @@ mod programs {
         assert_eq!(status.code(), Some(0), "{status:?}");
     }
 
-    #[test]
-    pub(super) fn test_main_panics() {
-        let out = run(M, "test_main_panics");
+    /// Runs `name`, which must end the program with a trap (exit 101) whose report contains
+    /// `message`.
+    fn ends_in_trap(name: &str, message: &str) {
+        let out = run(M, name);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(wthreads_host::EXIT_TRAP), "stderr:\n{err}");
-        assert!(err.contains("the main thread gives up"), "stderr:\n{err}");
+        assert!(err.contains(message), "stderr:\n{err}");
+    }
+
+    #[test]
+    pub(super) fn test_main_panics() {
+        ends_in_trap("test_main_panics", "the main thread gives up");
     }
 
     #[test]
@@ -210,10 +216,7 @@ mod programs {
 
     #[test]
     pub(super) fn test_oom_on_main() {
-        let out = run(M, "test_oom_on_main");
-        let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(wthreads_host::EXIT_TRAP), "stderr:\n{err}");
-        assert!(err.contains("memory allocation of 4 bytes failed"), "stderr:\n{err}");
+        ends_in_trap("test_oom_on_main", "memory allocation of 4 bytes failed");
     }
 
     #[test]
