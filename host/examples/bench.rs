@@ -153,6 +153,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let spawn = add("spawn + join", Show::Us, Some(1.0));
     let unc = add("uncontended lock + unlock", Show::Ns, Some(1.1));
+    let unr = add("uncontended read lock + unlock", Show::Ns, Some(1.1));
     let c2 = add("contended counter, 2 threads", Show::PerSec, Some(1.3));
     let c4 = add("contended counter, 4 threads", Show::PerSec, Some(1.3));
     let pp = add("condvar ping-pong round trip", Show::PerSec, Some(1.25));
@@ -174,6 +175,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         f[spawn].wasm.push(call(&mut guest, "bench_spawn_join", &[SPAWNS as i32]) / f64::from(SPAWNS));
         f[unc].native.push(workloads::uncontended(PAIRS) as f64 / f64::from(PAIRS));
         f[unc].wasm.push(call(&mut guest, "bench_uncontended", &[PAIRS as i32]) / f64::from(PAIRS));
+        f[unr].native.push(workloads::uncontended_read(PAIRS) as f64 / f64::from(PAIRS));
+        f[unr].wasm.push(call(&mut guest, "bench_uncontended_read", &[PAIRS as i32]) / f64::from(PAIRS));
         for (i, t) in [(c2, 2), (c4, 4)] {
             f[i].native.push(workloads::contended(t, INCREMENTS) as f64 / f64::from(INCREMENTS));
             f[i].wasm.push(call(&mut guest, "bench_contended", &[t as i32, INCREMENTS as i32]) / f64::from(INCREMENTS));
@@ -192,6 +195,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let n = |x: u32| x.to_string();
             f[spawn].peer.push(p.call(&["spawn_join", &n(SPAWNS)]) / f64::from(SPAWNS));
             f[unc].peer.push(p.call(&["uncontended", &n(PAIRS)]) / f64::from(PAIRS));
+            f[unr].peer.push(p.call(&["uncontended_read", &n(PAIRS)]) / f64::from(PAIRS));
             for (i, t) in [(c2, 2), (c4, 4)] {
                 f[i].peer.push(p.call(&["contended", &n(t), &n(INCREMENTS)]) / f64::from(INCREMENTS));
             }

@@ -86,8 +86,8 @@ impl<T> Mutex<T> {
     /// ```no_run
     /// assert_eq!(wthreads::sync::Mutex::new(5).into_inner().unwrap(), 5);
     /// ```
-    pub fn into_inner(self) -> LockResult<T> {
-        let poisoned = self.poison.get();
+    pub fn into_inner(mut self) -> LockResult<T> {
+        let poisoned = self.take_dead_holder();
         let data = self.data.into_inner();
         if poisoned { Err(super::PoisonError::new(data)) } else { Ok(data) }
     }
@@ -169,7 +169,8 @@ impl<T: ?Sized> Mutex<T> {
     /// assert!(m.lock().is_err() && m.is_poisoned());
     /// ```
     pub fn is_poisoned(&self) -> bool {
-        self.poison.get()
+        // A holder that died is not noticed by anyone until the next lock: look now.
+        self.poison.get() || self.raw.held_by_dead()
     }
 
     /// Clears the poison flag.
@@ -196,9 +197,18 @@ impl<T: ?Sized> Mutex<T> {
     /// assert_eq!(*m.lock().unwrap(), 10);
     /// ```
     pub fn get_mut(&mut self) -> LockResult<&mut T> {
-        let poisoned = self.poison.get();
+        let poisoned = self.take_dead_holder();
         let data = self.data.get_mut();
         if poisoned { Err(super::PoisonError::new(data)) } else { Ok(data) }
+    }
+
+    /// Releases the lock of a holder that died in a panic, marking the mutex poisoned as its
+    /// death would have; returns whether the mutex is poisoned.
+    fn take_dead_holder(&mut self) -> bool {
+        if self.raw.clear_dead() {
+            self.poison.set();
+        }
+        self.poison.get()
     }
 
     pub(crate) fn poison_flag(&self) -> &Flag {
@@ -226,7 +236,7 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
             Err(TryLockError::Poisoned(err)) => d.field("data", &&**err.get_ref()),
             Err(TryLockError::WouldBlock) => d.field("data", &format_args!("<locked>")),
         };
-        d.field("poisoned", &self.poison.get()).finish_non_exhaustive()
+        d.field("poisoned", &self.is_poisoned()).finish_non_exhaustive()
     }
 }
 

@@ -127,6 +127,25 @@ impl RawMutex {
             .map(|_| Acquired::FromDeadOwner)
     }
 
+    /// Whether the lock is held by a thread that ended by a panic (nobody can release it but a
+    /// thread that takes it over).
+    pub(crate) fn held_by_dead(&self) -> bool {
+        // Relaxed: a snapshot; the death registry's lock orders the record of the death.
+        let state = self.futex.load(Ordering::Relaxed);
+        state != UNLOCKED && death::is_dead(state & OWNER_MASK)
+    }
+
+    /// Unlocks a lock left by a dead holder, through exclusive access (nobody can wait on it).
+    /// Returns whether there was one.
+    pub(crate) fn clear_dead(&mut self) -> bool {
+        let dead = self.held_by_dead();
+        if dead {
+            // Relaxed: `&mut self` excludes every other access.
+            self.futex.store(UNLOCKED, Ordering::Relaxed);
+        }
+        dead
+    }
+
     /// Spins a bounded number of times while the lock is held and nobody sleeps on it: the
     /// holder may release it soon.
     fn spin(&self) -> u32 {

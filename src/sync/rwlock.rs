@@ -4,6 +4,7 @@ use super::poison::{Flag, LockResult, TryLockError, TryLockResult};
 use crate::atomic::{AtomicU32, Ordering};
 use crate::futex::{futex_wait, futex_wake, futex_wake_all};
 use crate::thread::death;
+use crate::thread::held_reads::ReadNote;
 use core::cell::UnsafeCell;
 use core::fmt;
 use core::marker::PhantomData;
@@ -46,38 +47,84 @@ fn is_read_lockable(state: u32) -> bool {
 /// `WRITERS_WAITING`. `writer_notify` is a counter writers sleep on, so that one writer can
 /// be woken without waking every reader. `writer` holds the owner value of the thread holding
 /// the write lock (0 otherwise), so waiters can recover a lock whose writer died in a panic.
+/// Each reader notes the lock in its control block under the lock's `id` (given on the first
+/// read, see [`crate::thread::held_reads`]), so that a writer can release a dead reader's lock.
 struct RawRwLock {
     state: AtomicU32,
     writer_notify: AtomicU32,
     writer: AtomicU32,
+    id: core::sync::atomic::AtomicU32,
 }
+
+/// The id the next lock read for the first time gets.
+static NEXT_ID: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(1);
 
 impl RawRwLock {
     crate::atomic::const_unless_loom! {
         fn new() -> RawRwLock {
-            RawRwLock { state: AtomicU32::new(0), writer_notify: AtomicU32::new(0), writer: AtomicU32::new(0) }
+            RawRwLock {
+                state: AtomicU32::new(0),
+                writer_notify: AtomicU32::new(0),
+                writer: AtomicU32::new(0),
+                id: core::sync::atomic::AtomicU32::new(0),
+            }
+        }
+    }
+
+    /// How the readers of this lock note it.
+    #[inline]
+    fn note(&self) -> ReadNote {
+        // Relaxed here and below: the id only has to be unique and the same for every reader,
+        // which the read-modify-writes on the two words give.
+        let mut id = self.id.load(core::sync::atomic::Ordering::Relaxed);
+        if id == 0 {
+            id = self.first_id();
+        }
+        ReadNote { lock: core::ptr::from_ref(self).addr(), id }
+    }
+
+    #[cold]
+    fn first_id(&self) -> u32 {
+        use core::sync::atomic::Ordering::Relaxed;
+        let fresh = match NEXT_ID.fetch_add(1, Relaxed) {
+            0 => NEXT_ID.fetch_add(1, Relaxed), // wrapped around: 0 means "none yet"
+            n => n,
+        };
+        match self.id.compare_exchange(0, fresh, Relaxed, Relaxed) {
+            Ok(_) => fresh,
+            Err(other) => other,
         }
     }
 
     #[inline]
     fn try_read(&self) -> bool {
         // Acquire: on success we must see the last writer's writes.
-        self.state.fetch_update(Ordering::Acquire, Ordering::Relaxed, |s| is_read_lockable(s).then_some(s + 1)).is_ok()
+        let ok = self
+            .state
+            .fetch_update(Ordering::Acquire, Ordering::Relaxed, |s| is_read_lockable(s).then_some(s + 1))
+            .is_ok();
+        if ok {
+            crate::thread::note_read(self.note());
+        }
+        ok
     }
 
+    /// Returns whether a dead writer's lock was recovered on the way (then the data is poisoned).
     #[inline]
     fn read(&self) -> bool {
         // Relaxed: the compare-exchange decides.
         let state = self.state.load(Ordering::Relaxed);
-        if is_read_lockable(state)
+        let recovered = if is_read_lockable(state)
             && self.state.compare_exchange_weak(state, state + 1, Ordering::Acquire, Ordering::Relaxed).is_ok()
         {
-            return false;
-        }
-        self.read_contended()
+            false
+        } else {
+            self.read_contended()
+        };
+        crate::thread::note_read(self.note());
+        recovered
     }
 
-    /// Returns whether a dead writer's lock was recovered on the way (then the data is poisoned).
     #[cold]
     fn read_contended(&self) -> bool {
         let mut recovered = false;
@@ -103,7 +150,7 @@ impl RawRwLock {
                 continue;
             }
             futex_wait(&self.state, state | READERS_WAITING, self.poll(state));
-            recovered |= self.recover_dead_writer();
+            recovered |= self.recover_dead();
             state = self.spin_read();
         }
     }
@@ -135,7 +182,8 @@ impl RawRwLock {
 
     #[cold]
     fn write_contended(&self) -> bool {
-        let mut recovered = false;
+        // Holders that died long ago are released before this writer ever sleeps on them.
+        let mut recovered = self.recover_dead();
         let mut state = self.spin_write();
         // Once this writer slept, others may be asleep too: keep WRITERS_WAITING set when
         // taking the lock so that the unlock wakes the next one.
@@ -168,7 +216,7 @@ impl RawRwLock {
                 continue;
             }
             futex_wait(&self.writer_notify, seq, self.poll(state));
-            recovered |= self.recover_dead_writer();
+            recovered |= self.recover_dead();
             state = self.spin_write();
         }
     }
@@ -178,9 +226,53 @@ impl RawRwLock {
         self.writer.store(crate::thread::current_owner(), Ordering::Relaxed);
     }
 
-    /// While a writer holds the lock, waiters wake up now and then to check it is alive.
+    /// While a thread holds the lock, waiters wake up now and then to check it is alive.
     fn poll(&self, state: u32) -> Option<core::time::Duration> {
-        is_write_locked(state).then_some(death::DEAD_OWNER_POLL)
+        (!is_unlocked(state)).then_some(death::DEAD_OWNER_POLL)
+    }
+
+    /// Releases what threads that died in a panic hold of this lock. Returns whether that was
+    /// the write lock (then the data is poisoned).
+    fn recover_dead(&self) -> bool {
+        if !death::any_dead() {
+            return false;
+        }
+        let writer = self.recover_dead_writer();
+        self.recover_dead_readers();
+        writer
+    }
+
+    /// Whether the write lock is held by a thread that died in a panic.
+    fn writer_dead(&self) -> bool {
+        // Relaxed: a snapshot; the death registry's lock orders the record of the death.
+        let owner = self.writer.load(Ordering::Relaxed);
+        owner != 0 && is_write_locked(self.state.load(Ordering::Relaxed)) && death::is_dead(owner)
+    }
+
+    /// Unlocks a write lock left by a dead writer, through exclusive access (nobody can wait on
+    /// it). Returns whether there was one.
+    fn clear_dead_writer(&mut self) -> bool {
+        let dead = self.writer_dead();
+        if dead {
+            // Relaxed: `&mut self` excludes every other access.
+            self.writer.store(0, Ordering::Relaxed);
+            self.state.store(0, Ordering::Relaxed);
+        }
+        dead
+    }
+
+    /// Releases the read locks that threads which died in a panic held on this lock.
+    fn recover_dead_readers(&self) {
+        // Relaxed: a hint; `take_dead_read` decides under the registry's lock.
+        let state = self.state.load(Ordering::Relaxed);
+        if is_unlocked(state) || is_write_locked(state) || !death::any_dead() {
+            return;
+        }
+        while death::take_dead_read(self.note()) {
+            // SAFETY: a dead thread held this read lock, and taking its note gave us (alone) the
+            // right to release it.
+            unsafe { self.read_release() };
+        }
     }
 
     /// If the write lock is held by a thread that died in a panic, releases it on its behalf
@@ -203,6 +295,15 @@ impl RawRwLock {
     /// The calling thread holds a read lock.
     #[inline]
     unsafe fn read_unlock(&self) {
+        crate::thread::unnote_read(self.note());
+        // SAFETY: per the contract.
+        unsafe { self.read_release() }
+    }
+
+    /// # Safety
+    /// The calling thread holds a read lock, or releases one for a dead thread.
+    #[inline]
+    unsafe fn read_release(&self) {
         // Release: publishes nothing new, but orders the reads before a writer's writes.
         let state = self.state.fetch_sub(1, Ordering::Release) - 1;
         // The last reader wakes a waiting writer. (Readers never wait while only readers hold
@@ -378,8 +479,8 @@ impl<T> RwLock<T> {
     /// ```no_run
     /// assert_eq!(wthreads::sync::RwLock::new(1).into_inner().unwrap(), 1);
     /// ```
-    pub fn into_inner(self) -> LockResult<T> {
-        let poisoned = self.poison.get();
+    pub fn into_inner(mut self) -> LockResult<T> {
+        let poisoned = self.take_dead_writer();
         let data = self.data.into_inner();
         if poisoned { Err(super::PoisonError::new(data)) } else { Ok(data) }
     }
@@ -418,7 +519,7 @@ impl<T: ?Sized> RwLock<T> {
     /// assert!(l.try_read().is_err());
     /// ```
     pub fn try_read(&self) -> TryLockResult<RwLockReadGuard<'_, T>> {
-        if self.raw.try_read() {
+        if self.raw.try_read() || (self.recover_dead() && self.raw.try_read()) {
             Ok(self.poison.result(RwLockReadGuard { lock: self, _not_send: PhantomData })?)
         } else {
             Err(TryLockError::WouldBlock)
@@ -454,7 +555,7 @@ impl<T: ?Sized> RwLock<T> {
     /// assert!(l.try_write().is_err());
     /// ```
     pub fn try_write(&self) -> TryLockResult<RwLockWriteGuard<'_, T>> {
-        if self.raw.try_write() {
+        if self.raw.try_write() || (self.recover_dead() && self.raw.try_write()) {
             Ok(self.poison.result(RwLockWriteGuard { lock: self, _not_send: PhantomData })?)
         } else {
             Err(TryLockError::WouldBlock)
@@ -468,6 +569,28 @@ impl<T: ?Sized> RwLock<T> {
     /// assert!(!wthreads::sync::RwLock::new(0).is_poisoned());
     /// ```
     pub fn is_poisoned(&self) -> bool {
+        // A writer that died is not noticed by anyone until the next lock: look now.
+        self.poison.get() || self.raw.writer_dead()
+    }
+
+    /// Releases what threads that died hold of the lock (poisoning it for a writer); returns
+    /// whether a thread had died at all, i.e. whether trying again may succeed.
+    fn recover_dead(&self) -> bool {
+        if !death::any_dead() {
+            return false;
+        }
+        if self.raw.recover_dead() {
+            self.poison.set();
+        }
+        true
+    }
+
+    /// Releases a write lock left by a writer that died, marking the lock poisoned as its death
+    /// would have; returns whether the lock is poisoned.
+    fn take_dead_writer(&mut self) -> bool {
+        if self.raw.clear_dead_writer() {
+            self.poison.set();
+        }
         self.poison.get()
     }
 
@@ -492,7 +615,7 @@ impl<T: ?Sized> RwLock<T> {
     /// *l.get_mut().unwrap() = 3;
     /// ```
     pub fn get_mut(&mut self) -> LockResult<&mut T> {
-        let poisoned = self.poison.get();
+        let poisoned = self.take_dead_writer();
         let data = self.data.get_mut();
         if poisoned { Err(super::PoisonError::new(data)) } else { Ok(data) }
     }
@@ -518,7 +641,7 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
             Err(TryLockError::Poisoned(err)) => d.field("data", &&**err.get_ref()),
             Err(TryLockError::WouldBlock) => d.field("data", &format_args!("<locked>")),
         };
-        d.field("poisoned", &self.poison.get()).finish_non_exhaustive()
+        d.field("poisoned", &self.is_poisoned()).finish_non_exhaustive()
     }
 }
 

@@ -149,6 +149,8 @@ pub(crate) struct Tcb {
     pub next: Cell<*mut Tcb>,
     /// The value this thread writes into the lock words it owns, see [`super::death`].
     pub owner: u32,
+    /// The read locks this thread holds, see [`super::held_reads`].
+    pub reads: super::held_reads::HeldReads,
     /// The values of `wthreads::thread_local!` keys, see [`super::local`].
     pub locals: UnsafeCell<super::local::Slots>,
 }
@@ -158,6 +160,7 @@ impl Tcb {
         let owner = super::death::owner_of(thread.id());
         Tcb {
             owner,
+            reads: super::held_reads::HeldReads::new(),
             locals: UnsafeCell::new(super::local::Slots::new()),
             exit_word: AtomicU32::new(0),
             thread,
@@ -205,14 +208,21 @@ impl Tcb {
 }
 
 /// The calling thread's control block, created on first use for the main thread.
+#[inline]
 pub(crate) fn current_tcb() -> &'static Tcb {
     let ptr = sys::self_get().cast::<Tcb>();
     if !ptr.is_null() {
         // SAFETY: `self_get` only ever returns null or a Tcb that outlives its thread.
         return unsafe { &*ptr };
     }
-    // A thread not started by `spawn` (the main thread; natively also a test harness thread)
-    // gets a control block of its own, released when that thread ends (never, on wasm).
+    adopt_current_thread()
+}
+
+/// Gives a thread not started by `spawn` (the main thread; natively also a test harness thread)
+/// a control block of its own, released when that thread ends (never, on wasm).
+#[cold]
+#[inline(never)]
+fn adopt_current_thread() -> &'static Tcb {
     #[cfg(target_arch = "wasm32")]
     let name = Some(String::from("main"));
     #[cfg(not(target_arch = "wasm32"))]

@@ -11,6 +11,7 @@
 
 use super::ThreadId;
 use super::current::Tcb;
+use super::held_reads::ReadNote;
 use crate::sync::raw_mutex::RawMutex;
 use alloc::vec::Vec;
 use core::cell::UnsafeCell;
@@ -40,10 +41,12 @@ pub(crate) fn owner_of(id: ThreadId) -> u32 {
 /// The threads that died by a panic. A dying thread may be out of memory (its panic may be the
 /// allocator's), so its death is recorded without allocating: its control block, which lives
 /// until the thread is joined or reclaimed, is linked into `dying`; when the block is freed, its
-/// owner value moves into `owners`, which keeps it for good.
+/// owner value moves into `owners`, which keeps it for good, and the notes of the read locks it
+/// still held ([`super::held_reads`]) into `reads`, until a writer releases them.
 struct Registry {
     lock: RawMutex,
     owners: UnsafeCell<Vec<u32>>,
+    reads: UnsafeCell<Vec<ReadNote>>,
     /// Control blocks of dead threads not freed yet, linked through `Tcb::next_dying`.
     dying: UnsafeCell<*const Tcb>,
 }
@@ -56,10 +59,10 @@ unsafe impl Send for Registry {}
 
 impl Registry {
     /// Runs `f` on the fields with the lock held.
-    fn with<R>(&self, f: impl FnOnce(&mut Vec<u32>, &mut *const Tcb) -> R) -> R {
+    fn with<R>(&self, f: impl FnOnce(&mut Vec<u32>, &mut Vec<ReadNote>, &mut *const Tcb) -> R) -> R {
         self.lock.lock();
         // SAFETY: the registry lock is held, so nobody else accesses the fields.
-        let r = unsafe { f(&mut *self.owners.get(), &mut *self.dying.get()) };
+        let r = unsafe { f(&mut *self.owners.get(), &mut *self.reads.get(), &mut *self.dying.get()) };
         // SAFETY: locked above.
         unsafe { self.lock.unlock() };
         r
@@ -67,13 +70,21 @@ impl Registry {
 }
 
 #[cfg(not(loom))]
-static DEAD: Registry =
-    Registry { lock: RawMutex::new(), owners: UnsafeCell::new(Vec::new()), dying: UnsafeCell::new(null()) };
+static DEAD: Registry = Registry {
+    lock: RawMutex::new(),
+    owners: UnsafeCell::new(Vec::new()),
+    reads: UnsafeCell::new(Vec::new()),
+    dying: UnsafeCell::new(null()),
+};
 // Under loom the lock's atomic belongs to one model execution.
 #[cfg(loom)]
 loom::lazy_static! {
-    static ref DEAD: Registry =
-        Registry { lock: RawMutex::new(), owners: UnsafeCell::new(Vec::new()), dying: UnsafeCell::new(null()) };
+    static ref DEAD: Registry = Registry {
+        lock: RawMutex::new(),
+        owners: UnsafeCell::new(Vec::new()),
+        reads: UnsafeCell::new(Vec::new()),
+        dying: UnsafeCell::new(null()),
+    };
 }
 /// How many threads died, so the common case (no panic ever) needs no lock.
 static DEAD_COUNT: AtomicU32 = AtomicU32::new(0);
@@ -81,7 +92,7 @@ static DEAD_COUNT: AtomicU32 = AtomicU32::new(0);
 /// Records that the thread of `tcb` (the calling one) ended by a panic. Never allocates.
 #[cfg(target_arch = "wasm32")]
 pub(crate) fn mark_dead(tcb: &Tcb) {
-    DEAD.with(|_, dying| {
+    DEAD.with(|_, _, dying| {
         tcb.next_dying.set(*dying);
         *dying = tcb;
     });
@@ -94,7 +105,7 @@ pub(crate) fn mark_dead(tcb: &Tcb) {
 /// (If there is no memory for it, the record is lost, and locks the thread held stay held.)
 #[cfg(target_arch = "wasm32")]
 pub(crate) fn retire(tcb: &Tcb) {
-    DEAD.with(|owners, dying| {
+    DEAD.with(|owners, reads, dying| {
         let mut link: *mut *const Tcb = dying;
         // SAFETY: `link` points at the list head or at the link of a block in the list; the
         // blocks in the list are live (they leave it here, before they are freed).
@@ -106,6 +117,11 @@ pub(crate) fn retire(tcb: &Tcb) {
                     // Fallible: this may run in a thread that is out of memory itself.
                     if owners.try_reserve(1).is_ok() {
                         owners.push(tcb.owner);
+                    }
+                    for note in tcb.reads.iter() {
+                        if reads.try_reserve(1).is_ok() {
+                            reads.push(note);
+                        }
                     }
                     return;
                 }
@@ -121,7 +137,7 @@ pub(crate) fn is_dead(owner: u32) -> bool {
     if owner == ANONYMOUS || DEAD_COUNT.load(Ordering::Acquire) == 0 {
         return false;
     }
-    DEAD.with(|owners, dying| {
+    DEAD.with(|owners, _, dying| {
         let mut cur = *dying;
         // SAFETY: the blocks in the list are live while the lock is held (see `retire`).
         while let Some(t) = unsafe { cur.as_ref() } {
@@ -131,5 +147,32 @@ pub(crate) fn is_dead(owner: u32) -> bool {
             cur = t.next_dying.get();
         }
         owners.contains(&owner)
+    })
+}
+
+/// Whether any thread has died by a panic (then waiters look for dead holders).
+pub(crate) fn any_dead() -> bool {
+    // Acquire: pairs with `mark_dead`.
+    DEAD_COUNT.load(Ordering::Acquire) != 0
+}
+
+/// If a dead thread held the read lock `note`, forgets one such note and returns `true`: the
+/// caller, which holds a reference to that very lock, then releases the read lock for it.
+pub(crate) fn take_dead_read(note: ReadNote) -> bool {
+    if !any_dead() {
+        return false;
+    }
+    DEAD.with(|_, reads, dying| {
+        let mut cur = *dying;
+        // SAFETY: the blocks in the list are live while the lock is held (see `retire`).
+        while let Some(t) = unsafe { cur.as_ref() } {
+            // The dead thread no longer touches its notes; under the lock, we alone do.
+            if t.reads.remove(note) {
+                return true;
+            }
+            cur = t.next_dying.get();
+        }
+        let found = reads.iter().position(|&n| n == note);
+        found.map(|i| reads.swap_remove(i)).is_some()
     })
 }

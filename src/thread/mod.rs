@@ -5,6 +5,7 @@
 
 mod current;
 pub(crate) mod death;
+pub(crate) mod held_reads;
 mod local;
 mod packet;
 #[cfg(target_arch = "wasm32")]
@@ -99,6 +100,18 @@ pub fn panicking() -> bool {
         // Relaxed: the flag is only written by the thread itself.
         try_current_tcb().map_or(MAIN_PANICKING.load(core::sync::atomic::Ordering::Relaxed), |t| t.panicking.get())
     }
+}
+
+/// Notes a read lock the calling thread just took (see [`held_reads`]).
+#[inline]
+pub(crate) fn note_read(note: held_reads::ReadNote) {
+    current_tcb().reads.push(note);
+}
+
+/// Removes the note of a read lock the calling thread releases.
+#[inline]
+pub(crate) fn unnote_read(note: held_reads::ReadNote) {
+    current_tcb().reads.remove(note);
 }
 
 /// The owner value the calling thread writes into the lock words it holds.

@@ -99,11 +99,17 @@ pub(crate) fn try_box<T: Any + Send>(value: T) -> Option<Box<dyn Any + Send>> {
 /// joiner, records its death for the locks it holds, and aborts with `report` (formatted into a
 /// fixed buffer, cut at 1 KiB, if there is no memory).
 pub(crate) fn end_panicking_thread(report: &dyn Display, payload: Option<Box<dyn Any + Send>>) -> ! {
-    super::record_panic(payload);
-    if let Some(msg) = try_format(report) {
-        crate::sys::abort(&msg);
-    }
+    // The report may read data under the locks this thread holds (`panic!("{}", *guard)`): it
+    // is formatted before the death is recorded, which lets other threads take those locks.
+    let owned = try_format(report);
     let mut buf = FixedBuf::<1024>::new();
-    let _ = write!(buf, "{report}");
-    crate::sys::abort(buf.as_str())
+    let text = match &owned {
+        Some(msg) => msg.as_str(),
+        None => {
+            let _ = write!(buf, "{report}");
+            buf.as_str()
+        }
+    };
+    super::record_panic(payload);
+    crate::sys::abort(text)
 }

@@ -23,12 +23,13 @@ fn main() {
     let ns = match args.first().map(String::as_str) {
         Some("spawn_join") => workloads::spawn_join(n(1)),
         Some("uncontended") => workloads::uncontended(n(1)),
+        Some("uncontended_read") => workloads::uncontended_read(n(1)),
         Some("contended") => workloads::contended(n(1), n(2)),
         Some("ping_pong") => workloads::ping_pong(n(1)),
         Some("alloc") => workloads::alloc_mixed(n(1), n(2)),
         Some("mandelbrot") => workloads::mandelbrot(n(1), n(2), n(3)),
         _ => {
-            eprintln!("usage: bench-peer spawn_join|uncontended|contended|ping_pong|alloc|mandelbrot ARGS...");
+            eprintln!("usage: bench-peer spawn_join|uncontended|uncontended_read|contended|ping_pong|alloc|mandelbrot ARGS...");
             std::process::exit(2)
         }
     };

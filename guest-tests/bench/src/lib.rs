@@ -28,6 +28,12 @@ pub extern "C" fn bench_uncontended(n: u32) -> i32 {
     us(workloads::uncontended(n))
 }
 
+/// See `workloads::uncontended_read`.
+#[unsafe(no_mangle)]
+pub extern "C" fn bench_uncontended_read(n: u32) -> i32 {
+    us(workloads::uncontended_read(n))
+}
+
 /// See `workloads::contended`.
 #[unsafe(no_mangle)]
 pub extern "C" fn bench_contended(threads: u32, n: u32) -> i32 {

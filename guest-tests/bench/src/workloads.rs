@@ -3,7 +3,7 @@
 //! the elapsed time of its measured part in nanoseconds.
 
 use crate::rt::sync::atomic::{AtomicU32, Ordering};
-use crate::rt::sync::{Arc, Condvar, Mutex};
+use crate::rt::sync::{Arc, Condvar, Mutex, RwLock};
 use crate::rt::thread;
 use crate::rt::time::Instant;
 use alloc::vec::Vec;
@@ -30,6 +30,19 @@ pub fn uncontended(n: u32) -> u64 {
     }
     let t = elapsed_ns(start);
     assert_eq!(*m.lock().unwrap(), u64::from(n));
+    t
+}
+
+/// `n` uncontended read lock + unlock pairs (with a read inside).
+pub fn uncontended_read(n: u32) -> u64 {
+    let l = RwLock::new(1u64);
+    let mut sum = 0;
+    let start = Instant::now();
+    for _ in 0..n {
+        sum += *core::hint::black_box(&l).read().unwrap();
+    }
+    let t = elapsed_ns(start);
+    assert_eq!(sum, u64::from(n));
     t
 }
 

@@ -5,7 +5,8 @@
 // than the deepest test's recursion (None: deep enough). `foreach_program!` lists every
 // exported `test_*`; a program without a `#[test]` of the same name here does not compile.
 
-use std::process::Output;
+use std::process::{Output, Stdio};
+use std::time::Duration;
 
 macro_rules! assert_test_exists {
     ($suite:ident, $name:ident) => {
@@ -15,9 +16,32 @@ macro_rules! assert_test_exists {
 }
 wthreads_guest_tests::foreach_program!(assert_test_exists);
 
-/// Runs `… run MODULE --invoke NAME` and returns its output.
+/// How long one guest program may run before the test calls it hung (the slowest takes ~30 s
+/// on 2 busy cores).
+const DEADLINE: Duration = Duration::from_secs(300);
+
+/// Runs `… run MODULE --invoke NAME` and returns its output; fails if it runs past [`DEADLINE`]
+/// (a hang is a failure, not a stuck test run).
 fn run(module: &str, name: &str) -> Output {
-    command().args(["run", module, "--invoke", name]).output().expect("the runner starts")
+    let child = command()
+        .args(["run", module, "--invoke", name])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the runner starts");
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    match rx.recv_timeout(DEADLINE) {
+        Ok(out) => out.expect("the runner's output is read"),
+        Err(_) => {
+            let pid = i32::try_from(pid).expect("a pid fits in pid_t");
+            // SAFETY: `kill` has no memory preconditions; `pid` is our child, not yet reaped (its
+            // waiter has not returned), so the number still names it.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            panic!("{name} did not end within {DEADLINE:?}: it hangs");
+        }
+    }
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -227,6 +251,21 @@ mod programs {
     #[test]
     pub(super) fn test_thread_name_with_nul() {
         pass(M, "test_thread_name_with_nul");
+    }
+
+    #[test]
+    pub(super) fn test_poison_seen_after_holder_died() {
+        pass(M, "test_poison_seen_after_holder_died");
+    }
+
+    #[test]
+    pub(super) fn test_rwlock_dead_reader_released() {
+        pass(M, "test_rwlock_dead_reader_released");
+    }
+
+    #[test]
+    pub(super) fn test_rwlock_forgotten_read_not_released_elsewhere() {
+        pass(M, "test_rwlock_forgotten_read_not_released_elsewhere");
     }
 
     #[test]
