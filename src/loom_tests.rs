@@ -138,6 +138,22 @@ fn loom_rwlock_writer_excludes_readers() {
 }
 
 #[test]
+fn loom_rwlock_downgrade_lets_a_waiting_reader_in() {
+    model(|| {
+        let l = Arc::new(RwLock::new(Shared::new()));
+        let w = l.write().unwrap();
+        w.set(1);
+        let l2 = Arc::clone(&l);
+        // The reader may come before or after the downgrade; either way it sees the write and is
+        // never left asleep while the downgraded guard lives.
+        let reader = thread::spawn(move || l2.read().unwrap().get());
+        let r = crate::sync::RwLockWriteGuard::downgrade(w);
+        assert_eq!(reader.join().unwrap(), 1);
+        assert_eq!(r.get(), 1);
+    });
+}
+
+#[test]
 fn loom_once_runs_once_and_publishes() {
     model(|| {
         let once = Arc::new(Once::new());

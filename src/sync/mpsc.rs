@@ -24,6 +24,7 @@ use crate::sys;
 use alloc::collections::VecDeque;
 use core::fmt;
 use core::marker::PhantomData;
+use core::panic::{RefUnwindSafe, UnwindSafe};
 use core::time::Duration;
 
 struct State<T> {
@@ -271,6 +272,14 @@ pub struct Receiver<T> {
     chan: Arc<Chan<T>>,
     _not_sync: PhantomData<core::cell::Cell<()>>,
 }
+
+// std's channel ends are unwind-safe whatever `T` is: a panic never leaves a message half-sent.
+impl<T> UnwindSafe for Sender<T> {}
+impl<T> RefUnwindSafe for Sender<T> {}
+impl<T> UnwindSafe for SyncSender<T> {}
+impl<T> RefUnwindSafe for SyncSender<T> {}
+impl<T> UnwindSafe for Receiver<T> {}
+impl<T> RefUnwindSafe for Receiver<T> {}
 
 // SAFETY: the channel state is behind a mutex; moving a sender moves the right to send `T`s.
 unsafe impl<T: Send> Send for Sender<T> {}

@@ -6,6 +6,7 @@ use core::cell::UnsafeCell;
 use core::fmt;
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
+use core::panic::{RefUnwindSafe, UnwindSafe};
 
 /// A mutual exclusion lock protecting a `T`, with the API of `std::sync::Mutex`.
 ///
@@ -42,6 +43,9 @@ pub struct Mutex<T: ?Sized> {
 unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
 // SAFETY: as above: `&Mutex<T>` gives exclusive access to `T` under the lock.
 unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
+// A panic while the data is half-changed is what poisoning reports, as in std.
+impl<T: ?Sized> UnwindSafe for Mutex<T> {}
+impl<T: ?Sized> RefUnwindSafe for Mutex<T> {}
 
 /// RAII guard of a locked [`Mutex`]; unlocks when dropped.
 ///

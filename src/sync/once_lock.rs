@@ -3,8 +3,9 @@
 use super::Once;
 use core::cell::UnsafeCell;
 use core::fmt;
-use core::mem::{ManuallyDrop, MaybeUninit};
+use core::mem::ManuallyDrop;
 use core::ops::Deref;
+use core::panic::{RefUnwindSafe, UnwindSafe};
 
 /// A cell written at most once, with the API of `std::sync::OnceLock`.
 ///
@@ -20,7 +21,10 @@ use core::ops::Deref;
 /// ```
 pub struct OnceLock<T> {
     once: Once,
-    value: UnsafeCell<MaybeUninit<T>>,
+    /// `Some` once initialised. An `Option` rather than `MaybeUninit` so that dropping the
+    /// value is the field's own drop glue, not a `Drop` impl: a cell may then hold a borrow that
+    /// ends before the cell does, as std's may (std says so with the unstable `#[may_dangle]`).
+    value: UnsafeCell<Option<T>>,
 }
 
 // SAFETY: sharing the cell lets any thread initialise it (needs `T: Send`) and read it
@@ -28,6 +32,8 @@ pub struct OnceLock<T> {
 unsafe impl<T: Sync + Send> Sync for OnceLock<T> {}
 // SAFETY: sending the cell sends the `T`.
 unsafe impl<T: Send> Send for OnceLock<T> {}
+// std's bounds: a panic during initialisation leaves the cell empty, never half-written.
+impl<T: RefUnwindSafe + UnwindSafe> RefUnwindSafe for OnceLock<T> {}
 
 impl<T> OnceLock<T> {
     crate::atomic::const_unless_loom! {
@@ -40,7 +46,7 @@ impl<T> OnceLock<T> {
         /// ```
         #[must_use]
         pub fn new() -> OnceLock<T> {
-            OnceLock { once: Once::new(), value: UnsafeCell::new(MaybeUninit::uninit()) }
+            OnceLock { once: Once::new(), value: UnsafeCell::new(None) }
         }
     }
 
@@ -52,9 +58,9 @@ impl<T> OnceLock<T> {
     /// ```
     pub fn get(&self) -> Option<&T> {
         if self.once.is_completed() {
-            // SAFETY: completed means the value was written, and it is never written again
-            // while shared.
-            Some(unsafe { (*self.value.get()).assume_init_ref() })
+            // SAFETY: completed means the value was written (ordered before by the `Once`), and
+            // it is never written again while shared.
+            unsafe { (*self.value.get()).as_ref() }
         } else {
             None
         }
@@ -69,12 +75,8 @@ impl<T> OnceLock<T> {
     /// *c.get_mut().unwrap() += 1;
     /// ```
     pub fn get_mut(&mut self) -> Option<&mut T> {
-        if self.once.is_completed() {
-            // SAFETY: as in `get`, and `&mut self` is exclusive.
-            Some(unsafe { self.value.get_mut().assume_init_mut() })
-        } else {
-            None
-        }
+        // Exclusive access: the value is there exactly when the `Once` completed.
+        self.value.get_mut().as_mut()
     }
 
     /// Blocks until the cell is initialised (by another thread), then returns the value.
@@ -134,7 +136,7 @@ impl<T> OnceLock<T> {
             let value = f();
             // SAFETY: the `Once` lets only this closure write, and nobody reads before it
             // completes.
-            unsafe { (*slot).write(value) };
+            unsafe { *slot = Some(value) };
         });
         match self.get() {
             Some(v) => v,
@@ -164,13 +166,8 @@ impl<T> OnceLock<T> {
     /// assert_eq!(c.get(), None);
     /// ```
     pub fn take(&mut self) -> Option<T> {
-        if !self.once.is_completed() {
-            return None;
-        }
         self.once = Once::new();
-        // SAFETY: it was initialised, and resetting the `Once` makes sure it is not read or
-        // dropped again.
-        Some(unsafe { self.value.get_mut().assume_init_read() })
+        self.value.get_mut().take()
     }
 }
 
@@ -217,15 +214,6 @@ impl<T: fmt::Debug> fmt::Debug for OnceLock<T> {
     }
 }
 
-impl<T> Drop for OnceLock<T> {
-    fn drop(&mut self) {
-        if self.once.is_completed() {
-            // SAFETY: initialised, and dropped only here.
-            unsafe { self.value.get_mut().assume_init_drop() };
-        }
-    }
-}
-
 /// The initialiser until it ran, then the value.
 union Data<T, F> {
     value: ManuallyDrop<T>,
@@ -248,6 +236,8 @@ pub struct LazyLock<T, F = fn() -> T> {
 // SAFETY: the first thread to access it runs `F` (needs `F: Send`) and every thread reads
 // the `T` (needs `T: Sync + Send`, as for `OnceLock`); the `Once` orders them.
 unsafe impl<T: Sync + Send, F: Send> Sync for LazyLock<T, F> {}
+// std's bounds, as for `OnceLock`.
+impl<T: RefUnwindSafe + UnwindSafe, F: UnwindSafe> RefUnwindSafe for LazyLock<T, F> {}
 
 impl<T, F: FnOnce() -> T> LazyLock<T, F> {
     crate::atomic::const_unless_loom! {
@@ -291,6 +281,68 @@ impl<T, F: FnOnce() -> T> LazyLock<T, F> {
         });
         // SAFETY: `call_once` returned, so the value was written and is never written again.
         unsafe { &(*data).value }
+    }
+}
+
+impl<T, F: FnOnce() -> T> LazyLock<T, F> {
+    /// Computes the value if needed and returns it for changing, through exclusive access.
+    ///
+    /// # Panics
+    /// If the initialiser panicked on an earlier access (the `LazyLock` is poisoned).
+    ///
+    /// # Examples
+    /// ```no_run
+    /// use wthreads::sync::LazyLock;
+    /// let mut lazy = LazyLock::new(|| 1);
+    /// *LazyLock::force_mut(&mut lazy) += 1;
+    /// assert_eq!(*lazy, 2);
+    /// ```
+    pub fn force_mut(this: &mut LazyLock<T, F>) -> &mut T {
+        LazyLock::force(this);
+        // SAFETY: forced, so the union holds the value; `&mut` makes the access exclusive.
+        unsafe { &mut this.data.get_mut().value }
+    }
+}
+
+impl<T, F> LazyLock<T, F> {
+    /// The value if it has been computed, without computing it.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// use wthreads::sync::LazyLock;
+    /// let lazy = LazyLock::new(|| 3);
+    /// assert_eq!(LazyLock::get(&lazy), None);
+    /// let _ = *lazy;
+    /// assert_eq!(LazyLock::get(&lazy), Some(&3));
+    /// ```
+    pub fn get(this: &LazyLock<T, F>) -> Option<&T> {
+        if this.once.is_completed() {
+            // SAFETY: completed means the union holds the value (written before, ordered by the
+            // `Once`), which is never written again while shared.
+            Some(unsafe { &(*this.data.get()).value })
+        } else {
+            None
+        }
+    }
+
+    /// The value for changing if it has been computed, without computing it.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// use wthreads::sync::LazyLock;
+    /// let mut lazy = LazyLock::new(|| 3);
+    /// assert_eq!(LazyLock::get_mut(&mut lazy), None);
+    /// let _ = *lazy;
+    /// *LazyLock::get_mut(&mut lazy).unwrap() = 4;
+    /// assert_eq!(*lazy, 4);
+    /// ```
+    pub fn get_mut(this: &mut LazyLock<T, F>) -> Option<&mut T> {
+        if this.once.is_completed() {
+            // SAFETY: completed means the union holds the value; `&mut` makes it exclusive.
+            Some(unsafe { &mut this.data.get_mut().value })
+        } else {
+            None
+        }
     }
 }
 

@@ -9,6 +9,8 @@ use core::cell::UnsafeCell;
 use core::fmt;
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
+use core::panic::{RefUnwindSafe, UnwindSafe};
+use core::ptr::NonNull;
 
 /// The reader count occupies the low 30 bits; all ones means write-locked.
 const MASK: u32 = (1 << 30) - 1;
@@ -231,6 +233,25 @@ impl RawRwLock {
         (!is_unlocked(state)).then_some(death::DEAD_OWNER_POLL)
     }
 
+    /// Turns the write lock into one read lock, letting in the readers that wait unless a writer
+    /// waits too (writer preference).
+    ///
+    /// # Safety
+    /// The calling thread holds the write lock.
+    unsafe fn downgrade(&self) {
+        // Relaxed: cleared before the state's Release below, as in `write_unlock`.
+        self.writer.store(0, Ordering::Relaxed);
+        // Release: publishes the writer's writes to the readers let in from now on.
+        let state = self.state.fetch_sub(WRITE_LOCKED - 1, Ordering::Release) - (WRITE_LOCKED - 1);
+        crate::thread::note_read(self.note());
+        if has_readers_waiting(state) && !has_writers_waiting(state) {
+            // Readers may enter now. Their flag goes first, since a queued-up reader flag keeps
+            // new readers out; one that must still wait sets it again.
+            self.state.fetch_and(!READERS_WAITING, Ordering::Relaxed);
+            futex_wake_all(&self.state);
+        }
+    }
+
     /// Releases what threads that died in a panic hold of this lock. Returns whether that was
     /// the write lock (then the data is poisoned).
     fn recover_dead(&self) -> bool {
@@ -422,6 +443,9 @@ unsafe impl<T: ?Sized + Send> Send for RwLock<T> {}
 // SAFETY: readers share `&T` across threads (needs `T: Sync`) and a writer gets `&mut T` on
 // any thread (needs `T: Send`), std's bounds.
 unsafe impl<T: ?Sized + Send + Sync> Sync for RwLock<T> {}
+// A panic while the data is half-changed is what poisoning reports, as in std.
+impl<T: ?Sized> UnwindSafe for RwLock<T> {}
+impl<T: ?Sized> RefUnwindSafe for RwLock<T> {}
 
 /// RAII shared access to an [`RwLock`]; releases the read lock when dropped.
 ///
@@ -433,7 +457,10 @@ unsafe impl<T: ?Sized + Send + Sync> Sync for RwLock<T> {}
 /// ```
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockReadGuard<'a, T: ?Sized + 'a> {
-    lock: &'a RwLock<T>,
+    /// The data, as a pointer rather than through the lock so that the guard is covariant in
+    /// `T` as std's is (a shared borrow of the data is all it gives).
+    data: NonNull<T>,
+    raw: &'a RawRwLock,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -487,6 +514,13 @@ impl<T> RwLock<T> {
 }
 
 impl<T: ?Sized> RwLock<T> {
+    /// The guard of a read lock this thread has just taken.
+    fn read_guard(&self) -> RwLockReadGuard<'_, T> {
+        // SAFETY: `UnsafeCell::get` never returns null.
+        let data = unsafe { NonNull::new_unchecked(self.data.get()) };
+        RwLockReadGuard { data, raw: &self.raw, _not_send: PhantomData }
+    }
+
     /// Takes a shared read lock, blocking while a writer holds or waits for it.
     ///
     /// # Errors
@@ -504,7 +538,7 @@ impl<T: ?Sized> RwLock<T> {
         if self.raw.read() {
             self.poison.set();
         }
-        self.poison.result(RwLockReadGuard { lock: self, _not_send: PhantomData })
+        self.poison.result(self.read_guard())
     }
 
     /// Takes a read lock if that is possible without blocking.
@@ -520,7 +554,7 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     pub fn try_read(&self) -> TryLockResult<RwLockReadGuard<'_, T>> {
         if self.raw.try_read() || (self.recover_dead() && self.raw.try_read()) {
-            Ok(self.poison.result(RwLockReadGuard { lock: self, _not_send: PhantomData })?)
+            Ok(self.poison.result(self.read_guard())?)
         } else {
             Err(TryLockError::WouldBlock)
         }
@@ -648,8 +682,9 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
 impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
-        // SAFETY: the guard proves a read lock is held, so no writer exists.
-        unsafe { &*self.lock.data.get() }
+        // SAFETY: `data` points into the lock, and the guard proves a read lock is held, so no
+        // writer exists.
+        unsafe { self.data.as_ref() }
     }
 }
 
@@ -672,7 +707,31 @@ impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
     #[inline]
     fn drop(&mut self) {
         // SAFETY: the guard exists only while this thread holds a read lock.
-        unsafe { self.lock.raw.read_unlock() }
+        unsafe { self.raw.read_unlock() }
+    }
+}
+
+impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
+    /// Turns the write lock into a read lock without letting a writer in between: the data
+    /// this thread wrote is what it (and the readers this lets in) read next.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// use wthreads::sync::{RwLock, RwLockWriteGuard};
+    /// let l = RwLock::new(1);
+    /// let mut w = l.write().unwrap();
+    /// *w = 2;
+    /// let r = RwLockWriteGuard::downgrade(w);
+    /// assert_eq!(*r, 2);
+    /// assert!(l.try_read().is_ok() && l.try_write().is_err());
+    /// ```
+    pub fn downgrade(s: Self) -> RwLockReadGuard<'a, T> {
+        let lock = s.lock;
+        // The write guard's drop would release the lock: the read guard takes over instead.
+        core::mem::forget(s);
+        // SAFETY: the guard proved this thread holds the write lock.
+        unsafe { lock.raw.downgrade() };
+        lock.read_guard()
     }
 }
 

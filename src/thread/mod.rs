@@ -102,6 +102,14 @@ pub fn panicking() -> bool {
     }
 }
 
+/// Puts `payload` where the calling thread's joiner will find it if the thread ends by the
+/// panic that follows (see `panic::panic_any`).
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn stash_panic_payload(payload: alloc::boxed::Box<dyn core::any::Any + Send>) {
+    // SAFETY: only the owning thread writes the payload, before it ends.
+    unsafe { *current_tcb().panic_payload.get() = Some(payload) };
+}
+
 /// Notes a read lock the calling thread just took (see [`held_reads`]).
 #[inline]
 pub(crate) fn note_read(note: held_reads::ReadNote) {
@@ -145,7 +153,11 @@ pub(crate) fn record_panic(payload: Option<alloc::boxed::Box<dyn core::any::Any 
     // A thread without a control block has never taken a lock as its owner.
     let Some(tcb) = current::try_current_tcb() else { return };
     // SAFETY: only the owning thread writes the payload, before it ends.
-    unsafe { *tcb.panic_payload.get() = payload };
+    let slot = unsafe { &mut *tcb.panic_payload.get() };
+    // A payload already there was put by `panic::panic_any`, and is the one `join` returns.
+    if slot.is_none() {
+        *slot = payload;
+    }
     // The thread ends without unwinding: locks it holds are recovered by their next users.
     death::mark_dead(tcb);
 }

@@ -5,7 +5,7 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use core::sync::atomic::{AtomicBool, Ordering};
 use core::time::Duration;
-use wthreads::sync::{Arc, LazyLock, Mutex, RwLock, TryLockError};
+use wthreads::sync::{Arc, LazyLock, Mutex, RwLock, RwLockWriteGuard, TryLockError};
 use wthreads::thread;
 
 /// The message of a thread's panic payload.
@@ -138,5 +138,135 @@ pub extern "C" fn test_rwlock_forgotten_read_not_released_elsewhere() -> i32 {
     assert!(matches!(second.try_write(), Err(TryLockError::WouldBlock)), "our read lock was released");
     drop(g);
     assert!(second.try_write().is_ok());
+    0
+}
+
+/// std's auto traits, checked when this program compiles: each type is `Send`, `Sync`,
+/// `Unpin`, `UnwindSafe` and `RefUnwindSafe` exactly where std's is (for a `T` that is all of
+/// them), so generic code bounded by them accepts wthreads' types as it accepts std's.
+mod auto_traits {
+    use core::panic::{RefUnwindSafe, UnwindSafe};
+    use wthreads::sync::{
+        Barrier, BarrierWaitResult, Condvar, LazyLock, Mutex, MutexGuard, Once, OnceLock, OnceState, RwLock,
+        RwLockReadGuard, RwLockWriteGuard, WaitTimeoutResult, mpsc,
+    };
+    use wthreads::thread::{Builder, JoinHandle, Thread, ThreadId};
+
+    fn everything<T: Send + Sync + Unpin + UnwindSafe + RefUnwindSafe>() {}
+    fn sync_not_send<T: Sync + Unpin + UnwindSafe + RefUnwindSafe>() {}
+    fn send_not_sync<T: Send + Unpin + UnwindSafe + RefUnwindSafe>() {}
+    fn send_sync<T: Send + Sync + Unpin>() {}
+    fn send_unwind_safe<T: Send + Unpin + UnwindSafe>() {}
+
+    const _: fn() = || {
+        everything::<Mutex<u32>>();
+        everything::<RwLock<u32>>();
+        everything::<Condvar>();
+        everything::<Barrier>();
+        everything::<BarrierWaitResult>();
+        everything::<WaitTimeoutResult>();
+        everything::<Once>();
+        everything::<OnceLock<u32>>();
+        everything::<LazyLock<u32>>();
+        everything::<mpsc::Sender<u32>>();
+        everything::<mpsc::SyncSender<u32>>();
+        everything::<Thread>();
+        everything::<ThreadId>();
+        everything::<Builder>();
+        send_sync::<JoinHandle<u32>>();
+        sync_not_send::<MutexGuard<'static, u32>>();
+        sync_not_send::<RwLockReadGuard<'static, u32>>();
+        sync_not_send::<RwLockWriteGuard<'static, u32>>();
+        send_not_sync::<mpsc::Receiver<u32>>();
+        send_unwind_safe::<OnceState>();
+    };
+}
+
+/// Borrow-checker facts of std's types, checked when this program compiles: a read guard is
+/// covariant in `T`, and an `OnceLock` may hold a borrow that ends before the cell does.
+mod variance_and_dropck {
+    use alloc::string::String;
+    use wthreads::sync::{OnceLock, RwLockReadGuard};
+
+    fn _read_guard_is_covariant<'a, 'b: 'a>(g: RwLockReadGuard<'a, &'b str>) -> RwLockReadGuard<'a, &'a str> {
+        g
+    }
+
+    const _: fn() = || {
+        let cell = OnceLock::new();
+        {
+            let s = String::new();
+            let _ = cell.set(&s);
+        }
+    };
+}
+
+/// std's `test_rwlock_downgrade` tests: a writer that downgrades reads what it wrote, no other
+/// writer gets in between, and a reader already waiting gets in while the downgraded guard lives.
+#[unsafe(no_mangle)]
+pub extern "C" fn test_rwlock_downgrade() -> i32 {
+    const W: usize = 8;
+    const N: usize = 200;
+    let rw = Arc::new(RwLock::new(0));
+    let writers: alloc::vec::Vec<_> = (0..W)
+        .map(|_| {
+            let rw = Arc::clone(&rw);
+            thread::spawn(move || {
+                for _ in 0..N {
+                    let mut w = rw.write().unwrap();
+                    *w += 1;
+                    let mine = *w;
+                    let r = RwLockWriteGuard::downgrade(w);
+                    thread::yield_now();
+                    assert_eq!(*r, mine, "a writer got in after the downgrade");
+                }
+            })
+        })
+        .collect();
+    for h in writers {
+        h.join().unwrap();
+    }
+    assert_eq!(*rw.read().unwrap(), W * N);
+
+    let w = rw.write().unwrap();
+    let rw2 = Arc::clone(&rw);
+    let reader = thread::spawn(move || *rw2.read().unwrap());
+    thread::sleep(Duration::from_millis(30)); // the reader is asleep on the lock by now
+    let r = RwLockWriteGuard::downgrade(w);
+    assert_eq!(reader.join().unwrap(), W * N, "the waiting reader got in next to the downgraded guard");
+    assert!(matches!(rw.try_write(), Err(TryLockError::WouldBlock)));
+    drop(r);
+    assert!(rw.try_write().is_ok());
+    0
+}
+
+/// `LazyLock::get`, `get_mut` and `force_mut` (stable since Rust 1.94), poisoning included.
+#[unsafe(no_mangle)]
+pub extern "C" fn test_lazy_lock_get_and_force_mut() -> i32 {
+    let mut lazy = LazyLock::new(|| 5);
+    assert_eq!(LazyLock::get(&lazy), None);
+    assert_eq!(LazyLock::get_mut(&mut lazy), None);
+    *LazyLock::force_mut(&mut lazy) += 1;
+    assert_eq!(LazyLock::get(&lazy), Some(&6));
+    *LazyLock::get_mut(&mut lazy).unwrap() += 1;
+    assert_eq!(*lazy, 7);
+
+    let mut poisoned: LazyLock<u32> = LazyLock::new(|| panic!("initialiser fails"));
+    thread::scope(|s| assert!(s.spawn(|| *poisoned).join().is_err()));
+    assert_eq!(LazyLock::get(&poisoned), None);
+    let err = thread::scope(|s| s.spawn(|| *LazyLock::force_mut(&mut poisoned)).join().unwrap_err());
+    assert_eq!(message(&*err), "LazyLock instance has previously been poisoned");
+    0
+}
+
+/// `panic::panic_any`: the payload reaches `join` as it is, as in std.
+#[unsafe(no_mangle)]
+pub extern "C" fn test_panic_any() -> i32 {
+    let err = thread::spawn(|| wthreads::panic::panic_any(42u32)).join().unwrap_err();
+    assert_eq!(err.downcast_ref::<u32>(), Some(&42));
+    let err = thread::spawn(|| wthreads::panic::panic_any(String::from("owned"))).join().unwrap_err();
+    assert_eq!(err.downcast_ref::<String>().map(String::as_str), Some("owned"));
+    let err = thread::spawn(|| wthreads::panic::panic_any("static")).join().unwrap_err();
+    assert_eq!(err.downcast_ref::<&str>(), Some(&"static"));
     0
 }

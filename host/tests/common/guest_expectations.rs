@@ -264,6 +264,24 @@ mod programs {
     }
 
     #[test]
+    pub(super) fn test_rwlock_downgrade() {
+        pass(M, "test_rwlock_downgrade");
+    }
+
+    #[test]
+    pub(super) fn test_lazy_lock_get_and_force_mut() {
+        pass(M, "test_lazy_lock_get_and_force_mut");
+    }
+
+    #[test]
+    pub(super) fn test_panic_any() {
+        let out = run(M, "test_panic_any");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "stderr:\n{err}");
+        assert!(err.contains("src/parity.rs") && err.contains("Box<dyn Any>"), "std's report of an opaque payload, at the caller:\n{err}");
+    }
+
+    #[test]
     pub(super) fn test_rwlock_forgotten_read_not_released_elsewhere() {
         pass(M, "test_rwlock_forgotten_read_not_released_elsewhere");
     }
