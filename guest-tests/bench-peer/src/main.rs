@@ -29,7 +29,9 @@ fn main() {
         Some("alloc") => workloads::alloc_mixed(n(1), n(2)),
         Some("mandelbrot") => workloads::mandelbrot(n(1), n(2), n(3)),
         _ => {
-            eprintln!("usage: bench-peer spawn_join|uncontended|uncontended_read|contended|ping_pong|alloc|mandelbrot ARGS...");
+            eprintln!(
+                "usage: bench-peer spawn_join|uncontended|uncontended_read|contended|ping_pong|alloc|mandelbrot ARGS..."
+            );
             std::process::exit(2)
         }
     };
