@@ -7,18 +7,21 @@
 //! - Locks: [`Mutex`], [`RwLock`] (writer-preferring), with std's poisoning types.
 //! - Waiting: [`Condvar`], [`Barrier`].
 //! - One-time initialisation: [`Once`], [`OnceLock`], [`LazyLock`].
-//! - Message passing: [`mpsc`].
+//! - Message passing: [`mpsc`], and std's unstable [`mpmc`] and [`oneshot`] on stable.
 //!
 //! A thread that ends in a panic does not unwind on a wthreads host; instead, a [`Mutex`] or
 //! the write lock of an [`RwLock`] it held is taken over by the next thread that wants it and
 //! reported as poisoned, and a [`Once`] it was running becomes poisoned.
 
 mod barrier;
+mod chan;
 mod condvar;
+pub mod mpmc;
 pub mod mpsc;
 mod mutex;
 mod once;
 mod once_lock;
+pub mod oneshot;
 mod poison;
 pub(crate) mod raw_mutex;
 mod rwlock;

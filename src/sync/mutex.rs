@@ -1,6 +1,6 @@
 //! `Mutex` with std's API, over the futex [`RawMutex`](super::raw_mutex::RawMutex).
 
-use super::poison::{Flag, LockResult, TryLockError, TryLockResult};
+use super::poison::{Flag, LockResult, PoisonError, TryLockError, TryLockResult};
 use super::raw_mutex::{Acquired, RawMutex};
 use core::cell::UnsafeCell;
 use core::fmt;
@@ -81,6 +81,57 @@ impl<T> Mutex<T> {
         }
     }
 
+    /// A clone of the value, taken under the lock.
+    ///
+    /// # Errors
+    /// `Err(PoisonError(()))` if the lock is poisoned.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// assert_eq!(wthreads::sync::Mutex::new(7).get_cloned().unwrap(), 7);
+    /// ```
+    pub fn get_cloned(&self) -> Result<T, PoisonError<()>>
+    where
+        T: Clone,
+    {
+        match self.lock() {
+            Ok(guard) => Ok((*guard).clone()),
+            Err(_) => Err(PoisonError::new(())),
+        }
+    }
+
+    /// Stores `value` under the lock; the old value is dropped after the unlock.
+    ///
+    /// # Errors
+    /// `Err(PoisonError(value))` if the lock is poisoned (nothing is stored).
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let m = wthreads::sync::Mutex::new(1);
+    /// m.set(2).unwrap();
+    /// assert_eq!(m.get_cloned().unwrap(), 2);
+    /// ```
+    pub fn set(&self, value: T) -> Result<(), PoisonError<T>> {
+        self.replace(value).map(drop)
+    }
+
+    /// Stores `value` under the lock and returns the old value.
+    ///
+    /// # Errors
+    /// `Err(PoisonError(value))` if the lock is poisoned (nothing is stored).
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let m = wthreads::sync::Mutex::new(1);
+    /// assert_eq!(m.replace(2).unwrap(), 1);
+    /// ```
+    pub fn replace(&self, value: T) -> LockResult<T> {
+        match self.lock() {
+            Ok(mut guard) => Ok(core::mem::replace(&mut *guard, value)),
+            Err(_) => Err(PoisonError::new(value)),
+        }
+    }
+
     /// Consumes the mutex and returns the value.
     ///
     /// # Errors
@@ -93,7 +144,7 @@ impl<T> Mutex<T> {
     pub fn into_inner(mut self) -> LockResult<T> {
         let poisoned = self.take_dead_holder();
         let data = self.data.into_inner();
-        if poisoned { Err(super::PoisonError::new(data)) } else { Ok(data) }
+        if poisoned { Err(PoisonError::new(data)) } else { Ok(data) }
     }
 }
 
@@ -203,7 +254,7 @@ impl<T: ?Sized> Mutex<T> {
     pub fn get_mut(&mut self) -> LockResult<&mut T> {
         let poisoned = self.take_dead_holder();
         let data = self.data.get_mut();
-        if poisoned { Err(super::PoisonError::new(data)) } else { Ok(data) }
+        if poisoned { Err(PoisonError::new(data)) } else { Ok(data) }
     }
 
     /// Releases the lock of a holder that died in a panic, marking the mutex poisoned as its

@@ -63,6 +63,12 @@ impl OnceState {
     pub fn is_poisoned(&self) -> bool {
         self.poisoned
     }
+
+    /// Leaves the `Once` poisoned when the closure returns, i.e. not complete: the next
+    /// `call_once_force` runs its closure (for `OnceLock::get_or_try_init`'s failures).
+    pub(crate) fn poison(&self) {
+        self.set_state_to.set(POISONED);
+    }
 }
 
 impl Once {

@@ -144,6 +144,44 @@ impl<T> OnceLock<T> {
         }
     }
 
+    /// The value, initialised by `f` first if the cell is empty; if `f` fails, the cell stays
+    /// empty and its error is returned. As `get_or_init`, one thread at a time runs its `f`.
+    ///
+    /// # Errors
+    /// `f`'s error, when this call ran `f` and it failed.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let c = wthreads::sync::OnceLock::new();
+    /// assert_eq!(c.get_or_try_init(|| "x".parse::<u32>()).is_err(), true);
+    /// assert_eq!(c.get_or_try_init(|| "7".parse::<u32>()), Ok(&7));
+    /// ```
+    pub fn get_or_try_init<F, E>(&self, f: F) -> Result<&T, E>
+    where
+        F: FnOnce() -> Result<T, E>,
+    {
+        if let Some(v) = self.get() {
+            return Ok(v);
+        }
+        let slot = self.value.get();
+        let mut result = Ok(());
+        self.once.call_once_force(|state| match f() {
+            // SAFETY: as in `get_or_init`.
+            Ok(value) => unsafe { *slot = Some(value) },
+            Err(e) => {
+                result = Err(e);
+                // Not complete: the next caller tries again (`call_once_force` ignores the
+                // poison, which here only means "still empty").
+                state.poison();
+            }
+        });
+        result?;
+        match self.get() {
+            Some(v) => Ok(v),
+            None => unreachable!("the Once completed"),
+        }
+    }
+
     /// Consumes the cell and returns the value, if initialised.
     ///
     /// # Examples

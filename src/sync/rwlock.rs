@@ -1,6 +1,6 @@
 //! `RwLock` with std's API: a futex reader-writer lock that prefers writers.
 
-use super::poison::{Flag, LockResult, TryLockError, TryLockResult};
+use super::poison::{Flag, LockResult, PoisonError, TryLockError, TryLockResult};
 use crate::atomic::{AtomicU32, Ordering};
 use crate::futex::{futex_wait, futex_wake, futex_wake_all};
 use crate::thread::death;
@@ -497,6 +497,57 @@ impl<T> RwLock<T> {
         }
     }
 
+    /// A clone of the value, taken under the lock.
+    ///
+    /// # Errors
+    /// `Err(PoisonError(()))` if the lock is poisoned.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// assert_eq!(wthreads::sync::RwLock::new(7).get_cloned().unwrap(), 7);
+    /// ```
+    pub fn get_cloned(&self) -> Result<T, PoisonError<()>>
+    where
+        T: Clone,
+    {
+        match self.read() {
+            Ok(guard) => Ok((*guard).clone()),
+            Err(_) => Err(PoisonError::new(())),
+        }
+    }
+
+    /// Stores `value` under the lock; the old value is dropped after the unlock.
+    ///
+    /// # Errors
+    /// `Err(PoisonError(value))` if the lock is poisoned (nothing is stored).
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let m = wthreads::sync::RwLock::new(1);
+    /// m.set(2).unwrap();
+    /// assert_eq!(m.get_cloned().unwrap(), 2);
+    /// ```
+    pub fn set(&self, value: T) -> Result<(), PoisonError<T>> {
+        self.replace(value).map(drop)
+    }
+
+    /// Stores `value` under the lock and returns the old value.
+    ///
+    /// # Errors
+    /// `Err(PoisonError(value))` if the lock is poisoned (nothing is stored).
+    ///
+    /// # Examples
+    /// ```no_run
+    /// let m = wthreads::sync::RwLock::new(1);
+    /// assert_eq!(m.replace(2).unwrap(), 1);
+    /// ```
+    pub fn replace(&self, value: T) -> LockResult<T> {
+        match self.write() {
+            Ok(mut guard) => Ok(core::mem::replace(&mut *guard, value)),
+            Err(_) => Err(PoisonError::new(value)),
+        }
+    }
+
     /// Consumes the lock and returns the value.
     ///
     /// # Errors
@@ -509,7 +560,7 @@ impl<T> RwLock<T> {
     pub fn into_inner(mut self) -> LockResult<T> {
         let poisoned = self.take_dead_writer();
         let data = self.data.into_inner();
-        if poisoned { Err(super::PoisonError::new(data)) } else { Ok(data) }
+        if poisoned { Err(PoisonError::new(data)) } else { Ok(data) }
     }
 }
 
@@ -651,7 +702,7 @@ impl<T: ?Sized> RwLock<T> {
     pub fn get_mut(&mut self) -> LockResult<&mut T> {
         let poisoned = self.take_dead_writer();
         let data = self.data.get_mut();
-        if poisoned { Err(super::PoisonError::new(data)) } else { Ok(data) }
+        if poisoned { Err(PoisonError::new(data)) } else { Ok(data) }
     }
 }
 

@@ -59,6 +59,22 @@ pub fn sleep(dur: Duration) {
     }
 }
 
+/// Puts the current thread to sleep until `deadline` (not at all if it has passed), like std's
+/// (nightly) `thread::sleep_until`.
+///
+/// # Examples
+/// ```no_run
+/// use wthreads::time::Instant;
+/// let deadline = Instant::now() + core::time::Duration::from_millis(10);
+/// wthreads::thread::sleep_until(deadline);
+/// assert!(Instant::now() >= deadline);
+/// ```
+pub fn sleep_until(deadline: crate::time::Instant) {
+    if let Some(left) = deadline.checked_duration_since(crate::time::Instant::now()) {
+        sleep(left);
+    }
+}
+
 /// Gives up the rest of the current time slice.
 ///
 /// # Examples

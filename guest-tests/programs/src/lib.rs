@@ -67,3 +67,4 @@ mod rwlock;
 mod scope;
 mod stacks;
 mod stress;
+mod unstable;

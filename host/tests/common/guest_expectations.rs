@@ -264,6 +264,36 @@ mod programs {
     }
 
     #[test]
+    pub(super) fn test_mpmc_work_queue() {
+        pass(M, "test_mpmc_work_queue");
+    }
+
+    #[test]
+    pub(super) fn test_oneshot() {
+        pass(M, "test_oneshot");
+    }
+
+    #[test]
+    pub(super) fn test_send_timeout() {
+        pass(M, "test_send_timeout");
+    }
+
+    #[test]
+    pub(super) fn test_sleep_until() {
+        pass(M, "test_sleep_until");
+    }
+
+    #[test]
+    pub(super) fn test_lock_value_accessors() {
+        pass(M, "test_lock_value_accessors");
+    }
+
+    #[test]
+    pub(super) fn test_once_lock_get_or_try_init() {
+        pass(M, "test_once_lock_get_or_try_init");
+    }
+
+    #[test]
     pub(super) fn test_rwlock_downgrade() {
         pass(M, "test_rwlock_downgrade");
     }
