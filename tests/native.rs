@@ -237,6 +237,104 @@ fn channels_deliver_everything_once() {
 }
 
 #[test]
+fn mapped_guards_narrow_and_keep_the_lock() {
+    use wthreads::sync::{MappedMutexGuard, MutexGuard, RwLockReadGuard, RwLockWriteGuard};
+    let m = Arc::new(Mutex::new((0usize, vec![0usize; 4])));
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            let m = Arc::clone(&m);
+            thread::spawn(move || {
+                for _ in 0..N {
+                    let v = MutexGuard::map(m.lock().unwrap(), |t| &mut t.1);
+                    *MappedMutexGuard::map(v, |v| &mut v[i]) += 1;
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(m.lock().unwrap().1, [N; 4]);
+    let l = RwLock::new([1, 2]);
+    let w = RwLockWriteGuard::map(l.write().unwrap(), |a| &mut a[0]);
+    drop(w);
+    let r = RwLockWriteGuard::downgrade(l.write().unwrap());
+    let part = RwLockReadGuard::map(l.read().unwrap(), |a| &a[1]);
+    assert_eq!((r[0], *part), (1, 2));
+}
+
+#[test]
+fn reentrant_lock_nests_and_excludes_other_threads() {
+    use std::cell::RefCell;
+    use wthreads::sync::ReentrantLock;
+    let lock = Arc::new(ReentrantLock::new(RefCell::new(0usize)));
+    let handles: Vec<_> = (0..3)
+        .map(|_| {
+            let lock = Arc::clone(&lock);
+            thread::spawn(move || {
+                for _ in 0..N {
+                    let outer = lock.lock();
+                    let inner = lock.lock();
+                    *inner.borrow_mut() += 1;
+                    drop(outer);
+                    *inner.borrow_mut() += 1;
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(*lock.lock().borrow(), 6 * N);
+}
+
+#[test]
+fn mpmc_and_oneshot_deliver_each_message_once() {
+    use wthreads::sync::{mpmc, oneshot};
+    let (tx, rx) = mpmc::sync_channel(2);
+    let consumers: Vec<_> = (0..2)
+        .map(|_| {
+            let rx = rx.clone();
+            thread::spawn(move || rx.iter().collect::<Vec<usize>>())
+        })
+        .collect();
+    drop(rx);
+    for i in 0..N {
+        tx.send(i).unwrap();
+    }
+    drop(tx);
+    let mut all: Vec<usize> = consumers.into_iter().flat_map(|c| c.join().unwrap()).collect();
+    all.sort_unstable();
+    assert_eq!(all, (0..N).collect::<Vec<_>>());
+    let (tx, rx) = oneshot::channel();
+    thread::spawn(move || tx.send(String::from("once")).unwrap());
+    assert_eq!(rx.recv().unwrap(), "once");
+}
+
+#[test]
+fn nonpoison_condvar_waits_on_a_borrowed_guard() {
+    use wthreads::sync::nonpoison;
+    let pair = Arc::new((nonpoison::Mutex::new(0usize), nonpoison::Condvar::new()));
+    let p2 = Arc::clone(&pair);
+    let pong = thread::spawn(move || {
+        for i in 0..N {
+            let mut g = p2.0.lock();
+            p2.1.wait_while(&mut g, |n| *n != 2 * i + 1);
+            *g += 1;
+            p2.1.notify_all();
+        }
+    });
+    for i in 0..N {
+        let mut g = pair.0.lock();
+        pair.1.wait_while(&mut g, |n| *n != 2 * i);
+        *g += 1;
+        pair.1.notify_all();
+    }
+    pong.join().unwrap();
+    assert_eq!(*pair.0.lock(), 2 * N);
+}
+
+#[test]
 fn park_keeps_one_token() {
     let flag = Arc::new(AtomicUsize::new(0));
     let f = Arc::clone(&flag);

@@ -1,6 +1,6 @@
 //! `Condvar` with std's API: a futex sequence counter.
 
-use super::mutex::MutexGuard;
+use super::mutex::{Mutex, MutexGuard};
 use super::poison::LockResult;
 use crate::atomic::{AtomicU32, Ordering};
 use crate::futex::{futex_wait, futex_wake, futex_wake_all};
@@ -18,7 +18,7 @@ use core::time::Duration;
 /// assert!(r.timed_out());
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub struct WaitTimeoutResult(bool);
+pub struct WaitTimeoutResult(pub(super) bool);
 
 impl WaitTimeoutResult {
     /// `true` if the wait ended because the timeout elapsed.
@@ -210,20 +210,33 @@ impl Condvar {
         guard: MutexGuard<'a, T>,
         timeout: Option<Duration>,
     ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
-        let mutex = guard.lock;
+        // SAFETY: the guard proves this thread holds the lock, and it is not used meanwhile.
+        let result = unsafe { self.wait_on(guard.lock, timeout) };
+        guard.lock.poison_flag().result((guard, result))
+    }
+
+    /// Releases `mutex`, sleeps until notified (or until `timeout`), and takes `mutex` again
+    /// (also if the sleep unwinds, so that the caller's guard is right to unlock it).
+    ///
+    /// # Safety
+    /// The calling thread holds `mutex`, through a guard it does not use during the call.
+    pub(crate) unsafe fn wait_on<T: ?Sized>(&self, mutex: &Mutex<T>, timeout: Option<Duration>) -> WaitTimeoutResult {
+        /// Takes the mutex again when dropped.
+        struct Relock<'a, T: ?Sized>(&'a Mutex<T>);
+        impl<T: ?Sized> Drop for Relock<'_, T> {
+            fn drop(&mut self) {
+                self.0.lock_raw();
+            }
+        }
         // Read the sequence before unlocking: a notification after the unlock changes it, so
         // the futex wait below returns at once instead of missing it.
         let seq = self.seq.load(Ordering::Relaxed);
-        core::mem::forget(guard);
-        // SAFETY: the guard proved this thread holds the lock, and it is forgotten, so no
-        // guard of it is alive.
+        // SAFETY: per the contract, this thread holds the lock and no guard is used until the
+        // relock below.
         unsafe { mutex.unlock_raw() };
+        let _relock = Relock(mutex);
         let woken = futex_wait(&self.seq, seq, timeout);
-        let result = WaitTimeoutResult(!woken && timeout.is_some());
-        match mutex.lock() {
-            Ok(g) => Ok((g, result)),
-            Err(e) => Err(super::PoisonError::new((e.into_inner(), result))),
-        }
+        WaitTimeoutResult(!woken && timeout.is_some())
     }
 }
 

@@ -33,9 +33,9 @@ use core::panic::{RefUnwindSafe, UnwindSafe};
 /// ```
 #[repr(C)] // `raw` first: lock events name the mutex by its address.
 pub struct Mutex<T: ?Sized> {
-    raw: RawMutex,
-    poison: Flag,
-    data: UnsafeCell<T>,
+    pub(super) raw: RawMutex,
+    pub(super) poison: Flag,
+    pub(super) data: UnsafeCell<T>,
 }
 
 // SAFETY: the mutex hands out access to `data` to one thread at a time, so sharing it only
@@ -168,7 +168,7 @@ impl<T: ?Sized> Mutex<T> {
     /// Takes the lock for the calling thread; a lock left by a thread that died in a panic is
     /// taken over and marked poisoned.
     #[inline]
-    fn lock_raw(&self) {
+    pub(crate) fn lock_raw(&self) {
         if self.raw.lock_as(crate::thread::current_owner()) == Acquired::FromDeadOwner {
             self.poison.set();
         }
@@ -314,9 +314,7 @@ impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        if crate::thread::panicking() {
-            self.lock.poison_flag().set();
-        }
+        self.lock.poison.set_if_panicking();
         // SAFETY: the guard exists only while this thread holds the lock.
         unsafe { self.lock.raw.unlock() }
     }

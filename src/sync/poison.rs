@@ -159,6 +159,14 @@ impl Flag {
         self.failed.store(true, Ordering::Relaxed);
     }
 
+    /// Marks the lock poisoned if its guard is dropped by a panicking thread, as std does.
+    #[inline]
+    pub(crate) fn set_if_panicking(&self) {
+        if crate::thread::panicking() {
+            self.set();
+        }
+    }
+
     pub(crate) fn clear(&self) {
         self.failed.store(false, Ordering::Relaxed);
     }

@@ -51,7 +51,7 @@ fn is_read_lockable(state: u32) -> bool {
 /// the write lock (0 otherwise), so waiters can recover a lock whose writer died in a panic.
 /// Each reader notes the lock in its control block under the lock's `id` (given on the first
 /// read, see [`crate::thread::held_reads`]), so that a writer can release a dead reader's lock.
-struct RawRwLock {
+pub(crate) struct RawRwLock {
     state: AtomicU32,
     writer_notify: AtomicU32,
     writer: AtomicU32,
@@ -315,7 +315,7 @@ impl RawRwLock {
     /// # Safety
     /// The calling thread holds a read lock.
     #[inline]
-    unsafe fn read_unlock(&self) {
+    pub(super) unsafe fn read_unlock(&self) {
         crate::thread::unnote_read(self.note());
         // SAFETY: per the contract.
         unsafe { self.read_release() }
@@ -337,7 +337,7 @@ impl RawRwLock {
     /// # Safety
     /// The calling thread holds the write lock (or recovers it from a dead writer).
     #[inline]
-    unsafe fn write_unlock(&self) {
+    pub(super) unsafe fn write_unlock(&self) {
         // Relaxed: cleared before the state's Release below.
         self.writer.store(0, Ordering::Relaxed);
         // Release: publishes the writer's writes.
@@ -433,9 +433,9 @@ impl RawRwLock {
 /// assert_eq!(*lock.read().unwrap(), 6);
 /// ```
 pub struct RwLock<T: ?Sized> {
-    raw: RawRwLock,
-    poison: Flag,
-    data: UnsafeCell<T>,
+    pub(super) raw: RawRwLock,
+    pub(super) poison: Flag,
+    pub(super) data: UnsafeCell<T>,
 }
 
 // SAFETY: sending the lock sends the `T` (needs `T: Send`).
@@ -459,8 +459,8 @@ impl<T: ?Sized> RefUnwindSafe for RwLock<T> {}
 pub struct RwLockReadGuard<'a, T: ?Sized + 'a> {
     /// The data, as a pointer rather than through the lock so that the guard is covariant in
     /// `T` as std's is (a shared borrow of the data is all it gives).
-    data: NonNull<T>,
-    raw: &'a RawRwLock,
+    pub(super) data: NonNull<T>,
+    pub(super) raw: &'a RawRwLock,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -474,7 +474,7 @@ pub struct RwLockReadGuard<'a, T: ?Sized + 'a> {
 /// ```
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockWriteGuard<'a, T: ?Sized + 'a> {
-    lock: &'a RwLock<T>,
+    pub(super) lock: &'a RwLock<T>,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -789,9 +789,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
 impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        if crate::thread::panicking() {
-            self.lock.poison.set();
-        }
+        self.lock.poison.set_if_panicking();
         // SAFETY: the guard exists only while this thread holds the write lock.
         unsafe { self.lock.raw.write_unlock() }
     }

@@ -147,8 +147,9 @@ pub extern "C" fn test_rwlock_forgotten_read_not_released_elsewhere() -> i32 {
 mod auto_traits {
     use core::panic::{RefUnwindSafe, UnwindSafe};
     use wthreads::sync::{
-        Barrier, BarrierWaitResult, Condvar, LazyLock, Mutex, MutexGuard, Once, OnceLock, OnceState, RwLock,
-        RwLockReadGuard, RwLockWriteGuard, WaitTimeoutResult, mpsc,
+        Barrier, BarrierWaitResult, Condvar, LazyLock, MappedMutexGuard, MappedRwLockReadGuard, MappedRwLockWriteGuard,
+        Mutex, MutexGuard, Once, OnceLock, OnceState, ReentrantLock, ReentrantLockGuard, RwLock, RwLockReadGuard,
+        RwLockWriteGuard, WaitTimeoutResult, mpmc, mpsc, nonpoison, oneshot,
     };
     use wthreads::thread::{Builder, JoinHandle, Thread, ThreadId};
 
@@ -156,6 +157,7 @@ mod auto_traits {
     fn sync_not_send<T: Sync + Unpin + UnwindSafe + RefUnwindSafe>() {}
     fn send_not_sync<T: Send + Unpin + UnwindSafe + RefUnwindSafe>() {}
     fn send_sync<T: Send + Sync + Unpin>() {}
+    fn sync_only<T: Sync + Unpin>() {}
     fn send_unwind_safe<T: Send + Unpin + UnwindSafe>() {}
 
     const _: fn() = || {
@@ -178,6 +180,20 @@ mod auto_traits {
         sync_not_send::<RwLockReadGuard<'static, u32>>();
         sync_not_send::<RwLockWriteGuard<'static, u32>>();
         send_not_sync::<mpsc::Receiver<u32>>();
+        // std's unstable API.
+        everything::<ReentrantLock<u32>>();
+        everything::<mpmc::Sender<u32>>();
+        everything::<mpmc::Receiver<u32>>();
+        everything::<oneshot::Sender<u32>>();
+        everything::<oneshot::Receiver<u32>>();
+        everything::<nonpoison::Mutex<u32>>();
+        everything::<nonpoison::RwLock<u32>>();
+        everything::<nonpoison::Condvar>();
+        sync_only::<ReentrantLockGuard<'static, u32>>();
+        sync_only::<MappedMutexGuard<'static, u32>>();
+        sync_only::<MappedRwLockReadGuard<'static, u32>>();
+        sync_only::<MappedRwLockWriteGuard<'static, u32>>();
+        sync_only::<nonpoison::MutexGuard<'static, u32>>();
         send_unwind_safe::<OnceState>();
     };
 }

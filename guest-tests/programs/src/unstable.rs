@@ -166,3 +166,140 @@ pub extern "C" fn test_once_lock_get_or_try_init() -> i32 {
     assert!(seen.iter().all(|&s| s == value || s == 99), "{seen:?}");
     0
 }
+
+/// The mapped guards: they narrow the view, keep the lock held until dropped, and a thread that
+/// dies holding one poisons the lock like any guard.
+#[unsafe(no_mangle)]
+pub extern "C" fn test_mapped_guards() -> i32 {
+    use wthreads::sync::{
+        MappedMutexGuard, MappedRwLockWriteGuard, MutexGuard, RwLockReadGuard, RwLockWriteGuard, TryLockError,
+    };
+    let m = Arc::new(Mutex::new((1, [2, 3])));
+    let mut second = MappedMutexGuard::map(MutexGuard::map(m.lock().unwrap(), |t| &mut t.1), |a| &mut a[1]);
+    *second = 30;
+    assert!(matches!(m.try_lock(), Err(TryLockError::WouldBlock)), "a mapped guard holds the lock");
+    drop(second);
+    assert_eq!(*m.lock().unwrap(), (1, [2, 30]));
+    let back = MutexGuard::filter_map(m.lock().unwrap(), |t| t.1.get_mut(9)).unwrap_err();
+    assert_eq!(back.0, 1, "filter_map hands the guard back");
+    drop(back);
+
+    let m2 = Arc::clone(&m);
+    assert!(
+        thread::spawn(move || {
+            let mut first = MutexGuard::map(m2.lock().unwrap(), |t| &mut t.0);
+            *first = 10;
+            panic!("dies holding a mapped guard");
+        })
+        .join()
+        .is_err()
+    );
+    assert_eq!(m.lock().unwrap_err().into_inner().0, 10, "poisoned, with the dead thread's write");
+
+    let l = RwLock::new((alloc::vec![1, 2], 0));
+    let (a, b) =
+        (RwLockReadGuard::map(l.read().unwrap(), |t| &t.0[0]), RwLockReadGuard::map(l.read().unwrap(), |t| &t.1));
+    assert_eq!((*a, *b), (1, 0));
+    assert!(l.try_write().is_err(), "mapped read guards hold read locks");
+    drop((a, b));
+    let w = RwLockWriteGuard::map(l.write().unwrap(), |t| &mut t.0);
+    *MappedRwLockWriteGuard::map(w, |v| &mut v[1]) = 20;
+    assert_eq!(l.read().unwrap().0, [1, 20]);
+    0
+}
+
+/// `nonpoison` locks: no `Result`s, a dead holder's lock taken over without a report, and a
+/// `Condvar` that waits on a `&mut` guard.
+#[unsafe(no_mangle)]
+pub extern "C" fn test_nonpoison_locks() -> i32 {
+    use wthreads::sync::nonpoison::{self, RwLockWriteGuard};
+    let m = Arc::new(nonpoison::Mutex::new(0u32));
+    let m2 = Arc::clone(&m);
+    assert!(
+        thread::spawn(move || {
+            *m2.lock() = 1;
+            let _g = m2.lock();
+            panic!("dies holding a nonpoison mutex");
+        })
+        .join()
+        .is_err()
+    );
+    assert_eq!(*m.lock(), 1, "taken over without poison");
+    assert_eq!(m.replace(2), 1);
+    m.set(3);
+    assert_eq!(m.with_mut(|v| *v + 1), 4);
+    let g = m.lock();
+    assert!(m.try_lock().is_err());
+    drop(g);
+
+    let pair = Arc::new((nonpoison::Mutex::new(0u32), nonpoison::Condvar::new()));
+    let p2 = Arc::clone(&pair);
+    let pong = thread::spawn(move || {
+        for i in 0..100 {
+            let mut g = p2.0.lock();
+            p2.1.wait_while(&mut g, |n| *n != 2 * i + 1);
+            *g += 1;
+            p2.1.notify_all();
+        }
+    });
+    for i in 0..100 {
+        let mut g = pair.0.lock();
+        pair.1.wait_while(&mut g, |n| *n != 2 * i);
+        *g += 1;
+        pair.1.notify_all();
+    }
+    pong.join().unwrap();
+    assert_eq!(*pair.0.lock(), 200);
+    let r = pair.1.wait_timeout(&mut pair.0.lock(), Duration::from_millis(5));
+    assert!(r.timed_out());
+
+    let l = nonpoison::RwLock::new(1);
+    let mut w = l.write();
+    *w = 2;
+    let r = RwLockWriteGuard::downgrade(w);
+    assert!(l.try_read().is_ok() && l.try_write().is_err());
+    drop(r);
+    assert_eq!(l.with(|v| *v), 2);
+    0
+}
+
+/// `ReentrantLock`: the holder takes it again; other threads wait until its last guard goes;
+/// a holder that died leaves it to the next thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn test_reentrant_lock() -> i32 {
+    use core::cell::RefCell;
+    use wthreads::sync::ReentrantLock;
+    let lock = Arc::new(ReentrantLock::new(RefCell::new(Vec::new())));
+    let outer = lock.lock();
+    outer.borrow_mut().push(1);
+    {
+        let inner = lock.lock();
+        inner.borrow_mut().push(2);
+        let l2 = Arc::clone(&lock);
+        assert!(thread::spawn(move || l2.try_lock().is_none()).join().unwrap(), "held twice");
+    }
+    let l2 = Arc::clone(&lock);
+    assert!(thread::spawn(move || l2.try_lock().is_none()).join().unwrap(), "still held once");
+    let l2 = Arc::clone(&lock);
+    let waiter = thread::spawn(move || l2.lock().borrow().clone());
+    thread::sleep(Duration::from_millis(10));
+    outer.borrow_mut().push(3);
+    drop(outer);
+    assert_eq!(waiter.join().unwrap(), [1, 2, 3]);
+
+    let l2 = Arc::clone(&lock);
+    assert!(
+        thread::spawn(move || {
+            let _a = l2.lock();
+            let _b = l2.lock();
+            panic!("dies holding it twice");
+        })
+        .join()
+        .is_err()
+    );
+    let g = lock.lock();
+    g.borrow_mut().push(4);
+    drop(g);
+    assert!(lock.try_lock().is_some());
+    0
+}

@@ -294,6 +294,21 @@ mod programs {
     }
 
     #[test]
+    pub(super) fn test_mapped_guards() {
+        pass(M, "test_mapped_guards");
+    }
+
+    #[test]
+    pub(super) fn test_nonpoison_locks() {
+        pass(M, "test_nonpoison_locks");
+    }
+
+    #[test]
+    pub(super) fn test_reentrant_lock() {
+        pass(M, "test_reentrant_lock");
+    }
+
+    #[test]
     pub(super) fn test_rwlock_downgrade() {
         pass(M, "test_rwlock_downgrade");
     }
