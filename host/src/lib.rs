@@ -5,6 +5,7 @@
 //! whose guest thread ended park with their instance for the next spawn ([`pool`]). The runtime API it implements
 //! is `docs/abi.md`; [`run`] is what `wthreads run` does.
 
+mod headroom;
 pub mod imports;
 pub mod memory;
 pub mod output;

@@ -8,7 +8,7 @@ use crate::pool::{Closing, Pool};
 use crate::threads::{Outcome, Record, ThreadTable};
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 use wasmtime::{Config, Engine, ExternType, InstancePre, Linker, Module, SharedMemory, Store, TypedFunc, Val};
 use wthreads::abi;
@@ -94,6 +94,8 @@ pub struct Runtime {
     pool: Pool<Job>,
     /// Host threads started for guest threads so far.
     host_threads_started: AtomicUsize,
+    /// Held while a host thread starts (see `start_host_thread`).
+    starting: Mutex<()>,
 }
 
 /// Work for a host thread.
@@ -145,6 +147,7 @@ impl Runtime {
             epoch: Instant::now(),
             options,
             host_threads_started: AtomicUsize::new(0),
+            starting: Mutex::new(()),
             pool: Pool::new(std::thread::available_parallelism().map_or(8, |n| (2 * n.get()).max(8))),
         });
         let mut linker = Linker::new(&engine);
@@ -231,25 +234,56 @@ impl Runtime {
             Err(code) => return code,
         };
         let Err(job) = self.pool.hand_over(Job::Run { tid, record, spawn }) else { return tid };
-        self.host_threads_started.fetch_add(1, Ordering::Relaxed);
-        let rt = Arc::clone(self);
-        let started = std::thread::Builder::new()
-            .name("wthreads-worker".into())
-            .stack_size(OS_STACK)
-            .spawn(move || rt.host_thread(job));
-        match started {
-            Ok(_) => tid,
-            Err(_) => {
-                self.threads.unregister(tid);
-                abi::ERR_SPAWN_FAILED
-            }
+        if self.start_host_thread(job) {
+            tid
+        } else {
+            self.threads.unregister(tid);
+            abi::ERR_SPAWN_FAILED
         }
     }
 
+    /// Starts a host thread for `job` and waits until it is set up to run wasm, so that every
+    /// failure on the way (the OS's refusal of the thread or of the memory it maps) comes back
+    /// here as `false` rather than ending the process or losing the guest thread. One host
+    /// thread starts at a time, so that each check of the headroom sees the ones before it.
+    fn start_host_thread(self: &Arc<Runtime>, job: Job) -> bool {
+        let _one_at_a_time = self.starting.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !crate::headroom::can_start_thread() {
+            return false;
+        }
+        let (set_up, was_set_up) = std::sync::mpsc::sync_channel(1);
+        let rt = Arc::clone(self);
+        let started =
+            std::thread::Builder::new().name("wthreads-worker".into()).stack_size(OS_STACK).spawn(move || {
+                // wasmtime maps its signal stack on a thread's first entry into wasm, and panics if
+                // it cannot; the instance may not fit either: both are done here first, where a
+                // failure can still be reported.
+                let Job::Run { tid, .. } = job else { return };
+                let ready = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    Engine::tls_eager_initialize();
+                    rt.instantiate_thread(tid)
+                }));
+                let ready = match ready {
+                    Ok(Ok(ready)) => ready,
+                    _ => {
+                        // The spawner waits for this message, so the channel is open.
+                        set_up.send(false).ok();
+                        return;
+                    }
+                };
+                set_up.send(true).ok();
+                rt.host_thread(job, Some(ready));
+            });
+        if started.is_err() || was_set_up.recv() != Ok(true) {
+            return false;
+        }
+        self.host_threads_started.fetch_add(1, Ordering::Relaxed);
+        true
+    }
+
     /// A host thread: runs guest threads, parking between them, until the pool lets it go.
-    fn host_thread(self: Arc<Runtime>, mut job: Job) {
+    fn host_thread(self: Arc<Runtime>, mut job: Job, mut ready: Option<Ready>) {
         let me = Pool::mailbox();
-        let mut ready = None;
         while let Job::Run { tid, record, spawn } = job {
             // Whatever happens in there, the thread's end must be stored and reported below,
             // or its joiner waits forever: a host panic ends the guest thread like a trap.

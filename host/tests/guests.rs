@@ -50,6 +50,28 @@ fn stress_detects_planted_bugs() {
     assert!(out.contains("stress FAILED: deadlock: worker-0, worker-1 made no progress"), "{out}");
 }
 
+/// A host thread the OS refuses to start — on Linux at ~11,000 live threads, when the process
+/// runs out of memory mappings inside the new thread's start — comes back to the guest as
+/// `ERR_SPAWN_FAILED`: the program lets its threads go, joins them, spawns again and exits 0
+/// (before, the process aborted in Rust's or wasmtime's signal-stack setup).
+#[test]
+fn refused_host_thread_is_a_spawn_error() {
+    let out = command()
+        .args(["run", wthreads_guest_tests::PROGRAMS, "--invoke", "spawn_until_refused", "--max-threads", "30000"])
+        .output()
+        .expect("the runner starts");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let maps = std::fs::read_to_string("/proc/sys/vm/max_map_count").unwrap_or_default();
+    assert_eq!(out.status.code(), Some(0), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        stdout.contains("until: the host could not create a thread (wthreads error -8)"),
+        "expected the OS to refuse a thread before 30,000 (vm.max_map_count = {}):\n{stdout}",
+        maps.trim()
+    );
+    let n: usize = stdout.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert!(n >= 1000, "only {n} threads started:\n{stdout}");
+}
+
 /// Spawns reuse parked host threads and their instances: 200 spawn+join in a row start one
 /// host thread, 4 at once start at most 4 (fewer when one ends before the next spawn), and the
 /// guest sees fresh threads every time (the workloads check their own results). Dropping the

@@ -164,3 +164,37 @@ pub extern "C" fn test_hostile_join_buffer() -> i32 {
     }
     0
 }
+
+/// Run natively with `--max-threads 30000`: threads that all stay alive are spawned until the
+/// OS refuses the resources of one more (on Linux, at ~11,000 by the process's limit of memory
+/// mappings), which must come back as `ERR_SPAWN_FAILED`, not end the process; then every thread
+/// is let go and joined. Prints "spawned N threads until: ERROR". (Not a `test_` program: a
+/// browser or Node cannot hold that many workers, and the web runtime's limit comes first.)
+#[unsafe(no_mangle)]
+pub extern "C" fn spawn_until_refused() -> i32 {
+    let release = Arc::new(AtomicBool::new(false));
+    let mut live = Vec::new();
+    let err = loop {
+        let release = Arc::clone(&release);
+        let spawned = thread::Builder::new().stack_size(thread::MIN_STACK_SIZE).spawn(move || {
+            while !release.load(Ordering::Acquire) {
+                thread::park();
+            }
+        });
+        match spawned {
+            Ok(h) => live.push(h),
+            Err(e) => break e,
+        }
+    };
+    release.store(true, Ordering::Release);
+    for h in &live {
+        h.thread().unpark();
+    }
+    let n = live.len();
+    for h in live {
+        h.join().unwrap();
+    }
+    assert_eq!(thread::spawn(|| 9).join().unwrap(), 9, "spawning after the refusal");
+    wthreads::println!("spawned {n} threads until: {err} ({:?})", err.raw_os_error());
+    0
+}
