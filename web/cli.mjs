@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `node web/cli.mjs run FILE.wasm [--invoke NAME] [--max-threads N] [--trace-locks] [--trace-events]`:
+// `node web/cli.mjs run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-locks] [--trace-events]`:
 // runs a patched guest on the web runtime in Node, with the exit codes and output of the native
 // `wthreads run`. `--trace-events` prints every spawn, join, exit, lock event and abort to stderr.
 import { readFileSync } from 'node:fs';
@@ -8,10 +8,11 @@ import { formatAbort, formatEvent } from './trace.mjs';
 import { fail, ignoreBrokenPipes, parseRunArgs } from './cli-args.mjs';
 
 ignoreBrokenPipes();
-const usage = 'usage: node web/cli.mjs run FILE.wasm [--invoke NAME] [--max-threads N] [--trace-locks] [--trace-events]';
-const { file, invoke, maxThreads, traceLocks, traceEvents } = parseRunArgs(process.argv.slice(2), usage);
+const usage = 'usage: node web/cli.mjs run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-locks] [--trace-events]';
+const { file, invoke, args, maxThreads, traceLocks, traceEvents } = parseRunArgs(process.argv.slice(2), usage);
 const trace = (e) => process.stderr.write(`${formatEvent(e)}\n`);
 const options = { invoke, maxThreads };
+if (args.length > 0) options.args = args;
 if (traceLocks) options.on = { lock: trace };
 if (traceEvents) {
   options.onEvent = trace;

@@ -78,6 +78,14 @@ function checkModule(module, bytes, invoke) {
   return mem;
 }
 
+/**
+ * The default limit of live threads (besides main). Lower than the native host's 1024: each
+ * live thread is a Web Worker, which costs ~2.5 MB in Chromium and ~9 MB in Node (a bare Node
+ * worker alone is ~8.5 MB), against ~40 KB for the native host's threads; 256 keeps a runaway
+ * program under ~2.3 GB in Node. Raise it with the `maxThreads` option (`--max-threads`).
+ */
+export const DEFAULT_MAX_THREADS = 256;
+
 async function startWorker(onMessage) {
   const url = new URL('./worker.mjs', import.meta.url);
   if (isNode) {
@@ -102,7 +110,8 @@ async function startWorker(onMessage) {
  * unusable module (`kind: 'module'`) or a trap in the entry (`kind: 'trap'`).
  *
  * Options: `invoke` ('main'), `args` (the export's arguments; default none, or (0, 0) for a
- * C-style `main(argc, argv)`), `maxThreads` (1024 live threads), `poolSize` (workers started
+ * C-style `main(argc, argv)`), `maxThreads` (live threads besides main, `DEFAULT_MAX_THREADS`:
+ * each is a worker, ~2.5 MB in Chromium and ~9 MB in Node), `poolSize` (workers started
  * up front, 4; the pool grows on demand), `onStdout(text)`, `onStderr(text)`,
  * `onAbort({tid, name, message})` for each thread that trapped or panicked, and the event
  * listeners: `on: { spawn, join, exit, lock }` (a function per event) and `onEvent(event)` (all
@@ -112,7 +121,7 @@ async function startWorker(onMessage) {
  * Without listeners no events are sent at all.
  */
 export async function run(wasm, options = {}) {
-  const { invoke = 'main', args, maxThreads = 1024, poolSize = 4, onStdout, onStderr, onAbort, onEvent, on = {} } = options;
+  const { invoke = 'main', args, maxThreads = DEFAULT_MAX_THREADS, poolSize = 4, onStdout, onStderr, onAbort, onEvent, on = {} } = options;
   if (args !== undefined && !(Array.isArray(args) && args.every((a) => typeof a === 'number' || typeof a === 'bigint'))) {
     throw new TypeError('wthreads: `args` must be an array of numbers (i32, f32, f64) or BigInts (i64)');
   }

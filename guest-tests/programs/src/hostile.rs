@@ -198,3 +198,38 @@ pub extern "C" fn spawn_until_refused() -> i32 {
     wthreads::println!("spawned {n} threads until: {err} ({:?})", err.raw_os_error());
     0
 }
+
+/// `--arg N`: holds N threads alive at once (each has started and waits), then lets them go
+/// and joins them; for measuring a host's cost per live thread (README, "Guarantees and
+/// limits"). Prints "N threads were alive at once".
+#[unsafe(no_mangle)]
+pub extern "C" fn hold_live_threads(n: u32) -> i32 {
+    let started = Arc::new(AtomicU32::new(0));
+    let release = Arc::new(AtomicBool::new(false));
+    let live: Vec<_> = (0..n)
+        .map(|_| {
+            let (started, release) = (Arc::clone(&started), Arc::clone(&release));
+            thread::Builder::new()
+                .stack_size(thread::MIN_STACK_SIZE)
+                .spawn(move || {
+                    started.fetch_add(1, Ordering::AcqRel);
+                    while !release.load(Ordering::Acquire) {
+                        thread::park();
+                    }
+                })
+                .expect("spawn")
+        })
+        .collect();
+    while started.load(Ordering::Acquire) < n {
+        thread::sleep(core::time::Duration::from_millis(1));
+    }
+    wthreads::println!("{n} threads were alive at once");
+    release.store(true, Ordering::Release);
+    for h in &live {
+        h.thread().unpark();
+    }
+    for h in live {
+        h.join().unwrap();
+    }
+    0
+}

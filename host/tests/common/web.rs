@@ -59,3 +59,28 @@ fn web_bad_modules() {
     }
     std::fs::remove_file(garbage).unwrap();
 }
+
+/// Each live thread is a worker (~9 MB in Node, ~2.5 MB in Chromium, README), so the web
+/// runtime's default limit is 256 live threads (`DEFAULT_MAX_THREADS` in `web/wthreads.mjs`),
+/// not the native host's 1024: the 257th gets `ERR_THREAD_LIMIT`.
+#[test]
+fn web_default_thread_limit() {
+    let out = command().args(["run", wthreads_guest_tests::PROGRAMS, "--invoke", "spawn_until_refused"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "stdout:\n{stdout}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("spawned 256 threads until: thread limit reached"), "{stdout}");
+}
+
+/// `--arg N` passes integers to the invoked export, as with `wthreads run`; a bad one is refused.
+#[test]
+fn web_args_reach_the_export() {
+    let out = command()
+        .args(["run", wthreads_guest_tests::PROGRAMS, "--invoke", "hold_live_threads", "--arg", "20"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("20 threads were alive at once"));
+    let bad = command().args(["run", wthreads_guest_tests::PROGRAMS, "--arg", "x"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(wthreads_host::EXIT_MODULE));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--arg needs an i32 number"));
+}
