@@ -237,7 +237,14 @@ function pool(init, ctl) {
       instance.exports.wthreads_thread_start(ctl.get(slot, S_START_ARG), ctl.get(slot, S_STACK_TOP), ctl.get(slot, S_TLS));
     });
     if (r.trapped) {
-      instance = null;
+      // The entry once more, in a fresh instance, on the thread's own stack (docs/abi.md): the
+      // guest records the death, so that the locks the thread held are recovered by their next
+      // users. The instance serves the next thread if that call returned.
+      const again = guard(() => {
+        instance = new WebAssembly.Instance(init.module, imp);
+        instance.exports.wthreads_thread_start(ctl.get(slot, S_START_ARG), ctl.get(slot, S_STACK_TOP), ctl.get(slot, S_TLS));
+      });
+      if (again.trapped) instance = null;
       report(imp.emit, me.tid, me.name, r.message);
       post({ kind: 'abort', seq: ctl.nextOutputSeq(), tid: me.tid, name: me.name || null, message: r.message });
     }

@@ -293,6 +293,9 @@ impl Runtime {
                 let why = panic_message(&*panic);
                 Outcome::Trapped(format!("the host failed while running this thread: {why}"))
             });
+            if matches!(outcome, Outcome::Trapped(_)) {
+                self.post_mortem(&mut ready, tid, &spawn);
+            }
             // Parked before the joiner hears of the end, so a spawn right after the join finds
             // this thread; a job handed over now waits in the mailbox.
             let parked = self.pool.offer(&me);
@@ -327,6 +330,21 @@ impl Runtime {
                 Outcome::Trapped(report(tid, spawn.name.as_deref(), &e))
             }
         }
+    }
+
+    /// After guest thread `tid` trapped, calls its entry once more in a fresh instance, on its
+    /// own stack (docs/abi.md): the guest records the death, so that the locks the thread held
+    /// are recovered by their next users, as after a panic. The instance is kept for the next
+    /// thread if that call returned. Runs before the exit word is stored: the thread's stack is
+    /// still its own, and its joiner finds the death recorded.
+    fn post_mortem(self: &Arc<Runtime>, ready: &mut Option<Ready>, tid: i32, spawn: &Spawn) {
+        let call = std::panic::AssertUnwindSafe(|| -> wasmtime::Result<Ready> {
+            let mut r = self.instantiate_thread(tid)?;
+            r.start.call(&mut r.store, (spawn.start_arg, spawn.stack_top, spawn.tls_block))?;
+            Ok(r)
+        });
+        // A failure here leaves the locks held, as before there was a second call.
+        *ready = std::panic::catch_unwind(call).ok().and_then(Result::ok);
     }
 
     fn instantiate_thread(self: &Arc<Runtime>, tid: i32) -> wasmtime::Result<Ready> {

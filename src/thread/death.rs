@@ -89,13 +89,26 @@ loom::lazy_static! {
 /// How many threads died, so the common case (no panic ever) needs no lock.
 static DEAD_COUNT: AtomicU32 = AtomicU32::new(0);
 
-/// Records that the thread of `tcb` (the calling one) ended by a panic. Never allocates.
+/// Records that the thread of `tcb` ended without unwinding (a panic, or a trap: then the host's
+/// post-mortem call runs this, possibly after the panic handler did). Never allocates.
 #[cfg(target_arch = "wasm32")]
 pub(crate) fn mark_dead(tcb: &Tcb) {
-    DEAD.with(|_, _, dying| {
+    let added = DEAD.with(|_, _, dying| {
+        let mut cur = *dying;
+        // SAFETY: the blocks in the list are live while the lock is held (see `retire`).
+        while let Some(t) = unsafe { cur.as_ref() } {
+            if core::ptr::eq(t, tcb) {
+                return false;
+            }
+            cur = t.next_dying.get();
+        }
         tcb.next_dying.set(*dying);
         *dying = tcb;
+        true
     });
+    if !added {
+        return;
+    }
     // Release: a thread that sees the new count also sees the record (it takes the lock
     // anyway, which orders it too).
     DEAD_COUNT.fetch_add(1, Ordering::Release);

@@ -411,10 +411,12 @@ unsafe fn free_exited() -> usize {
 }
 
 /// The entry point the host calls (through threadify's `wthreads_thread_start`) in a new
-/// thread, after its shadow stack and TLS block are set up.
+/// thread, after its shadow stack and TLS block are set up; called a second time, in a fresh
+/// instance, if the thread trapped (docs/abi.md), to record its death.
 ///
 /// # Safety
-/// `arg` must be the `start_arg` that `spawn_unchecked` passed to `thread_spawn`, used once.
+/// `arg` must be the `start_arg` that `spawn_unchecked` passed to `thread_spawn`, used once, or
+/// a second time after that use trapped.
 #[cfg(target_arch = "wasm32")]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wthreads_thread_entry(arg: *mut u8) {
@@ -423,21 +425,27 @@ pub unsafe extern "C" fn wthreads_thread_entry(arg: *mut u8) {
 }
 
 /// Runs a spawned thread: installs its control block, runs its closure, then its thread-local
-/// destructors.
+/// destructors; on the host's second call after a trap, records the thread's death instead.
 ///
 /// # Safety
-/// `arg` must be the `start_arg` that `spawn_unchecked` passed to `thread_spawn`, used once.
+/// As [`wthreads_thread_entry`].
 pub(crate) unsafe fn run_thread(arg: *mut u8) {
     sys::self_set(arg);
-    // SAFETY: per the contract, `arg` is a live Tcb whose closure nobody has taken.
+    // SAFETY: per the contract, `arg` is a live Tcb (its closure taken only by a trapped run).
     let tcb = unsafe { &*arg.cast::<Tcb>() };
     if let Some(stack) = &tcb.stack {
         sys::stack_limit_set(stack.ptr.as_ptr().wrapping_add(STACK_GUARD));
     }
     // SAFETY: only this thread touches `main`, once.
-    if let Some(main) = unsafe { (*tcb.main.get()).take() } {
-        main();
-    }
+    let Some(main) = (unsafe { (*tcb.main.get()).take() }) else {
+        // The closure was taken: this is the host's second call, in a fresh instance, after
+        // the thread trapped (docs/abi.md). Its death is recorded as a panic's is, so that the
+        // locks it held are recovered; its thread-locals are left alone, as after a panic.
+        #[cfg(target_arch = "wasm32")]
+        super::record_trap(tcb);
+        return;
+    };
+    main();
     super::local::run_destructors();
     #[cfg(not(loom))]
     crate::allocator::release_thread_cache(tcb.owner);

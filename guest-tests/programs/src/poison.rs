@@ -107,3 +107,35 @@ pub extern "C" fn test_once_poisoned_by_panic() -> i32 {
     assert_eq!(*CELL.get_or_init(|| 4), 4);
     0
 }
+
+/// A thread that traps (not a panic) holding a `Mutex`, an `RwLock`'s write lock and another's
+/// read lock: after the host's post-mortem call, a waiter already asleep on the mutex gets it
+/// poisoned, the write lock is poisoned and the read lock released, as after a panic.
+#[unsafe(no_mangle)]
+pub extern "C" fn test_trap_releases_locks() -> i32 {
+    let m = Arc::new(Mutex::new(0u32));
+    let w = Arc::new(RwLock::new(0u32));
+    let r = Arc::new(RwLock::new(0u32));
+    let locked = Arc::new(AtomicBool::new(false));
+    let (m2, w2, r2, l2) = (Arc::clone(&m), Arc::clone(&w), Arc::clone(&r), Arc::clone(&locked));
+    let holder = thread::spawn(move || {
+        let mut g = m2.lock().unwrap();
+        *g = 1;
+        let _w = w2.write().unwrap();
+        let _r = r2.read().unwrap();
+        l2.store(true, Ordering::Release);
+        thread::sleep(Duration::from_millis(30));
+        core::arch::wasm32::unreachable()
+    });
+    while !locked.load(Ordering::Acquire) {
+        thread::yield_now();
+    }
+    let m3 = Arc::clone(&m);
+    let waiter = thread::spawn(move || m3.lock().map(|g| *g).map_err(|e| *e.into_inner()));
+    assert_eq!(waiter.join().unwrap(), Err(1), "the waiter did not get the mutex poisoned");
+    assert!(holder.join().is_err());
+    assert!(w.is_poisoned(), "the write lock of the trapped thread");
+    assert!(r.try_write().is_ok(), "the read lock of the trapped thread was not released");
+    assert!(!r.is_poisoned());
+    0
+}

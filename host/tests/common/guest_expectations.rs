@@ -457,6 +457,14 @@ mod programs {
     }
 
     #[test]
+    pub(super) fn test_trap_releases_locks() {
+        let out = run(M, "test_trap_releases_locks");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "stderr:\n{err}");
+        assert!(err.contains("unreachable"), "the trap is reported:\n{err}");
+    }
+
+    #[test]
     pub(super) fn test_once_poisoned_by_panic() {
         pass(M, "test_once_poisoned_by_panic");
     }
