@@ -16,6 +16,7 @@
 
 mod barrier;
 mod chan;
+mod chan_iter;
 mod condvar;
 mod mapped;
 pub mod mpmc;
