@@ -44,6 +44,8 @@ pub struct MappedMutexGuard<'a, T: ?Sized + 'a> {
 pub struct MappedRwLockReadGuard<'a, T: ?Sized + 'a> {
     data: NonNull<T>,
     raw: &'a RawRwLock,
+    /// Where this thread noted the read lock (from the guard it came from).
+    slot: u8,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -175,7 +177,7 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
         // SAFETY: the guard proves a read lock is held, so no writer exists.
         let data = NonNull::from(f(unsafe { orig.data.as_ref() }));
         let orig = ManuallyDrop::new(orig);
-        MappedRwLockReadGuard { data, raw: orig.raw, _not_send: PhantomData }
+        MappedRwLockReadGuard { data, raw: orig.raw, slot: orig.slot, _not_send: PhantomData }
     }
 
     /// As [`map`](RwLockReadGuard::map) if `f` returns `Some`; else gives the guard back.
@@ -198,7 +200,7 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
             Some(data) => {
                 let data = NonNull::from(data);
                 let orig = ManuallyDrop::new(orig);
-                Ok(MappedRwLockReadGuard { data, raw: orig.raw, _not_send: PhantomData })
+                Ok(MappedRwLockReadGuard { data, raw: orig.raw, slot: orig.slot, _not_send: PhantomData })
             }
             None => Err(orig),
         }
@@ -219,7 +221,7 @@ impl<'a, T: ?Sized> MappedRwLockReadGuard<'a, T> {
         // SAFETY: the guard proves a read lock is held and `data` points into the data.
         let data = NonNull::from(f(unsafe { orig.data.as_ref() }));
         let orig = ManuallyDrop::new(orig);
-        MappedRwLockReadGuard { data, raw: orig.raw, _not_send: PhantomData }
+        MappedRwLockReadGuard { data, raw: orig.raw, slot: orig.slot, _not_send: PhantomData }
     }
 
     /// As [`map`](MappedRwLockReadGuard::map) if `f` returns `Some`; else gives it back.
@@ -243,7 +245,7 @@ impl<'a, T: ?Sized> MappedRwLockReadGuard<'a, T> {
             Some(data) => {
                 let data = NonNull::from(data);
                 let orig = ManuallyDrop::new(orig);
-                Ok(MappedRwLockReadGuard { data, raw: orig.raw, _not_send: PhantomData })
+                Ok(MappedRwLockReadGuard { data, raw: orig.raw, slot: orig.slot, _not_send: PhantomData })
             }
             None => Err(orig),
         }
@@ -394,7 +396,7 @@ impl<T: ?Sized> Drop for MappedMutexGuard<'_, T> {
 impl<T: ?Sized> Drop for MappedRwLockReadGuard<'_, T> {
     fn drop(&mut self) {
         // SAFETY: the guard exists only while this thread holds a read lock.
-        unsafe { self.raw.read_unlock() }
+        unsafe { self.raw.read_unlock(self.slot) }
     }
 }
 

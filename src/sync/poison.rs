@@ -151,10 +151,12 @@ impl Flag {
     }
 
     // Relaxed: the flag is advisory and read while holding the lock, which orders it.
+    #[inline]
     pub(crate) fn get(&self) -> bool {
         self.failed.load(Ordering::Relaxed)
     }
 
+    #[inline]
     pub(crate) fn set(&self) {
         self.failed.store(true, Ordering::Relaxed);
     }
@@ -172,6 +174,7 @@ impl Flag {
     }
 
     /// Wraps `guard` in `Err` if the flag is set.
+    #[inline]
     pub(crate) fn result<G>(&self, guard: G) -> LockResult<G> {
         if self.get() { Err(PoisonError::new(guard)) } else { Ok(guard) }
     }

@@ -73,7 +73,7 @@ impl RawRwLock {
         }
     }
 
-    /// How the readers of this lock note it.
+    /// How the readers of this lock note it (see [`crate::thread::held_reads`]).
     #[inline]
     fn note(&self) -> ReadNote {
         // Relaxed here and below: the id only has to be unique and the same for every reader,
@@ -101,14 +101,7 @@ impl RawRwLock {
     #[inline]
     fn try_read(&self) -> bool {
         // Acquire: on success we must see the last writer's writes.
-        let ok = self
-            .state
-            .fetch_update(Ordering::Acquire, Ordering::Relaxed, |s| is_read_lockable(s).then_some(s + 1))
-            .is_ok();
-        if ok {
-            crate::thread::note_read(self.note());
-        }
-        ok
+        self.state.fetch_update(Ordering::Acquire, Ordering::Relaxed, |s| is_read_lockable(s).then_some(s + 1)).is_ok()
     }
 
     /// Returns whether a dead writer's lock was recovered on the way (then the data is poisoned).
@@ -116,15 +109,12 @@ impl RawRwLock {
     fn read(&self) -> bool {
         // Relaxed: the compare-exchange decides.
         let state = self.state.load(Ordering::Relaxed);
-        let recovered = if is_read_lockable(state)
+        if is_read_lockable(state)
             && self.state.compare_exchange_weak(state, state + 1, Ordering::Acquire, Ordering::Relaxed).is_ok()
         {
-            false
-        } else {
-            self.read_contended()
-        };
-        crate::thread::note_read(self.note());
-        recovered
+            return false;
+        }
+        self.read_contended()
     }
 
     #[cold]
@@ -243,7 +233,6 @@ impl RawRwLock {
         self.writer.store(0, Ordering::Relaxed);
         // Release: publishes the writer's writes to the readers let in from now on.
         let state = self.state.fetch_sub(WRITE_LOCKED - 1, Ordering::Release) - (WRITE_LOCKED - 1);
-        crate::thread::note_read(self.note());
         if has_readers_waiting(state) && !has_writers_waiting(state) {
             // Readers may enter now. Their flag goes first, since a queued-up reader flag keeps
             // new readers out; one that must still wait sets it again.
@@ -312,11 +301,13 @@ impl RawRwLock {
         true
     }
 
+    /// Releases a read lock of the calling thread, whose note `note_read` put in `slot`.
+    ///
     /// # Safety
     /// The calling thread holds a read lock.
     #[inline]
-    pub(super) unsafe fn read_unlock(&self) {
-        crate::thread::unnote_read(self.note());
+    pub(super) unsafe fn read_unlock(&self, slot: u8) {
+        crate::thread::unnote_read(slot);
         // SAFETY: per the contract.
         unsafe { self.read_release() }
     }
@@ -461,6 +452,8 @@ pub struct RwLockReadGuard<'a, T: ?Sized + 'a> {
     /// `T` as std's is (a shared borrow of the data is all it gives).
     pub(super) data: NonNull<T>,
     pub(super) raw: &'a RawRwLock,
+    /// Where this thread noted the read lock.
+    pub(super) slot: u8,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -565,11 +558,14 @@ impl<T> RwLock<T> {
 }
 
 impl<T: ?Sized> RwLock<T> {
-    /// The guard of a read lock this thread has just taken.
+    /// The guard of a read lock this thread has just taken, which it notes (so that a writer
+    /// can release it if this thread dies holding it).
+    #[inline]
     fn read_guard(&self) -> RwLockReadGuard<'_, T> {
+        let slot = crate::thread::note_read(self.raw.note());
         // SAFETY: `UnsafeCell::get` never returns null.
         let data = unsafe { NonNull::new_unchecked(self.data.get()) };
-        RwLockReadGuard { data, raw: &self.raw, _not_send: PhantomData }
+        RwLockReadGuard { data, raw: &self.raw, slot, _not_send: PhantomData }
     }
 
     /// Takes a shared read lock, blocking while a writer holds or waits for it.
@@ -758,7 +754,7 @@ impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
     #[inline]
     fn drop(&mut self) {
         // SAFETY: the guard exists only while this thread holds a read lock.
-        unsafe { self.raw.read_unlock() }
+        unsafe { self.raw.read_unlock(self.slot) }
     }
 }
 

@@ -128,6 +128,7 @@ pub(crate) fn available_parallelism() -> usize {
 
 /// Sleeps while `*word == expected`, until woken or `timeout` elapses.
 /// Returns `false` only when the timeout elapsed.
+#[inline]
 pub(crate) fn wait32(word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> bool {
     let ns = match timeout {
         Some(d) => i64::try_from(d.as_nanos()).unwrap_or(i64::MAX),
@@ -139,6 +140,7 @@ pub(crate) fn wait32(word: &AtomicU32, expected: u32, timeout: Option<Duration>)
 }
 
 /// Wakes up to `count` threads waiting on `word`; returns how many were woken.
+#[inline]
 pub(crate) fn wake(word: &AtomicU32, count: u32) -> u32 {
     // SAFETY: `word` is a valid, aligned atomic in linear memory.
     let r = unsafe { wt_wake(word, count) };
@@ -165,6 +167,7 @@ pub(crate) fn write(fd: i32, bytes: &[u8]) -> i32 {
 }
 
 /// Monotonic clock in nanoseconds.
+#[inline]
 pub(crate) fn clock_ns() -> u64 {
     // SAFETY: no arguments.
     let t = unsafe { wt_clock_ns() };
@@ -184,12 +187,14 @@ pub(crate) fn tls_align() -> usize {
 }
 
 /// This thread's control block pointer (null until set), kept in a per-instance global.
+#[inline]
 pub(crate) fn self_get() -> *mut u8 {
     // SAFETY: replaced by threadify with a read of a per-instance global.
     unsafe { wp_self_get() }
 }
 
 /// Sets this thread's control block pointer.
+#[inline]
 pub(crate) fn self_set(ptr: *mut u8) {
     // SAFETY: replaced by threadify with a write of a per-instance global; the value is
     // only ever read back by `self_get`.
@@ -198,6 +203,7 @@ pub(crate) fn self_set(ptr: *mut u8) {
 
 /// Sets the lowest address this thread's shadow stack pointer may take; a function that would
 /// move it lower calls `wthreads_stack_overflow` instead (threadify's stack check).
+#[inline]
 pub(crate) fn stack_limit_set(limit: *mut u8) {
     // SAFETY: replaced by threadify with a write of a per-instance global, read only by the
     // stack check that threadify inserts.

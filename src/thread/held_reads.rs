@@ -24,7 +24,11 @@ pub(crate) struct ReadNote {
     pub id: u32,
 }
 
+/// An emptied slot; no lock has id 0.
 const EMPTY: ReadNote = ReadNote { lock: 0, id: 0 };
+
+/// The slot of a read lock that went unnoted (all slots were taken).
+pub(crate) const UNNOTED: u8 = u8::MAX;
 
 /// The notes of one thread, written only by that thread while it lives and only under the death
 /// registry's lock once it has died.
@@ -39,44 +43,67 @@ impl HeldReads {
         HeldReads { len: Cell::new(0), notes: [const { Cell::new(EMPTY) }; SLOTS] }
     }
 
-    /// Notes a read lock just taken; a lock beyond [`SLOTS`] goes unnoted.
+    /// Notes a read lock just taken and returns the note's slot, for [`remove_at`]; a lock
+    /// beyond [`SLOTS`] goes unnoted (the slot returned is then [`UNNOTED`]).
+    ///
+    /// [`remove_at`]: HeldReads::remove_at
     #[inline(always)]
-    pub(crate) fn push(&self, note: ReadNote) {
+    pub(crate) fn push(&self, note: ReadNote) -> u8 {
         let len = self.len.get();
-        if let Some(slot) = self.notes.get(len) {
-            slot.set(note);
-            self.len.set(len + 1);
+        match self.notes.get(len) {
+            Some(slot) => {
+                slot.set(note);
+                self.len.set(len + 1);
+                // `len < SLOTS`, which fits in a u8.
+                len as u8
+            }
+            None => UNNOTED,
         }
     }
 
-    /// Removes one note of `note`'s lock (the newest: guards are mostly dropped in reverse order).
-    /// Returns whether there was one.
+    /// Removes the note `push` put in `slot`: the read lock was released by its guard, which
+    /// kept the slot (cheaper than finding the note again).
     #[inline(always)]
-    pub(crate) fn remove(&self, note: ReadNote) -> bool {
+    pub(crate) fn remove_at(&self, slot: u8) {
+        let slot = usize::from(slot);
         let len = self.len.get();
-        if len > 0 && self.notes[len - 1].get() == note {
-            self.len.set(len - 1);
-            return true;
+        if slot + 1 == len {
+            self.len.set(slot);
+            if slot > 0 && self.notes[slot - 1].get() == EMPTY {
+                self.drop_empty_top();
+            }
+        } else if slot < len {
+            // Released out of order: emptied in place, dropped once it is on top.
+            self.notes[slot].set(EMPTY);
         }
-        self.remove_below_top(note)
     }
 
     #[cold]
-    fn remove_below_top(&self, note: ReadNote) -> bool {
+    fn drop_empty_top(&self) {
+        let mut len = self.len.get();
+        while len > 0 && self.notes[len - 1].get() == EMPTY {
+            len -= 1;
+        }
+        self.len.set(len);
+    }
+
+    /// Removes one note of `note`'s lock, found by search (for the notes of a dead thread, whose
+    /// guards are gone). Returns whether there was one.
+    pub(crate) fn remove(&self, note: ReadNote) -> bool {
         let len = self.len.get();
         let Some(i) = self.notes[..len].iter().rposition(|n| n.get() == note) else { return false };
-        self.notes[i].set(self.notes[len - 1].get());
-        self.len.set(len - 1);
+        self.notes[i].set(EMPTY);
+        self.drop_empty_top();
         true
     }
 
-    /// The notes held.
+    /// The notes held (slots emptied by an out-of-order release left out).
     #[cfg_attr(
         not(any(test, target_arch = "wasm32")),
         expect(dead_code, reason = "native threads unwind: only a dead wasm thread's notes are read")
     )]
     pub(crate) fn iter(&self) -> impl Iterator<Item = ReadNote> + '_ {
-        self.notes[..self.len.get()].iter().map(Cell::get)
+        self.notes[..self.len.get()].iter().map(Cell::get).filter(|&n| n != EMPTY)
     }
 }
 
@@ -97,17 +124,31 @@ mod tests {
         assert!(h.remove(note(1)));
         assert!(!h.remove(note(1)));
         assert!(!h.remove(ReadNote { lock: 2, id: 8 }), "another lock at the same address");
-        assert_eq!(h.iter().collect::<alloc::vec::Vec<_>>(), [note(3), note(2)]);
+        assert_eq!(h.iter().collect::<alloc::vec::Vec<_>>(), [note(2), note(3)]);
+    }
+
+    #[test]
+    fn slots_released_out_of_order_are_emptied_then_dropped() {
+        let h = HeldReads::new();
+        let (a, b, c) = (h.push(note(1)), h.push(note(2)), h.push(note(3)));
+        h.remove_at(b);
+        assert_eq!(h.iter().collect::<alloc::vec::Vec<_>>(), [note(1), note(3)]);
+        h.remove_at(c);
+        assert_eq!(h.len.get(), 1, "the emptied slot below the top went with it");
+        h.remove_at(a);
+        assert_eq!(h.iter().count(), 0);
     }
 
     #[test]
     fn locks_beyond_the_slots_go_unnoted() {
         let h = HeldReads::new();
-        for l in 0..SLOTS + 2 {
+        for l in 0..SLOTS {
             h.push(note(l + 1));
         }
+        assert_eq!(h.push(note(99)), UNNOTED);
+        h.remove_at(UNNOTED);
         assert_eq!(h.iter().count(), SLOTS);
-        assert!(!h.remove(note(SLOTS + 1)));
+        assert!(!h.remove(note(99)));
         assert!(h.remove(note(SLOTS)));
     }
 }

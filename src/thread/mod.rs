@@ -136,16 +136,17 @@ pub(crate) fn stash_panic_payload(payload: alloc::boxed::Box<dyn core::any::Any 
     unsafe { *current_tcb().panic_payload.get() = Some(payload) };
 }
 
-/// Notes a read lock the calling thread just took (see [`held_reads`]).
+/// Notes a read lock the calling thread just took (see [`held_reads`]); returns the note's slot,
+/// which its guard keeps for [`unnote_read`].
 #[inline]
-pub(crate) fn note_read(note: held_reads::ReadNote) {
-    current_tcb().reads.push(note);
+pub(crate) fn note_read(note: held_reads::ReadNote) -> u8 {
+    current_tcb().reads.push(note)
 }
 
-/// Removes the note of a read lock the calling thread releases.
+/// Removes the note in `slot` of a read lock the calling thread releases.
 #[inline]
-pub(crate) fn unnote_read(note: held_reads::ReadNote) {
-    current_tcb().reads.remove(note);
+pub(crate) fn unnote_read(slot: u8) {
+    current_tcb().reads.remove_at(slot);
 }
 
 /// The owner value the calling thread writes into the lock words it holds.
