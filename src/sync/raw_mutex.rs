@@ -14,7 +14,7 @@ const CONTENDED: u32 = 1 << 31;
 pub(crate) enum Acquired {
     /// From an unlocked state.
     Clean,
-    /// Taken over from a thread that ended by a panic while holding it.
+    /// Taken over from a thread that ended (a panic or a trap) while holding it.
     FromDeadOwner,
 }
 
@@ -27,7 +27,7 @@ pub(crate) enum Acquired {
 /// | `owner`            | held by the thread with that owner value, nobody waits    |
 /// | `owner│CONTENDED`  | held, and waiters may sleep on the word                   |
 ///
-/// The owner value (see [`death`]) lets a waiter notice that the holder ended by a panic.
+/// The owner value (see [`death`]) lets a waiter notice that the holder ended by a panic or a trap.
 pub(crate) struct RawMutex {
     futex: AtomicU32,
 }
@@ -114,7 +114,7 @@ impl RawMutex {
         }
     }
 
-    /// If `state` is held by a thread that ended by a panic, takes the lock over for `owner`.
+    /// If `state` is held by a thread that ended without unwinding, takes the lock over for `owner`.
     fn take_from_dead(&self, state: u32, owner: u32) -> Option<Acquired> {
         if state == UNLOCKED || !death::is_dead(state & OWNER_MASK) {
             return None;
@@ -127,7 +127,7 @@ impl RawMutex {
             .map(|_| Acquired::FromDeadOwner)
     }
 
-    /// Whether the lock is held by a thread that ended by a panic (nobody can release it but a
+    /// Whether the lock is held by a thread that ended without unwinding (nobody can release it but a
     /// thread that takes it over).
     pub(crate) fn held_by_dead(&self) -> bool {
         // Relaxed: a snapshot; the death registry's lock orders the record of the death.

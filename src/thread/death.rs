@@ -1,10 +1,13 @@
-//! Threads that ended by a panic, so that locks they held are recovered instead of hanging.
+//! Threads that ended without unwinding, so that locks they held are recovered instead of
+//! hanging.
 //!
-//! On a wthreads host a panic ends its thread without unwinding, so a `MutexGuard` it held is
-//! never dropped. Every lock that can be held across user code therefore stores its holder's
-//! *owner value* (a number derived from the [`ThreadId`]) in its lock word. The panic handler
-//! records the owner value of the dying thread here; a thread that finds a lock held by a dead
-//! owner takes it over and reports it as poisoned, as std does after unwinding.
+//! On a wthreads host a panic ends its thread without unwinding, and so does a trap, so a
+//! `MutexGuard` it held is never dropped. Every lock that can be held across user code therefore
+//! stores its holder's *owner value* (a number derived from the [`ThreadId`]) in its lock word,
+//! and a reader notes its read locks ([`super::held_reads`]). The panic handler (for a trap: the
+//! host's post-mortem call of the thread's entry) records the dying thread here; a thread that
+//! finds a lock held by a dead owner takes it over and reports it as poisoned, as std does after
+//! unwinding, and a writer releases a dead thread's read locks.
 //!
 //! Nothing is written into a lock by the dying thread: only threads that hold a reference to
 //! the lock touch it, so a lock that was moved or freed meanwhile cannot be corrupted.
@@ -38,7 +41,7 @@ pub(crate) fn owner_of(id: ThreadId) -> u32 {
     u32::try_from((id.as_u64().get() - 1) % span + 1).unwrap_or(1)
 }
 
-/// The threads that died by a panic. A dying thread may be out of memory (its panic may be the
+/// The threads that died without unwinding. A dying thread may be out of memory (its panic may be the
 /// allocator's), so its death is recorded without allocating: its control block, which lives
 /// until the thread is joined or reclaimed, is linked into `dying`; when the block is freed, its
 /// owner value moves into `owners`, which keeps it for good, and the notes of the read locks it
@@ -144,10 +147,9 @@ pub(crate) fn retire(tcb: &Tcb) {
     });
 }
 
-/// Whether the thread with owner value `owner` ended by a panic.
+/// Whether the thread with owner value `owner` ended without unwinding.
 pub(crate) fn is_dead(owner: u32) -> bool {
-    // Acquire: pairs with `mark_dead`.
-    if owner == ANONYMOUS || DEAD_COUNT.load(Ordering::Acquire) == 0 {
+    if owner == ANONYMOUS || !any_dead() {
         return false;
     }
     DEAD.with(|owners, _, dying| {
@@ -163,7 +165,7 @@ pub(crate) fn is_dead(owner: u32) -> bool {
     })
 }
 
-/// Whether any thread has died by a panic (then waiters look for dead holders).
+/// Whether any thread has died without unwinding (then waiters look for dead holders).
 pub(crate) fn any_dead() -> bool {
     // Acquire: pairs with `mark_dead`.
     DEAD_COUNT.load(Ordering::Acquire) != 0
