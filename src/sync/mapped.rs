@@ -4,7 +4,8 @@
 use super::mutex::MutexGuard;
 use super::poison::Flag;
 use super::raw_mutex::RawMutex;
-use super::rwlock::{RawRwLock, RwLockReadGuard, RwLockWriteGuard};
+use super::raw_rwlock::RawRwLock;
+use super::rwlock::{RwLockReadGuard, RwLockWriteGuard};
 use core::fmt;
 use core::marker::PhantomData;
 use core::mem::ManuallyDrop;

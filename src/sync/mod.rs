@@ -28,6 +28,7 @@ mod once_lock;
 pub mod oneshot;
 mod poison;
 pub(crate) mod raw_mutex;
+mod raw_rwlock;
 mod reentrant_lock;
 mod rwlock;
 
