@@ -334,6 +334,25 @@ fn nonpoison_condvar_waits_on_a_borrowed_guard() {
     assert_eq!(*pair.0.lock(), 2 * N);
 }
 
+/// `scope` does not return, even by unwinding, while a thread that borrows its environment runs
+/// (before, it returned after ~230 ms with the thread still running).
+#[test]
+fn scope_joins_its_threads_when_its_closure_unwinds() {
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(Duration::from_millis(200));
+                done.store(true, Ordering::Release);
+            });
+            // Unwinds at once: no panic hook runs (nor prints a slow backtrace).
+            std::panic::resume_unwind(Box::new("the scope's closure unwinds"));
+        })
+    }));
+    assert!(unwound.is_err());
+    assert!(done.load(Ordering::Acquire), "scope returned while its thread still ran");
+}
+
 #[test]
 fn park_keeps_one_token() {
     let flag = Arc::new(AtomicUsize::new(0));

@@ -82,23 +82,45 @@ where
     F: for<'scope> FnOnce(&'scope Scope<'scope, 'env>) -> T,
 {
     let scope = Scope { threads: Mutex::new(Vec::new()), scope: PhantomData, env: PhantomData };
-    let result = f(&scope);
-    let mut panicked = false;
-    // Threads may spawn more threads in the scope while it is being joined: repeat until
-    // the list stays empty.
-    loop {
-        let batch = core::mem::take(&mut *scope.threads.lock().unwrap_or_else(PoisonError::into_inner));
-        if batch.is_empty() {
-            break;
-        }
-        for t in batch {
-            panicked |= t.join_if_needed();
-        }
-    }
-    if panicked {
+    let result = {
+        // Where panics unwind (the host target), `f` may unwind: its threads borrow what `scope`
+        // returns to, so they are joined on the way out too, as std does.
+        let on_unwind = JoinOnDrop(&scope);
+        let result = f(&scope);
+        core::mem::forget(on_unwind);
+        result
+    };
+    if scope.join_all() {
         panic!("a scoped thread panicked");
     }
     result
+}
+
+/// Joins every thread of a scope when dropped (while its closure unwinds).
+struct JoinOnDrop<'a, 'scope, 'env>(&'a Scope<'scope, 'env>);
+
+impl Drop for JoinOnDrop<'_, '_, '_> {
+    fn drop(&mut self) {
+        self.0.join_all();
+    }
+}
+
+impl Scope<'_, '_> {
+    /// Joins every thread spawned in the scope (threads may spawn more while it is being joined:
+    /// until the list stays empty). Returns whether one that was not joined through its handle
+    /// panicked.
+    fn join_all(&self) -> bool {
+        let mut panicked = false;
+        loop {
+            let batch = core::mem::take(&mut *self.threads.lock().unwrap_or_else(PoisonError::into_inner));
+            if batch.is_empty() {
+                return panicked;
+            }
+            for t in batch {
+                panicked |= t.join_if_needed();
+            }
+        }
+    }
 }
 
 impl<'scope> Scope<'scope, '_> {
