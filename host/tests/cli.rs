@@ -62,8 +62,26 @@ fn bad_inputs_get_clear_errors() {
         &wthreads(&["run", wthreads_guest_tests::PROGRAMS, "--invoke", "no_such_export"]),
         "no exported function `no_such_export`",
     );
-    expect_module_error(&wthreads(&["run"]), "usage");
-    expect_module_error(&wthreads(&["frobnicate"]), "usage");
+    expect_module_error(&wthreads(&["run"]), "Usage: wthreads run");
+    expect_module_error(&wthreads(&["frobnicate"]), "unrecognized subcommand 'frobnicate'");
+    expect_module_error(&wthreads(&["run", "x.wasm", "--arg", "abc"]), "invalid value 'abc' for '--arg <N>'");
+    expect_module_error(
+        &wthreads(&["run", "x.wasm", "--max-threads", "lots"]),
+        "invalid value 'lots' for '--max-threads <N>'",
+    );
+}
+
+/// Every command has `--help` and `--version`, as a conventional command line does.
+#[test]
+fn help_and_version() {
+    let o = wthreads(&["--version"]);
+    assert!(o.status.success() && stdout(&o).starts_with("wthreads "), "{}", stdout(&o));
+    for cmd in [&["--help"][..], &["run", "--help"], &["patch", "--help"]] {
+        let o = wthreads(cmd);
+        assert!(o.status.success(), "{cmd:?}: {}", stderr(&o));
+        assert!(stdout(&o).contains("Usage: wthreads"), "{cmd:?}: {}", stdout(&o));
+    }
+    assert!(stdout(&wthreads(&["run", "--help"])).contains("--max-threads <N>"));
 }
 
 include!("common/fake_guest.rs");
@@ -177,7 +195,8 @@ fn patch_without_stack_check() {
     let o = wthreads(&["run", without.to_str().unwrap(), "--invoke", "test_deep_recursion_8_threads"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let o = wthreads(&["patch", "--stack-check-off", wthreads_guest_tests::PROGRAMS_UNPATCHED, "-o", "x.wasm"]);
-    expect_module_error(&o, "unknown option `--stack-check-off`");
+    expect_module_error(&o, "unexpected argument '--stack-check-off'");
+    expect_module_error(&o, "a similar argument exists: '--no-stack-check'");
 }
 
 /// The benchmark suite (`--example bench`) runs both sides and prints its whole table; one run

@@ -225,41 +225,20 @@ pub fn cargo_command(dir: &Path) -> Command {
     cmd
 }
 
-/// The `.wasm` files named in cargo's JSON messages.
+/// The `.wasm` files of the `compiler-artifact` messages in cargo's JSON output (one message a
+/// line; lines that are not JSON, if any, are skipped).
 fn wasm_artifacts(json: &str) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for line in json.lines().filter(|l| l.contains("\"reason\":\"compiler-artifact\"")) {
-        for piece in line.split('"') {
-            if piece.ends_with(".wasm") && !out.iter().any(|p: &PathBuf| p.as_os_str() == piece) {
-                out.push(PathBuf::from(piece));
+    let mut out: Vec<PathBuf> = Vec::new();
+    for message in json.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()) {
+        if message["reason"] != "compiler-artifact" {
+            continue;
+        }
+        let files = message["filenames"].as_array().into_iter().flatten().filter_map(serde_json::Value::as_str);
+        for file in files.filter(|f| f.ends_with(".wasm")) {
+            if !out.iter().any(|p| p.as_os_str() == file) {
+                out.push(PathBuf::from(file));
             }
         }
     }
     out
-}
-
-/// `IN.wasm -o OUT.wasm [--no-stack-check] [--host-wait]`: the command line shared by `wthreads patch` and
-/// `wthreads-threadify`.
-///
-/// # Errors
-/// A message naming the file and the problem.
-pub fn patch_cli(args: &[String]) -> Result<(), String> {
-    let usage = "usage: patch IN.wasm -o OUT.wasm [--no-stack-check] [--host-wait]";
-    let mut options = crate::Options::default();
-    let (mut input, mut output) = (None, None);
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "-o" => output = Some(args.next().ok_or(usage)?),
-            "--no-stack-check" => options.stack_check = false,
-            "--host-wait" => options.inline_wait = false,
-            a if a.starts_with('-') => return Err(format!("unknown option `{a}`\n{usage}")),
-            _ if input.is_none() => input = Some(arg),
-            _ => return Err(usage.into()),
-        }
-    }
-    let (Some(input), Some(output)) = (input, output) else { return Err(usage.into()) };
-    let bytes = std::fs::read(input).map_err(|e| format!("{input}: {e}"))?;
-    let patched = crate::patch_with(&bytes, &options).map_err(|e| format!("{input}: {e}"))?;
-    std::fs::write(output, patched).map_err(|e| format!("{output}: {e}"))
 }

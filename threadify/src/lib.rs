@@ -17,6 +17,7 @@
 
 pub mod build;
 mod check;
+pub mod cli;
 pub mod conventions;
 mod error;
 pub mod transform;

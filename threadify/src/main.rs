@@ -1,10 +1,20 @@
-//! `wthreads-threadify IN.wasm -o OUT.wasm`: patch a module (the same as `wthreads patch`).
+//! `wthreads-threadify IN.wasm -o OUT.wasm [--no-stack-check] [--host-wait]`: patch a module
+//! (the same as `wthreads patch`).
 
+use clap::Parser;
 use std::process::ExitCode;
 
+/// Patches a wasm module built for wthreads so that each thread can run in an instance of its
+/// own (the same as `wthreads patch`).
+#[derive(Parser)]
+#[command(name = "wthreads-threadify", version)]
+struct Cli {
+    #[command(flatten)]
+    patch: wthreads_threadify::cli::PatchArgs,
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match wthreads_threadify::build::patch_cli(&args) {
+    match Cli::parse().patch.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("wthreads-threadify: {e}");
