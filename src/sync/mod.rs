@@ -31,6 +31,7 @@ pub(crate) mod raw_mutex;
 mod raw_rwlock;
 mod reentrant_lock;
 mod rwlock;
+mod spin_wait;
 
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use condvar::{Condvar, WaitTimeoutResult};

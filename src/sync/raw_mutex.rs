@@ -149,18 +149,7 @@ impl RawMutex {
     /// Spins a bounded number of times while the lock is held and nobody sleeps on it: the
     /// holder may release it soon.
     fn spin(&self) -> u32 {
-        // Under loom every spin is a scheduling point that multiplies the states to explore,
-        // and spinning changes no outcome: the model goes straight to the futex.
-        let mut spins = if cfg!(loom) { 0 } else { 100 };
-        loop {
-            // Relaxed: only a hint; the following compare-exchange synchronises.
-            let state = self.futex.load(Ordering::Relaxed);
-            if state == UNLOCKED || state & CONTENDED != 0 || spins == 0 {
-                return state;
-            }
-            core::hint::spin_loop();
-            spins -= 1;
-        }
+        super::spin_wait::spin_until(&self.futex, |s| s == UNLOCKED || s & CONTENDED != 0)
     }
 
     /// Releases the lock.

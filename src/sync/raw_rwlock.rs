@@ -1,6 +1,7 @@
 //! The futex reader-writer lock under [`RwLock`](super::RwLock): writer-preferring, with the
 //! recovery of what threads that died without unwinding held.
 
+use super::spin_wait::spin_until;
 use crate::atomic::{AtomicU32, Ordering};
 use crate::futex::{futex_wait, futex_wake, futex_wake_all};
 use crate::thread::death;
@@ -370,28 +371,13 @@ impl RawRwLock {
         futex_wake(&self.writer_notify)
     }
 
-    fn spin_until(&self, stop: impl Fn(u32) -> bool) -> u32 {
-        // Under loom every spin is a scheduling point that multiplies the states to explore,
-        // and spinning changes no outcome: the model goes straight to the futex.
-        let mut spins = if cfg!(loom) { 0 } else { 100 };
-        loop {
-            // Relaxed: a hint; the compare-exchanges synchronise.
-            let state = self.state.load(Ordering::Relaxed);
-            if stop(state) || spins == 0 {
-                return state;
-            }
-            core::hint::spin_loop();
-            spins -= 1;
-        }
-    }
-
     /// Spins while write-locked and nobody sleeps (a short critical section may end).
     fn spin_read(&self) -> u32 {
-        self.spin_until(|s| !is_write_locked(s) || has_readers_waiting(s) || has_writers_waiting(s))
+        spin_until(&self.state, |s| !is_write_locked(s) || has_readers_waiting(s) || has_writers_waiting(s))
     }
 
     /// Spins while locked and nobody sleeps.
     fn spin_write(&self) -> u32 {
-        self.spin_until(|s| is_unlocked(s) || has_readers_waiting(s) || has_writers_waiting(s))
+        spin_until(&self.state, |s| is_unlocked(s) || has_readers_waiting(s) || has_writers_waiting(s))
     }
 }
