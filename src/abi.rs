@@ -1,8 +1,12 @@
 //! The runtime API contract shared by guests and hosts (see `docs/abi.md`).
 //!
-//! Every number that crosses the guest/host boundary is named here once. The guest library
+//! Every number that crosses the guest/host boundary is named here once, and every function:
+//! [`IMPORTS`], [`PATCH_IMPORTS`] and [`EXPORTS`] are the runtime API as data. The guest library
 //! uses these constants in its imports; the native host depends on this crate (without
-//! default features) and uses the same constants, so the two cannot drift apart.
+//! default features) and uses the same constants and tables, so the two cannot drift apart.
+//! Tests hold the rest to the tables: the imports the guest library declares (`sys/wasm.rs`),
+//! the functions each host defines (the web runtime checks its own at start), threadify's
+//! replacements, `web/abi.mjs` and `docs/abi.md`.
 
 /// Version of the runtime API described in `docs/abi.md`.
 ///
@@ -98,4 +102,97 @@ pub const fn error_name(code: i32) -> &'static str {
         ERR_INVALID_ARGUMENT => "invalid argument",
         _ => "unknown error",
     }
+}
+
+/// A value type of the runtime API (pointers and sizes are `I32` on wasm32).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Val {
+    /// `i32`.
+    I32,
+    /// `i64`.
+    I64,
+}
+
+/// One function of the runtime API: its name in its module, and its type.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Function {
+    /// The field name of the import or export.
+    pub name: &'static str,
+    /// Parameter types.
+    pub params: &'static [Val],
+    /// Result types.
+    pub results: &'static [Val],
+}
+
+impl Function {
+    /// The type as the runtime API's messages write it: `(i32, i32) -> (i32)`.
+    #[must_use]
+    pub const fn signature(&self) -> Signature {
+        Signature(self.params, self.results)
+    }
+}
+
+/// A function type, displayed as `(i32, i32) -> (i32)` (see [`Function::signature`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Signature(pub &'static [Val], pub &'static [Val]);
+
+impl core::fmt::Display for Signature {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let list = |f: &mut core::fmt::Formatter<'_>, vals: &[Val]| {
+            for (i, v) in vals.iter().enumerate() {
+                f.write_str(if i > 0 { ", " } else { "" })?;
+                f.write_str(match v {
+                    Val::I32 => "i32",
+                    Val::I64 => "i64",
+                })?;
+            }
+            Ok(())
+        };
+        f.write_str("(")?;
+        list(f, self.0)?;
+        f.write_str(") -> (")?;
+        list(f, self.1)?;
+        f.write_str(")")
+    }
+}
+
+const fn func(name: &'static str, params: &'static [Val], results: &'static [Val]) -> Function {
+    Function { name, params, results }
+}
+
+use Val::{I32, I64};
+
+/// Every function of import module [`IMPORT_MODULE`], which each host provides (`docs/abi.md`
+/// describes each).
+pub const IMPORTS: &[Function] = &[
+    func("thread_spawn", &[I32; 7], &[I32]),
+    func("thread_join", &[I32; 4], &[I32]),
+    func("thread_detach", &[I32], &[I32]),
+    func("thread_yield", &[], &[]),
+    func("available_parallelism", &[], &[I32]),
+    func("wait32", &[I32, I32, I64], &[I32]),
+    func("wake", &[I32, I32], &[I32]),
+    func("lock_event", &[I32, I32], &[]),
+    func("abort", &[I32, I32], &[]),
+    func("write", &[I32, I32, I32], &[I32]),
+    func("clock_ns", &[], &[I64]),
+];
+
+/// Every function of import module [`PATCH_MODULE`], which threadify replaces with code of the
+/// module itself (per-instance globals): no host ever sees them.
+pub const PATCH_IMPORTS: &[Function] = &[
+    func("tls_size", &[], &[I32]),
+    func("tls_align", &[], &[I32]),
+    func("self_get", &[], &[I32]),
+    func("self_set", &[I32], &[]),
+    func("stack_limit_set", &[I32], &[]),
+];
+
+/// The exports a host calls (besides the export it is asked to invoke).
+pub const EXPORTS: &[Function] = &[func(EXPORT_ABI_VERSION, &[], &[I32]), func(EXPORT_THREAD_START, &[I32; 3], &[])];
+
+/// The function named `name` in `table`.
+#[must_use]
+pub fn find(table: &[Function], name: &str) -> Option<Function> {
+    table.iter().copied().find(|f| f.name == name)
 }

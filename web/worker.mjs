@@ -28,6 +28,7 @@ function onMessage(handler) {
 
 onMessage((init) => {
   const ctl = new Control(init.control);
+  checkTable(imports(init, ctl, { tid: 0, name: '' }).wthreads);
   if (init.role === 'main') {
     const result = runMain(init, ctl);
     post({ kind: 'result', ...result, outputs: ctl.outputSeq() });
@@ -36,6 +37,26 @@ onMessage((init) => {
     pool(init, ctl);
   }
 });
+
+/**
+ * Checks that this runtime defines module `wthreads` as the runtime API's table says
+ * (`abi.IMPORTS`, which a test holds to `wthreads::abi::IMPORTS`): every function, with its
+ * number of parameters, and nothing else. A drift fails every run with a message naming it.
+ */
+function checkTable(defined) {
+  for (const [name, type] of Object.entries(abi.IMPORTS)) {
+    const params = type.slice(1, type.indexOf(')')).split(', ').filter((p) => p !== '').length;
+    if (typeof defined[name] !== 'function') {
+      throw new Error(`the web runtime does not define \`wthreads.${name}\` of the runtime API table`);
+    }
+    if (defined[name].length !== params) {
+      throw new Error(`the web runtime defines \`wthreads.${name}\` with ${defined[name].length} parameters, the table as ${type}`);
+    }
+  }
+  for (const name of Object.keys(defined)) {
+    if (!(name in abi.IMPORTS)) throw new Error(`the web runtime defines \`wthreads.${name}\`, which the runtime API table lacks`);
+  }
+}
 
 /** The imports of one instance, for the thread `me` ({tid, name}). */
 function imports(init, ctl, me) {

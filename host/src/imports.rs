@@ -10,38 +10,38 @@ use std::time::Duration;
 use wasmtime::{Caller, Linker, WaitResult};
 use wthreads::abi;
 
-/// Names of the functions in the `wthreads` import module.
-pub const NAMES: &[&str] = &[
-    "thread_spawn",
-    "thread_join",
-    "thread_detach",
-    "thread_yield",
-    "available_parallelism",
-    "wait32",
-    "wake",
-    "lock_event",
-    "abort",
-    "write",
-    "clock_ns",
-];
-
-/// A function type as the runtime API's messages write it: `(i32, i32) -> (i32)`.
+/// A function type as the runtime API's messages write it: `(i32, i32) -> (i32)`, as
+/// [`abi::Signature`] displays the table's.
 pub fn signature(ty: &wasmtime::FuncType) -> String {
     let list =
         |tys: &mut dyn Iterator<Item = wasmtime::ValType>| tys.map(|t| t.to_string()).collect::<Vec<_>>().join(", ");
     format!("({}) -> ({})", list(&mut ty.params()), list(&mut ty.results()))
 }
 
-/// The name and type of every function `linker` defines in module `wthreads` (as [`define`]
-/// defines them), in the order of [`NAMES`]. `store` only serves the lookup.
-pub fn signatures(linker: &Linker<Ctx>, store: &mut wasmtime::Store<Ctx>) -> Vec<(String, String)> {
-    NAMES
-        .iter()
-        .filter_map(|name| {
-            let func = linker.get(&mut *store, abi::IMPORT_MODULE, name).ok()?.into_func()?;
-            Some(((*name).to_string(), signature(&func.ty(&*store))))
-        })
-        .collect()
+/// Checks that `linker` defines module `wthreads` exactly as the runtime API's table says
+/// ([`abi::IMPORTS`]): every function, with its type, and nothing else. `store` only serves the
+/// lookup.
+///
+/// # Errors
+/// A message naming the function the host forgot, mistyped or has beyond the table.
+pub fn check_definitions(linker: &Linker<Ctx>, store: &mut wasmtime::Store<Ctx>) -> Result<(), String> {
+    for f in abi::IMPORTS {
+        let defined = linker.get(&mut *store, abi::IMPORT_MODULE, f.name).ok().and_then(wasmtime::Extern::into_func);
+        let Some(defined) = defined else {
+            return Err(format!("the host does not define `wthreads.{}` of the runtime API table", f.name));
+        };
+        let found = signature(&defined.ty(&*store));
+        if found != f.signature().to_string() {
+            return Err(format!("the host defines `wthreads.{}` as {found}, the table as {}", f.name, f.signature()));
+        }
+    }
+    let extra = linker
+        .iter(&mut *store)
+        .find(|(module, name, _)| *module == abi::IMPORT_MODULE && abi::find(abi::IMPORTS, name).is_none());
+    match extra {
+        Some((_, name, _)) => Err(format!("the host defines `wthreads.{name}`, which the runtime API table lacks")),
+        None => Ok(()),
+    }
 }
 
 fn code<T>(r: Result<T, i32>, ok: impl FnOnce(T) -> i32) -> i32 {

@@ -155,7 +155,9 @@ impl Runtime {
         let mut store = Store::new(&engine, Ctx { rt: Arc::clone(&rt), tid: 0 });
         linker.define(&store, "env", "memory", memory).map_err(|e| Error::Module(e.to_string()))?;
         imports::define(&mut linker).map_err(|e| Error::Module(e.to_string()))?;
-        check_imports(&module, &imports::signatures(&linker, &mut store))?;
+        // A host that drifted from the runtime API's table runs nothing (every test fails).
+        imports::check_definitions(&linker, &mut store).map_err(Error::Module)?;
+        check_imports(&module)?;
         drop(store);
         let pre = linker.instantiate_pre(&module).map_err(|e| Error::Module(format!("{e:#}")))?;
         rt.pre.set(pre).ok();
@@ -433,14 +435,14 @@ fn check_memory(module: &Module, engine: &Engine) -> Result<SharedMemory, Error>
     Err(Error::Module("module does not import a shared memory `env.memory`".into()))
 }
 
-/// Checks every other import against the runtime API (`signatures`: name and type of each
-/// function of module `wthreads`) and the exports a host calls, before anything runs.
-fn check_imports(module: &Module, signatures: &[(String, String)]) -> Result<(), Error> {
+/// Checks every other import against the runtime API's table ([`abi::IMPORTS`]) and the exports
+/// a host calls, before anything runs.
+fn check_imports(module: &Module) -> Result<(), Error> {
     for imp in module.imports() {
         match (imp.module(), imp.name(), imp.ty()) {
             ("env", "memory", ExternType::Memory(_)) => {}
             (abi::IMPORT_MODULE, name, ty) => {
-                let Some((_, expected)) = signatures.iter().find(|(n, _)| n == name) else {
+                let Some(expected) = abi::find(abi::IMPORTS, name).map(|f| f.signature().to_string()) else {
                     return Err(Error::Module(format!(
                         "module imports `wthreads.{name}`, which runtime API v{} does not have (built for another version?)",
                         abi::ABI_VERSION
@@ -450,7 +452,7 @@ fn check_imports(module: &Module, signatures: &[(String, String)]) -> Result<(),
                     ExternType::Func(f) => imports::signature(&f),
                     other => format!("a {}", extern_kind(&other)),
                 };
-                if &found != expected {
+                if found != expected {
                     return Err(Error::Module(format!(
                         "import `wthreads.{name}` has type {found}, but runtime API v{} defines it as {expected}",
                         abi::ABI_VERSION

@@ -24,17 +24,69 @@ pub const PATCH_VERSION: u32 = 3;
 /// stack check, with the check turned off for the thread, to report the overflow and abort.
 pub const STACK_OVERFLOW: &str = "wthreads_stack_overflow";
 
-/// The `wthreads_patch` imports, as threadify implements them.
-pub mod patch {
+/// The `wthreads_patch` imports ([`wthreads::abi::PATCH_IMPORTS`], whose names and types these
+/// are), as threadify implements them.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PatchImport {
     /// `tls_size() -> i32`: `global.get $__tls_size`.
-    pub const TLS_SIZE: &str = "tls_size";
+    TlsSize,
     /// `tls_align() -> i32`: `global.get $__tls_align`.
-    pub const TLS_ALIGN: &str = "tls_align";
+    TlsAlign,
     /// `self_get() -> i32`: reads the per-instance thread pointer.
-    pub const SELF_GET: &str = "self_get";
+    SelfGet,
     /// `self_set(i32)`: writes the per-instance thread pointer.
-    pub const SELF_SET: &str = "self_set";
+    SelfSet,
     /// `stack_limit_set(i32)`: sets the lowest address the shadow stack pointer may take in
     /// this instance (0, the initial value, checks nothing).
-    pub const STACK_LIMIT_SET: &str = "stack_limit_set";
+    StackLimitSet,
+}
+
+impl PatchImport {
+    /// Every patch import.
+    pub const ALL: [PatchImport; 5] = [
+        PatchImport::TlsSize,
+        PatchImport::TlsAlign,
+        PatchImport::SelfGet,
+        PatchImport::SelfSet,
+        PatchImport::StackLimitSet,
+    ];
+
+    /// Its name in module `wthreads_patch`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            PatchImport::TlsSize => "tls_size",
+            PatchImport::TlsAlign => "tls_align",
+            PatchImport::SelfGet => "self_get",
+            PatchImport::SelfSet => "self_set",
+            PatchImport::StackLimitSet => "stack_limit_set",
+        }
+    }
+
+    /// The patch import named `name`, if there is one.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<PatchImport> {
+        PatchImport::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// Its entry in the runtime API's table (name and type).
+    #[must_use]
+    pub fn function(self) -> wthreads::abi::Function {
+        match wthreads::abi::find(wthreads::abi::PATCH_IMPORTS, self.name()) {
+            Some(f) => f,
+            None => unreachable!("`patch_imports_are_the_table` holds every patch import to the table"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PatchImport;
+
+    #[test]
+    fn patch_imports_are_the_table() {
+        let mine: Vec<&str> = PatchImport::ALL.iter().map(|p| p.name()).collect();
+        let table: Vec<&str> = wthreads::abi::PATCH_IMPORTS.iter().map(|f| f.name).collect();
+        assert_eq!(mine, table, "threadify's patch imports differ from wthreads::abi::PATCH_IMPORTS");
+    }
 }

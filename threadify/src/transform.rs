@@ -1,7 +1,7 @@
 //! The patch itself, on a walrus module whose preconditions `check` has verified.
 
 use crate::Error;
-use crate::conventions::{self as conv, patch};
+use crate::conventions::{self as conv, PatchImport};
 use walrus::ir::{BinaryOp, Call, GlobalSet, Instr, InstrSeq, MemArg, UnaryOp, Value, VisitorMut};
 use walrus::{ConstExpr, ExportItem, FunctionBuilder, FunctionId, GlobalId, MemoryId, Module, ValType};
 use wthreads::abi;
@@ -113,24 +113,26 @@ pub fn apply(m: &mut Module, options: &Options) -> Result<usize, Error> {
     }
 
     // Check every patch import before replacing any.
-    let patch_imports: Vec<(String, FunctionId)> = m
+    let patch_imports: Vec<(PatchImport, FunctionId)> = m
         .imports
         .iter()
         .filter(|i| i.module == conv::PATCH_MODULE)
-        .map(|i| match i.kind {
-            walrus::ImportKind::Function(f) => Ok((i.name.clone(), f)),
+        .map(|i| match (PatchImport::from_name(&i.name), &i.kind) {
+            (Some(p), walrus::ImportKind::Function(f)) => Ok((p, *f)),
             _ => Err(Error::UnknownPatchImport(i.name.clone())),
         })
         .collect::<Result<_, _>>()?;
-    for (name, f) in &patch_imports {
+    for (p, f) in &patch_imports {
         let ty = m.types.get(m.funcs.get(*f).ty());
-        let expected: (&[ValType], &[ValType]) = match name.as_str() {
-            patch::TLS_SIZE | patch::TLS_ALIGN | patch::SELF_GET => (&[], &[ValType::I32]),
-            patch::SELF_SET | patch::STACK_LIMIT_SET => (&[ValType::I32], &[]),
-            _ => return Err(Error::UnknownPatchImport(name.clone())),
+        let want = p.function();
+        let val = |v: &abi::Val| match v {
+            abi::Val::I32 => ValType::I32,
+            abi::Val::I64 => ValType::I64,
         };
-        if (ty.params(), ty.results()) != expected {
-            return Err(Error::UnknownPatchImport(format!("{name} (unexpected signature)")));
+        let expected: (Vec<ValType>, Vec<ValType>) =
+            (want.params.iter().map(val).collect(), want.results.iter().map(val).collect());
+        if (ty.params(), ty.results()) != (&expected.0[..], &expected.1[..]) {
+            return Err(Error::UnknownPatchImport(format!("{} (unexpected signature)", p.name())));
         }
     }
 
@@ -138,15 +140,15 @@ pub fn apply(m: &mut Module, options: &Options) -> Result<usize, Error> {
     m.globals.get_mut(self_ptr).name = Some("wthreads_self".into());
     let limit = m.globals.add_local(ValType::I32, true, false, ConstExpr::Value(Value::I32(0)));
     m.globals.get_mut(limit).name = Some("wthreads_stack_limit".into());
-    let sets_limits = patch_imports.iter().any(|(name, _)| name == patch::STACK_LIMIT_SET);
-    for (name, f) in patch_imports {
+    let sets_limits = patch_imports.iter().any(|(p, _)| *p == PatchImport::StackLimitSet);
+    for (p, f) in patch_imports {
         let res = m.replace_imported_func(f, |(body, args)| {
-            match name.as_str() {
-                patch::TLS_SIZE => body.global_get(sym.tls_size),
-                patch::TLS_ALIGN => body.global_get(sym.tls_align),
-                patch::SELF_GET => body.global_get(self_ptr),
-                patch::STACK_LIMIT_SET => body.local_get(args[0]).global_set(limit),
-                _ => body.local_get(args[0]).global_set(self_ptr),
+            match p {
+                PatchImport::TlsSize => body.global_get(sym.tls_size),
+                PatchImport::TlsAlign => body.global_get(sym.tls_align),
+                PatchImport::SelfGet => body.global_get(self_ptr),
+                PatchImport::SelfSet => body.local_get(args[0]).global_set(self_ptr),
+                PatchImport::StackLimitSet => body.local_get(args[0]).global_set(limit),
             };
         });
         res.map_err(|e| Error::Invalid(e.to_string()))?;
