@@ -12,7 +12,7 @@
 ///
 /// A guest exports it as `wthreads_abi_version() -> i32`; a host refuses a module whose
 /// version differs from its own and names both versions.
-pub const ABI_VERSION: i32 = 1;
+pub const ABI_VERSION: i32 = 2;
 
 /// Import module name of the runtime API that the host provides.
 pub const IMPORT_MODULE: &str = "wthreads";
@@ -28,8 +28,8 @@ pub const EXPORT_ABI_VERSION: &str = "wthreads_abi_version";
 /// Export that the guest library provides: runs the closure of a new thread.
 pub const EXPORT_THREAD_ENTRY: &str = "wthreads_thread_entry";
 
-/// Export that threadify adds: `(start_arg, stack_top, tls_block)`; the host calls it in a new
-/// instance to start a thread.
+/// Export that threadify adds: `(start_arg, stack_top, tls_block, stack_limit)`; the host calls
+/// it in a new instance to start a thread.
 pub const EXPORT_THREAD_START: &str = "wthreads_thread_start";
 
 /// Name of the custom section that marks a module as patched by threadify.
@@ -185,11 +185,10 @@ pub const PATCH_IMPORTS: &[Function] = &[
     func("tls_align", &[], &[I32]),
     func("self_get", &[], &[I32]),
     func("self_set", &[I32], &[]),
-    func("stack_limit_set", &[I32], &[]),
 ];
 
 /// The exports a host calls (besides the export it is asked to invoke).
-pub const EXPORTS: &[Function] = &[func(EXPORT_ABI_VERSION, &[], &[I32]), func(EXPORT_THREAD_START, &[I32; 3], &[])];
+pub const EXPORTS: &[Function] = &[func(EXPORT_ABI_VERSION, &[], &[I32]), func(EXPORT_THREAD_START, &[I32; 4], &[])];
 
 /// The function named `name` in `table`.
 #[must_use]

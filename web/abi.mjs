@@ -1,5 +1,5 @@
 // The constants of the runtime API (docs/abi.md); mirrors src/abi.rs.
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 export const MAIN_THREAD_ID = 1;
 export const JOIN_RETURNED = 0;
 export const JOIN_TRAPPED = 1;
@@ -33,6 +33,12 @@ export const IMPORTS = {
   abort: '(i32, i32) -> ()',
   write: '(i32, i32, i32) -> (i32)',
   clock_ns: '() -> (i64)',
+};
+
+/** The exports a host calls, with their types (`wthreads::abi::EXPORTS`). */
+export const EXPORTS = {
+  wthreads_abi_version: '() -> (i32)',
+  wthreads_thread_start: '(i32, i32, i32, i32) -> ()',
 };
 
 /** The text of an error code, as `wthreads::abi::error_name` gives it. */

@@ -19,6 +19,7 @@ export const S_TLS = 5;
 export const S_EXIT_WORD = 6;
 export const S_MSG_LEN = 7;
 export const S_NAME_LEN = 8;
+export const S_STACK_LIMIT = 9;
 const SLOT = 12;
 const MSG_CAP = 1024;
 const NAME_CAP = 64;

@@ -3,7 +3,7 @@
 // `wthreads_thread_start` resets the instance's per-thread state; an instance that trapped is
 // replaced by a fresh one).
 import * as abi from './abi.mjs';
-import { Control, S_START_ARG, S_STACK_TOP, S_TLS, S_EXIT_WORD, S_TID } from './control.mjs';
+import { Control, S_START_ARG, S_STACK_TOP, S_TLS, S_STACK_LIMIT, S_EXIT_WORD, S_TID } from './control.mjs';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 const port = isNode ? (await import('node:worker_threads')).parentPort : globalThis;
@@ -87,7 +87,7 @@ function imports(init, ctl, me) {
   return {
     env: { memory },
     wthreads: {
-      thread_spawn(startArg, stackTop, tls, _stackSize, exitWord, namePtr, nameLen) {
+      thread_spawn(startArg, stackTop, tls, stackLimit, exitWord, namePtr, nameLen) {
         const bad = word(exitWord) || range(namePtr, nameLen);
         if (bad) return bad;
         let name = '';
@@ -101,6 +101,7 @@ function imports(init, ctl, me) {
         ctl.set(slot, S_START_ARG, startArg);
         ctl.set(slot, S_STACK_TOP, stackTop);
         ctl.set(slot, S_TLS, tls);
+        ctl.set(slot, S_STACK_LIMIT, stackLimit);
         ctl.set(slot, S_EXIT_WORD, exitWord);
         ctl.setName(slot, name);
         const tid = ctl.get(slot, S_TID);
@@ -223,7 +224,14 @@ function runMain(init, ctl) {
     return { error: `\`wthreads_abi_version\` trapped: ${e.message}` };
   }
   if (version !== abi.ABI_VERSION) {
-    return { error: `the module speaks runtime API version ${version}; this runtime speaks version ${abi.ABI_VERSION}` };
+    return { error: `module was built for wthreads runtime API v${version}, but this host implements v${abi.ABI_VERSION}` };
+  }
+  // The exports a host calls, checked once the version is this host's (as the native host does).
+  for (const [name, type] of Object.entries(abi.EXPORTS)) {
+    const params = type.slice(1, type.indexOf(')')).split(', ').filter((p) => p !== '').length;
+    if (typeof instance.exports[name] !== 'function' || instance.exports[name].length !== params) {
+      return { error: `export \`${name}\` is not a function of type ${type}, as runtime API v${abi.ABI_VERSION} defines it` };
+    }
   }
   const f = instance.exports[init.invoke];
   // Without `args`, a C-style `main(argc, argv)` gets (0, 0) and any other entry no arguments.
@@ -242,6 +250,11 @@ function runMain(init, ctl) {
   return { trapped: false, value: r.value, elapsedMs };
 }
 
+/** The arguments of `wthreads_thread_start` for the thread in `slot`. */
+function startArgs(ctl, slot) {
+  return [ctl.get(slot, S_START_ARG), ctl.get(slot, S_STACK_TOP), ctl.get(slot, S_TLS), ctl.get(slot, S_STACK_LIMIT)];
+}
+
 function pool(init, ctl) {
   // The imports read the running thread from `me`, so one instance serves thread after thread.
   const me = { tid: 0, name: '' };
@@ -255,7 +268,7 @@ function pool(init, ctl) {
     refresh(init.memory);
     const r = guard(() => {
       instance ??= new WebAssembly.Instance(init.module, imp);
-      instance.exports.wthreads_thread_start(ctl.get(slot, S_START_ARG), ctl.get(slot, S_STACK_TOP), ctl.get(slot, S_TLS));
+      instance.exports.wthreads_thread_start(...startArgs(ctl, slot));
     });
     if (r.trapped) {
       // The entry once more, in a fresh instance, on the thread's own stack (docs/abi.md): the
@@ -263,7 +276,7 @@ function pool(init, ctl) {
       // users. The instance serves the next thread if that call returned.
       const again = guard(() => {
         instance = new WebAssembly.Instance(init.module, imp);
-        instance.exports.wthreads_thread_start(ctl.get(slot, S_START_ARG), ctl.get(slot, S_STACK_TOP), ctl.get(slot, S_TLS));
+        instance.exports.wthreads_thread_start(...startArgs(ctl, slot));
       });
       if (again.trapped) instance = null;
       report(imp.emit, me.tid, me.name, r.message);

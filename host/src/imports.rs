@@ -61,7 +61,7 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
          arg: i32,
          stack_top: i32,
          tls: i32,
-         _stack_size: i32,
+         stack_limit: i32,
          exit_word: i32,
          name_ptr: i32,
          name_len: i32|
@@ -78,7 +78,7 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
                     Err(e) => return e,
                 },
             };
-            rt.start_thread(Spawn { start_arg: arg, stack_top, tls_block: tls, exit_word, name })
+            rt.start_thread(Spawn { start_arg: arg, stack_top, tls_block: tls, stack_limit, exit_word, name })
         },
     )?;
     linker.func_wrap(

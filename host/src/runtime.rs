@@ -113,7 +113,7 @@ impl Closing for Job {
 /// A host thread's instance, ready to run `wthreads_thread_start` again.
 struct Ready {
     store: Store<Ctx>,
-    start: TypedFunc<(i32, i32, i32), ()>,
+    start: TypedFunc<(i32, i32, i32, i32), ()>,
 }
 
 impl Runtime {
@@ -225,6 +225,7 @@ impl Runtime {
                 abi::ABI_VERSION
             )));
         }
+        check_exports(self.instance_pre().module())?;
         Ok(MainThread { rt: Arc::clone(self), store, instance })
     }
 
@@ -323,7 +324,7 @@ impl Runtime {
         }
         .and_then(|r| {
             r.store.data_mut().tid = tid;
-            r.start.call(&mut r.store, (spawn.start_arg, spawn.stack_top, spawn.tls_block))
+            r.start.call(&mut r.store, (spawn.start_arg, spawn.stack_top, spawn.tls_block, spawn.stack_limit))
         });
         match result {
             Ok(()) => Outcome::Returned,
@@ -342,7 +343,7 @@ impl Runtime {
     fn post_mortem(self: &Arc<Runtime>, ready: &mut Option<Ready>, tid: i32, spawn: &Spawn) {
         let call = std::panic::AssertUnwindSafe(|| -> wasmtime::Result<Ready> {
             let mut r = self.instantiate_thread(tid)?;
-            r.start.call(&mut r.store, (spawn.start_arg, spawn.stack_top, spawn.tls_block))?;
+            r.start.call(&mut r.store, (spawn.start_arg, spawn.stack_top, spawn.tls_block, spawn.stack_limit))?;
             Ok(r)
         });
         // A failure here leaves the locks held, as before there was a second call.
@@ -352,7 +353,7 @@ impl Runtime {
     fn instantiate_thread(self: &Arc<Runtime>, tid: i32) -> wasmtime::Result<Ready> {
         let mut store = Store::new(&self.engine, Ctx { rt: Arc::clone(self), tid });
         let instance = self.instance_pre().instantiate(&mut store)?;
-        let start = instance.get_typed_func::<(i32, i32, i32), ()>(&mut store, abi::EXPORT_THREAD_START)?;
+        let start = instance.get_typed_func::<(i32, i32, i32, i32), ()>(&mut store, abi::EXPORT_THREAD_START)?;
         Ok(Ready { store, start })
     }
 
@@ -380,6 +381,7 @@ pub(crate) struct Spawn {
     pub start_arg: i32,
     pub stack_top: i32,
     pub tls_block: i32,
+    pub stack_limit: i32,
     pub exit_word: i32,
     pub name: Option<String>,
 }
@@ -466,8 +468,26 @@ fn check_imports(module: &Module) -> Result<(), Error> {
             }
         }
     }
-    if module.get_export(abi::EXPORT_THREAD_START).is_none() {
-        return Err(Error::Module(format!("module has no `{}` export", abi::EXPORT_THREAD_START)));
+    Ok(())
+}
+
+/// Checks the types of the exports a host calls ([`abi::EXPORTS`]); run once the module's
+/// version is known to be this host's, so that an older module gets the version message.
+fn check_exports(module: &Module) -> Result<(), Error> {
+    for f in abi::EXPORTS {
+        let expected = f.signature().to_string();
+        let found = match module.get_export(f.name) {
+            Some(ExternType::Func(ty)) => imports::signature(&ty),
+            Some(other) => format!("a {}", extern_kind(&other)),
+            None => return Err(Error::Module(format!("module has no `{}` export", f.name))),
+        };
+        if found != expected {
+            return Err(Error::Module(format!(
+                "export `{}` has type {found}, but runtime API v{} defines it as {expected}",
+                f.name,
+                abi::ABI_VERSION
+            )));
+        }
     }
     Ok(())
 }

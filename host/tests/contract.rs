@@ -67,17 +67,20 @@ fn guest_imports_are_the_table() {
 #[test]
 fn web_abi_is_the_table() {
     let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../web/abi.mjs")).unwrap();
-    let start = source.find("export const IMPORTS = {").expect("web/abi.mjs has IMPORTS");
-    let body = &source[start..source[start..].find("};").map(|e| start + e).unwrap()];
-    let web: BTreeMap<String, String> = body
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let (name, ty) = l.trim().split_once(": ")?;
-            Some((name.to_string(), ty.trim_end_matches(',').trim_matches('\'').to_string()))
-        })
-        .collect();
-    assert_eq!(web, table(abi::IMPORTS), "web/abi.mjs IMPORTS differs from wthreads::abi::IMPORTS");
+    let object = |name: &str| -> BTreeMap<String, String> {
+        let start =
+            source.find(&format!("export const {name} = {{")).unwrap_or_else(|| panic!("web/abi.mjs has no {name}"));
+        let body = &source[start..source[start..].find("};").map(|e| start + e).unwrap()];
+        body.lines()
+            .skip(1)
+            .filter_map(|l| {
+                let (name, ty) = l.trim().split_once(": ")?;
+                Some((name.to_string(), ty.trim_end_matches(',').trim_matches('\'').to_string()))
+            })
+            .collect()
+    };
+    assert_eq!(object("IMPORTS"), table(abi::IMPORTS), "web/abi.mjs IMPORTS differs from wthreads::abi::IMPORTS");
+    assert_eq!(object("EXPORTS"), table(abi::EXPORTS), "web/abi.mjs EXPORTS differs from wthreads::abi::EXPORTS");
 
     let value = |name: &str| -> i64 {
         let prefix = format!("export const {name} = ");

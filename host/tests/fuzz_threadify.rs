@@ -153,7 +153,6 @@ fn threadify_patches_generated_guest_shaped_modules() {
             (import "wthreads_patch" "tls_align" (func (result i32)))
             (import "wthreads_patch" "self_get" (func (result i32)))
             (import "wthreads_patch" "self_set" (func (param i32)))
-            (import "wthreads_patch" "stack_limit_set" (func (param i32)))
             (import "wthreads" "wait32" (func (param i32 i32 i64) (result i32)))
             (import "wthreads" "wake" (func (param i32 i32) (result i32))))"#,
     )
@@ -166,7 +165,7 @@ fn threadify_patches_generated_guest_shaped_modules() {
             (global (export "__tls_align") i32 (i32.const 4))
             (func (export "__wasm_init_tls") (param i32))
             (func (export "wthreads_thread_entry") (param i32))
-            (func (export "wthreads_abi_version") (result i32) (i32.const 1)))"#,
+            (func (export "wthreads_abi_version") (result i32) (i32.const 2)))"#,
     )
     .unwrap();
     let config = wasm_smith::Config {

@@ -28,7 +28,12 @@ pub(crate) struct SpawnArgs<'a> {
     pub stack_top: *mut u8,
     #[cfg_attr(not(target_arch = "wasm32"), expect(dead_code, reason = "native threads have std's stack and TLS"))]
     pub tls_block: *mut u8,
+    #[cfg_attr(target_arch = "wasm32", expect(dead_code, reason = "natively it sizes std's thread stack"))]
     pub stack_size: usize,
+    /// The lowest address the thread's shadow stack pointer may take (the top of its guard
+    /// zone); threadify's stack check holds it there.
+    #[cfg_attr(not(target_arch = "wasm32"), expect(dead_code, reason = "native threads have std's stack and TLS"))]
+    pub stack_limit: *mut u8,
     pub exit_word: *const core::sync::atomic::AtomicU32,
     pub name: Option<&'a str>,
 }

@@ -193,9 +193,6 @@ pub(crate) fn self_set(ptr: *mut u8) {
     SELF.with(|s| s.set(ptr));
 }
 
-/// Natively there is no shadow stack to check.
-pub(crate) fn stack_limit_set(_limit: *mut u8) {}
-
 /// Makes `ptr` the control block of a thread the runtime did not start (the main thread, a
 /// test harness thread); `release(ptr)` runs when that thread ends.
 pub(crate) fn adopt_thread(ptr: *mut u8, release: unsafe fn(*mut u8)) {

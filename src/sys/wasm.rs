@@ -15,7 +15,7 @@ unsafe extern "C" {
         start_arg: *mut u8,
         stack_top: *mut u8,
         tls_block: *mut u8,
-        stack_size: usize,
+        stack_limit: *mut u8,
         exit_word: *const AtomicU32,
         name_ptr: *const u8,
         name_len: usize,
@@ -54,8 +54,6 @@ unsafe extern "C" {
     fn wp_self_get() -> *mut u8;
     #[link_name = "self_set"]
     fn wp_self_set(ptr: *mut u8);
-    #[link_name = "stack_limit_set"]
-    fn wp_stack_limit_set(limit: *mut u8);
 }
 
 /// The version this guest library speaks; hosts read it before running anything.
@@ -81,7 +79,7 @@ pub(crate) unsafe fn thread_spawn(args: &SpawnArgs<'_>) -> Result<i32, i32> {
             args.start_arg,
             args.stack_top,
             args.tls_block,
-            args.stack_size,
+            args.stack_limit,
             args.exit_word,
             name_ptr,
             name_len,
@@ -199,15 +197,6 @@ pub(crate) fn self_set(ptr: *mut u8) {
     // SAFETY: replaced by threadify with a write of a per-instance global; the value is
     // only ever read back by `self_get`.
     unsafe { wp_self_set(ptr) }
-}
-
-/// Sets the lowest address this thread's shadow stack pointer may take; a function that would
-/// move it lower calls `wthreads_stack_overflow` instead (threadify's stack check).
-#[inline]
-pub(crate) fn stack_limit_set(limit: *mut u8) {
-    // SAFETY: replaced by threadify with a write of a per-instance global, read only by the
-    // stack check that threadify inserts.
-    unsafe { wp_stack_limit_set(limit) }
 }
 
 /// Whether spawned threads need a shadow stack allocated by the guest: on wasm every thread's

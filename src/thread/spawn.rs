@@ -182,6 +182,8 @@ impl Builder {
             stack_top: stack.wrapping_add(allocated),
             tls_block: t.tls.as_ref().map_or(core::ptr::null_mut(), |b| b.ptr.as_ptr()),
             stack_size,
+            // The overflow handler runs in the guard zone below the limit.
+            stack_limit: if stack.is_null() { stack } else { stack.wrapping_add(STACK_GUARD) },
             exit_word: &t.exit_word,
             name: t.thread.name(),
         };
@@ -433,9 +435,6 @@ pub(crate) unsafe fn run_thread(arg: *mut u8) {
     sys::self_set(arg);
     // SAFETY: per the contract, `arg` is a live Tcb (its closure taken only by a trapped run).
     let tcb = unsafe { &*arg.cast::<Tcb>() };
-    if let Some(stack) = &tcb.stack {
-        sys::stack_limit_set(stack.ptr.as_ptr().wrapping_add(STACK_GUARD));
-    }
     // SAFETY: only this thread touches `main`, once.
     let Some(main) = (unsafe { (*tcb.main.get()).take() }) else {
         // The closure was taken: this is the host's second call, in a fresh instance, after

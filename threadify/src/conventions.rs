@@ -19,7 +19,7 @@ pub const PATCH_MODULE: &str = wthreads::abi::PATCH_MODULE;
 /// Marker section of a patched module; its content is [`PATCH_VERSION`] as a decimal string.
 pub const PATCHED_SECTION: &str = wthreads::abi::PATCHED_SECTION;
 /// Version of the transformation (bumped when the patched module's shape changes).
-pub const PATCH_VERSION: u32 = 3;
+pub const PATCH_VERSION: u32 = 4;
 /// The guest library's stack-overflow handler `() -> ()` (optional export): called by the
 /// stack check, with the check turned off for the thread, to report the overflow and abort.
 pub const STACK_OVERFLOW: &str = "wthreads_stack_overflow";
@@ -36,20 +36,12 @@ pub enum PatchImport {
     SelfGet,
     /// `self_set(i32)`: writes the per-instance thread pointer.
     SelfSet,
-    /// `stack_limit_set(i32)`: sets the lowest address the shadow stack pointer may take in
-    /// this instance (0, the initial value, checks nothing).
-    StackLimitSet,
 }
 
 impl PatchImport {
     /// Every patch import.
-    pub const ALL: [PatchImport; 5] = [
-        PatchImport::TlsSize,
-        PatchImport::TlsAlign,
-        PatchImport::SelfGet,
-        PatchImport::SelfSet,
-        PatchImport::StackLimitSet,
-    ];
+    pub const ALL: [PatchImport; 4] =
+        [PatchImport::TlsSize, PatchImport::TlsAlign, PatchImport::SelfGet, PatchImport::SelfSet];
 
     /// Its name in module `wthreads_patch`.
     #[must_use]
@@ -59,7 +51,6 @@ impl PatchImport {
             PatchImport::TlsAlign => "tls_align",
             PatchImport::SelfGet => "self_get",
             PatchImport::SelfSet => "self_set",
-            PatchImport::StackLimitSet => "stack_limit_set",
         }
     }
 

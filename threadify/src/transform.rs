@@ -87,11 +87,11 @@ impl Symbols {
 /// - replaces each `wthreads_patch` import with a local function over per-instance globals
 ///   (`tls_size`, `tls_align`: the lld globals; `self_get`/`self_set`: a new mutable global
 ///   that holds the thread's control block pointer, private to each thread's instance);
-/// - adds the export `wthreads_thread_start(start_arg, stack_top, tls_block)`, which points
-///   `__stack_pointer` at the thread's own stack, initialises its TLS block with
-///   `__wasm_init_tls`, and calls the guest's `wthreads_thread_entry(start_arg)`;
-/// - with [`Options::stack_check`], when the guest sets stack limits (it imports
-///   `wthreads_patch.stack_limit_set`): adds `wthreads_stack_check(new_sp) -> new_sp`, which
+/// - adds the export `wthreads_thread_start(start_arg, stack_top, tls_block, stack_limit)`,
+///   which points `__stack_pointer` at the thread's own stack, initialises its TLS block with
+///   `__wasm_init_tls`, sets the instance's stack limit, and calls the guest's
+///   `wthreads_thread_entry(start_arg)`;
+/// - with [`Options::stack_check`]: adds `wthreads_stack_check(new_sp) -> new_sp`, which
 ///   calls the guest's `wthreads_stack_overflow` (or traps, if the guest has none) when
 ///   `new_sp` is below the instance's limit, after setting the limit to 0 so the handler can
 ///   run; and inserts a call to it before every `global.set $__stack_pointer` of the module and
@@ -103,7 +103,8 @@ impl Symbols {
 /// - adds the marker section, so a second patch is refused.
 ///
 /// `wthreads_thread_start` first clears the instance's stack limit and thread pointer, so a
-/// host may run one thread after another in the same instance (a pool of ready instances).
+/// host may run one thread after another in the same instance (a pool of ready instances). The
+/// main thread's instance keeps the limit 0, which checks nothing.
 ///
 /// Returns the number of stack-pointer writes checked.
 pub fn apply(m: &mut Module, options: &Options) -> Result<usize, Error> {
@@ -140,7 +141,6 @@ pub fn apply(m: &mut Module, options: &Options) -> Result<usize, Error> {
     m.globals.get_mut(self_ptr).name = Some("wthreads_self".into());
     let limit = m.globals.add_local(ValType::I32, true, false, ConstExpr::Value(Value::I32(0)));
     m.globals.get_mut(limit).name = Some("wthreads_stack_limit".into());
-    let sets_limits = patch_imports.iter().any(|(p, _)| *p == PatchImport::StackLimitSet);
     for (p, f) in patch_imports {
         let res = m.replace_imported_func(f, |(body, args)| {
             match p {
@@ -148,13 +148,12 @@ pub fn apply(m: &mut Module, options: &Options) -> Result<usize, Error> {
                 PatchImport::TlsAlign => body.global_get(sym.tls_align),
                 PatchImport::SelfGet => body.global_get(self_ptr),
                 PatchImport::SelfSet => body.local_get(args[0]).global_set(self_ptr),
-                PatchImport::StackLimitSet => body.local_get(args[0]).global_set(limit),
             };
         });
         res.map_err(|e| Error::Invalid(e.to_string()))?;
     }
 
-    let checked = if options.stack_check && sets_limits { add_stack_check(m, sym.stack_pointer, limit) } else { 0 };
+    let checked = if options.stack_check { add_stack_check(m, sym.stack_pointer, limit) } else { 0 };
     if options.inline_wait {
         inline_wait(m)?;
     }
@@ -162,10 +161,11 @@ pub fn apply(m: &mut Module, options: &Options) -> Result<usize, Error> {
     let arg = m.locals.add(ValType::I32);
     let stack_top = m.locals.add(ValType::I32);
     let tls_block = m.locals.add(ValType::I32);
-    let mut start = FunctionBuilder::new(&mut m.types, &[ValType::I32; 3], &[]);
+    let stack_limit = m.locals.add(ValType::I32);
+    let mut start = FunctionBuilder::new(&mut m.types, &[ValType::I32; 4], &[]);
     start.name(conv::THREAD_START.into());
-    // A reused instance still holds the previous thread's limit and thread pointer: clear
-    // them before the stack pointer moves to the new stack (the limit would refuse it).
+    // A reused instance still holds the previous thread's thread pointer; the limit is set
+    // only once the stack pointer and TLS block are the new thread's.
     start
         .func_body()
         .i32_const(0)
@@ -176,9 +176,11 @@ pub fn apply(m: &mut Module, options: &Options) -> Result<usize, Error> {
         .global_set(sym.stack_pointer)
         .local_get(tls_block)
         .call(sym.init_tls)
+        .local_get(stack_limit)
+        .global_set(limit)
         .local_get(arg)
         .call(sym.entry);
-    let start = start.finish(vec![arg, stack_top, tls_block], &mut m.funcs);
+    let start = start.finish(vec![arg, stack_top, tls_block, stack_limit], &mut m.funcs);
     m.exports.add(conv::THREAD_START, start);
 
     m.customs.add(walrus::RawCustomSection {

@@ -53,8 +53,13 @@ fn blessed(name: &str, options: &Options) -> String {
 #[test]
 fn minimal_matches_expected_output() {
     let text = blessed("minimal", &Options::default());
-    // No stack_limit_set import: the guest sets no limits, so nothing is checked.
-    assert!(!text.contains("wthreads_stack_check"));
+    // The thread start sets the limit it is given (its fourth parameter).
+    let start = &text[text.find("(func $wthreads_thread_start").unwrap()..];
+    assert!(
+        start.contains("(param i32 i32 i32 i32)")
+            && start.contains("local.get 3\n    global.set $wthreads_stack_limit"),
+        "{start}"
+    );
 }
 
 #[test]
@@ -75,7 +80,7 @@ fn stack_check_can_be_turned_off() {
     validate(&out).unwrap();
     let text = wasmprinter::print_bytes(&out).unwrap();
     assert!(!text.contains("wthreads_stack_check"), "{text}");
-    // The limit is still settable: the guest's import is satisfied either way.
+    // The thread start still takes (and sets) the limit: the host's call is the same either way.
     assert!(text.contains("global.set $wthreads_stack_limit"), "{text}");
 }
 
@@ -93,8 +98,8 @@ fn stack_check_fires_in_wasmtime() {
     for (stack_top, fires) in [(4096 + 8192, false), (4096 + 8191, true)] {
         let mut store = wasmtime::Store::new(&engine, ());
         let instance = wasmtime::Instance::new(&mut store, &module, &[memory.clone().into()]).unwrap();
-        let start = instance.get_typed_func::<(i32, i32, i32), ()>(&mut store, "wthreads_thread_start").unwrap();
-        let result = start.call(&mut store, (0, stack_top, 8192));
+        let start = instance.get_typed_func::<(i32, i32, i32, i32), ()>(&mut store, "wthreads_thread_start").unwrap();
+        let result = start.call(&mut store, (0, stack_top, 8192, 4096));
         assert_eq!(result.is_err(), fires, "stack top {stack_top}: {result:?}");
     }
 }
@@ -116,16 +121,16 @@ fn thread_start_resets_a_reused_instance() {
     let memory = wasmtime::SharedMemory::new(&engine, wasmtime::MemoryType::shared(17, 16384)).unwrap();
     let mut store = wasmtime::Store::new(&engine, ());
     let instance = wasmtime::Instance::new(&mut store, &module, &[memory.clone().into()]).unwrap();
-    let start = instance.get_typed_func::<(i32, i32, i32), ()>(&mut store, "wthreads_thread_start").unwrap();
+    let start = instance.get_typed_func::<(i32, i32, i32, i32), ()>(&mut store, "wthreads_thread_start").unwrap();
     let found_self = || {
         let bytes: Vec<u8> = memory.data()[64..68].iter().map(read_byte).collect();
         i32::from_le_bytes(bytes.try_into().unwrap())
     };
     // First thread: stack [60000, 70000), limit and thread pointer 60000.
-    start.call(&mut store, (60000, 70000, 8192)).unwrap();
+    start.call(&mut store, (60000, 70000, 8192, 60000)).unwrap();
     assert_eq!(found_self(), 0);
     // Second thread: stack top 20000, under the first limit; its entry's frame must pass.
-    start.call(&mut store, (10000, 20000, 8192)).expect("the second thread saw the first one's stack limit");
+    start.call(&mut store, (10000, 20000, 8192, 10000)).expect("the second thread saw the first one's stack limit");
     assert_eq!(found_self(), 0, "the second thread saw the first one's thread pointer");
 }
 
