@@ -24,6 +24,17 @@ pub const PATCH_VERSION: u32 = 4;
 /// stack check, with the check turned off for the thread, to report the overflow and abort.
 pub const STACK_OVERFLOW: &str = "wthreads_stack_overflow";
 
+/// The per-instance global threadify adds for the thread's control block pointer.
+pub const SELF_GLOBAL: &str = "wthreads_self";
+/// The per-instance global threadify adds for the shadow stack's lower limit.
+pub const STACK_LIMIT_GLOBAL: &str = "wthreads_stack_limit";
+/// The function threadify adds that checks a new shadow stack pointer against the limit.
+pub const STACK_CHECK: &str = "wthreads_stack_check";
+/// The runtime API import that `inline_wait` turns into `memory.atomic.wait32`.
+pub const WAIT32: &str = "wait32";
+/// The runtime API import that `inline_wait` turns into `memory.atomic.notify`.
+pub const WAKE: &str = "wake";
+
 /// The `wthreads_patch` imports ([`wthreads::abi::PATCH_IMPORTS`], whose names and types these
 /// are), as threadify implements them.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -79,5 +90,12 @@ mod tests {
         let mine: Vec<&str> = PatchImport::ALL.iter().map(|p| p.name()).collect();
         let table: Vec<&str> = wthreads::abi::PATCH_IMPORTS.iter().map(|f| f.name).collect();
         assert_eq!(mine, table, "threadify's patch imports differ from wthreads::abi::PATCH_IMPORTS");
+    }
+
+    #[test]
+    fn wait_and_wake_are_in_the_table() {
+        for name in [super::WAIT32, super::WAKE] {
+            assert!(wthreads::abi::find(wthreads::abi::IMPORTS, name).is_some(), "{name}");
+        }
     }
 }

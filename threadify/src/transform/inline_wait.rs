@@ -1,0 +1,78 @@
+//! Pass: replace the host calls `wait32` and `wake` with the wasm instructions.
+
+use crate::Error;
+use crate::conventions as conv;
+use walrus::ir::{BinaryOp, MemArg, UnaryOp};
+use walrus::{FunctionId, MemoryId, Module, ValType};
+use wthreads::abi;
+
+/// Replaces the runtime imports `wthreads.wait32(addr, expected, timeout_ns) -> i32` and
+/// `wthreads.wake(addr, count) -> i32` (when the module has them with these types) with local
+/// functions that return the host's error codes for a misaligned or out-of-bounds address
+/// (`ERR_MISALIGNED`, `ERR_OUT_OF_BOUNDS`: the instructions would trap instead) and otherwise
+/// execute `memory.atomic.wait32` / `memory.atomic.notify`. Their results already are the
+/// ABI's (`WAIT_WOKEN`, `WAIT_NOT_EQUAL`, `WAIT_TIMED_OUT`; the number woken), a negative
+/// timeout waits forever in both, and a host's own `notify` on the shared memory (the end of a
+/// thread) wakes them. Returns how many imports were replaced.
+///
+/// # Errors
+/// [`Error::Invalid`] if walrus refuses the replacement (a bug).
+pub fn inline_wait(m: &mut Module) -> Result<usize, Error> {
+    let Some(memory) = m.memories.iter().next().map(|mem| mem.id()) else { return Ok(0) };
+    let wanted: [(&str, &[ValType]); 2] =
+        [(conv::WAIT32, &[ValType::I32, ValType::I32, ValType::I64]), (conv::WAKE, &[ValType::I32, ValType::I32])];
+    let found: Vec<(&str, FunctionId)> = m
+        .imports
+        .iter()
+        .filter(|i| i.module == abi::IMPORT_MODULE)
+        .filter_map(|i| match i.kind {
+            walrus::ImportKind::Function(f) => wanted.iter().find(|(n, _)| *n == i.name).and_then(|(name, params)| {
+                let ty = m.types.get(m.funcs.get(f).ty());
+                (ty.params() == *params && ty.results() == [ValType::I32]).then_some((*name, f))
+            }),
+            _ => None,
+        })
+        .collect();
+    let arg = MemArg { align: 4, offset: 0 };
+    for (name, f) in &found {
+        let res = m.replace_imported_func(*f, |(body, args)| {
+            check_futex_addr(body, memory, args[0]);
+            match *name {
+                conv::WAIT32 => {
+                    body.local_get(args[0]).local_get(args[1]).local_get(args[2]).atomic_wait(memory, arg, false)
+                }
+                _ => body.local_get(args[0]).local_get(args[1]).atomic_notify(memory, arg),
+            };
+        });
+        res.map_err(|e| Error::Invalid(e.to_string()))?;
+    }
+    Ok(found.len())
+}
+
+/// Returns `ERR_MISALIGNED` unless `addr` is 4-aligned and `ERR_OUT_OF_BOUNDS` unless the
+/// word at `addr` lies inside the memory's current size (computed in 64 bits: no overflow).
+fn check_futex_addr(body: &mut walrus::InstrSeqBuilder<'_>, memory: MemoryId, addr: walrus::LocalId) {
+    body.local_get(addr).i32_const(3).binop(BinaryOp::I32And).if_else(
+        None,
+        |bad| {
+            bad.i32_const(abi::ERR_MISALIGNED).return_();
+        },
+        |_| {},
+    );
+    body.local_get(addr)
+        .unop(UnaryOp::I64ExtendUI32)
+        .i64_const(4)
+        .binop(BinaryOp::I64Add)
+        .memory_size(memory)
+        .unop(UnaryOp::I64ExtendUI32)
+        .i64_const(16)
+        .binop(BinaryOp::I64Shl)
+        .binop(BinaryOp::I64GtU)
+        .if_else(
+            None,
+            |bad| {
+                bad.i32_const(abi::ERR_OUT_OF_BOUNDS).return_();
+            },
+            |_| {},
+        );
+}

@@ -1,0 +1,166 @@
+//! The patch itself, on a walrus module whose preconditions `check` has verified: a pipeline of
+//! named passes ([`apply`] runs them in this order), each with a fixture of its own in
+//! `tests/fixtures`:
+//! - [`patch_imports`]: the `wthreads_patch` imports become code of the module (`minimal.wat`);
+//! - [`stack_check`]: every move of the shadow stack pointer is checked (`stack_check.wat`);
+//! - [`inline_wait`]: `wait32`/`wake` become instructions (`wait.wat`);
+//! - [`thread_start`]: the export through which a host starts a thread (`reuse.wat`);
+//! - `mark_patched`: the marker section (every fixture's output carries it).
+
+mod inline_wait;
+mod patch_imports;
+mod stack_check;
+mod thread_start;
+
+pub use inline_wait::inline_wait;
+
+use crate::Error;
+use crate::conventions as conv;
+use walrus::ir::Value;
+use walrus::{ConstExpr, ExportItem, FunctionId, GlobalId, Module, ValType};
+
+/// What the patch adds besides per-thread stacks and TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Check every move of the shadow stack pointer against the thread's stack limit and
+    /// report an overflow instead of writing below the stack (default: on). Costs a call and
+    /// a compare per function that uses the shadow stack, on entry and exit.
+    pub stack_check: bool,
+    /// Replace the runtime API imports `wthreads.wait32` and `wthreads.wake` with local
+    /// functions that check the address like the host does and then execute
+    /// `memory.atomic.wait32` / `memory.atomic.notify` (default: on), so a wait or a wake costs
+    /// no host call. Off keeps the host calls (for a host that wants to see every wait).
+    pub inline_wait: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { stack_check: true, inline_wait: true }
+    }
+}
+
+/// Looks up an exported global and checks its type.
+fn exported_global(m: &Module, name: &'static str, mutable: bool) -> Result<GlobalId, Error> {
+    let id = m
+        .exports
+        .iter()
+        .find_map(|e| match e.item {
+            ExportItem::Global(g) if e.name == name => Some(g),
+            _ => None,
+        })
+        .ok_or_else(|| Error::Missing { name, detail: "is missing".into() })?;
+    let g = m.globals.get(id);
+    if g.ty != ValType::I32 || (mutable && !g.mutable) {
+        let want = if mutable { "a mutable i32 global" } else { "an i32 global" };
+        return Err(Error::Missing { name, detail: format!("must be {want}") });
+    }
+    Ok(id)
+}
+
+/// Looks up an exported function and checks its signature.
+fn exported_func(m: &Module, name: &'static str, params: &[ValType]) -> Result<FunctionId, Error> {
+    let id = m
+        .exports
+        .iter()
+        .find_map(|e| match e.item {
+            ExportItem::Function(f) if e.name == name => Some(f),
+            _ => None,
+        })
+        .ok_or_else(|| Error::Missing { name, detail: "is missing".into() })?;
+    let ty = m.types.get(m.funcs.get(id).ty());
+    if ty.params() != params || !ty.results().is_empty() {
+        return Err(Error::Missing { name, detail: format!("must have type {params:?} -> []") });
+    }
+    Ok(id)
+}
+
+/// The symbols the patch uses, all resolved before anything changes.
+pub(crate) struct Symbols {
+    pub(crate) stack_pointer: GlobalId,
+    pub(crate) tls_size: GlobalId,
+    pub(crate) tls_align: GlobalId,
+    pub(crate) init_tls: FunctionId,
+    pub(crate) entry: FunctionId,
+}
+
+impl Symbols {
+    fn resolve(m: &Module) -> Result<Symbols, Error> {
+        exported_global(m, conv::TLS_BASE, true)?;
+        Ok(Symbols {
+            stack_pointer: exported_global(m, conv::STACK_POINTER, true)?,
+            tls_size: exported_global(m, conv::TLS_SIZE, false)?,
+            tls_align: exported_global(m, conv::TLS_ALIGN, false)?,
+            init_tls: exported_func(m, conv::INIT_TLS, &[ValType::I32])?,
+            entry: exported_func(m, conv::THREAD_ENTRY, &[ValType::I32])?,
+        })
+    }
+}
+
+/// The per-instance globals the patch adds (each instance, so each thread, has its own).
+pub(crate) struct Globals {
+    /// The thread's control block pointer (`self_get`/`self_set`).
+    pub(crate) self_ptr: GlobalId,
+    /// The lowest address the shadow stack pointer may take (0: no check).
+    pub(crate) limit: GlobalId,
+}
+
+impl Globals {
+    fn add(m: &mut Module) -> Globals {
+        let mut global = |name: &str| {
+            let id = m.globals.add_local(ValType::I32, true, false, ConstExpr::Value(Value::I32(0)));
+            m.globals.get_mut(id).name = Some(name.into());
+            id
+        };
+        Globals { self_ptr: global(conv::SELF_GLOBAL), limit: global(conv::STACK_LIMIT_GLOBAL) }
+    }
+}
+
+/// Applies the patch:
+/// - replaces each `wthreads_patch` import with a local function over per-instance globals
+///   (`tls_size`, `tls_align`: the lld globals; `self_get`/`self_set`: a new mutable global
+///   that holds the thread's control block pointer, private to each thread's instance);
+/// - adds the export `wthreads_thread_start(start_arg, stack_top, tls_block, stack_limit)`,
+///   which points `__stack_pointer` at the thread's own stack, initialises its TLS block with
+///   `__wasm_init_tls`, sets the instance's stack limit, and calls the guest's
+///   `wthreads_thread_entry(start_arg)`;
+/// - with [`Options::stack_check`]: adds `wthreads_stack_check(new_sp) -> new_sp`, which
+///   calls the guest's `wthreads_stack_overflow` (or traps, if the guest has none) when
+///   `new_sp` is below the instance's limit, after setting the limit to 0 so the handler can
+///   run; and inserts a call to it before every `global.set $__stack_pointer` of the module and
+///   after every `global.get $__stack_pointer; i32.const N; i32.sub` (a frame carved out, also
+///   by leaf functions, which never write the pointer back);
+/// - with [`Options::inline_wait`], replaces the imports `wthreads.wait32` and `wthreads.wake`
+///   with local functions around `memory.atomic.wait32` and `memory.atomic.notify` (see
+///   [`inline_wait`]);
+/// - adds the marker section, so a second patch is refused.
+///
+/// `wthreads_thread_start` first clears the instance's stack limit and thread pointer, so a
+/// host may run one thread after another in the same instance (a pool of ready instances). The
+/// main thread's instance keeps the limit 0, which checks nothing.
+///
+/// Returns the number of stack-pointer writes checked.
+pub fn apply(m: &mut Module, options: &Options) -> Result<usize, Error> {
+    let sym = Symbols::resolve(m)?;
+    if m.exports.iter().any(|e| e.name == conv::THREAD_START) {
+        return Err(Error::AlreadyPatched);
+    }
+    let patch = patch_imports::check(m)?;
+    let globals = Globals::add(m);
+    patch_imports::replace(m, patch, &sym, &globals)?;
+    let checked = if options.stack_check { stack_check::add(m, sym.stack_pointer, globals.limit) } else { 0 };
+    if options.inline_wait {
+        inline_wait(m)?;
+    }
+    thread_start::add(m, &sym, &globals);
+    mark_patched(m);
+    Ok(checked)
+}
+
+/// Adds the marker section (the patch version), so that a second patch is refused and hosts
+/// know the module is ready.
+fn mark_patched(m: &mut Module) {
+    m.customs.add(walrus::RawCustomSection {
+        name: conv::PATCHED_SECTION.into(),
+        data: conv::PATCH_VERSION.to_string().into_bytes(),
+    });
+}
