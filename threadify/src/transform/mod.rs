@@ -1,10 +1,10 @@
 //! The patch itself, on a walrus module whose preconditions `check` has verified: a pipeline of
 //! named passes ([`apply`] runs them in this order), each with a fixture of its own in
 //! `tests/fixtures`:
-//! - [`patch_imports`]: the `wthreads_patch` imports become code of the module (`minimal.wat`);
-//! - [`stack_check`]: every move of the shadow stack pointer is checked (`stack_check.wat`);
+//! - `patch_imports`: the `wthreads_patch` imports become code of the module (`minimal.wat`);
+//! - `stack_check`: every move of the shadow stack pointer is checked (`stack_check.wat`);
 //! - [`inline_wait`]: `wait32`/`wake` become instructions (`wait.wat`);
-//! - [`thread_start`]: the export through which a host starts a thread (`reuse.wat`);
+//! - `thread_start`: the export through which a host starts a thread (`reuse.wat`);
 //! - `mark_patched`: the marker section (every fixture's output carries it).
 
 mod inline_wait;
