@@ -43,6 +43,8 @@ mod allocator;
 #[cfg(any(target_arch = "wasm32", feature = "std"))]
 mod atomic;
 #[cfg(any(target_arch = "wasm32", feature = "std"))]
+mod deadline;
+#[cfg(any(target_arch = "wasm32", feature = "std"))]
 mod futex;
 #[cfg(any(target_arch = "wasm32", feature = "std"))]
 pub mod io;

@@ -6,17 +6,8 @@
 use super::mpmc::SendTimeoutError;
 use super::mpsc::{RecvError, RecvTimeoutError, SendError, TryRecvError, TrySendError};
 use super::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use crate::sys;
+pub(crate) use crate::deadline::Deadline;
 use alloc::collections::VecDeque;
-use core::time::Duration;
-
-/// A point on the host clock (ns) until which an operation may wait; `None`: forever.
-pub(crate) type Deadline = Option<u64>;
-
-/// The deadline `timeout` from now.
-pub(crate) fn deadline_in(timeout: Duration) -> Deadline {
-    Some(sys::clock_ns().saturating_add(u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX)))
-}
 
 struct State<T> {
     queue: VecDeque<T>,
@@ -42,16 +33,9 @@ pub(crate) struct Chan<T> {
 
 /// Waits on `cv` until `deadline`; `None` if it has passed (the guard is then dropped).
 fn wait_until<'a, S>(cv: &Condvar, guard: MutexGuard<'a, S>, deadline: Deadline) -> Option<MutexGuard<'a, S>> {
-    match deadline {
+    match deadline.left()? {
         None => Some(cv.wait(guard).unwrap_or_else(PoisonError::into_inner)),
-        Some(deadline) => {
-            let now = sys::clock_ns();
-            if now >= deadline {
-                return None;
-            }
-            let left = Duration::from_nanos(deadline - now);
-            Some(cv.wait_timeout(guard, left).unwrap_or_else(PoisonError::into_inner).0)
-        }
+        Some(left) => Some(cv.wait_timeout(guard, left).unwrap_or_else(PoisonError::into_inner).0),
     }
 }
 
@@ -132,7 +116,8 @@ impl<T> Chan<T> {
 
     /// Sends `t`, waiting as long as it takes.
     pub(crate) fn send_blocking(&self, t: T) -> Result<(), SendError<T>> {
-        self.send(t, None).map_err(|(SendTimeoutError::Timeout(t) | SendTimeoutError::Disconnected(t))| SendError(t))
+        self.send(t, Deadline::NEVER)
+            .map_err(|(SendTimeoutError::Timeout(t) | SendTimeoutError::Disconnected(t))| SendError(t))
     }
 
     pub(crate) fn try_send(&self, t: T) -> Result<(), TrySendError<T>> {
@@ -188,7 +173,7 @@ impl<T> Chan<T> {
 
     /// Takes a message, waiting as long as it takes.
     pub(crate) fn recv_blocking(&self) -> Result<T, RecvError> {
-        self.recv(None).map_err(|_| RecvError)
+        self.recv(Deadline::NEVER).map_err(|_| RecvError)
     }
 
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {

@@ -3,8 +3,8 @@
 use super::mutex::{Mutex, MutexGuard};
 use super::poison::LockResult;
 use crate::atomic::{AtomicU32, Ordering};
+use crate::deadline::Deadline;
 use crate::futex::{futex_wait, futex_wake, futex_wake_all};
-use crate::sys;
 use core::fmt;
 use core::time::Duration;
 
@@ -166,17 +166,13 @@ impl Condvar {
     where
         F: FnMut(&mut T) -> bool,
     {
-        let start = sys::clock_ns();
-        let total = u64::try_from(dur.as_nanos()).unwrap_or(u64::MAX);
+        let deadline = Deadline::after(dur);
         loop {
             if !condition(&mut *guard) {
                 return Ok((guard, WaitTimeoutResult(false)));
             }
-            let elapsed = sys::clock_ns().saturating_sub(start);
-            if elapsed >= total {
-                return Ok((guard, WaitTimeoutResult(true)));
-            }
-            guard = self.wait_timeout(guard, Duration::from_nanos(total - elapsed))?.0;
+            let Some(left) = deadline.left() else { return Ok((guard, WaitTimeoutResult(true))) };
+            guard = self.wait_optional_timeout(guard, left)?.0;
         }
     }
 

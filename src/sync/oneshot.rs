@@ -10,7 +10,7 @@
 //! ```
 
 use super::Arc;
-use super::chan::{Chan, deadline_in};
+use super::chan::{Chan, Deadline};
 use super::mpsc::{self, RecvError, SendError};
 use crate::time::Instant;
 use core::fmt;
@@ -133,7 +133,7 @@ impl<T> Receiver<T> {
     /// assert!(matches!(r, Err(RecvTimeoutError::Timeout(_))));
     /// ```
     pub fn recv_timeout(self, timeout: Duration) -> Result<T, RecvTimeoutError<T>> {
-        self.recv_until(deadline_in(timeout))
+        self.recv_until(Deadline::after(timeout))
     }
 
     /// Waits until `deadline` for the message; else gives the receiver back.
@@ -148,10 +148,10 @@ impl<T> Receiver<T> {
     /// assert!(rx.recv_deadline(Instant::now()).is_err());
     /// ```
     pub fn recv_deadline(self, deadline: Instant) -> Result<T, RecvTimeoutError<T>> {
-        self.recv_until(Some(deadline.as_ns()))
+        self.recv_until(Deadline::at_ns(deadline.as_ns()))
     }
 
-    fn recv_until(self, deadline: super::chan::Deadline) -> Result<T, RecvTimeoutError<T>> {
+    fn recv_until(self, deadline: Deadline) -> Result<T, RecvTimeoutError<T>> {
         match self.chan.recv(deadline) {
             Ok(t) => Ok(t),
             Err(mpsc::RecvTimeoutError::Timeout) => Err(RecvTimeoutError::Timeout(self)),

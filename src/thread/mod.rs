@@ -46,16 +46,11 @@ use core::time::Duration;
 /// wthreads::thread::sleep(core::time::Duration::from_millis(10));
 /// ```
 pub fn sleep(dur: Duration) {
-    let start = sys::clock_ns();
-    let total = u64::try_from(dur.as_nanos()).unwrap_or(u64::MAX);
+    let deadline = crate::deadline::Deadline::after(dur);
     // A private word nobody wakes: waiting on it is a pure timed sleep.
     let word = AtomicU32::new(0);
-    loop {
-        let elapsed = sys::clock_ns().saturating_sub(start);
-        if elapsed >= total {
-            return;
-        }
-        futex::futex_wait(&word, 0, Some(Duration::from_nanos(total - elapsed)));
+    while let Some(left) = deadline.left() {
+        futex::futex_wait(&word, 0, left);
     }
 }
 

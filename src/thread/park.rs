@@ -2,7 +2,6 @@
 
 use crate::atomic::{AtomicU32, Ordering};
 use crate::futex::{futex_wait, futex_wake};
-use crate::sys;
 use core::time::Duration;
 
 /// No token, nobody parked.
@@ -54,14 +53,9 @@ impl Parker {
         if self.state.fetch_sub(1, Ordering::Acquire) == NOTIFIED {
             return;
         }
-        let start = sys::clock_ns();
-        let total = u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX);
-        loop {
-            let elapsed = sys::clock_ns().saturating_sub(start);
-            if elapsed >= total {
-                break;
-            }
-            futex_wait(&self.state, PARKED, Some(Duration::from_nanos(total - elapsed)));
+        let deadline = crate::deadline::Deadline::after(timeout);
+        while let Some(left) = deadline.left() {
+            futex_wait(&self.state, PARKED, left);
             // Relaxed: only decides whether to keep waiting; the swap below synchronises.
             if self.state.load(Ordering::Relaxed) == NOTIFIED {
                 break;

@@ -25,7 +25,7 @@ mod error;
 pub use error::{RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
 
 use super::Arc;
-use super::chan::{Chan, deadline_in};
+use super::chan::{Chan, Deadline};
 use crate::time::Instant;
 use core::fmt;
 use core::panic::{RefUnwindSafe, UnwindSafe};
@@ -149,7 +149,7 @@ impl<T> Sender<T> {
     /// assert_eq!(r, Err(SendTimeoutError::Timeout(1)));
     /// ```
     pub fn send_timeout(&self, t: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
-        self.chan.send(t, deadline_in(timeout))
+        self.chan.send(t, Deadline::after(timeout))
     }
 
     /// As [`send`](Sender::send), waiting at most until `deadline`.
@@ -165,7 +165,7 @@ impl<T> Sender<T> {
     /// assert!(tx.send_deadline(1, Instant::now()).is_err());
     /// ```
     pub fn send_deadline(&self, t: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
-        self.chan.send(t, Some(deadline.as_ns()))
+        self.chan.send(t, Deadline::at_ns(deadline.as_ns()))
     }
 
     /// Whether no message is queued.
@@ -281,7 +281,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(r, Err(RecvTimeoutError::Timeout));
     /// ```
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
-        self.chan.recv(deadline_in(timeout))
+        self.chan.recv(Deadline::after(timeout))
     }
 
     /// Waits until `deadline` for a message.
@@ -296,7 +296,7 @@ impl<T> Receiver<T> {
     /// assert!(rx.recv_deadline(Instant::now()).is_err());
     /// ```
     pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
-        self.chan.recv(Some(deadline.as_ns()))
+        self.chan.recv(Deadline::at_ns(deadline.as_ns()))
     }
 
     /// An iterator over the messages queued now; it never waits.

@@ -22,7 +22,7 @@ mod error;
 pub use error::{RecvError, RecvTimeoutError, SendError, TryRecvError, TrySendError};
 
 use super::Arc;
-use super::chan::{Chan, deadline_in};
+use super::chan::{Chan, Deadline};
 use super::mpmc::SendTimeoutError;
 use crate::time::Instant;
 use core::fmt;
@@ -189,7 +189,7 @@ impl<T> SyncSender<T> {
     /// assert_eq!(r, Err(SendTimeoutError::Timeout(2)));
     /// ```
     pub fn send_timeout(&self, t: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
-        self.chan.send(t, deadline_in(timeout))
+        self.chan.send(t, Deadline::after(timeout))
     }
 }
 
@@ -238,7 +238,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(r, Err(RecvTimeoutError::Timeout));
     /// ```
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
-        self.chan.recv(deadline_in(timeout))
+        self.chan.recv(Deadline::after(timeout))
     }
 
     /// Waits until `deadline` for a message, like std's (nightly) `Receiver::recv_deadline`.
@@ -255,7 +255,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(r, Err(RecvTimeoutError::Timeout));
     /// ```
     pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
-        self.chan.recv(Some(deadline.as_ns()))
+        self.chan.recv(Deadline::at_ns(deadline.as_ns()))
     }
 
     /// An iterator that waits for messages and ends when every sender is gone.

@@ -104,13 +104,14 @@ impl Condvar {
     where
         F: FnMut(&mut T) -> bool,
     {
-        let start = crate::time::Instant::now();
+        let deadline = crate::deadline::Deadline::after(dur);
         loop {
             if !condition(&mut *guard) {
                 return WaitTimeoutResult(false);
             }
-            let Some(left) = dur.checked_sub(start.elapsed()) else { return WaitTimeoutResult(true) };
-            self.wait_timeout(guard, left);
+            let Some(left) = deadline.left() else { return WaitTimeoutResult(true) };
+            // SAFETY: as in `wait`.
+            unsafe { self.inner.wait_on(guard.inner.lock, left) };
         }
     }
 
