@@ -37,7 +37,7 @@ pub struct Once {
     /// `INCOMPLETE`, `POISONED`, `RUNNING` or `COMPLETE`, possibly with `QUEUED`.
     state: AtomicU32,
     /// Owner value of the thread running the closure (0 when none), to detect its death.
-    runner: AtomicU32,
+    runner: death::Holder,
 }
 
 /// The state passed to the closure of [`Once::call_once_force`].
@@ -81,7 +81,7 @@ impl Once {
         /// ```
         #[must_use]
         pub fn new() -> Once {
-            Once { state: AtomicU32::new(INCOMPLETE), runner: AtomicU32::new(0) }
+            Once { state: AtomicU32::new(INCOMPLETE), runner: death::Holder::new() }
         }
     }
 
@@ -197,12 +197,12 @@ impl Once {
                         state = s;
                         continue;
                     }
-                    // Relaxed: a hint for waiters, checked against the death registry.
-                    self.runner.store(crate::thread::current_owner(), Ordering::Relaxed);
+                    // Waiters check whether the runner died.
+                    self.runner.set_current();
                     let poisoned = state & STATE_MASK == POISONED;
                     let once_state = OnceState { poisoned, set_state_to: Cell::new(COMPLETE) };
                     f(&once_state);
-                    self.runner.store(0, Ordering::Relaxed);
+                    self.runner.clear();
                     // Release: publishes the closure's effects.
                     if self.state.swap(once_state.set_state_to.get(), Ordering::Release) & QUEUED != 0 {
                         futex_wake_all(&self.state);
@@ -244,12 +244,7 @@ impl Once {
 
     /// If the running closure's thread ended in a panic, poisons the `Once` and wakes all.
     fn poison_if_runner_died(&self) {
-        // Relaxed: a hint, confirmed by the exchange below.
-        let owner = self.runner.load(Ordering::Relaxed);
-        if owner == 0 || !death::is_dead(owner) {
-            return;
-        }
-        if self.runner.compare_exchange(owner, 0, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+        if self.runner.claim_from_dead() {
             // Acquire: we must see the dead run's partial effects.
             self.state.swap(POISONED, Ordering::Acquire);
             futex_wake_all(&self.state);

@@ -42,14 +42,14 @@ fn is_read_lockable(state: u32) -> bool {
 ///
 /// `state`: reader count or `WRITE_LOCKED` in the low 30 bits, plus `READERS_WAITING` and
 /// `WRITERS_WAITING`. `writer_notify` is a counter writers sleep on, so that one writer can
-/// be woken without waking every reader. `writer` holds the owner value of the thread holding
-/// the write lock (0 otherwise), so waiters can recover a lock whose writer died in a panic.
+/// be woken without waking every reader. `writer` names the thread holding the write lock, so
+/// waiters can recover a lock whose writer died without unwinding.
 /// Each reader notes the lock in its control block under the lock's `id` (given on the first
 /// read, see [`crate::thread::held_reads`]), so that a writer can release a dead reader's lock.
 pub(crate) struct RawRwLock {
     state: AtomicU32,
     writer_notify: AtomicU32,
-    writer: AtomicU32,
+    writer: death::Holder,
     id: core::sync::atomic::AtomicU32,
 }
 
@@ -62,7 +62,7 @@ impl RawRwLock {
             RawRwLock {
                 state: AtomicU32::new(0),
                 writer_notify: AtomicU32::new(0),
-                writer: AtomicU32::new(0),
+                writer: death::Holder::new(),
                 id: core::sync::atomic::AtomicU32::new(0),
             }
         }
@@ -209,8 +209,7 @@ impl RawRwLock {
     }
 
     fn set_writer(&self) {
-        // Relaxed: read only by waiters, as a hint checked against the death registry.
-        self.writer.store(crate::thread::current_owner(), Ordering::Relaxed);
+        self.writer.set_current();
     }
 
     /// While a thread holds the lock, waiters wake up now and then to check it is alive.
@@ -224,8 +223,8 @@ impl RawRwLock {
     /// # Safety
     /// The calling thread holds the write lock.
     pub(super) unsafe fn downgrade(&self) {
-        // Relaxed: cleared before the state's Release below, as in `write_unlock`.
-        self.writer.store(0, Ordering::Relaxed);
+        // Cleared before the state's Release below, as in `write_unlock`.
+        self.writer.clear();
         // Release: publishes the writer's writes to the readers let in from now on.
         let state = self.state.fetch_sub(WRITE_LOCKED - 1, Ordering::Release) - (WRITE_LOCKED - 1);
         if has_readers_waiting(state) && !has_writers_waiting(state) {
@@ -250,8 +249,7 @@ impl RawRwLock {
     /// Whether the write lock is held by a thread that died in a panic.
     pub(super) fn writer_dead(&self) -> bool {
         // Relaxed: a snapshot; the death registry's lock orders the record of the death.
-        let owner = self.writer.load(Ordering::Relaxed);
-        owner != 0 && is_write_locked(self.state.load(Ordering::Relaxed)) && death::is_dead(owner)
+        is_write_locked(self.state.load(Ordering::Relaxed)) && self.writer.died()
     }
 
     /// Unlocks a write lock left by a dead writer, through exclusive access (nobody can wait on
@@ -260,7 +258,7 @@ impl RawRwLock {
         let dead = self.writer_dead();
         if dead {
             // Relaxed: `&mut self` excludes every other access.
-            self.writer.store(0, Ordering::Relaxed);
+            self.writer.clear();
             self.state.store(0, Ordering::Relaxed);
         }
         dead
@@ -284,11 +282,7 @@ impl RawRwLock {
     /// (exactly one waiter does, by winning the exchange on `writer`). Returns whether it did.
     fn recover_dead_writer(&self) -> bool {
         // Relaxed: the unlock below synchronises.
-        let owner = self.writer.load(Ordering::Relaxed);
-        if owner == 0 || !is_write_locked(self.state.load(Ordering::Relaxed)) || !death::is_dead(owner) {
-            return false;
-        }
-        if self.writer.compare_exchange(owner, 0, Ordering::Acquire, Ordering::Relaxed).is_err() {
+        if !is_write_locked(self.state.load(Ordering::Relaxed)) || !self.writer.claim_from_dead() {
             return false;
         }
         // SAFETY: the write lock is held by a dead thread, and we won the right to release it.
@@ -324,8 +318,8 @@ impl RawRwLock {
     /// The calling thread holds the write lock (or recovers it from a dead writer).
     #[inline]
     pub(super) unsafe fn write_unlock(&self) {
-        // Relaxed: cleared before the state's Release below.
-        self.writer.store(0, Ordering::Relaxed);
+        // Cleared before the state's Release below.
+        self.writer.clear();
         // Release: publishes the writer's writes.
         let state = self.state.fetch_sub(WRITE_LOCKED, Ordering::Release) - WRITE_LOCKED;
         if has_readers_waiting(state) || has_writers_waiting(state) {

@@ -191,3 +191,53 @@ pub(crate) fn take_dead_read(note: ReadNote) -> bool {
         found.map(|i| reads.swap_remove(i)).is_some()
     })
 }
+
+/// The owner value of the thread that holds something (0: nobody), kept beside a lock whose own
+/// word cannot hold it (an `RwLock`'s write lock, a `Once`'s running closure), so that a waiter
+/// can release what a thread that died without unwinding held. (A `Mutex` keeps its holder in
+/// its lock word, see `RawMutex`.)
+pub(crate) struct Holder(crate::atomic::AtomicU32);
+
+impl Holder {
+    crate::atomic::const_unless_loom! {
+        /// Nobody holds it.
+        pub(crate) fn new() -> Holder {
+            Holder(crate::atomic::AtomicU32::new(0))
+        }
+    }
+
+    /// Records the calling thread as the holder.
+    #[inline]
+    pub(crate) fn set_current(&self) {
+        // Relaxed here and in `clear`: read only by waiters, as a hint checked against the
+        // death registry, and claimed by a compare-exchange.
+        self.0.store(super::current_owner(), crate::atomic::Ordering::Relaxed);
+    }
+
+    /// Records that nobody holds it.
+    #[inline]
+    pub(crate) fn clear(&self) {
+        self.0.store(0, crate::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the holder died (a snapshot).
+    pub(crate) fn died(&self) -> bool {
+        // Relaxed: a snapshot; the death registry's lock orders the record of the death.
+        let owner = self.0.load(crate::atomic::Ordering::Relaxed);
+        owner != 0 && is_dead(owner)
+    }
+
+    /// If the holder died, clears the word and returns `true` for exactly one caller, which then
+    /// releases what the dead thread held.
+    pub(crate) fn claim_from_dead(&self) -> bool {
+        // Relaxed: a hint, confirmed by the exchange.
+        let owner = self.0.load(crate::atomic::Ordering::Relaxed);
+        // Acquire: the claimer must see what the dead holder wrote.
+        owner != 0
+            && is_dead(owner)
+            && self
+                .0
+                .compare_exchange(owner, 0, crate::atomic::Ordering::Acquire, crate::atomic::Ordering::Relaxed)
+                .is_ok()
+    }
+}
