@@ -14,7 +14,7 @@
 //! allocator they belong to, for the next thread of that slot. A thread whose slot is held by
 //! another live thread, or tagged with another allocator, uses dlmalloc directly.
 
-use crate::sync::raw_mutex::RawMutex;
+use crate::sync::raw::mutex::RawMutex;
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
 use core::ptr;

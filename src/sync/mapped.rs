@@ -3,8 +3,8 @@
 
 use super::mutex::MutexGuard;
 use super::poison::Flag;
-use super::raw_mutex::RawMutex;
-use super::raw_rwlock::RawRwLock;
+use super::raw::mutex::RawMutex;
+use super::raw::rwlock::RawRwLock;
 use super::rwlock::{RwLockReadGuard, RwLockWriteGuard};
 use core::fmt;
 use core::marker::PhantomData;

@@ -27,11 +27,9 @@ mod once;
 mod once_lock;
 pub mod oneshot;
 mod poison;
-pub(crate) mod raw_mutex;
-mod raw_rwlock;
+pub(crate) mod raw;
 mod reentrant_lock;
 mod rwlock;
-mod spin_wait;
 
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use condvar::{Condvar, WaitTimeoutResult};

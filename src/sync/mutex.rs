@@ -1,7 +1,7 @@
-//! `Mutex` with std's API, over the futex [`RawMutex`](super::raw_mutex::RawMutex).
+//! `Mutex` with std's API, over the futex [`RawMutex`](super::raw::mutex::RawMutex).
 
 use super::poison::{Flag, LockResult, PoisonError, TryLockError, TryLockResult};
-use super::raw_mutex::{Acquired, RawMutex};
+use super::raw::mutex::{Acquired, RawMutex};
 use core::cell::UnsafeCell;
 use core::fmt;
 use core::marker::PhantomData;

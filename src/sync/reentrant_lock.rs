@@ -1,7 +1,7 @@
 //! `ReentrantLock`: a lock the thread holding it can take again, with the API of std's
 //! (nightly) `std::sync::ReentrantLock`, on stable.
 
-use super::raw_mutex::RawMutex;
+use super::raw::mutex::RawMutex;
 use crate::atomic::{AtomicU32, Ordering};
 use core::cell::UnsafeCell;
 use core::fmt;

@@ -1,7 +1,7 @@
 //! `RwLock` with std's API, over the futex [`RawRwLock`].
 
 use super::poison::{Flag, LockResult, PoisonError, TryLockError, TryLockResult};
-use super::raw_rwlock::RawRwLock;
+use super::raw::rwlock::RawRwLock;
 use crate::thread::death;
 use core::cell::UnsafeCell;
 use core::fmt;

@@ -15,7 +15,7 @@
 use super::ThreadId;
 use super::current::Tcb;
 use super::held_reads::ReadNote;
-use crate::sync::raw_mutex::RawMutex;
+use crate::sync::raw::mutex::RawMutex;
 use alloc::vec::Vec;
 use core::cell::UnsafeCell;
 use core::ptr::null;

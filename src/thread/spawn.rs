@@ -4,7 +4,7 @@ use super::current::{Block, Tcb, Thread};
 use super::packet::Packet;
 use super::stack::STACK_GUARD;
 use crate::io;
-use crate::sync::raw_mutex::RawMutex;
+use crate::sync::raw::mutex::RawMutex;
 use crate::{abi, sys};
 use alloc::alloc::{Layout, alloc};
 use alloc::boxed::Box;

@@ -1,4 +1,4 @@
-//! The futex reader-writer lock under [`RwLock`](super::RwLock): writer-preferring, with the
+//! The futex reader-writer lock under [`RwLock`](crate::sync::RwLock): writer-preferring, with the
 //! recovery of what threads that died without unwinding held.
 
 use super::spin_wait::spin_until;
@@ -58,7 +58,7 @@ static NEXT_ID: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::n
 
 impl RawRwLock {
     crate::atomic::const_unless_loom! {
-        pub(super) fn new() -> RawRwLock {
+        pub(in crate::sync) fn new() -> RawRwLock {
             RawRwLock {
                 state: AtomicU32::new(0),
                 writer_notify: AtomicU32::new(0),
@@ -70,7 +70,7 @@ impl RawRwLock {
 
     /// How the readers of this lock note it (see [`crate::thread::held_reads`]).
     #[inline]
-    pub(super) fn note(&self) -> ReadNote {
+    pub(in crate::sync) fn note(&self) -> ReadNote {
         // Relaxed here and below: the id only has to be unique and the same for every reader,
         // which the read-modify-writes on the two words give.
         let mut id = self.id.load(core::sync::atomic::Ordering::Relaxed);
@@ -94,14 +94,14 @@ impl RawRwLock {
     }
 
     #[inline]
-    pub(super) fn try_read(&self) -> bool {
+    pub(in crate::sync) fn try_read(&self) -> bool {
         // Acquire: on success we must see the last writer's writes.
         self.state.fetch_update(Ordering::Acquire, Ordering::Relaxed, |s| is_read_lockable(s).then_some(s + 1)).is_ok()
     }
 
     /// Returns whether a dead writer's lock was recovered on the way (then the data is poisoned).
     #[inline]
-    pub(super) fn read(&self) -> bool {
+    pub(in crate::sync) fn read(&self) -> bool {
         // Relaxed: the compare-exchange decides.
         let state = self.state.load(Ordering::Relaxed);
         if is_read_lockable(state)
@@ -143,7 +143,7 @@ impl RawRwLock {
     }
 
     #[inline]
-    pub(super) fn try_write(&self) -> bool {
+    pub(in crate::sync) fn try_write(&self) -> bool {
         // Acquire: as in `try_read`.
         let ok = self
             .state
@@ -156,7 +156,7 @@ impl RawRwLock {
     }
 
     #[inline]
-    pub(super) fn write(&self) -> bool {
+    pub(in crate::sync) fn write(&self) -> bool {
         // Acquire: as in `try_read`.
         if self.state.compare_exchange_weak(0, WRITE_LOCKED, Ordering::Acquire, Ordering::Relaxed).is_ok() {
             self.set_writer();
@@ -222,7 +222,7 @@ impl RawRwLock {
     ///
     /// # Safety
     /// The calling thread holds the write lock.
-    pub(super) unsafe fn downgrade(&self) {
+    pub(in crate::sync) unsafe fn downgrade(&self) {
         // Cleared before the state's Release below, as in `write_unlock`.
         self.writer.clear();
         // Release: publishes the writer's writes to the readers let in from now on.
@@ -237,7 +237,7 @@ impl RawRwLock {
 
     /// Releases what threads that died in a panic hold of this lock. Returns whether that was
     /// the write lock (then the data is poisoned).
-    pub(super) fn recover_dead(&self) -> bool {
+    pub(in crate::sync) fn recover_dead(&self) -> bool {
         if !death::any_dead() {
             return false;
         }
@@ -247,14 +247,14 @@ impl RawRwLock {
     }
 
     /// Whether the write lock is held by a thread that died in a panic.
-    pub(super) fn writer_dead(&self) -> bool {
+    pub(in crate::sync) fn writer_dead(&self) -> bool {
         // Relaxed: a snapshot; the death registry's lock orders the record of the death.
         is_write_locked(self.state.load(Ordering::Relaxed)) && self.writer.died()
     }
 
     /// Unlocks a write lock left by a dead writer, through exclusive access (nobody can wait on
     /// it). Returns whether there was one.
-    pub(super) fn clear_dead_writer(&mut self) -> bool {
+    pub(in crate::sync) fn clear_dead_writer(&mut self) -> bool {
         let dead = self.writer_dead();
         if dead {
             // Relaxed: `&mut self` excludes every other access.
@@ -295,7 +295,7 @@ impl RawRwLock {
     /// # Safety
     /// The calling thread holds a read lock.
     #[inline]
-    pub(super) unsafe fn read_unlock(&self, slot: u8) {
+    pub(in crate::sync) unsafe fn read_unlock(&self, slot: u8) {
         crate::thread::unnote_read(slot);
         // SAFETY: per the contract.
         unsafe { self.read_release() }
@@ -317,7 +317,7 @@ impl RawRwLock {
     /// # Safety
     /// The calling thread holds the write lock (or recovers it from a dead writer).
     #[inline]
-    pub(super) unsafe fn write_unlock(&self) {
+    pub(in crate::sync) unsafe fn write_unlock(&self) {
         // Cleared before the state's Release below.
         self.writer.clear();
         // Release: publishes the writer's writes.
