@@ -15,7 +15,7 @@
 //!   [`LazyLock`](sync::LazyLock), [`mpsc`](sync::mpsc) and the poisoning types, with std's
 //!   signatures; a lock held by a thread that died in a panic is recovered as poisoned.
 //! - [`time`]: [`Instant`](time::Instant) on the host's monotonic clock.
-//! - [`panic`]: [`panic_any`](panic::panic_any), whose payload reaches `join` as in std.
+//! - [`panic`](mod@panic): [`panic_any`](panic::panic_any), whose payload reaches `join` as in std.
 //! - [`println!`], [`eprintln!`]: output through the host.
 //! - [`abi`]: the constants of the runtime API, shared with hosts.
 //! - [`Allocator`]: the thread-safe global allocator (installed by the default

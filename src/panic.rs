@@ -11,7 +11,7 @@ pub use core::panic::{AssertUnwindSafe, Location, RefUnwindSafe, UnwindSafe};
 
 /// Panics the current thread with `msg` as the payload that its `join` returns, like
 /// `std::panic::panic_any`. The message reported is `msg` itself if it is a `&'static str` or a
-/// `String`, else "Box<dyn Any>", as std's.
+/// `String`, else `"Box<dyn Any>"`, as std's.
 ///
 /// # Examples
 /// ```no_run

@@ -1,5 +1,5 @@
 //! Multi-producer, single-consumer channels with the API of `std::sync::mpsc`, over the
-//! channel of [`super::chan`].
+//! channel core the `mpmc` and `oneshot` channels share.
 //!
 //! # Examples
 //! ```no_run

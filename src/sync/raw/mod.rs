@@ -3,5 +3,6 @@
 //! only a thread that must wait reaches the runtime API, after a bounded spin.
 
 pub(crate) mod mutex;
+pub(in crate::sync) mod once;
 pub(in crate::sync) mod rwlock;
 mod spin_wait;
