@@ -1,10 +1,9 @@
-//! `Condvar` with std's API: a futex sequence counter.
+//! `Condvar` with std's API, over the futex state machine [`RawCondvar`].
 
 use super::mutex::{Mutex, MutexGuard};
 use super::poison::LockResult;
-use crate::atomic::{AtomicU32, Ordering};
+use super::raw::condvar::RawCondvar;
 use crate::deadline::Deadline;
-use crate::futex::{futex_wait, futex_wake, futex_wake_all};
 use core::fmt;
 use core::time::Duration;
 
@@ -61,7 +60,7 @@ impl WaitTimeoutResult {
 /// ```
 pub struct Condvar {
     /// Incremented by every notification; waiters sleep while it keeps the value they read.
-    seq: AtomicU32,
+    raw: RawCondvar,
 }
 
 impl Condvar {
@@ -74,7 +73,7 @@ impl Condvar {
         /// ```
         #[must_use]
         pub fn new() -> Condvar {
-            Condvar { seq: AtomicU32::new(0) }
+            Condvar { raw: RawCondvar::new() }
         }
     }
 
@@ -183,10 +182,7 @@ impl Condvar {
     /// wthreads::sync::Condvar::new().notify_one(); // no waiter: nothing happens
     /// ```
     pub fn notify_one(&self) {
-        // Relaxed: the mutex orders the data; the increment only has to be seen by the
-        // waiter's futex check, which reads the word atomically.
-        self.seq.fetch_add(1, Ordering::Relaxed);
-        futex_wake(&self.seq);
+        self.raw.notify_one();
     }
 
     /// Wakes every thread waiting on this condition variable.
@@ -196,9 +192,7 @@ impl Condvar {
     /// wthreads::sync::Condvar::new().notify_all();
     /// ```
     pub fn notify_all(&self) {
-        // Relaxed: as in `notify_one`.
-        self.seq.fetch_add(1, Ordering::Relaxed);
-        futex_wake_all(&self.seq);
+        self.raw.notify_all();
     }
 
     fn wait_optional_timeout<'a, T>(
@@ -217,22 +211,10 @@ impl Condvar {
     /// # Safety
     /// The calling thread holds `mutex`, through a guard it does not use during the call.
     pub(crate) unsafe fn wait_on<T: ?Sized>(&self, mutex: &Mutex<T>, timeout: Option<Duration>) -> WaitTimeoutResult {
-        /// Takes the mutex again when dropped.
-        struct Relock<'a, T: ?Sized>(&'a Mutex<T>);
-        impl<T: ?Sized> Drop for Relock<'_, T> {
-            fn drop(&mut self) {
-                self.0.lock_raw();
-            }
-        }
-        // Read the sequence before unlocking: a notification after the unlock changes it, so
-        // the futex wait below returns at once instead of missing it.
-        let seq = self.seq.load(Ordering::Relaxed);
         // SAFETY: per the contract, this thread holds the lock and no guard is used until the
-        // relock below.
-        unsafe { mutex.unlock_raw() };
-        let _relock = Relock(mutex);
-        let woken = futex_wait(&self.seq, seq, timeout);
-        WaitTimeoutResult(!woken && timeout.is_some())
+        // raw wait takes it again.
+        let unlock = || unsafe { mutex.unlock_raw() };
+        WaitTimeoutResult(self.raw.wait(unlock, || mutex.lock_raw(), timeout))
     }
 }
 

@@ -2,6 +2,7 @@
 //! `sys/sync/*/futex.rs`): each lock is one or two words and a few atomics on its fast path, and
 //! only a thread that must wait reaches the runtime API, after a bounded spin.
 
+pub(in crate::sync) mod condvar;
 pub(crate) mod mutex;
 pub(in crate::sync) mod once;
 pub(in crate::sync) mod rwlock;
