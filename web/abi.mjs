@@ -41,6 +41,11 @@ export const EXPORTS = {
   wthreads_thread_start: '(i32, i32, i32, i32) -> ()',
 };
 
+/** How many parameters a function type of the tables above has: `(i32, i64) -> ()` has 2. */
+export function paramCount(type) {
+  return type.slice(1, type.indexOf(')')).split(', ').filter((p) => p !== '').length;
+}
+
 /** The text of an error code, as `wthreads::abi::error_name` gives it. */
 export function errorName(code) {
   return (

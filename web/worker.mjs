@@ -45,7 +45,7 @@ onMessage((init) => {
  */
 function checkTable(defined) {
   for (const [name, type] of Object.entries(abi.IMPORTS)) {
-    const params = type.slice(1, type.indexOf(')')).split(', ').filter((p) => p !== '').length;
+    const params = abi.paramCount(type);
     if (typeof defined[name] !== 'function') {
       throw new Error(`the web runtime does not define \`wthreads.${name}\` of the runtime API table`);
     }
@@ -228,7 +228,7 @@ function runMain(init, ctl) {
   }
   // The exports a host calls, checked once the version is this host's (as the native host does).
   for (const [name, type] of Object.entries(abi.EXPORTS)) {
-    const params = type.slice(1, type.indexOf(')')).split(', ').filter((p) => p !== '').length;
+    const params = abi.paramCount(type);
     if (typeof instance.exports[name] !== 'function' || instance.exports[name].length !== params) {
       return { error: `export \`${name}\` is not a function of type ${type}, as runtime API v${abi.ABI_VERSION} defines it` };
     }

@@ -72,6 +72,18 @@ fn refused_host_thread_is_a_spawn_error() {
     assert!(n >= 1000, "only {n} threads started:\n{stdout}");
 }
 
+/// `hold_live_threads` (the program behind the README's memory per live thread) holds all its
+/// threads alive at once and ends them cleanly on the native host too.
+#[test]
+fn hold_live_threads_runs() {
+    let out = command()
+        .args(["run", wthreads_guest_tests::PROGRAMS, "--invoke", "hold_live_threads", "--arg", "200"])
+        .output()
+        .expect("the runner starts");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("200 threads were alive at once"));
+}
+
 /// Spawns reuse parked host threads and their instances: 200 spawn+join in a row start one
 /// host thread, 4 at once start at most 4 (fewer when one ends before the next spawn), and the
 /// guest sees fresh threads every time (the workloads check their own results). Dropping the

@@ -195,8 +195,9 @@ impl Tcb {
         // so taken it again; it has ended now, so the slot is free for good.
         #[cfg(not(loom))]
         crate::allocator::release_thread_cache(tcb.owner);
+        // A block in the death registry leaves it now (nothing to look for if no thread died).
         #[cfg(target_arch = "wasm32")]
-        if tcb.panicking.get() {
+        if super::death::any_dead() {
             super::death::retire(&tcb);
         }
         for block in [&tcb.stack, &tcb.tls].into_iter().flatten() {

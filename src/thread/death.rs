@@ -117,8 +117,9 @@ pub(crate) fn mark_dead(tcb: &Tcb) {
     DEAD_COUNT.fetch_add(1, Ordering::Release);
 }
 
-/// Moves the record of a dead thread out of its control block, which is about to be freed.
-/// (If there is no memory for it, the record is lost, and locks the thread held stay held.)
+/// Moves the record of a dead thread out of its control block, which is about to be freed (a
+/// block that is not in the registry is left alone). If there is no memory for the record, it
+/// is lost, and locks the thread held stay held.
 #[cfg(target_arch = "wasm32")]
 pub(crate) fn retire(tcb: &Tcb) {
     DEAD.with(|owners, reads, dying| {

@@ -113,16 +113,6 @@ pub fn panicking() -> bool {
     }
 }
 
-/// Records the death of the thread of `tcb`, which trapped, from the host's post-mortem call of
-/// its entry (the calling thread runs on the dead thread's stack, in a fresh instance). As
-/// `record_panic`, never allocates.
-#[cfg(target_arch = "wasm32")]
-pub(crate) fn record_trap(tcb: &current::Tcb) {
-    // Died without unwinding, as a panic does: its record is moved on when its block is freed.
-    tcb.panicking.set(true);
-    death::mark_dead(tcb);
-}
-
 /// Puts `payload` where the calling thread's joiner will find it if the thread ends by the
 /// panic that follows (see `panic::panic_any`).
 #[cfg(target_arch = "wasm32")]

@@ -441,7 +441,7 @@ pub(crate) unsafe fn run_thread(arg: *mut u8) {
         // the thread trapped (docs/abi.md). Its death is recorded as a panic's is, so that the
         // locks it held are recovered; its thread-locals are left alone, as after a panic.
         #[cfg(target_arch = "wasm32")]
-        super::record_trap(tcb);
+        super::death::mark_dead(tcb);
         return;
     };
     main();
