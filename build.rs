@@ -1,4 +1,5 @@
-//! Stops a wasm32 build of a guest that lacks the flags threads need, and says what to add.
+//! Stops a wasm32 build of a guest that lacks the flags threads need, and says what to add;
+//! sets `cfg(wthreads_runtime)` where the runtime is compiled.
 
 use std::env;
 
@@ -17,7 +18,14 @@ const REQUIRED: &[(&str, &str)] = &[
 
 fn main() {
     println!("cargo::rerun-if-env-changed=CARGO_ENCODED_RUSTFLAGS");
-    if env::var("CARGO_CFG_TARGET_ARCH").as_deref() != Ok("wasm32") {
+    // `cfg(wthreads_runtime)`: the runtime is compiled (a wasm32 guest, or the host target with
+    // the `native-runtime` feature); without it only the constants of `abi` are, for hosts.
+    println!("cargo::rustc-check-cfg=cfg(wthreads_runtime)");
+    let wasm = env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("wasm32");
+    if wasm || env::var_os("CARGO_FEATURE_NATIVE_RUNTIME").is_some() {
+        println!("cargo::rustc-cfg=wthreads_runtime");
+    }
+    if !wasm {
         return;
     }
     let flags = env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();

@@ -7,5 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUSTFLAGS="--cfg loom"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/loom"
-cargo clippy --release -p wthreads --features std --all-targets -- -D warnings
-cargo test --release -p wthreads --features std --lib loom "$@"
+cargo clippy --release -p wthreads --features native-runtime --all-targets -- -D warnings
+cargo test --release -p wthreads --features native-runtime --lib loom "$@"

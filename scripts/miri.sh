@@ -7,4 +7,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 NIGHTLY=nightly-2026-05-20
 cargo +"$NIGHTLY" miri setup >/dev/null 2>&1 || cargo +"$NIGHTLY" miri setup
-cargo +"$NIGHTLY" miri test -p wthreads --features std --test native "$@"
+cargo +"$NIGHTLY" miri test -p wthreads --features native-runtime --test native "$@"

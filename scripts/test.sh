@@ -10,12 +10,12 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo test --release --workspace
 # The guest library on the host target (std threads, emulated futex): tests, Miri, loom.
-cargo clippy --release -p wthreads --features std --all-targets -- -D warnings
-cargo test --release -p wthreads --features std --lib --test native
+cargo clippy --release -p wthreads --features native-runtime --all-targets -- -D warnings
+cargo test --release -p wthreads --features native-runtime --lib --test native
 scripts/miri.sh
 scripts/loom.sh
 cargo clippy --release --target wasm32-unknown-unknown -p wthreads -- -D warnings
-cargo clippy --release --target wasm32-unknown-unknown -p wthreads --no-default-features --features std,global-allocator -- -D warnings
+cargo clippy --release --target wasm32-unknown-unknown -p wthreads --no-default-features --features native-runtime,global-allocator -- -D warnings
 # Every documentation example of the guest library must compile for wasm32 (they are `no_run`:
 # a wasm32 doctest binary has no runner here, so the runner is `true`; the compile is the test).
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=true \

@@ -183,7 +183,7 @@ impl Allocator {
 
     fn with<R>(&self, f: impl FnOnce(&mut dlmalloc::Dlmalloc) -> R) -> R {
         // A thread must not overflow its stack while it holds the lock: it would never let go.
-        crate::thread::ensure_stack_headroom();
+        crate::runtime::stack::ensure_stack_headroom();
         self.lock.lock();
         // SAFETY: the lock gives this thread exclusive access to the heap.
         let r = f(unsafe { &mut *self.heap.get() });
@@ -196,7 +196,7 @@ impl Allocator {
     /// block yet, or its slot is held by another live thread or caches another allocator.
     #[inline]
     fn with_bins<R>(&self, f: impl FnOnce(&mut [Bin; CLASSES]) -> R) -> Option<R> {
-        let owner = crate::thread::current_owner_if_any()?;
+        let owner = crate::runtime::current::current_owner_if_any()?;
         let slot = &CACHES.0[owner as usize % SLOTS];
         let id = self.id();
         // Relaxed: only this thread stores its own owner value here, so seeing it means the
@@ -214,7 +214,7 @@ impl Allocator {
     fn claim(&self, slot: &Slot, owner: u32, id: u32) -> Option<()> {
         let holder = slot.thread.load(Ordering::Relaxed);
         if holder != owner {
-            let free = holder == 0 || crate::thread::death::is_dead(holder);
+            let free = holder == 0 || crate::runtime::death::is_dead(holder);
             // Acquire: pairs with the previous holder's release, so its bins are visible.
             if !free || slot.thread.compare_exchange(holder, owner, Ordering::Acquire, Ordering::Relaxed).is_err() {
                 return None;

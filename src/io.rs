@@ -137,3 +137,39 @@ macro_rules! eprintln {
     () => { $crate::eprint!("\n") };
     ($($arg:tt)*) => { $crate::io::_print($crate::abi::FD_STDERR, format_args!("{}\n", format_args!($($arg)*))) };
 }
+
+/// A `fmt::Write` into a fixed buffer that keeps whole characters and drops what does not fit.
+pub(crate) struct FixedBuf<const N: usize> {
+    bytes: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> FixedBuf<N> {
+    /// An empty buffer.
+    pub(crate) const fn new() -> FixedBuf<N> {
+        FixedBuf { bytes: [0; N], len: 0 }
+    }
+
+    /// What was written (whole characters only).
+    pub(crate) fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
+    }
+}
+
+/// The longest prefix of `s` of at most `room` bytes that ends at a character boundary.
+pub(crate) fn fitting(s: &str, room: usize) -> &str {
+    let mut n = s.len().min(room);
+    while !s.is_char_boundary(n) {
+        n -= 1;
+    }
+    &s[..n]
+}
+
+impl<const N: usize> fmt::Write for FixedBuf<N> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let part = fitting(s, N - self.len);
+        self.bytes[self.len..self.len + part.len()].copy_from_slice(part.as_bytes());
+        self.len += part.len();
+        Ok(())
+    }
+}

@@ -22,48 +22,57 @@
 //!   `global-allocator` feature); the default `panic-handler` feature reports panics to the host
 //!   and hands the payload to `join`.
 //!
-//! On the host target the crate is the same library over a different runtime: with the `std`
-//! feature, guest threads are std threads and the futex is emulated (`src/sys/native.rs`), so
+//! On the host target the crate is the same library over a different runtime: with the
+//! `native-runtime` feature, guest threads are std threads and the futex is emulated (`src/sys/native.rs`), so
 //! the primitives are checked as native code by the unit tests, by Miri and by loom
 //! (`--cfg loom`). Without `std`, only [`abi`] is compiled there, so hosts can share the
 //! constants.
 #![no_std]
 #![deny(missing_docs)]
 
-#[cfg(any(feature = "std", loom))]
+#[cfg(any(feature = "build-std", feature = "native-runtime", loom))]
 extern crate std;
 
-#[cfg(any(target_arch = "wasm32", feature = "std"))]
+#[cfg(wthreads_runtime)]
 extern crate alloc;
+
+#[cfg(all(feature = "native-runtime", target_arch = "wasm32"))]
+compile_error!("the `native-runtime` feature is for the host target; a wasm32 guest uses the host's runtime");
+#[cfg(all(feature = "build-std", not(target_arch = "wasm32")))]
+compile_error!("the `build-std` feature is for wasm32 guests built with -Zbuild-std; natively use `native-runtime`");
 
 pub mod abi;
 
-#[cfg(any(target_arch = "wasm32", all(feature = "std", not(loom))))]
+#[cfg(all(wthreads_runtime, not(loom)))]
 mod allocator;
-#[cfg(any(target_arch = "wasm32", feature = "std"))]
+#[cfg(wthreads_runtime)]
 mod atomic;
-#[cfg(any(target_arch = "wasm32", feature = "std"))]
+#[cfg(wthreads_runtime)]
 mod deadline;
-#[cfg(any(target_arch = "wasm32", feature = "std"))]
+#[cfg(wthreads_runtime)]
 mod futex;
-#[cfg(any(target_arch = "wasm32", feature = "std"))]
+#[cfg(wthreads_runtime)]
 pub mod io;
 #[cfg(all(test, loom))]
 mod loom_tests;
-#[cfg(any(target_arch = "wasm32", feature = "std"))]
+#[cfg(wthreads_runtime)]
 pub mod panic;
-#[cfg(all(target_arch = "wasm32", feature = "panic-handler", not(feature = "std")))]
+#[cfg(all(target_arch = "wasm32", feature = "panic-handler", not(feature = "build-std")))]
 mod panic_handler;
-#[cfg(any(target_arch = "wasm32", feature = "std"))]
+#[cfg(wthreads_runtime)]
+mod runtime;
+#[cfg(wthreads_runtime)]
 pub mod sync;
-#[cfg(any(target_arch = "wasm32", feature = "std"))]
+#[cfg(wthreads_runtime)]
 mod sys;
-#[cfg(any(target_arch = "wasm32", feature = "std"))]
+#[cfg(wthreads_runtime)]
+mod tcb;
+#[cfg(wthreads_runtime)]
 pub mod thread;
-#[cfg(any(target_arch = "wasm32", feature = "std"))]
+#[cfg(wthreads_runtime)]
 pub mod time;
 
-#[cfg(any(target_arch = "wasm32", all(feature = "std", not(loom))))]
+#[cfg(all(wthreads_runtime, not(loom)))]
 pub use allocator::Allocator;
 #[cfg(target_arch = "wasm32")]
 pub use sys::wthreads_abi_version;

@@ -8,7 +8,7 @@ use core::panic::PanicInfo;
 #[panic_handler]
 fn panic(info: &PanicInfo<'_>) -> ! {
     // First of all, so that a panic while formatting (an allocation failing) does not recurse.
-    if !crate::thread::enter_panic() {
+    if !crate::runtime::current::enter_panic() {
         crate::sys::abort("thread panicked while processing a panic");
     }
     let message = info.message();

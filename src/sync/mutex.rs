@@ -169,7 +169,7 @@ impl<T: ?Sized> Mutex<T> {
     /// taken over and marked poisoned.
     #[inline]
     pub(crate) fn lock_raw(&self) {
-        if self.raw.lock_as(crate::thread::current_owner()) == Acquired::FromDeadOwner {
+        if self.raw.lock_as(crate::tcb::current_owner()) == Acquired::FromDeadOwner {
             self.poison.set();
         }
     }
@@ -197,7 +197,7 @@ impl<T: ?Sized> Mutex<T> {
     /// assert!(m.try_lock().is_ok());
     /// ```
     pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
-        match self.raw.try_lock_as(crate::thread::current_owner()) {
+        match self.raw.try_lock_as(crate::tcb::current_owner()) {
             Some(how) => {
                 if how == Acquired::FromDeadOwner {
                     self.poison.set();

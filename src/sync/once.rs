@@ -52,7 +52,7 @@ impl Once {
             return;
         }
         let mut f = Some(f);
-        self.raw.call(false, &mut |_| {
+        self.raw.call(crate::tcb::current_owner(), false, &mut |_| {
             if let Some(f) = f.take() {
                 f();
             }
@@ -72,7 +72,7 @@ impl Once {
             return;
         }
         let mut f = Some(f);
-        self.raw.call(true, &mut |state| {
+        self.raw.call(crate::tcb::current_owner(), true, &mut |state| {
             if let Some(f) = f.take() {
                 f(state);
             }

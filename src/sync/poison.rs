@@ -164,7 +164,7 @@ impl Flag {
     /// Marks the lock poisoned if its guard is dropped by a panicking thread, as std does.
     #[inline]
     pub(crate) fn set_if_panicking(&self) {
-        if crate::thread::panicking() {
+        if crate::runtime::current::panicking() {
             self.set();
         }
     }

@@ -96,7 +96,7 @@ impl<T: ?Sized> ReentrantLock<T> {
     /// assert_eq!(*a + *b, 2);
     /// ```
     pub fn lock(&self) -> ReentrantLockGuard<'_, T> {
-        let me = crate::thread::current_owner();
+        let me = crate::tcb::current_owner();
         if !self.enter_again(me) {
             self.mutex.lock_as(me);
             self.begin(me);
@@ -116,7 +116,7 @@ impl<T: ?Sized> ReentrantLock<T> {
     /// assert!(l.try_lock().is_some(), "the holder may take it again");
     /// ```
     pub fn try_lock(&self) -> Option<ReentrantLockGuard<'_, T>> {
-        let me = crate::thread::current_owner();
+        let me = crate::tcb::current_owner();
         if !self.enter_again(me) {
             self.mutex.try_lock_as(me)?;
             self.begin(me);

@@ -2,7 +2,7 @@
 
 use super::poison::{Flag, LockResult, PoisonError, TryLockError, TryLockResult};
 use super::raw::rwlock::RawRwLock;
-use crate::thread::death;
+use crate::runtime::death;
 use core::cell::UnsafeCell;
 use core::fmt;
 use core::marker::PhantomData;
@@ -170,7 +170,7 @@ impl<T: ?Sized> RwLock<T> {
     /// can release it if this thread dies holding it).
     #[inline]
     fn read_guard(&self) -> RwLockReadGuard<'_, T> {
-        let slot = crate::thread::note_read(self.raw.note());
+        let slot = crate::tcb::note_read(self.raw.note());
         // SAFETY: `UnsafeCell::get` never returns null.
         let data = unsafe { NonNull::new_unchecked(self.data.get()) };
         RwLockReadGuard { data, raw: &self.raw, slot, _not_send: PhantomData }
@@ -226,7 +226,7 @@ impl<T: ?Sized> RwLock<T> {
     /// *l.write().unwrap() = 2;
     /// ```
     pub fn write(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
-        if self.raw.write() {
+        if self.raw.write(crate::tcb::current_owner()) {
             self.poison.set();
         }
         self.poison.result(RwLockWriteGuard { lock: self, _not_send: PhantomData })
@@ -244,7 +244,9 @@ impl<T: ?Sized> RwLock<T> {
     /// assert!(l.try_write().is_err());
     /// ```
     pub fn try_write(&self) -> TryLockResult<RwLockWriteGuard<'_, T>> {
-        if self.raw.try_write() || (self.recover_dead() && self.raw.try_write()) {
+        if self.raw.try_write(crate::tcb::current_owner())
+            || (self.recover_dead() && self.raw.try_write(crate::tcb::current_owner()))
+        {
             Ok(self.poison.result(RwLockWriteGuard { lock: self, _not_send: PhantomData })?)
         } else {
             Err(TryLockError::WouldBlock)

@@ -36,6 +36,27 @@ pub(crate) struct SpawnArgs<'a> {
     pub stack_limit: *mut u8,
     pub exit_word: *const core::sync::atomic::AtomicU32,
     pub name: Option<&'a str>,
+    /// What the new thread runs, given `start_arg`.
+    #[cfg_attr(
+        target_arch = "wasm32",
+        expect(dead_code, reason = "the host enters through the export `wthreads_thread_entry`")
+    )]
+    pub entry: Entry,
+}
+
+/// How a new thread is run where the runtime starts it itself (natively; a wasm host enters
+/// through the module's export instead, which runs the same `run`).
+#[derive(Clone, Copy)]
+pub(crate) struct Entry {
+    /// Runs the thread; given the `start_arg`.
+    #[cfg_attr(
+        target_arch = "wasm32",
+        expect(dead_code, reason = "the host enters through the export, which runs it")
+    )]
+    pub run: unsafe fn(*mut u8),
+    /// Ends a thread whose `run` unwound, given the panic's payload.
+    #[cfg_attr(target_arch = "wasm32", expect(dead_code, reason = "panics do not unwind on wasm"))]
+    pub end_after_panic: fn(alloc::boxed::Box<dyn core::any::Any + Send>),
 }
 
 /// How a joined thread ended.

@@ -2,7 +2,7 @@
 //! thread is a std thread, the futex is emulated ([`super::futex_table`]), output goes to the
 //! process's stdout and stderr, the clock is `std::time::Instant`.
 //!
-//! A thread here runs `run_thread` as the wasm host runs `wthreads_thread_entry`, under
+//! A thread here runs its `Entry` as the wasm host runs `wthreads_thread_entry`, under
 //! `catch_unwind`: std's panics unwind on this target (guards are dropped and poison their
 //! lock, as in std), and a panic ends only its thread, whose join then reports it.
 
@@ -50,11 +50,12 @@ unsafe impl Send for SendPtr {}
 ///
 /// # Safety
 /// Every pointer in `args` must stay valid until 1 is stored to `exit_word`, and `start_arg`
-/// must be what `run_thread` expects.
+/// must be what `args.entry.run` expects.
 pub(crate) unsafe fn thread_spawn(args: &SpawnArgs<'_>) -> Result<i32, i32> {
     // Relaxed: ids only need to be unique.
     let tid = NEXT_TID.fetch_add(1, Ordering::Relaxed);
     let start = SendPtr(args.start_arg);
+    let entry = args.entry;
     let exit = SendPtr(args.exit_word.cast_mut().cast());
     let mut builder = std::thread::Builder::new().stack_size(args.stack_size.max(MIN_NATIVE_STACK));
     if let Some(name) = args.name {
@@ -65,13 +66,13 @@ pub(crate) unsafe fn thread_spawn(args: &SpawnArgs<'_>) -> Result<i32, i32> {
         TID.with(|t| t.set(tid));
         let run = std::panic::AssertUnwindSafe(|| {
             // SAFETY: `start` is the `start_arg` of `spawn_unchecked`, used once, here.
-            unsafe { crate::thread::run_thread(start.0) }
+            unsafe { (entry.run)(start.0) }
         });
         let status = match std::panic::catch_unwind(run) {
             Ok(()) => JoinStatus::Returned,
             Err(payload) => {
                 let msg = panic_message(&*payload);
-                crate::thread::end_after_panic(payload);
+                (entry.end_after_panic)(payload);
                 JoinStatus::Trapped(msg)
             }
         };
@@ -220,4 +221,20 @@ pub(crate) fn adopt_thread(ptr: *mut u8, release: unsafe fn(*mut u8)) {
     }
     #[cfg(loom)]
     let _ = release;
+}
+
+/// The name of a thread the runtime did not start: its std name (a test's name, or "main").
+pub(crate) fn adopted_thread_name() -> Option<String> {
+    std::thread::current().name().map(String::from)
+}
+
+/// Whether the calling thread panics: std keeps the flag on this target.
+pub(crate) fn std_panicking() -> Option<bool> {
+    Some(std::thread::panicking())
+}
+
+/// Ends the calling thread with `msg`, as a trap does on wasm (here: a panic that `thread_spawn`
+/// catches and reports to the joiner).
+pub(crate) fn abort(msg: &str) -> ! {
+    panic!("{msg}")
 }

@@ -208,3 +208,17 @@ pub(crate) const SHADOW_STACK: bool = true;
 pub(crate) fn adopt_thread(ptr: *mut u8, _release: unsafe fn(*mut u8)) {
     self_set(ptr);
 }
+
+/// The name of a thread the runtime did not start: only ever the main thread here.
+pub(crate) fn adopted_thread_name() -> Option<alloc::string::String> {
+    Some(alloc::string::String::from("main"))
+}
+
+/// Whether the calling thread panics, if Rust std keeps that flag (a guest built with std);
+/// `None` when the crate's own panic handler does.
+pub(crate) fn std_panicking() -> Option<bool> {
+    #[cfg(feature = "build-std")]
+    return Some(std::thread::panicking());
+    #[cfg(not(feature = "build-std"))]
+    None
+}

@@ -6,8 +6,8 @@
 //! O(1), no host call, no lock. The first access on a thread runs the initialiser, boxes the
 //! value and registers it for destruction (drop and free) at the end of the thread.
 
+use crate::tcb::locals::{Dtor, Slot, with_slots};
 use alloc::boxed::Box;
-use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
 use core::fmt;
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -90,43 +90,7 @@ impl fmt::Display for AccessError {
 
 impl core::error::Error for AccessError {}
 
-/// One thread's value of one key.
-#[derive(Clone, Copy)]
-enum Slot {
-    Uninit,
-    /// A `Box<T>` turned into a raw pointer.
-    Alive(*mut u8),
-    Destroyed,
-}
-
-/// A value to drop at the end of the thread.
-struct Dtor {
-    index: usize,
-    ptr: *mut u8,
-    drop: unsafe fn(*mut u8),
-}
-
-/// The thread-local values of one thread; lives in its control block.
-pub(crate) struct Slots {
-    values: Vec<Slot>,
-    dtors: Vec<Dtor>,
-}
-
-impl Slots {
-    pub(crate) const fn new() -> Slots {
-        Slots { values: Vec::new(), dtors: Vec::new() }
-    }
-}
-
 static NEXT_INDEX: AtomicU32 = AtomicU32::new(0);
-
-/// Runs `f` on the calling thread's slots. `f` must not run user code.
-fn with_slots<R>(f: impl FnOnce(&mut Slots) -> R) -> R {
-    let tcb = super::current_tcb();
-    // SAFETY: only the owning thread touches its slots, and `f` runs no user code, so this
-    // is the only reference to them while it lives.
-    f(unsafe { &mut *tcb.locals.get() })
-}
 
 /// # Safety
 /// `ptr` came from `Box::<T>::into_raw` and is dropped once.
@@ -404,21 +368,4 @@ impl<T: 'static> fmt::Debug for LocalKey<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LocalKey").finish_non_exhaustive()
     }
-}
-
-/// Drops the calling thread's thread-local values, last initialised first, until none is left
-/// (a destructor may initialise other keys), then frees the slot table.
-pub(crate) fn run_destructors() {
-    while let Some(dtor) = with_slots(|s| {
-        let d = s.dtors.pop()?;
-        s.values[d.index] = Slot::Destroyed;
-        Some(d)
-    }) {
-        // SAFETY: the pointer was registered with its own type's drop function, and the slot
-        // is marked destroyed first, so the value is dropped once and never reached again.
-        unsafe { (dtor.drop)(dtor.ptr) };
-    }
-    // Every value is gone: free the table itself.
-    let values = with_slots(|s| core::mem::replace(s, Slots::new()).values);
-    drop(values);
 }

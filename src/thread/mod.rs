@@ -3,9 +3,6 @@
 //! Each thread runs in its own wasm instance over the shared memory, with its own shadow
 //! stack (see [`Builder::stack_size`]) and TLS block, both freed after the thread ended.
 
-mod current;
-pub(crate) mod death;
-pub(crate) mod held_reads;
 mod local;
 mod packet;
 #[cfg(target_arch = "wasm32")]
@@ -13,28 +10,19 @@ pub(crate) mod panic_report;
 mod park;
 mod scoped;
 mod spawn;
-mod stack;
-#[cfg(all(feature = "std", target_arch = "wasm32"))]
+#[cfg(feature = "build-std")]
 mod std_panic;
 
-#[cfg(not(loom))]
-pub(crate) use current::current_owner_if_any;
-pub(crate) use current::current_tcb;
-#[cfg(any(not(feature = "std"), target_arch = "wasm32"))]
-pub(crate) use current::try_current_tcb;
-pub use current::{Thread, ThreadId, current};
+pub use crate::runtime::{Thread, ThreadId};
 pub use local::{AccessError, LocalKey};
 pub use park::{park, park_timeout};
 pub use scoped::{Scope, ScopedJoinHandle, scope};
 #[cfg(target_arch = "wasm32")]
 pub use spawn::wthreads_thread_entry;
 pub use spawn::{Builder, DEFAULT_STACK_SIZE, JoinHandle, MIN_STACK_SIZE, Result, reclaim_detached_threads, spawn};
-#[cfg(not(target_arch = "wasm32"))]
-pub(crate) use spawn::{end_after_panic, run_thread};
-#[cfg(not(loom))]
-pub(crate) use stack::ensure_stack_headroom;
 
 use crate::atomic::AtomicU32;
+use crate::tcb::current_tcb;
 use crate::{futex, io, sys};
 use core::num::NonZeroUsize;
 use core::time::Duration;
@@ -94,6 +82,17 @@ pub fn available_parallelism() -> io::Result<NonZeroUsize> {
     Ok(NonZeroUsize::new(sys::available_parallelism()).unwrap_or(NonZeroUsize::MIN))
 }
 
+/// A handle to the calling thread.
+///
+/// # Examples
+/// ```no_run
+/// assert_eq!(wthreads::thread::current().name(), Some("main"));
+/// ```
+#[must_use]
+pub fn current() -> Thread {
+    current_tcb().thread.clone()
+}
+
 /// Whether the current thread is panicking.
 ///
 /// # Examples
@@ -102,15 +101,7 @@ pub fn available_parallelism() -> io::Result<NonZeroUsize> {
 /// ```
 #[must_use]
 pub fn panicking() -> bool {
-    #[cfg(feature = "std")]
-    {
-        std::thread::panicking()
-    }
-    #[cfg(not(feature = "std"))]
-    {
-        // Relaxed: the flag is only written by the thread itself.
-        try_current_tcb().map_or(MAIN_PANICKING.load(core::sync::atomic::Ordering::Relaxed), |t| t.panicking.get())
-    }
+    crate::runtime::current::panicking()
 }
 
 /// Puts `payload` where the calling thread's joiner will find it if the thread ends by the
@@ -121,49 +112,13 @@ pub(crate) fn stash_panic_payload(payload: alloc::boxed::Box<dyn core::any::Any 
     unsafe { *current_tcb().panic_payload.get() = Some(payload) };
 }
 
-/// Notes a read lock the calling thread just took (see [`held_reads`]); returns the note's slot,
-/// which its guard keeps for [`unnote_read`].
-#[inline]
-pub(crate) fn note_read(note: held_reads::ReadNote) -> u8 {
-    current_tcb().reads.push(note)
-}
-
-/// Removes the note in `slot` of a read lock the calling thread releases.
-#[inline]
-pub(crate) fn unnote_read(slot: u8) {
-    current_tcb().reads.remove_at(slot);
-}
-
-/// The owner value the calling thread writes into the lock words it holds.
-#[inline]
-pub(crate) fn current_owner() -> u32 {
-    current_tcb().owner
-}
-
-/// Whether the main thread (before it has a control block) is panicking.
-#[cfg(target_arch = "wasm32")]
-static MAIN_PANICKING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
-
-/// Marks the calling thread as panicking; `false` if it already was (a panic inside the panic
-/// handler). The first thing a panic does, before its message is formatted (which may
-/// allocate, and fail, and panic again); never allocates itself.
-#[cfg(target_arch = "wasm32")]
-pub(crate) fn enter_panic() -> bool {
-    match current::try_current_tcb() {
-        Some(tcb) => !tcb.panicking.replace(true),
-        // Only the main thread runs without a control block (every spawned thread has one).
-        // Relaxed: the flag is only read by the thread itself.
-        None => !MAIN_PANICKING.swap(true, core::sync::atomic::Ordering::Relaxed),
-    }
-}
-
 /// Stores a panicking thread's payload for its joiner (`None`: there was no memory for it, and
 /// the joiner gets the host's message) and records its death, so that the locks it holds are
 /// taken over by their next users. Never allocates.
 #[cfg(target_arch = "wasm32")]
 pub(crate) fn record_panic(payload: Option<alloc::boxed::Box<dyn core::any::Any + Send>>) {
     // A thread without a control block has never taken a lock as its owner.
-    let Some(tcb) = current::try_current_tcb() else { return };
+    let Some(tcb) = crate::tcb::try_current_tcb() else { return };
     // SAFETY: only the owning thread writes the payload, before it ends.
     let slot = unsafe { &mut *tcb.panic_payload.get() };
     // A payload already there was put by `panic::panic_any`, and is the one `join` returns.
@@ -171,5 +126,5 @@ pub(crate) fn record_panic(payload: Option<alloc::boxed::Box<dyn core::any::Any 
         *slot = payload;
     }
     // The thread ends without unwinding: locks it holds are recovered by their next users.
-    death::mark_dead(tcb);
+    crate::runtime::death::mark_dead(tcb);
 }

@@ -2,46 +2,11 @@
 //! own "memory allocation of N bytes failed", so every allocation here is fallible and every
 //! message has a fixed-size fallback.
 
+use crate::io::{FixedBuf, fitting};
 use alloc::boxed::Box;
 use alloc::string::String;
 use core::any::Any;
 use core::fmt::{self, Display, Write};
-
-/// A `fmt::Write` into a fixed buffer that keeps whole characters and drops what does not fit.
-pub(crate) struct FixedBuf<const N: usize> {
-    bytes: [u8; N],
-    len: usize,
-}
-
-impl<const N: usize> FixedBuf<N> {
-    /// An empty buffer.
-    pub(crate) const fn new() -> FixedBuf<N> {
-        FixedBuf { bytes: [0; N], len: 0 }
-    }
-
-    /// What was written (whole characters only).
-    pub(crate) fn as_str(&self) -> &str {
-        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
-    }
-}
-
-/// The longest prefix of `s` of at most `room` bytes that ends at a character boundary.
-fn fitting(s: &str, room: usize) -> &str {
-    let mut n = s.len().min(room);
-    while !s.is_char_boundary(n) {
-        n -= 1;
-    }
-    &s[..n]
-}
-
-impl<const N: usize> Write for FixedBuf<N> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let part = fitting(s, N - self.len);
-        self.bytes[self.len..self.len + part.len()].copy_from_slice(part.as_bytes());
-        self.len += part.len();
-        Ok(())
-    }
-}
 
 /// Counts the bytes a value formats to.
 struct Counter(usize);

@@ -1,78 +1,7 @@
-//! `park` / `unpark`: one token per thread, on a futex word.
+//! `park` and `park_timeout`: waiting for the calling thread's token (see
+//! [`Parker`](crate::runtime::parker::Parker)).
 
-use crate::atomic::{AtomicU32, Ordering};
-use crate::futex::{futex_wait, futex_wake};
 use core::time::Duration;
-
-/// No token, nobody parked.
-const EMPTY: u32 = 0;
-/// The token is available: the next `park` consumes it and returns at once.
-const NOTIFIED: u32 = 1;
-/// The thread is (about to be) asleep in `park`.
-const PARKED: u32 = u32::MAX;
-
-/// The park token of one thread.
-///
-/// | state      | meaning                                          |
-/// |------------|--------------------------------------------------|
-/// | `EMPTY`    | no token                                         |
-/// | `NOTIFIED` | a token is available                             |
-/// | `PARKED`   | the owner sleeps; `unpark` must wake it          |
-///
-/// Only the owning thread moves the state down (`EMPTY → PARKED`, `NOTIFIED → EMPTY`) and
-/// only `unpark` moves it to `NOTIFIED`, so one decrement tells `park` which case it is in.
-pub(crate) struct Parker {
-    state: AtomicU32,
-}
-
-impl Parker {
-    crate::atomic::const_unless_loom! {
-        pub(crate) fn new() -> Parker {
-            Parker { state: AtomicU32::new(EMPTY) }
-        }
-    }
-
-    /// Blocks until the token is available and consumes it.
-    fn park(&self) {
-        // Acquire: pairs with `unpark`'s Release so the unparker's writes are visible.
-        if self.state.fetch_sub(1, Ordering::Acquire) == NOTIFIED {
-            return; // NOTIFIED → EMPTY
-        }
-        loop {
-            futex_wait(&self.state, PARKED, None);
-            // Acquire: as above. Any other wake-up is spurious: keep waiting for the token.
-            if self.state.compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Relaxed).is_ok() {
-                return;
-            }
-        }
-    }
-
-    /// Blocks until the token is available or `timeout` elapsed; consumes the token if any.
-    fn park_timeout(&self, timeout: Duration) {
-        // Acquire: as in `park`.
-        if self.state.fetch_sub(1, Ordering::Acquire) == NOTIFIED {
-            return;
-        }
-        let deadline = crate::deadline::Deadline::after(timeout);
-        while let Some(left) = deadline.left() {
-            futex_wait(&self.state, PARKED, left);
-            // Relaxed: only decides whether to keep waiting; the swap below synchronises.
-            if self.state.load(Ordering::Relaxed) == NOTIFIED {
-                break;
-            }
-        }
-        // Acquire: as in `park`. Leaves EMPTY whether or not the token came.
-        self.state.swap(EMPTY, Ordering::Acquire);
-    }
-
-    /// Makes the token available and wakes the owner if it sleeps.
-    pub(crate) fn unpark(&self) {
-        // Release: publishes the unparker's writes to the parked thread.
-        if self.state.swap(NOTIFIED, Ordering::Release) == PARKED {
-            futex_wake(&self.state);
-        }
-    }
-}
 
 /// Blocks the current thread until its token is made available by [`Thread::unpark`]
 /// (and consumes it). Returns at once if the token is already available.
@@ -100,7 +29,7 @@ impl Parker {
 /// t.join().unwrap();
 /// ```
 pub fn park() {
-    super::current_tcb().thread.parker().park();
+    crate::tcb::current_tcb().thread.parker().park();
 }
 
 /// Like [`park`], but returns after `dur` at the latest (consuming the token if it came).
@@ -112,5 +41,5 @@ pub fn park() {
 /// assert!(t.elapsed().as_millis() >= 5);
 /// ```
 pub fn park_timeout(dur: Duration) {
-    super::current_tcb().thread.parker().park_timeout(dur);
+    crate::tcb::current_tcb().thread.parker().park_timeout(dur);
 }

@@ -1,10 +1,12 @@
 //! `Builder`, `spawn` and `JoinHandle`: creating, joining and reclaiming threads.
 
-use super::current::{Block, Tcb, Thread};
+use super::Thread;
 use super::packet::Packet;
-use super::stack::STACK_GUARD;
 use crate::io;
+use crate::runtime::death;
+use crate::runtime::stack::STACK_GUARD;
 use crate::sync::raw::mutex::RawMutex;
+use crate::tcb::{Block, Tcb, current_tcb, locals};
 use crate::{abi, sys};
 use alloc::alloc::{Layout, alloc};
 use alloc::boxed::Box;
@@ -145,7 +147,7 @@ impl Builder {
             panic!("thread name may not contain interior null bytes");
         }
         reclaim_detached();
-        #[cfg(all(feature = "std", target_arch = "wasm32"))]
+        #[cfg(feature = "build-std")]
         super::std_panic::install_hook();
         let stack_size = self.stack_size.unwrap_or(DEFAULT_STACK_SIZE).max(MIN_STACK_SIZE);
         let stack_size = stack_size.checked_next_multiple_of(16).ok_or(io::Error::OUT_OF_MEMORY)?;
@@ -165,9 +167,11 @@ impl Builder {
         // The guard zone below the stack is where the overflow handler runs.
         let allocated = stack_size.checked_add(STACK_GUARD).ok_or(io::Error::OUT_OF_MEMORY)?;
         if sys::SHADOW_STACK {
-            tcb.stack = Some(allocate(allocated, 16)?);
+            let stack = allocate(allocated, 16)?;
+            tcb.core.stack_limit = stack.ptr.as_ptr().addr() + STACK_GUARD;
+            tcb.stack = Some(stack);
         }
-        tcb.stack_size = stack_size;
+        tcb.core.stack_size = stack_size;
         let tls_size = sys::tls_size();
         if tls_size > 0 {
             tcb.tls = Some(allocate(tls_size, sys::tls_align().max(1))?);
@@ -186,6 +190,7 @@ impl Builder {
             stack_limit: if stack.is_null() { stack } else { stack.wrapping_add(STACK_GUARD) },
             exit_word: &t.exit_word,
             name: t.thread.name(),
+            entry: sys::Entry { run: run_thread, end_after_panic },
         };
         // SAFETY: the Tcb, stack and TLS block stay allocated until `exit_word` is 1.
         match unsafe { sys::thread_spawn(&args) } {
@@ -431,7 +436,7 @@ pub unsafe extern "C" fn wthreads_thread_entry(arg: *mut u8) {
 ///
 /// # Safety
 /// As [`wthreads_thread_entry`].
-pub(crate) unsafe fn run_thread(arg: *mut u8) {
+unsafe fn run_thread(arg: *mut u8) {
     sys::self_set(arg);
     // SAFETY: per the contract, `arg` is a live Tcb (its closure taken only by a trapped run).
     let tcb = unsafe { &*arg.cast::<Tcb>() };
@@ -440,12 +445,11 @@ pub(crate) unsafe fn run_thread(arg: *mut u8) {
         // The closure was taken: this is the host's second call, in a fresh instance, after
         // the thread trapped (docs/abi.md). Its death is recorded as a panic's is, so that the
         // locks it held are recovered; its thread-locals are left alone, as after a panic.
-        #[cfg(target_arch = "wasm32")]
-        super::death::mark_dead(tcb);
+        death::mark_dead(tcb);
         return;
     };
     main();
-    super::local::run_destructors();
+    locals::run_destructors();
     #[cfg(not(loom))]
     crate::allocator::release_thread_cache(tcb.owner);
 }
@@ -453,12 +457,11 @@ pub(crate) unsafe fn run_thread(arg: *mut u8) {
 /// Ends a spawned thread whose closure unwound (host target): its payload goes to `join`, and
 /// its thread-locals are destroyed as after a return. Its locks were released by the unwinding,
 /// so, unlike after a wasm trap, it is not recorded as a dead owner.
-#[cfg(not(target_arch = "wasm32"))]
-pub(crate) fn end_after_panic(payload: Box<dyn Any + Send>) {
-    let tcb = super::current_tcb();
+fn end_after_panic(payload: Box<dyn Any + Send>) {
+    let tcb = current_tcb();
     // SAFETY: only the owning thread writes the payload, before it ends.
     unsafe { *tcb.panic_payload.get() = Some(payload) };
-    super::local::run_destructors();
+    locals::run_destructors();
     #[cfg(not(loom))]
     crate::allocator::release_thread_cache(tcb.owner);
 }

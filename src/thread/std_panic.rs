@@ -16,7 +16,7 @@ pub(crate) fn install_hook() {
     }
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if !super::enter_panic() {
+        if !crate::runtime::current::enter_panic() {
             crate::sys::abort("thread panicked while processing a panic");
         }
         let payload = info.payload();

@@ -2,7 +2,7 @@
 
 use crate::atomic::{AtomicU32, Ordering};
 use crate::futex::{futex_wait, futex_wake};
-use crate::thread::death::{self, ANONYMOUS, OWNER_MASK};
+use crate::runtime::death::{self, ANONYMOUS, OWNER_MASK};
 
 /// Nobody holds the lock.
 const UNLOCKED: u32 = 0;

@@ -4,7 +4,7 @@
 
 use crate::atomic::{AtomicU32, Ordering};
 use crate::futex::{futex_wait, futex_wake_all};
-use crate::thread::death;
+use crate::runtime::death;
 use core::cell::Cell;
 use core::fmt;
 
@@ -89,10 +89,11 @@ impl RawOnce {
         }
     }
 
-    /// Runs `f` unless a closure completed, one thread at a time; with `ignore_poison` also
-    /// after a closure died (else that panics, as std does).
+    /// Runs `f` unless a closure completed, one thread at a time (the running one has owner
+    /// value `owner`); with `ignore_poison` also after a closure died (else that panics, as std
+    /// does).
     #[cold]
-    pub(crate) fn call(&self, ignore_poison: bool, f: &mut dyn FnMut(&OnceState)) {
+    pub(crate) fn call(&self, owner: u32, ignore_poison: bool, f: &mut dyn FnMut(&OnceState)) {
         // Acquire: if it is COMPLETE we must see the closure's effects.
         let mut state = self.state.load(Ordering::Acquire);
         loop {
@@ -107,7 +108,7 @@ impl RawOnce {
                         continue;
                     }
                     // Waiters check whether the runner died.
-                    self.runner.set_current();
+                    self.runner.set(owner);
                     let poisoned = state & STATE_MASK == POISONED;
                     let once_state = OnceState { poisoned, set_state_to: Cell::new(COMPLETE) };
                     f(&once_state);

@@ -4,8 +4,8 @@
 use super::spin_wait::spin_until;
 use crate::atomic::{AtomicU32, Ordering};
 use crate::futex::{futex_wait, futex_wake, futex_wake_all};
-use crate::thread::death;
-use crate::thread::held_reads::ReadNote;
+use crate::runtime::death;
+use crate::runtime::held_reads::ReadNote;
 
 /// The reader count occupies the low 30 bits; all ones means write-locked.
 const MASK: u32 = (1 << 30) - 1;
@@ -45,7 +45,7 @@ fn is_read_lockable(state: u32) -> bool {
 /// be woken without waking every reader. `writer` names the thread holding the write lock, so
 /// waiters can recover a lock whose writer died without unwinding.
 /// Each reader notes the lock in its control block under the lock's `id` (given on the first
-/// read, see [`crate::thread::held_reads`]), so that a writer can release a dead reader's lock.
+/// read, see [`crate::runtime::held_reads`]), so that a writer can release a dead reader's lock.
 pub(crate) struct RawRwLock {
     state: AtomicU32,
     writer_notify: AtomicU32,
@@ -68,7 +68,7 @@ impl RawRwLock {
         }
     }
 
-    /// How the readers of this lock note it (see [`crate::thread::held_reads`]).
+    /// How the readers of this lock note it (see [`crate::runtime::held_reads`]).
     #[inline]
     pub(in crate::sync) fn note(&self) -> ReadNote {
         // Relaxed here and below: the id only has to be unique and the same for every reader,
@@ -142,28 +142,31 @@ impl RawRwLock {
         }
     }
 
+    /// Takes the write lock for the thread with owner value `owner` if it is free.
     #[inline]
-    pub(in crate::sync) fn try_write(&self) -> bool {
+    pub(in crate::sync) fn try_write(&self, owner: u32) -> bool {
         // Acquire: as in `try_read`.
         let ok = self
             .state
             .fetch_update(Ordering::Acquire, Ordering::Relaxed, |s| is_unlocked(s).then_some(s + WRITE_LOCKED))
             .is_ok();
         if ok {
-            self.set_writer();
+            self.writer.set(owner);
         }
         ok
     }
 
+    /// Takes the write lock for the thread with owner value `owner`; returns whether a dead
+    /// writer's lock was recovered on the way (then the data is poisoned).
     #[inline]
-    pub(in crate::sync) fn write(&self) -> bool {
+    pub(in crate::sync) fn write(&self, owner: u32) -> bool {
         // Acquire: as in `try_read`.
         if self.state.compare_exchange_weak(0, WRITE_LOCKED, Ordering::Acquire, Ordering::Relaxed).is_ok() {
-            self.set_writer();
+            self.writer.set(owner);
             return false;
         }
         let recovered = self.write_contended();
-        self.set_writer();
+        self.writer.set(owner);
         recovered
     }
 
@@ -206,10 +209,6 @@ impl RawRwLock {
             recovered |= self.recover_dead();
             state = self.spin_write();
         }
-    }
-
-    fn set_writer(&self) {
-        self.writer.set_current();
     }
 
     /// While a thread holds the lock, waiters wake up now and then to check it is alive.
@@ -296,7 +295,7 @@ impl RawRwLock {
     /// The calling thread holds a read lock.
     #[inline]
     pub(in crate::sync) unsafe fn read_unlock(&self, slot: u8) {
-        crate::thread::unnote_read(slot);
+        crate::runtime::held_reads::unnote_read(slot);
         // SAFETY: per the contract.
         unsafe { self.read_release() }
     }

@@ -1,9 +1,6 @@
 //! The end of a spawned thread's shadow stack: the guard zone below it, the handler threadify's
 //! stack check calls on an overflow, and the headroom check before runtime-internal locks.
 
-#[cfg(target_arch = "wasm32")]
-use super::current::Tcb;
-#[cfg(target_arch = "wasm32")]
 use crate::sys;
 
 /// Bytes below each spawned thread's stack (allocated on top of its requested size) in which
@@ -11,23 +8,19 @@ use crate::sys;
 pub(crate) const STACK_GUARD: usize = 8 * 1024;
 
 /// Stack that a runtime-internal critical section (the allocator's, the deepest) may need.
-#[cfg(target_arch = "wasm32")]
 const LOCKED_STACK_NEED: usize = 4 * 1024;
 
 /// Called by threadify's stack check when the calling thread would move its shadow stack
 /// pointer below its stack (the check is off from then on, and the guard zone is free):
 /// ends the thread with a message that names it, its stack size and the fix. Formats into a
 /// buffer on the stack, since there may be no memory left.
-#[cfg(target_arch = "wasm32")]
 #[unsafe(no_mangle)]
 pub extern "C" fn wthreads_stack_overflow() {
     use core::fmt::Write;
-    let mut buf = super::panic_report::FixedBuf::<320>::new();
-    let ptr = sys::self_get().cast::<Tcb>();
-    // SAFETY: a thread with a stack limit was started by `spawn`: `self_get` is its live Tcb.
-    let tcb = (!ptr.is_null()).then(|| unsafe { &*ptr });
-    let name = tcb.and_then(|t| t.thread.name()).unwrap_or("<unnamed>");
-    let size = tcb.map_or(0, |t| t.stack_size);
+    let mut buf = crate::io::FixedBuf::<320>::new();
+    let core = super::current::current();
+    let name = core.and_then(|t| t.thread.name()).unwrap_or("<unnamed>");
+    let size = core.map_or(0, |t| t.stack_size);
     let _ = write!(
         buf,
         "thread '{name}' overflowed its stack of {} KiB; give it a larger one with thread::Builder::stack_size",
@@ -39,12 +32,12 @@ pub extern "C" fn wthreads_stack_overflow() {
 /// Ends the calling thread as overflowed *before* it takes a runtime-internal lock, if fewer
 /// than [`LOCKED_STACK_NEED`] bytes of its stack are left: an overflow inside the critical
 /// section would end the thread with the lock held, and every other thread would wait for it
-/// forever. The main thread's stack has no limit, so it is not checked.
-#[cfg(target_arch = "wasm32")]
+/// forever. The main thread's stack has no limit, so it is not checked, and neither are native
+/// threads (`sys::SHADOW_STACK` is false there: std's threads have guard pages of their own).
 #[inline]
+#[cfg_attr(loom, expect(dead_code, reason = "under loom there is no allocator, the only caller"))]
 pub(crate) fn ensure_stack_headroom() {
-    let Some(stack) = super::try_current_tcb().and_then(|t| t.stack.as_ref()) else { return };
-    let limit = stack.ptr.as_ptr() as usize + STACK_GUARD;
+    let Some(limit) = super::current::current().map(|t| t.stack_limit).filter(|&l| l != 0) else { return };
     // A local whose address is taken lives on the shadow stack: its address is the stack
     // pointer, near enough.
     let probe = 0u8;
@@ -53,9 +46,3 @@ pub(crate) fn ensure_stack_headroom() {
         wthreads_stack_overflow();
     }
 }
-
-/// On the host target std's threads have guard pages of their own. (Under loom there is no
-/// allocator, the only caller.)
-#[cfg(all(not(target_arch = "wasm32"), not(loom)))]
-#[inline]
-pub(crate) fn ensure_stack_headroom() {}

@@ -98,12 +98,17 @@ impl HeldReads {
     }
 
     /// The notes held (slots emptied by an out-of-order release left out).
-    #[cfg_attr(
-        not(any(test, target_arch = "wasm32")),
-        expect(dead_code, reason = "native threads unwind: only a dead wasm thread's notes are read")
-    )]
     pub(crate) fn iter(&self) -> impl Iterator<Item = ReadNote> + '_ {
         self.notes[..self.len.get()].iter().map(Cell::get).filter(|&n| n != EMPTY)
+    }
+}
+
+/// Removes the note in `slot` of a read lock the calling thread releases (it noted the lock when
+/// it took it, so it has a control block).
+#[inline]
+pub(crate) fn unnote_read(slot: u8) {
+    if let Some(core) = super::current::current() {
+        core.reads.remove_at(slot);
     }
 }
 

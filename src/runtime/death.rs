@@ -13,14 +13,13 @@
 //! the lock touch it, so a lock that was moved or freed meanwhile cannot be corrupted.
 
 use super::ThreadId;
-use super::current::Tcb;
+use super::current::ThreadCore;
 use super::held_reads::ReadNote;
-use crate::sync::raw::mutex::RawMutex;
 use alloc::vec::Vec;
-use core::cell::UnsafeCell;
 use core::ptr::null;
 use core::sync::atomic::{AtomicU32, Ordering};
 use core::time::Duration;
+use spin::mutex::SpinMutex;
 
 /// Owner values fit in 31 bits: lock words keep the top bit for their "contended" flag.
 pub(crate) const OWNER_MASK: u32 = 0x7FFF_FFFF;
@@ -47,70 +46,40 @@ pub(crate) fn owner_of(id: ThreadId) -> u32 {
 /// owner value moves into `owners`, which keeps it for good, and the notes of the read locks it
 /// still held ([`super::held_reads`]) into `reads`, until a writer releases them.
 struct Registry {
-    lock: RawMutex,
-    owners: UnsafeCell<Vec<u32>>,
-    reads: UnsafeCell<Vec<ReadNote>>,
-    /// Control blocks of dead threads not freed yet, linked through `Tcb::next_dying`.
-    dying: UnsafeCell<*const Tcb>,
+    owners: Vec<u32>,
+    reads: Vec<ReadNote>,
+    /// Cores of dead threads whose control blocks are not freed yet, linked through
+    /// `ThreadCore::next_dying`.
+    dying: *const ThreadCore,
 }
 
-// SAFETY: `owners`, `dying` and the links of the blocks in `dying` are only accessed while
-// `lock` is held.
-unsafe impl Sync for Registry {}
-// SAFETY: as above; the registry only points at control blocks, which outlive their place in it.
+// SAFETY: the registry only points at control blocks, which outlive their place in it, and the
+// links of the blocks in `dying` are only touched under the registry's lock.
 unsafe impl Send for Registry {}
 
-impl Registry {
-    /// Runs `f` on the fields with the lock held.
-    fn with<R>(&self, f: impl FnOnce(&mut Vec<u32>, &mut Vec<ReadNote>, &mut *const Tcb) -> R) -> R {
-        self.lock.lock();
-        // SAFETY: the registry lock is held, so nobody else accesses the fields.
-        let r = unsafe { f(&mut *self.owners.get(), &mut *self.reads.get(), &mut *self.dying.get()) };
-        // SAFETY: locked above.
-        unsafe { self.lock.unlock() };
-        r
-    }
-}
+/// The registry under a spin lock: it sits below the futex locks (which consult it), is taken
+/// only once some thread died, and is held for a list walk (or a push that may allocate, which
+/// never takes this lock).
+static DEAD: SpinMutex<Registry> = SpinMutex::new(Registry { owners: Vec::new(), reads: Vec::new(), dying: null() });
 
-#[cfg(not(loom))]
-static DEAD: Registry = Registry {
-    lock: RawMutex::new(),
-    owners: UnsafeCell::new(Vec::new()),
-    reads: UnsafeCell::new(Vec::new()),
-    dying: UnsafeCell::new(null()),
-};
-// Under loom the lock's atomic belongs to one model execution.
-#[cfg(loom)]
-loom::lazy_static! {
-    static ref DEAD: Registry = Registry {
-        lock: RawMutex::new(),
-        owners: UnsafeCell::new(Vec::new()),
-        reads: UnsafeCell::new(Vec::new()),
-        dying: UnsafeCell::new(null()),
-    };
-}
 /// How many threads died, so the common case (no panic ever) needs no lock.
 static DEAD_COUNT: AtomicU32 = AtomicU32::new(0);
 
 /// Records that the thread of `tcb` ended without unwinding (a panic, or a trap: then the host's
 /// post-mortem call runs this, possibly after the panic handler did). Never allocates.
-#[cfg(target_arch = "wasm32")]
-pub(crate) fn mark_dead(tcb: &Tcb) {
-    let added = DEAD.with(|_, _, dying| {
-        let mut cur = *dying;
+pub(crate) fn mark_dead(tcb: &ThreadCore) {
+    {
+        let mut registry = DEAD.lock();
+        let mut cur = registry.dying;
         // SAFETY: the blocks in the list are live while the lock is held (see `retire`).
         while let Some(t) = unsafe { cur.as_ref() } {
             if core::ptr::eq(t, tcb) {
-                return false;
+                return;
             }
             cur = t.next_dying.get();
         }
-        tcb.next_dying.set(*dying);
-        *dying = tcb;
-        true
-    });
-    if !added {
-        return;
+        tcb.next_dying.set(registry.dying);
+        registry.dying = tcb;
     }
     // Release: a thread that sees the new count also sees the record (it takes the lock
     // anyway, which orders it too).
@@ -120,32 +89,42 @@ pub(crate) fn mark_dead(tcb: &Tcb) {
 /// Moves the record of a dead thread out of its control block, which is about to be freed (a
 /// block that is not in the registry is left alone). If there is no memory for the record, it
 /// is lost, and locks the thread held stay held.
-#[cfg(target_arch = "wasm32")]
-pub(crate) fn retire(tcb: &Tcb) {
-    DEAD.with(|owners, reads, dying| {
-        let mut link: *mut *const Tcb = dying;
-        // SAFETY: `link` points at the list head or at the link of a block in the list; the
-        // blocks in the list are live (they leave it here, before they are freed).
-        unsafe {
-            while !(*link).is_null() {
-                let cur = &**link;
-                if core::ptr::eq(cur, tcb) {
-                    *link = cur.next_dying.get();
-                    // Fallible: this may run in a thread that is out of memory itself.
-                    if owners.try_reserve(1).is_ok() {
-                        owners.push(tcb.owner);
-                    }
-                    for note in tcb.reads.iter() {
-                        if reads.try_reserve(1).is_ok() {
-                            reads.push(note);
-                        }
-                    }
-                    return;
+pub(crate) fn retire(tcb: &ThreadCore) {
+    let registry = &mut *DEAD.lock();
+    let mut link: *mut *const ThreadCore = &raw mut registry.dying;
+    // SAFETY: `link` points at the list head or at the link of a block in the list; the blocks
+    // in the list are live (they leave it here, before they are freed).
+    unsafe {
+        while !(*link).is_null() {
+            let cur = &**link;
+            if core::ptr::eq(cur, tcb) {
+                *link = cur.next_dying.get();
+                // Fallible: this may run in a thread that is out of memory itself.
+                if registry.owners.try_reserve(1).is_ok() {
+                    registry.owners.push(tcb.owner);
                 }
-                link = cur.next_dying.as_ptr();
+                for note in tcb.reads.iter() {
+                    if registry.reads.try_reserve(1).is_ok() {
+                        registry.reads.push(note);
+                    }
+                }
+                return;
             }
+            link = cur.next_dying.as_ptr();
         }
-    });
+    }
+}
+
+/// The cores of dead threads whose blocks are not freed yet, while `registry` is locked.
+fn dying(registry: &Registry) -> impl Iterator<Item = &ThreadCore> {
+    let mut cur = registry.dying;
+    core::iter::from_fn(move || {
+        // SAFETY: the blocks in the list are live while the lock is held, which the borrow of
+        // the locked registry proves (see `retire`).
+        let t = unsafe { cur.as_ref() }?;
+        cur = t.next_dying.get();
+        Some(t)
+    })
 }
 
 /// Whether the thread with owner value `owner` ended without unwinding.
@@ -153,17 +132,8 @@ pub(crate) fn is_dead(owner: u32) -> bool {
     if owner == ANONYMOUS || !any_dead() {
         return false;
     }
-    DEAD.with(|owners, _, dying| {
-        let mut cur = *dying;
-        // SAFETY: the blocks in the list are live while the lock is held (see `retire`).
-        while let Some(t) = unsafe { cur.as_ref() } {
-            if t.owner == owner {
-                return true;
-            }
-            cur = t.next_dying.get();
-        }
-        owners.contains(&owner)
-    })
+    let registry = DEAD.lock();
+    dying(&registry).any(|t| t.owner == owner) || registry.owners.contains(&owner)
 }
 
 /// Whether any thread has died without unwinding (then waiters look for dead holders).
@@ -178,19 +148,13 @@ pub(crate) fn take_dead_read(note: ReadNote) -> bool {
     if !any_dead() {
         return false;
     }
-    DEAD.with(|_, reads, dying| {
-        let mut cur = *dying;
-        // SAFETY: the blocks in the list are live while the lock is held (see `retire`).
-        while let Some(t) = unsafe { cur.as_ref() } {
-            // The dead thread no longer touches its notes; under the lock, we alone do.
-            if t.reads.remove(note) {
-                return true;
-            }
-            cur = t.next_dying.get();
-        }
-        let found = reads.iter().position(|&n| n == note);
-        found.map(|i| reads.swap_remove(i)).is_some()
-    })
+    let mut registry = DEAD.lock();
+    // The dead thread no longer touches its notes; under the lock, we alone do.
+    if dying(&registry).any(|t| t.reads.remove(note)) {
+        return true;
+    }
+    let found = registry.reads.iter().position(|&n| n == note);
+    found.map(|i| registry.reads.swap_remove(i)).is_some()
 }
 
 /// The owner value of the thread that holds something (0: nobody), kept beside a lock whose own
@@ -207,12 +171,12 @@ impl Holder {
         }
     }
 
-    /// Records the calling thread as the holder.
+    /// Records the thread with owner value `owner` as the holder.
     #[inline]
-    pub(crate) fn set_current(&self) {
+    pub(crate) fn set(&self, owner: u32) {
         // Relaxed here and in `clear`: read only by waiters, as a hint checked against the
         // death registry, and claimed by a compare-exchange.
-        self.0.store(super::current_owner(), crate::atomic::Ordering::Relaxed);
+        self.0.store(owner, crate::atomic::Ordering::Relaxed);
     }
 
     /// Records that nobody holds it.
