@@ -15,7 +15,7 @@ cargo test --release -p wthreads --features native-runtime --lib --test native
 scripts/miri.sh
 scripts/loom.sh
 cargo clippy --release --target wasm32-unknown-unknown -p wthreads -- -D warnings
-cargo clippy --release --target wasm32-unknown-unknown -p wthreads --no-default-features --features native-runtime,global-allocator -- -D warnings
+cargo clippy --release --target wasm32-unknown-unknown -p wthreads --no-default-features --features build-std,global-allocator -- -D warnings
 # Every documentation example of the guest library must compile for wasm32 (they are `no_run`:
 # a wasm32 doctest binary has no runner here, so the runner is `true`; the compile is the test).
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=true \
