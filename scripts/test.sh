@@ -16,7 +16,9 @@ scripts/miri.sh
 scripts/loom.sh
 cargo clippy --release --target wasm32-unknown-unknown -p wthreads -- -D warnings
 cargo clippy --release --target wasm32-unknown-unknown -p wthreads --no-default-features --features build-std,global-allocator -- -D warnings
-# Every documentation example of the guest library must compile for wasm32 (they are `no_run`:
-# a wasm32 doctest binary has no runner here, so the runner is `true`; the compile is the test).
+# Every documentation example of the guest library runs as native code over the host-target
+# runtime, and compiles for wasm32 (a wasm32 doctest binary has no runner here, so the runner is
+# `true`; the compile is the test there).
+cargo test --release --doc -p wthreads --features native-runtime
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=true \
     cargo test --doc --target wasm32-unknown-unknown -p wthreads --no-default-features

@@ -67,6 +67,28 @@ pub const LOCK_ACQUIRE_STARTED: i32 = 0;
 pub const LOCK_ACQUIRED: i32 = 1;
 /// `lock_event`: a thread released the lock at `addr`.
 pub const LOCK_RELEASED: i32 = 2;
+/// `lock_event`: a thread's `try_lock` (`try_read`, `try_write`) found the lock at `addr` held
+/// and returned without it.
+pub const LOCK_TRY_FAILED: i32 = 3;
+/// The event part of a `lock_event` kind; the bits above it are flags.
+pub const LOCK_EVENT_MASK: i32 = 0xFF;
+/// `lock_event` flag: the lock is taken shared (an `RwLock`'s read lock), not exclusively.
+pub const LOCK_SHARED: i32 = 0x100;
+/// `lock_event` flag: a lock of the runtime itself (its allocator, thread lists, a channel's
+/// queue), not one the program created.
+pub const LOCK_INTERNAL: i32 = 0x200;
+
+/// The name of a `lock_event` kind's event (`"acquired"`), `None` for an unknown one.
+#[must_use]
+pub fn lock_event_name(kind: i32) -> Option<&'static str> {
+    match kind & LOCK_EVENT_MASK {
+        LOCK_ACQUIRE_STARTED => Some("acquire-started"),
+        LOCK_ACQUIRED => Some("acquired"),
+        LOCK_RELEASED => Some("released"),
+        LOCK_TRY_FAILED => Some("try-failed"),
+        _ => None,
+    }
+}
 
 /// Error: no thread has this id, or it was detached.
 pub const ERR_NO_SUCH_THREAD: i32 = -1;

@@ -138,7 +138,7 @@ pub(crate) fn release_thread_cache(owner: u32) {
 /// own allocator disables the feature.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// // Installed by the default `global-allocator` feature; by hand:
 /// #[global_allocator]
 /// static GLOBAL: wthreads::Allocator = wthreads::Allocator::new();
@@ -158,7 +158,7 @@ impl Allocator {
     /// An allocator with an empty heap; memory is taken with `memory.grow` as needed.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// static A: wthreads::Allocator = wthreads::Allocator::new();
     /// ```
     #[must_use]

@@ -6,7 +6,7 @@ use core::fmt;
 /// Result of a fallible operation, as `std::io::Result`.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// fn spawn_one() -> wthreads::io::Result<()> {
 ///     wthreads::thread::Builder::new().spawn(|| ())?.join().ok();
 ///     Ok(())
@@ -17,7 +17,7 @@ pub type Result<T> = core::result::Result<T, Error>;
 /// What went wrong, as a subset of `std::io::ErrorKind`.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let e = wthreads::thread::Builder::new().stack_size(usize::MAX).spawn(|| ()).unwrap_err();
 /// assert_eq!(e.kind(), wthreads::io::ErrorKind::OutOfMemory);
 /// ```
@@ -37,7 +37,7 @@ pub enum ErrorKind {
 /// An error from the runtime, with the host's error code when there is one.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// if let Err(e) = wthreads::thread::Builder::new().spawn(|| ()) {
 ///     wthreads::eprintln!("spawn failed: {e}");
 /// }
@@ -63,7 +63,7 @@ impl Error {
     /// The kind of error.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let e = wthreads::thread::Builder::new().stack_size(usize::MAX).spawn(|| ()).unwrap_err();
     /// assert_eq!(e.kind(), wthreads::io::ErrorKind::OutOfMemory);
     /// ```
@@ -75,7 +75,7 @@ impl Error {
     /// The host's error code (`abi::ERR_*`), or `None` for errors raised in the guest.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let e = wthreads::thread::Builder::new().stack_size(usize::MAX).spawn(|| ()).unwrap_err();
     /// let _code: Option<i32> = e.raw_os_error();
     /// ```

@@ -14,7 +14,7 @@ pub use core::panic::{AssertUnwindSafe, Location, RefUnwindSafe, UnwindSafe};
 /// `String`, else `"Box<dyn Any>"`, as std's.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let err = wthreads::thread::spawn(|| wthreads::panic::panic_any(42u32)).join().unwrap_err();
 /// assert_eq!(err.downcast_ref::<u32>(), Some(&42));
 /// ```

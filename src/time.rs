@@ -6,7 +6,7 @@ pub use core::time::Duration;
 /// A point on the host's monotonic clock.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let t = wthreads::time::Instant::now();
 /// wthreads::thread::sleep(core::time::Duration::from_millis(1));
 /// assert!(t.elapsed().as_millis() >= 1);
@@ -18,7 +18,7 @@ impl Instant {
     /// The current time.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let start = wthreads::time::Instant::now();
     /// ```
     #[must_use]
@@ -29,7 +29,7 @@ impl Instant {
     /// Time since `self`.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let start = wthreads::time::Instant::now();
     /// let _took = start.elapsed();
     /// ```
@@ -41,7 +41,7 @@ impl Instant {
     /// Time from `earlier` to `self` (zero if `earlier` is later).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let a = wthreads::time::Instant::now();
     /// let b = wthreads::time::Instant::now();
     /// assert!(b.duration_since(a) >= core::time::Duration::ZERO);
@@ -54,7 +54,7 @@ impl Instant {
     /// Time from `earlier` to `self`, or `None` if `earlier` is later.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let a = wthreads::time::Instant::now();
     /// assert!(wthreads::time::Instant::now().checked_duration_since(a).is_some());
     /// ```
@@ -66,7 +66,7 @@ impl Instant {
     /// Time from `earlier` to `self`, zero if `earlier` is later.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let a = wthreads::time::Instant::now();
     /// assert_eq!(a.saturating_duration_since(wthreads::time::Instant::now()).as_nanos(), 0);
     /// ```
@@ -78,7 +78,7 @@ impl Instant {
     /// `self + d`, or `None` if that is beyond the clock's range.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let a = wthreads::time::Instant::now();
     /// assert!(a.checked_add(core::time::Duration::from_secs(1)).is_some());
     /// ```
@@ -90,7 +90,7 @@ impl Instant {
     /// `self - d`, or `None` if that is before the clock's start.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let a = wthreads::time::Instant::now();
     /// assert!(a.checked_sub(core::time::Duration::from_secs(1_000_000_000)).is_none());
     /// ```

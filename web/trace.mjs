@@ -7,7 +7,7 @@ const who = (tid, name) => (name ? `thread ${tid} '${name}'` : `thread ${tid}`);
 export function formatEvent(e) {
   switch (e.event) {
     case 'lock':
-      return `[lock] thread ${e.tid} ${e.what} 0x${e.addr.toString(16)}`;
+      return `[lock] thread ${e.tid} ${e.what} 0x${e.addr.toString(16)}${e.shared ? ' shared' : ''}${e.internal ? ' internal' : ''}`;
     case 'spawn':
       return `[spawn] ${who(e.tid, e.name)} by thread ${e.by}`;
     case 'join':

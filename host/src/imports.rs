@@ -144,13 +144,10 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
     linker.func_wrap(m, "lock_event", |c: Caller<'_, Ctx>, kind: i32, addr: i32| {
         let ctx = c.data();
         if ctx.rt.options.trace_locks {
-            let what = match kind {
-                abi::LOCK_ACQUIRE_STARTED => "acquire-started",
-                abi::LOCK_ACQUIRED => "acquired",
-                abi::LOCK_RELEASED => "released",
-                _ => "unknown-event",
-            };
-            crate::output::stderr_line(&format!("[lock] thread {} {what} {addr:#x}", ctx.tid));
+            let what = abi::lock_event_name(kind).unwrap_or("unknown-event");
+            let shared = if kind & abi::LOCK_SHARED != 0 { " shared" } else { "" };
+            let internal = if kind & abi::LOCK_INTERNAL != 0 { " internal" } else { "" };
+            crate::output::stderr_line(&format!("[lock] thread {} {what} {addr:#x}{shared}{internal}", ctx.tid));
         }
     })?;
     linker.func_wrap(m, "abort", |c: Caller<'_, Ctx>, ptr: i32, len: i32| -> wasmtime::Result<()> {

@@ -10,7 +10,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 /// A unique identifier of a running or finished thread; never reused.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let id = wthreads::thread::current().id();
 /// let other = wthreads::thread::spawn(|| wthreads::thread::current().id()).join().unwrap();
 /// assert_ne!(id, other);
@@ -29,7 +29,7 @@ impl ThreadId {
     /// The id as a number (the main thread is 1).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let n: u64 = wthreads::thread::current().id().as_u64().get();
     /// assert!(n > 0);
     /// ```
@@ -50,7 +50,7 @@ struct Inner {
 /// [`JoinHandle::thread`](crate::thread::JoinHandle::thread).
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let t = wthreads::thread::current();
 /// wthreads::println!("{:?} {:?}", t.id(), t.name());
 /// ```
@@ -72,7 +72,7 @@ impl Thread {
     /// [`park`](crate::thread::park) returns. Tokens do not accumulate, as in std.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::thread;
     /// let t = thread::spawn(|| thread::park());
     /// t.thread().unpark();
@@ -85,7 +85,7 @@ impl Thread {
     /// The thread's unique id.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let h = wthreads::thread::spawn(|| wthreads::thread::current().id());
     /// let id = h.thread().id();
     /// assert_eq!(h.join().unwrap(), id);
@@ -98,7 +98,7 @@ impl Thread {
     /// The thread's name, if it has one (the main thread is `"main"`).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let h = wthreads::thread::Builder::new().name("w".into()).spawn(|| ()).unwrap();
     /// assert_eq!(h.thread().name(), Some("w"));
     /// ```

@@ -6,7 +6,7 @@ use core::fmt;
 /// Lets a fixed number of threads wait for each other, with the API of `std::sync::Barrier`.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::{Arc, Barrier};
 /// use wthreads::thread;
 ///
@@ -36,7 +36,7 @@ struct State {
 /// What [`Barrier::wait`] returns: exactly one thread per round is the leader.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let r = wthreads::sync::Barrier::new(1).wait();
 /// assert!(r.is_leader());
 /// ```
@@ -46,7 +46,7 @@ impl BarrierWaitResult {
     /// Whether this thread was the last to arrive (exactly one per round is).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// assert!(wthreads::sync::Barrier::new(1).wait().is_leader());
     /// ```
     #[must_use]
@@ -61,7 +61,7 @@ impl Barrier {
         /// 0 threads behaves like one for 1, as in std.
         ///
         /// # Examples
-        /// ```no_run
+        /// ```
         /// let b = wthreads::sync::Barrier::new(4);
         /// ```
         #[must_use]
@@ -74,7 +74,7 @@ impl Barrier {
     /// barrier can be used again.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let r = wthreads::sync::Barrier::new(1).wait();
     /// assert!(r.is_leader());
     /// ```

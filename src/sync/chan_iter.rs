@@ -6,19 +6,19 @@
 /// module it is used in, whose path below `wthreads::sync` is `$module` (for the examples).
 macro_rules! receiver_iterators {
     ($module:literal) => {
-        #[doc = concat!("Iterator of [`Receiver::iter`]: waits for each message; ends when every sender is gone.\n\n# Examples\n```no_run\nlet (tx, rx) = wthreads::sync::", $module, "::channel();\ntx.send(1).unwrap();\ndrop(tx);\nassert_eq!(rx.iter().sum::<i32>(), 1);\n```")]
+        #[doc = concat!("Iterator of [`Receiver::iter`]: waits for each message; ends when every sender is gone.\n\n# Examples\n```\nlet (tx, rx) = wthreads::sync::", $module, "::channel();\ntx.send(1).unwrap();\ndrop(tx);\nassert_eq!(rx.iter().sum::<i32>(), 1);\n```")]
         #[derive(Debug)]
         pub struct Iter<'a, T: 'a> {
             rx: &'a Receiver<T>,
         }
 
-        #[doc = concat!("Iterator of [`Receiver::try_iter`]: the messages queued now.\n\n# Examples\n```no_run\nlet (_tx, rx) = wthreads::sync::", $module, "::channel::<u8>();\nassert_eq!(rx.try_iter().next(), None);\n```")]
+        #[doc = concat!("Iterator of [`Receiver::try_iter`]: the messages queued now.\n\n# Examples\n```\nlet (_tx, rx) = wthreads::sync::", $module, "::channel::<u8>();\nassert_eq!(rx.try_iter().next(), None);\n```")]
         #[derive(Debug)]
         pub struct TryIter<'a, T: 'a> {
             rx: &'a Receiver<T>,
         }
 
-        #[doc = concat!("Owning iterator over a [`Receiver`]'s messages.\n\n# Examples\n```no_run\nlet (tx, rx) = wthreads::sync::", $module, "::channel();\ntx.send(1).unwrap();\ndrop(tx);\nassert_eq!(rx.into_iter().collect::<Vec<_>>(), [1]);\n```")]
+        #[doc = concat!("Owning iterator over a [`Receiver`]'s messages.\n\n# Examples\n```\nlet (tx, rx) = wthreads::sync::", $module, "::channel();\ntx.send(1).unwrap();\ndrop(tx);\nassert_eq!(rx.into_iter().collect::<Vec<_>>(), [1]);\n```")]
         #[derive(Debug)]
         pub struct IntoIter<T> {
             rx: Receiver<T>,

@@ -10,7 +10,7 @@ use core::time::Duration;
 /// Whether a timed wait on a [`Condvar`] ended because the time ran out.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::{Condvar, Mutex};
 /// let (m, c) = (Mutex::new(()), Condvar::new());
 /// let (_g, r) = c.wait_timeout(m.lock().unwrap(), core::time::Duration::ZERO).unwrap();
@@ -23,7 +23,7 @@ impl WaitTimeoutResult {
     /// `true` if the wait ended because the timeout elapsed.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::{Condvar, Mutex};
     /// let (m, c) = (Mutex::new(()), Condvar::new());
     /// let (_g, r) = c.wait_timeout(m.lock().unwrap(), core::time::Duration::ZERO).unwrap();
@@ -43,7 +43,7 @@ impl WaitTimeoutResult {
 /// [`wait_while`](Self::wait_while).
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::{Arc, Condvar, Mutex};
 /// use wthreads::thread;
 ///
@@ -68,7 +68,7 @@ impl Condvar {
         /// A condition variable with no waiters.
         ///
         /// # Examples
-        /// ```no_run
+        /// ```
         /// static READY: wthreads::sync::Condvar = wthreads::sync::Condvar::new();
         /// ```
         #[must_use]
@@ -83,13 +83,21 @@ impl Condvar {
     /// `Err(PoisonError)` carrying the guard if the mutex is poisoned when it is locked again.
     ///
     /// # Examples
-    /// ```no_run
-    /// use wthreads::sync::{Condvar, Mutex};
-    /// let (m, c) = (Mutex::new(0), Condvar::new());
+    /// ```
+    /// use wthreads::sync::{Arc, Condvar, Mutex};
+    /// let pair = Arc::new((Mutex::new(0), Condvar::new()));
+    /// let theirs = Arc::clone(&pair);
+    /// let t = wthreads::thread::spawn(move || {
+    ///     *theirs.0.lock().unwrap() = 1;
+    ///     theirs.1.notify_one();
+    /// });
+    /// let (m, c) = &*pair;
     /// let mut g = m.lock().unwrap();
     /// while *g == 0 {
-    ///     g = c.wait(g).unwrap(); // another thread sets it and notifies
+    ///     g = c.wait(g).unwrap(); // until the thread has set it and notified
     /// }
+    /// drop(g);
+    /// t.join().unwrap();
     /// ```
     pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
         match self.wait_optional_timeout(guard, None) {
@@ -104,7 +112,7 @@ impl Condvar {
     /// As [`wait`](Self::wait).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::{Condvar, Mutex};
     /// let (m, c) = (Mutex::new(3), Condvar::new());
     /// let g = c.wait_while(m.lock().unwrap(), |n| *n > 3).unwrap();
@@ -127,7 +135,7 @@ impl Condvar {
     /// As [`wait`](Self::wait).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::{Condvar, Mutex};
     /// let (m, c) = (Mutex::new(()), Condvar::new());
     /// let (_g, r) = c.wait_timeout(m.lock().unwrap(), core::time::Duration::from_millis(1)).unwrap();
@@ -149,7 +157,7 @@ impl Condvar {
     /// As [`wait`](Self::wait).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::{Condvar, Mutex};
     /// let (m, c) = (Mutex::new(false), Condvar::new());
     /// let d = core::time::Duration::from_millis(2);
@@ -178,7 +186,7 @@ impl Condvar {
     /// Wakes one thread waiting on this condition variable, if any.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// wthreads::sync::Condvar::new().notify_one(); // no waiter: nothing happens
     /// ```
     pub fn notify_one(&self) {
@@ -188,7 +196,7 @@ impl Condvar {
     /// Wakes every thread waiting on this condition variable.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// wthreads::sync::Condvar::new().notify_all();
     /// ```
     pub fn notify_all(&self) {

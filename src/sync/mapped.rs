@@ -15,7 +15,7 @@ use core::ptr::NonNull;
 /// A locked [`Mutex`](super::Mutex) seen through a part of its data; unlocks when dropped.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::{Mutex, MutexGuard};
 /// let m = Mutex::new((1, 2));
 /// let mut second = MutexGuard::map(m.lock().unwrap(), |pair| &mut pair.1);
@@ -35,7 +35,7 @@ pub struct MappedMutexGuard<'a, T: ?Sized + 'a> {
 /// A read-locked [`RwLock`](super::RwLock) seen through a part of its data.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::{RwLock, RwLockReadGuard};
 /// let l = RwLock::new((1, 2));
 /// let first = RwLockReadGuard::map(l.read().unwrap(), |pair| &pair.0);
@@ -53,7 +53,7 @@ pub struct MappedRwLockReadGuard<'a, T: ?Sized + 'a> {
 /// A write-locked [`RwLock`](super::RwLock) seen through a part of its data.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::{RwLock, RwLockWriteGuard};
 /// let l = RwLock::new(vec![1, 2]);
 /// *RwLockWriteGuard::map(l.write().unwrap(), |v| &mut v[0]) = 5;
@@ -79,7 +79,7 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// Narrows the guard to the part of the data `f` returns; the mutex stays locked.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::{Mutex, MutexGuard};
     /// let m = Mutex::new([0u8; 4]);
     /// *MutexGuard::map(m.lock().unwrap(), |a| &mut a[2]) = 7;
@@ -99,7 +99,7 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// `Err(orig)` if `f` returned `None`.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::{Mutex, MutexGuard};
     /// let m = Mutex::new(vec![1]);
     /// assert!(MutexGuard::filter_map(m.lock().unwrap(), |v| v.get_mut(5)).is_err());
@@ -124,7 +124,7 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     /// Narrows the guard further.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::{MappedMutexGuard, Mutex, MutexGuard};
     /// let m = Mutex::new(((1, 2), 3));
     /// let inner = MutexGuard::map(m.lock().unwrap(), |t| &mut t.0);
@@ -143,7 +143,7 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     /// `Err(orig)` if `f` returned `None`.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::{MappedMutexGuard, Mutex, MutexGuard};
     /// let m = Mutex::new((vec![1], 0));
     /// let v = MutexGuard::map(m.lock().unwrap(), |t| &mut t.0);
@@ -169,7 +169,7 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     /// Narrows the guard to the part of the data `f` returns; the read lock stays held.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::{RwLock, RwLockReadGuard};
     /// let l = RwLock::new([1, 2, 3]);
     /// assert_eq!(*RwLockReadGuard::map(l.read().unwrap(), |a| &a[1]), 2);
@@ -187,7 +187,7 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     /// `Err(orig)` if `f` returned `None`.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::{RwLock, RwLockReadGuard};
     /// let l = RwLock::new(vec![1]);
     /// assert!(RwLockReadGuard::filter_map(l.read().unwrap(), |v| v.get(3)).is_err());
@@ -212,7 +212,7 @@ impl<'a, T: ?Sized> MappedRwLockReadGuard<'a, T> {
     /// Narrows the guard further.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::{MappedRwLockReadGuard, RwLock, RwLockReadGuard};
     /// let l = RwLock::new(((1, 2), 3));
     /// let inner = RwLockReadGuard::map(l.read().unwrap(), |t| &t.0);
@@ -231,7 +231,7 @@ impl<'a, T: ?Sized> MappedRwLockReadGuard<'a, T> {
     /// `Err(orig)` if `f` returned `None`.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::{MappedRwLockReadGuard, RwLock, RwLockReadGuard};
     /// let l = RwLock::new((vec![1], 0));
     /// let v = RwLockReadGuard::map(l.read().unwrap(), |t| &t.0);
@@ -257,7 +257,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// Narrows the guard to the part of the data `f` returns; the write lock stays held.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::{RwLock, RwLockWriteGuard};
     /// let l = RwLock::new((1, 2));
     /// *RwLockWriteGuard::map(l.write().unwrap(), |p| &mut p.0) = 9;
@@ -276,7 +276,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// `Err(orig)` if `f` returned `None`.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::{RwLock, RwLockWriteGuard};
     /// let l = RwLock::new(vec![1]);
     /// assert!(RwLockWriteGuard::filter_map(l.write().unwrap(), |v| v.get_mut(0)).is_ok());
@@ -306,7 +306,7 @@ impl<'a, T: ?Sized> MappedRwLockWriteGuard<'a, T> {
     /// Narrows the guard further.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::{MappedRwLockWriteGuard, RwLock, RwLockWriteGuard};
     /// let l = RwLock::new(((1, 2), 3));
     /// let inner = RwLockWriteGuard::map(l.write().unwrap(), |t| &mut t.0);
@@ -326,7 +326,7 @@ impl<'a, T: ?Sized> MappedRwLockWriteGuard<'a, T> {
     /// `Err(orig)` if `f` returned `None`.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::{MappedRwLockWriteGuard, RwLock, RwLockWriteGuard};
     /// let l = RwLock::new((vec![1], 0));
     /// let v = RwLockWriteGuard::map(l.write().unwrap(), |t| &mut t.0);

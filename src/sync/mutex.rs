@@ -14,7 +14,7 @@ use core::panic::{RefUnwindSafe, UnwindSafe};
 /// only a thread that must wait calls the runtime API (`wait32`/`wake`).
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::Mutex;
 /// use wthreads::thread;
 /// use std::sync::Arc;
@@ -50,7 +50,7 @@ impl<T: ?Sized> RefUnwindSafe for Mutex<T> {}
 /// RAII guard of a locked [`Mutex`]; unlocks when dropped.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let m = wthreads::sync::Mutex::new(1);
 /// {
 ///     let mut guard = m.lock().unwrap();
@@ -72,7 +72,7 @@ impl<T> Mutex<T> {
         /// Creates an unlocked mutex holding `t`.
         ///
         /// # Examples
-        /// ```no_run
+        /// ```
         /// static COUNT: wthreads::sync::Mutex<u32> = wthreads::sync::Mutex::new(0);
         /// ```
         #[inline]
@@ -87,7 +87,7 @@ impl<T> Mutex<T> {
     /// `Err(PoisonError(()))` if the lock is poisoned.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// assert_eq!(wthreads::sync::Mutex::new(7).get_cloned().unwrap(), 7);
     /// ```
     pub fn get_cloned(&self) -> Result<T, PoisonError<()>>
@@ -106,7 +106,7 @@ impl<T> Mutex<T> {
     /// `Err(PoisonError(value))` if the lock is poisoned (nothing is stored).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let m = wthreads::sync::Mutex::new(1);
     /// m.set(2).unwrap();
     /// assert_eq!(m.get_cloned().unwrap(), 2);
@@ -121,7 +121,7 @@ impl<T> Mutex<T> {
     /// `Err(PoisonError(value))` if the lock is poisoned (nothing is stored).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let m = wthreads::sync::Mutex::new(1);
     /// assert_eq!(m.replace(2).unwrap(), 1);
     /// ```
@@ -138,7 +138,7 @@ impl<T> Mutex<T> {
     /// `Err(PoisonError)` carrying the value if the mutex is poisoned.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// assert_eq!(wthreads::sync::Mutex::new(5).into_inner().unwrap(), 5);
     /// ```
     pub fn into_inner(mut self) -> LockResult<T> {
@@ -155,7 +155,7 @@ impl<T: ?Sized> Mutex<T> {
     /// `Err(PoisonError)` carrying the guard if a thread panicked while holding the lock.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let m = wthreads::sync::Mutex::new(0);
     /// *m.lock().unwrap() = 10;
     /// assert_eq!(*m.lock().unwrap(), 10);
@@ -189,7 +189,7 @@ impl<T: ?Sized> Mutex<T> {
     /// `WouldBlock` if another thread holds it; `Poisoned` if it is poisoned.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let m = wthreads::sync::Mutex::new(0);
     /// let g = m.lock().unwrap();
     /// assert!(m.try_lock().is_err());
@@ -212,7 +212,7 @@ impl<T: ?Sized> Mutex<T> {
     /// while holding it: the next locker finds the mutex poisoned, never locked forever).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::{Arc, Mutex};
     /// let m = Arc::new(Mutex::new(0));
     /// let m2 = Arc::clone(&m);
@@ -231,7 +231,7 @@ impl<T: ?Sized> Mutex<T> {
     /// Clears the poison flag.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let m = wthreads::sync::Mutex::new(0);
     /// m.clear_poison();
     /// assert!(!m.is_poisoned());
@@ -246,7 +246,7 @@ impl<T: ?Sized> Mutex<T> {
     /// `Err(PoisonError)` carrying the reference if the mutex is poisoned.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let mut m = wthreads::sync::Mutex::new(0);
     /// *m.get_mut().unwrap() = 10;
     /// assert_eq!(*m.lock().unwrap(), 10);

@@ -11,7 +11,7 @@ use core::fmt;
 /// `call_once_force` runs its closure with [`OnceState::is_poisoned`] true, as in std.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::Once;
 /// static INIT: Once = Once::new();
 /// INIT.call_once(|| wthreads::println!("runs once"));
@@ -27,7 +27,7 @@ impl Once {
         /// A `Once` whose closure has not run.
         ///
         /// # Examples
-        /// ```no_run
+        /// ```
         /// static INIT: wthreads::sync::Once = wthreads::sync::Once::new();
         /// ```
         #[must_use]
@@ -43,7 +43,7 @@ impl Once {
     /// If the `Once` is poisoned (an earlier closure panicked).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// static O: wthreads::sync::Once = wthreads::sync::Once::new();
     /// O.call_once(|| ());
     /// ```
@@ -63,7 +63,7 @@ impl Once {
     /// that from its [`OnceState`].
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// static O: wthreads::sync::Once = wthreads::sync::Once::new();
     /// O.call_once_force(|state| assert!(!state.is_poisoned()));
     /// ```
@@ -82,7 +82,7 @@ impl Once {
     /// Whether a closure completed. When `true`, its effects are visible to this thread.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// assert!(!wthreads::sync::Once::new().is_completed());
     /// ```
     #[inline]
@@ -96,7 +96,7 @@ impl Once {
     /// If the `Once` is or becomes poisoned.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// static O: wthreads::sync::Once = wthreads::sync::Once::new();
     /// O.call_once(|| ());
     /// O.wait();
@@ -108,7 +108,7 @@ impl Once {
     /// Like [`wait`](Self::wait), but returns (instead of panicking) when poisoned.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// static O: wthreads::sync::Once = wthreads::sync::Once::new();
     /// O.call_once(|| ());
     /// O.wait_force();

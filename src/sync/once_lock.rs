@@ -13,7 +13,7 @@ use core::panic::{RefUnwindSafe, UnwindSafe};
 /// the next caller runs its own closure, as in std.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::OnceLock;
 /// static CONFIG: OnceLock<u32> = OnceLock::new();
 /// assert_eq!(*CONFIG.get_or_init(|| 42), 42);
@@ -40,7 +40,7 @@ impl<T> OnceLock<T> {
         /// An empty cell.
         ///
         /// # Examples
-        /// ```no_run
+        /// ```
         /// static CELL: wthreads::sync::OnceLock<u32> = wthreads::sync::OnceLock::new();
         /// assert!(CELL.get().is_none());
         /// ```
@@ -53,7 +53,7 @@ impl<T> OnceLock<T> {
     /// The value, if the cell is initialised.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// assert_eq!(wthreads::sync::OnceLock::<u8>::new().get(), None);
     /// ```
     pub fn get(&self) -> Option<&T> {
@@ -69,7 +69,7 @@ impl<T> OnceLock<T> {
     /// Mutable access to the value, if initialised.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let mut c = wthreads::sync::OnceLock::new();
     /// c.set(1).unwrap();
     /// *c.get_mut().unwrap() += 1;
@@ -82,7 +82,7 @@ impl<T> OnceLock<T> {
     /// Blocks until the cell is initialised (by another thread), then returns the value.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let c = wthreads::sync::OnceLock::new();
     /// c.set(5).unwrap();
     /// assert_eq!(*c.wait(), 5);
@@ -101,7 +101,7 @@ impl<T> OnceLock<T> {
     /// `Err(value)` if the cell was already initialised.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let c = wthreads::sync::OnceLock::new();
     /// assert_eq!(c.set(1), Ok(()));
     /// assert_eq!(c.set(2), Err(2));
@@ -119,7 +119,7 @@ impl<T> OnceLock<T> {
     /// this at once: exactly one runs its `f`, the others wait for it.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let c = wthreads::sync::OnceLock::new();
     /// assert_eq!(*c.get_or_init(|| 1), 1);
     /// assert_eq!(*c.get_or_init(|| 2), 1);
@@ -151,7 +151,7 @@ impl<T> OnceLock<T> {
     /// `f`'s error, when this call ran `f` and it failed.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let c = wthreads::sync::OnceLock::new();
     /// assert_eq!(c.get_or_try_init(|| "x".parse::<u32>()).is_err(), true);
     /// assert_eq!(c.get_or_try_init(|| "7".parse::<u32>()), Ok(&7));
@@ -185,7 +185,7 @@ impl<T> OnceLock<T> {
     /// Consumes the cell and returns the value, if initialised.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let c = wthreads::sync::OnceLock::new();
     /// c.set(3).unwrap();
     /// assert_eq!(c.into_inner(), Some(3));
@@ -197,7 +197,7 @@ impl<T> OnceLock<T> {
     /// Takes the value out, leaving the cell empty.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let mut c = wthreads::sync::OnceLock::new();
     /// c.set(3).unwrap();
     /// assert_eq!(c.take(), Some(3));
@@ -261,7 +261,7 @@ union Data<T, F> {
 /// A value initialised on first access, with the API of `std::sync::LazyLock`.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::LazyLock;
 /// static TABLE: LazyLock<Vec<u32>> = LazyLock::new(|| (0..10).map(|i| i * i).collect());
 /// assert_eq!(TABLE[3], 9);
@@ -282,7 +282,7 @@ impl<T, F: FnOnce() -> T> LazyLock<T, F> {
         /// A lazy value that `f` will compute on first access.
         ///
         /// # Examples
-        /// ```no_run
+        /// ```
         /// static LAZY: wthreads::sync::LazyLock<u64> = wthreads::sync::LazyLock::new(|| 6 * 7);
         /// assert_eq!(*LAZY, 42);
         /// ```
@@ -297,7 +297,7 @@ impl<T, F: FnOnce() -> T> LazyLock<T, F> {
     /// If the initialiser panicked on an earlier access (the `LazyLock` is poisoned).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::LazyLock;
     /// let lazy = LazyLock::new(|| 2 + 2);
     /// assert_eq!(*LazyLock::force(&lazy), 4);
@@ -329,7 +329,7 @@ impl<T, F: FnOnce() -> T> LazyLock<T, F> {
     /// If the initialiser panicked on an earlier access (the `LazyLock` is poisoned).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::LazyLock;
     /// let mut lazy = LazyLock::new(|| 1);
     /// *LazyLock::force_mut(&mut lazy) += 1;
@@ -346,7 +346,7 @@ impl<T, F> LazyLock<T, F> {
     /// The value if it has been computed, without computing it.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::LazyLock;
     /// let lazy = LazyLock::new(|| 3);
     /// assert_eq!(LazyLock::get(&lazy), None);
@@ -366,7 +366,7 @@ impl<T, F> LazyLock<T, F> {
     /// The value for changing if it has been computed, without computing it.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::LazyLock;
     /// let mut lazy = LazyLock::new(|| 3);
     /// assert_eq!(LazyLock::get_mut(&mut lazy), None);

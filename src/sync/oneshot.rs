@@ -2,7 +2,7 @@
 //! stable: `send` and every receive consume their end.
 //!
 //! # Examples
-//! ```no_run
+//! ```
 //! use wthreads::sync::oneshot;
 //! let (tx, rx) = oneshot::channel();
 //! wthreads::thread::spawn(move || tx.send(6 * 7).unwrap());
@@ -19,7 +19,7 @@ use core::time::Duration;
 /// Creates a oneshot channel.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let (tx, rx) = wthreads::sync::oneshot::channel::<u8>();
 /// drop(tx);
 /// assert!(rx.recv().is_err());
@@ -34,7 +34,7 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
 /// The sending half of a [`oneshot`](self) channel.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let (tx, rx) = wthreads::sync::oneshot::channel();
 /// tx.send(1).unwrap();
 /// assert_eq!(rx.recv(), Ok(1));
@@ -46,7 +46,7 @@ pub struct Sender<T> {
 /// The receiving half of a [`oneshot`](self) channel.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let (tx, rx) = wthreads::sync::oneshot::channel();
 /// tx.send("done").unwrap();
 /// assert_eq!(rx.recv(), Ok("done"));
@@ -71,7 +71,7 @@ impl<T> Sender<T> {
     /// `SendError(t)` if the receiver is gone.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (tx, rx) = wthreads::sync::oneshot::channel();
     /// drop(rx);
     /// assert!(tx.send(1).is_err());
@@ -88,7 +88,7 @@ impl<T> Receiver<T> {
     /// `RecvError` if the sender was dropped without sending.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (tx, rx) = wthreads::sync::oneshot::channel();
     /// tx.send(1).unwrap();
     /// assert_eq!(rx.recv(), Ok(1));
@@ -104,7 +104,7 @@ impl<T> Receiver<T> {
     /// sending.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::oneshot::{channel, TryRecvError};
     /// let (tx, rx) = channel();
     /// let Err(TryRecvError::Empty(rx)) = rx.try_recv() else { panic!() };
@@ -126,7 +126,7 @@ impl<T> Receiver<T> {
     /// without sending.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::oneshot::{channel, RecvTimeoutError};
     /// let (_tx, rx) = channel::<u8>();
     /// let r = rx.recv_timeout(core::time::Duration::from_millis(1));
@@ -142,7 +142,7 @@ impl<T> Receiver<T> {
     /// As [`recv_timeout`](Receiver::recv_timeout).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::time::Instant;
     /// let (_tx, rx) = wthreads::sync::oneshot::channel::<u8>();
     /// assert!(rx.recv_deadline(Instant::now()).is_err());
@@ -187,7 +187,7 @@ impl<T> fmt::Debug for Receiver<T> {
 /// The error of [`Receiver::try_recv`].
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::oneshot::{channel, TryRecvError};
 /// let (tx, rx) = channel::<u8>();
 /// drop(tx);
@@ -203,7 +203,7 @@ pub enum TryRecvError<T> {
 /// The error of [`Receiver::recv_timeout`] and [`Receiver::recv_deadline`].
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::oneshot::{channel, RecvTimeoutError};
 /// let (tx, rx) = channel::<u8>();
 /// drop(tx);

@@ -6,7 +6,7 @@ use core::fmt;
 /// A lock was poisoned: a thread panicked while holding it. Carries the guard anyway.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let m = wthreads::sync::Mutex::new(1);
 /// let value = match m.lock() {
 ///     Ok(g) => *g,
@@ -22,7 +22,7 @@ impl<T> PoisonError<T> {
     /// Wraps `data` (usually a guard) in a poison error.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let e = wthreads::sync::PoisonError::new(5);
     /// assert_eq!(e.into_inner(), 5);
     /// ```
@@ -32,7 +32,7 @@ impl<T> PoisonError<T> {
     /// Returns the guard, ignoring the poison.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let e = wthreads::sync::PoisonError::new(5);
     /// assert_eq!(e.into_inner(), 5);
     /// ```
@@ -42,7 +42,7 @@ impl<T> PoisonError<T> {
     /// A reference to the guard.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let e = wthreads::sync::PoisonError::new(5);
     /// assert_eq!(*e.get_ref(), 5);
     /// ```
@@ -52,7 +52,7 @@ impl<T> PoisonError<T> {
     /// A mutable reference to the guard.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let mut e = wthreads::sync::PoisonError::new(5);
     /// *e.get_mut() += 1;
     /// assert_eq!(e.into_inner(), 6);
@@ -79,7 +79,7 @@ impl<T> core::error::Error for PoisonError<T> {}
 /// Why a `try_lock` failed.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::{Mutex, TryLockError};
 /// let m = Mutex::new(0);
 /// let _g = m.lock().unwrap();
@@ -121,7 +121,7 @@ impl<T> core::error::Error for TryLockError<T> {}
 /// The result of a blocking lock: the guard, or the guard wrapped in `PoisonError`.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let m = wthreads::sync::Mutex::new(0);
 /// let r: wthreads::sync::LockResult<_> = m.lock();
 /// assert!(r.is_ok());
@@ -131,7 +131,7 @@ pub type LockResult<T> = Result<T, PoisonError<T>>;
 /// The result of a non-blocking lock.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let m = wthreads::sync::Mutex::new(0);
 /// let r: wthreads::sync::TryLockResult<_> = m.try_lock();
 /// assert!(r.is_ok());

@@ -15,7 +15,7 @@ use core::panic::{RefUnwindSafe, UnwindSafe};
 /// A thread that dies holding it leaves it to the next thread that wants it.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use core::cell::RefCell;
 /// use wthreads::sync::ReentrantLock;
 /// static LOG: ReentrantLock<RefCell<Vec<u32>>> = ReentrantLock::new(RefCell::new(Vec::new()));
@@ -37,7 +37,7 @@ pub struct ReentrantLock<T: ?Sized> {
 /// guard is dropped.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let l = wthreads::sync::ReentrantLock::new(5);
 /// let g = l.lock();
 /// assert_eq!(*g, 5);
@@ -64,7 +64,7 @@ impl<T> ReentrantLock<T> {
         /// Creates an unlocked lock holding `t`.
         ///
         /// # Examples
-        /// ```no_run
+        /// ```
         /// static L: wthreads::sync::ReentrantLock<u32> = wthreads::sync::ReentrantLock::new(0);
         /// ```
         pub fn new(t: T) -> ReentrantLock<T> {
@@ -75,7 +75,7 @@ impl<T> ReentrantLock<T> {
     /// Consumes the lock and returns the value.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// assert_eq!(wthreads::sync::ReentrantLock::new(3).into_inner(), 3);
     /// ```
     pub fn into_inner(self) -> T {
@@ -90,7 +90,7 @@ impl<T: ?Sized> ReentrantLock<T> {
     /// If this thread already holds it 2^32 − 1 times.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let l = wthreads::sync::ReentrantLock::new(1);
     /// let (a, b) = (l.lock(), l.lock());
     /// assert_eq!(*a + *b, 2);
@@ -110,7 +110,7 @@ impl<T: ?Sized> ReentrantLock<T> {
     /// As [`lock`](ReentrantLock::lock).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let l = wthreads::sync::ReentrantLock::new(1);
     /// let _g = l.lock();
     /// assert!(l.try_lock().is_some(), "the holder may take it again");
@@ -127,7 +127,7 @@ impl<T: ?Sized> ReentrantLock<T> {
     /// Mutable access without locking: the borrow checker proves exclusivity.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let mut l = wthreads::sync::ReentrantLock::new(1);
     /// *l.get_mut() = 2;
     /// ```
@@ -138,7 +138,7 @@ impl<T: ?Sized> ReentrantLock<T> {
     /// A raw pointer to the data.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// assert!(!wthreads::sync::ReentrantLock::new(0).data_ptr().is_null());
     /// ```
     pub fn data_ptr(&self) -> *const T {

@@ -20,7 +20,7 @@ use core::ptr::NonNull;
 /// in a panic is released by the next waiter and the lock reported as poisoned.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::RwLock;
 /// let lock = RwLock::new(5);
 /// {
@@ -49,7 +49,7 @@ impl<T: ?Sized> RefUnwindSafe for RwLock<T> {}
 /// RAII shared access to an [`RwLock`]; releases the read lock when dropped.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let l = wthreads::sync::RwLock::new(1);
 /// let (a, b) = (l.read().unwrap(), l.read().unwrap());
 /// assert_eq!(*a + *b, 2);
@@ -68,7 +68,7 @@ pub struct RwLockReadGuard<'a, T: ?Sized + 'a> {
 /// RAII exclusive access to an [`RwLock`]; releases the write lock when dropped.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let l = wthreads::sync::RwLock::new(1);
 /// *l.write().unwrap() += 1;
 /// assert_eq!(*l.read().unwrap(), 2);
@@ -89,7 +89,7 @@ impl<T> RwLock<T> {
         /// Creates an unlocked lock holding `t`.
         ///
         /// # Examples
-        /// ```no_run
+        /// ```
         /// static CONFIG: wthreads::sync::RwLock<u32> = wthreads::sync::RwLock::new(0);
         /// ```
         #[inline]
@@ -104,7 +104,7 @@ impl<T> RwLock<T> {
     /// `Err(PoisonError(()))` if the lock is poisoned.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// assert_eq!(wthreads::sync::RwLock::new(7).get_cloned().unwrap(), 7);
     /// ```
     pub fn get_cloned(&self) -> Result<T, PoisonError<()>>
@@ -123,7 +123,7 @@ impl<T> RwLock<T> {
     /// `Err(PoisonError(value))` if the lock is poisoned (nothing is stored).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let m = wthreads::sync::RwLock::new(1);
     /// m.set(2).unwrap();
     /// assert_eq!(m.get_cloned().unwrap(), 2);
@@ -138,7 +138,7 @@ impl<T> RwLock<T> {
     /// `Err(PoisonError(value))` if the lock is poisoned (nothing is stored).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let m = wthreads::sync::RwLock::new(1);
     /// assert_eq!(m.replace(2).unwrap(), 1);
     /// ```
@@ -155,7 +155,7 @@ impl<T> RwLock<T> {
     /// `Err(PoisonError)` carrying the value if the lock is poisoned.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// assert_eq!(wthreads::sync::RwLock::new(1).into_inner().unwrap(), 1);
     /// ```
     pub fn into_inner(mut self) -> LockResult<T> {
@@ -185,7 +185,7 @@ impl<T: ?Sized> RwLock<T> {
     /// If the lock already has 2^30 − 2 readers.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let l = wthreads::sync::RwLock::new(1);
     /// assert_eq!(*l.read().unwrap(), 1);
     /// ```
@@ -202,7 +202,7 @@ impl<T: ?Sized> RwLock<T> {
     /// `WouldBlock` if a writer holds or waits for the lock; `Poisoned` if it is poisoned.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let l = wthreads::sync::RwLock::new(1);
     /// let _w = l.write().unwrap();
     /// assert!(l.try_read().is_err());
@@ -221,7 +221,7 @@ impl<T: ?Sized> RwLock<T> {
     /// `Err(PoisonError)` carrying the guard if the lock is poisoned.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let l = wthreads::sync::RwLock::new(1);
     /// *l.write().unwrap() = 2;
     /// ```
@@ -238,7 +238,7 @@ impl<T: ?Sized> RwLock<T> {
     /// `WouldBlock` if the lock is held; `Poisoned` if it is poisoned.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let l = wthreads::sync::RwLock::new(1);
     /// let _r = l.read().unwrap();
     /// assert!(l.try_write().is_err());
@@ -256,7 +256,7 @@ impl<T: ?Sized> RwLock<T> {
     /// Whether a writer panicked while holding the lock.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// assert!(!wthreads::sync::RwLock::new(0).is_poisoned());
     /// ```
     pub fn is_poisoned(&self) -> bool {
@@ -288,7 +288,7 @@ impl<T: ?Sized> RwLock<T> {
     /// Clears the poison flag.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// wthreads::sync::RwLock::new(0).clear_poison();
     /// ```
     pub fn clear_poison(&self) {
@@ -301,7 +301,7 @@ impl<T: ?Sized> RwLock<T> {
     /// `Err(PoisonError)` carrying the reference if the lock is poisoned.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let mut l = wthreads::sync::RwLock::new(0);
     /// *l.get_mut().unwrap() = 3;
     /// ```
@@ -373,7 +373,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// this thread wrote is what it (and the readers this lets in) read next.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::{RwLock, RwLockWriteGuard};
     /// let l = RwLock::new(1);
     /// let mut w = l.write().unwrap();

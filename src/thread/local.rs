@@ -20,7 +20,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 /// never dropped, as in std on most platforms.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use core::cell::{Cell, RefCell};
 /// use wthreads::thread_local;
 ///
@@ -59,7 +59,7 @@ macro_rules! thread_local {
 /// A thread-local key, declared with [`thread_local!`](crate::thread_local).
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use core::cell::Cell;
 /// wthreads::thread_local!(static DEPTH: Cell<u32> = const { Cell::new(0) });
 /// DEPTH.set(DEPTH.get() + 1);
@@ -73,7 +73,7 @@ pub struct LocalKey<T: 'static> {
 /// The error of [`LocalKey::try_with`] on a thread whose value was already destroyed.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// wthreads::thread_local!(static N: u32 = 1);
 /// let r: Result<u32, wthreads::thread::AccessError> = N.try_with(|n| *n);
 /// assert_eq!(r, Ok(1));
@@ -166,7 +166,7 @@ impl<T: 'static> LocalKey<T> {
     /// the initialiser panics.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// wthreads::thread_local!(static NAME: String = String::from("x"));
     /// NAME.with(|n| assert_eq!(n, "x"));
     /// ```
@@ -186,7 +186,7 @@ impl<T: 'static> LocalKey<T> {
     /// [`AccessError`] if this thread's value was already destroyed.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// wthreads::thread_local!(static N: u32 = 7);
     /// assert_eq!(N.try_with(|n| *n), Ok(7));
     /// ```
@@ -219,7 +219,7 @@ impl<T: 'static> LocalKey<Cell<T>> {
     /// Sets this thread's value (without running the initialiser if it is uninitialised).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use core::cell::Cell;
     /// wthreads::thread_local!(static X: Cell<u32> = panic!("not needed"));
     /// X.set(3);
@@ -234,7 +234,7 @@ impl<T: 'static> LocalKey<Cell<T>> {
     /// A copy of this thread's value.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use core::cell::Cell;
     /// wthreads::thread_local!(static X: Cell<u32> = const { Cell::new(1) });
     /// assert_eq!(X.get(), 1);
@@ -249,7 +249,7 @@ impl<T: 'static> LocalKey<Cell<T>> {
     /// Takes this thread's value, leaving `T::default()`.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use core::cell::Cell;
     /// wthreads::thread_local!(static X: Cell<u32> = const { Cell::new(5) });
     /// assert_eq!(X.take(), 5);
@@ -265,7 +265,7 @@ impl<T: 'static> LocalKey<Cell<T>> {
     /// Replaces this thread's value, returning the old one.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use core::cell::Cell;
     /// wthreads::thread_local!(static X: Cell<u32> = const { Cell::new(5) });
     /// assert_eq!(X.replace(6), 5);
@@ -282,7 +282,7 @@ impl<T: 'static> LocalKey<RefCell<T>> {
     /// If the value is mutably borrowed.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use core::cell::RefCell;
     /// wthreads::thread_local!(static V: RefCell<Vec<u8>> = RefCell::new(vec![1]));
     /// V.with_borrow(|v| assert_eq!(v.len(), 1));
@@ -300,7 +300,7 @@ impl<T: 'static> LocalKey<RefCell<T>> {
     /// If the value is borrowed.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use core::cell::RefCell;
     /// wthreads::thread_local!(static V: RefCell<Vec<u8>> = RefCell::new(vec![]));
     /// V.with_borrow_mut(|v| v.push(1));
@@ -318,7 +318,7 @@ impl<T: 'static> LocalKey<RefCell<T>> {
     /// If the value is borrowed.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use core::cell::RefCell;
     /// wthreads::thread_local!(static V: RefCell<u8> = RefCell::new(0));
     /// V.set(2);
@@ -336,7 +336,7 @@ impl<T: 'static> LocalKey<RefCell<T>> {
     /// If the value is borrowed.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use core::cell::RefCell;
     /// wthreads::thread_local!(static V: RefCell<Vec<u8>> = RefCell::new(vec![1]));
     /// assert_eq!(V.take(), vec![1]);
@@ -354,7 +354,7 @@ impl<T: 'static> LocalKey<RefCell<T>> {
     /// If the value is borrowed.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use core::cell::RefCell;
     /// wthreads::thread_local!(static V: RefCell<u8> = RefCell::new(1));
     /// assert_eq!(V.replace(2), 1);

@@ -30,7 +30,7 @@ use core::time::Duration;
 /// Puts the current thread to sleep for at least `dur`; never returns early.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// wthreads::thread::sleep(core::time::Duration::from_millis(10));
 /// ```
 pub fn sleep(dur: Duration) {
@@ -46,7 +46,7 @@ pub fn sleep(dur: Duration) {
 /// (nightly) `thread::sleep_until`.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::time::Instant;
 /// let deadline = Instant::now() + core::time::Duration::from_millis(10);
 /// wthreads::thread::sleep_until(deadline);
@@ -61,7 +61,7 @@ pub fn sleep_until(deadline: crate::time::Instant) {
 /// Gives up the rest of the current time slice.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// wthreads::thread::yield_now();
 /// ```
 pub fn yield_now() {
@@ -74,7 +74,7 @@ pub fn yield_now() {
 /// Never fails on a wthreads host; the `Result` matches std's signature.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let n = wthreads::thread::available_parallelism().map_or(1, |n| n.get());
 /// assert!(n >= 1);
 /// ```
@@ -85,7 +85,7 @@ pub fn available_parallelism() -> io::Result<NonZeroUsize> {
 /// A handle to the calling thread.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// assert_eq!(wthreads::thread::current().name(), Some("main"));
 /// ```
 #[must_use]
@@ -96,7 +96,7 @@ pub fn current() -> Thread {
 /// Whether the current thread is panicking.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// assert!(!wthreads::thread::panicking());
 /// ```
 #[must_use]

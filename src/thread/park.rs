@@ -12,7 +12,7 @@ use core::time::Duration;
 /// [`Thread::unpark`]: super::Thread::unpark
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::atomic::{AtomicBool, Ordering};
 /// use wthreads::sync::Arc;
 /// use wthreads::thread;
@@ -35,7 +35,7 @@ pub fn park() {
 /// Like [`park`], but returns after `dur` at the latest (consuming the token if it came).
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let t = wthreads::time::Instant::now();
 /// wthreads::thread::park_timeout(core::time::Duration::from_millis(5));
 /// assert!(t.elapsed().as_millis() >= 5);

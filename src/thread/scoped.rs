@@ -27,7 +27,7 @@ impl<T> Join for Shared<T> {
 /// A scope in which threads borrowing local data can be spawned; see [`scope`].
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let mut v = vec![1, 2, 3];
 /// wthreads::thread::scope(|s: &wthreads::thread::Scope<'_, '_>| {
 ///     s.spawn(|| v.push(4));
@@ -46,7 +46,7 @@ pub struct Scope<'scope, 'env: 'scope> {
 /// scope still joins it at its end.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let x = 5;
 /// let y = wthreads::thread::scope(|s| s.spawn(|| x * 2).join().unwrap());
 /// assert_eq!(y, 10);
@@ -67,7 +67,7 @@ pub struct ScopedJoinHandle<'scope, T> {
 /// If a scoped thread panicked and its [`ScopedJoinHandle`] was not joined.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::thread;
 ///
 /// let data = vec![1u64, 2, 3, 4, 5, 6];
@@ -130,7 +130,7 @@ impl<'scope> Scope<'scope, '_> {
     /// If the thread cannot be created; use [`Builder::spawn_scoped`] to handle that.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let mut n = 0;
     /// wthreads::thread::scope(|s| {
     ///     s.spawn(|| n += 1);
@@ -156,7 +156,7 @@ impl Builder {
     /// As [`Builder::spawn`].
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let v = vec![1, 2, 3];
     /// wthreads::thread::scope(|s| {
     ///     let h = wthreads::thread::Builder::new().name("reader".into()).spawn_scoped(s, || v.len());
@@ -193,7 +193,7 @@ impl<T> ScopedJoinHandle<'_, T> {
     /// The panic payload (or trap message) if the thread panicked, as [`JoinHandle::join`].
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// wthreads::thread::scope(|s| assert_eq!(s.spawn(|| 2).join().unwrap(), 2));
     /// ```
     pub fn join(self) -> Result<T> {
@@ -208,7 +208,7 @@ impl<T> ScopedJoinHandle<'_, T> {
     /// A handle to the thread.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// wthreads::thread::scope(|s| {
     ///     let h = s.spawn(|| ());
     ///     let _id = h.thread().id();
@@ -222,7 +222,7 @@ impl<T> ScopedJoinHandle<'_, T> {
     /// Whether the thread has ended (then `join` does not block).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// wthreads::thread::scope(|s| {
     ///     let h = s.spawn(|| ());
     ///     while !h.is_finished() {

@@ -21,7 +21,7 @@ use core::ptr::NonNull;
 /// as the main thread's (the linker's `-z stack-size` default).
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let big = wthreads::thread::Builder::new().stack_size(4 * wthreads::thread::DEFAULT_STACK_SIZE);
 /// ```
 pub const DEFAULT_STACK_SIZE: usize = 1 << 20;
@@ -29,7 +29,7 @@ pub const DEFAULT_STACK_SIZE: usize = 1 << 20;
 /// Smallest shadow stack a thread gets; smaller requests are rounded up.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let small = wthreads::thread::Builder::new().stack_size(wthreads::thread::MIN_STACK_SIZE);
 /// ```
 pub const MIN_STACK_SIZE: usize = 16 << 10;
@@ -37,7 +37,7 @@ pub const MIN_STACK_SIZE: usize = 16 << 10;
 /// The result of [`JoinHandle::join`]: the thread's value, or its panic payload.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let r: wthreads::thread::Result<u8> = wthreads::thread::spawn(|| 1).join();
 /// assert_eq!(r.unwrap(), 1);
 /// ```
@@ -46,7 +46,7 @@ pub type Result<T> = core::result::Result<T, Box<dyn Any + Send + 'static>>;
 /// Thread factory, to set the name and stack size of a new thread.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let handle = wthreads::thread::Builder::new()
 ///     .name("worker".into())
 ///     .stack_size(64 * 1024)
@@ -65,7 +65,7 @@ impl Builder {
     /// A builder with no name and the default stack size.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let h = wthreads::thread::Builder::new().spawn(|| 1).unwrap();
     /// assert_eq!(h.join().unwrap(), 1);
     /// ```
@@ -76,7 +76,7 @@ impl Builder {
     /// Names the thread; the name shows in `Thread::name` and in the host's messages.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let h = wthreads::thread::Builder::new().name("io".into()).spawn(|| ()).unwrap();
     /// assert_eq!(h.thread().name(), Some("io"));
     /// ```
@@ -89,7 +89,7 @@ impl Builder {
     /// least [`MIN_STACK_SIZE`]); the default is [`DEFAULT_STACK_SIZE`].
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let h = wthreads::thread::Builder::new().stack_size(64 * 1024).spawn(|| ()).unwrap();
     /// h.join().unwrap();
     /// ```
@@ -108,7 +108,7 @@ impl Builder {
     /// If the name contains a NUL byte, as std does.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let h = wthreads::thread::Builder::new().spawn(|| 2 + 2).unwrap();
     /// assert_eq!(h.join().unwrap(), 4);
     /// ```
@@ -130,7 +130,7 @@ impl Builder {
     /// If the name contains a NUL byte, as std does.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let data = [1, 2, 3];
     /// let r = &data;
     /// // SAFETY: joined before `data` goes out of scope.
@@ -219,7 +219,7 @@ fn allocate(size: usize, align: usize) -> io::Result<Block> {
 /// If the thread cannot be created; use [`Builder::spawn`] to handle that as an error.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let h = wthreads::thread::spawn(|| 1 + 1);
 /// assert_eq!(h.join().unwrap(), 2);
 /// ```
@@ -237,7 +237,7 @@ where
 /// An owned permission to join a thread; dropping it detaches the thread.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let h: wthreads::thread::JoinHandle<u32> = wthreads::thread::spawn(|| 7);
 /// assert_eq!(h.join().unwrap(), 7);
 /// ```
@@ -263,7 +263,7 @@ impl<T> JoinHandle<T> {
     /// `String`, as in std) or the trap message as a `String`.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let h = wthreads::thread::spawn(|| -> u32 { panic!("oops") });
     /// assert_eq!(h.join().unwrap_err().downcast_ref::<&str>(), Some(&"oops"));
     /// ```
@@ -295,7 +295,7 @@ impl<T> JoinHandle<T> {
     /// A handle to the thread.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let h = wthreads::thread::spawn(|| ());
     /// h.thread().unpark();
     /// ```
@@ -307,7 +307,7 @@ impl<T> JoinHandle<T> {
     /// Whether the thread has ended (then `join` does not block).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let h = wthreads::thread::spawn(|| ());
     /// while !h.is_finished() {
     ///     wthreads::thread::yield_now();
@@ -377,7 +377,7 @@ fn reclaim_detached() {
 /// calling it is only needed to release memory early or to wait for detached threads.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// drop(wthreads::thread::spawn(|| ()));
 /// while wthreads::thread::reclaim_detached_threads() > 0 {
 ///     wthreads::thread::yield_now();

@@ -1,15 +1,37 @@
-//! A guest built with the `trace-locks` feature: every mutex operation reaches the host as a
+//! A guest built with the `trace-locks` feature: every lock operation reaches the host as a
 //! lock event (`docs/abi.md`, `lock_event`).
 #![no_std]
 
-use wthreads::sync::Mutex;
+extern crate alloc;
+
+use wthreads::sync::{Mutex, RwLock};
 
 static LOCK: Mutex<u32> = Mutex::new(0);
+static TABLE: RwLock<u32> = RwLock::new(0);
 
-/// Locks and unlocks once, then prints the lock's address for the host test to match.
+/// Takes a mutex (and fails a `try_lock` while holding it), a read lock (and fails a
+/// `try_write` meanwhile), a write lock, and allocates (the allocator's lock is the runtime's
+/// own); prints where the locks are, for the host test to match.
 #[unsafe(no_mangle)]
 pub extern "C" fn test_lock_events() -> i32 {
-    *LOCK.lock().unwrap() += 1;
-    wthreads::println!("lock at {:#x}", &raw const LOCK as usize);
+    {
+        let mut guard = LOCK.lock().unwrap();
+        *guard += 1;
+        assert!(LOCK.try_lock().is_err());
+    }
+    {
+        let reader = TABLE.read().unwrap();
+        assert!(TABLE.try_write().is_err());
+        drop(reader);
+    }
+    *TABLE.write().unwrap() += 1;
+    // Blocks larger than the per-thread caches' classes come from dlmalloc under its lock.
+    let big = alloc::vec![0u8; 64 * 1024];
+    core::hint::black_box(&big);
+    let at = |start: usize, size: usize| (start, start + size);
+    let (start, end) = at(&raw const LOCK as usize, size_of_val(&LOCK));
+    wthreads::println!("mutex at {start:#x}..{end:#x}");
+    let (start, end) = at(&raw const TABLE as usize, size_of_val(&TABLE));
+    wthreads::println!("rwlock at {start:#x}..{end:#x}");
     0
 }

@@ -7,7 +7,7 @@ pub use crate::sync::mpsc::{RecvError, RecvTimeoutError, SendError, TryRecvError
 /// The error of `send_timeout` and `send_deadline`. Carries the message back.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::mpmc::{sync_channel, SendTimeoutError};
 /// let (tx, _rx) = sync_channel(0);
 /// let r = tx.send_timeout(1, core::time::Duration::from_millis(1));

@@ -2,7 +2,7 @@
 //! on stable: both ends can be cloned and shared, and each message goes to exactly one receiver.
 //!
 //! # Examples
-//! ```no_run
+//! ```
 //! use wthreads::sync::mpmc;
 //! use wthreads::thread;
 //!
@@ -34,7 +34,7 @@ use core::time::Duration;
 /// Creates an unbounded channel: `send` never blocks.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let (tx, rx) = wthreads::sync::mpmc::channel();
 /// tx.send(1).unwrap();
 /// assert_eq!(rx.recv(), Ok(1));
@@ -49,7 +49,7 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
 /// `cap == 0` every send waits until a receiver takes the message (rendezvous).
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let (tx, rx) = wthreads::sync::mpmc::sync_channel(1);
 /// tx.send(1).unwrap();
 /// assert!(tx.is_full());
@@ -64,7 +64,7 @@ pub fn sync_channel<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
 /// The sending half of an [`mpmc`](self) channel; clone it for more producers.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let (tx, rx) = wthreads::sync::mpmc::channel();
 /// let tx2 = tx.clone();
 /// tx2.send(1).unwrap();
@@ -77,7 +77,7 @@ pub struct Sender<T> {
 /// The receiving half of an [`mpmc`](self) channel; clone it for more consumers.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let (tx, rx) = wthreads::sync::mpmc::channel();
 /// let rx2 = rx.clone();
 /// tx.send(1).unwrap();
@@ -110,7 +110,7 @@ impl<T> Sender<T> {
     /// `Disconnected(t)` if every receiver is gone.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::mpmc::{sync_channel, TrySendError};
     /// let (tx, _rx) = sync_channel(1);
     /// tx.try_send(1).unwrap();
@@ -127,7 +127,7 @@ impl<T> Sender<T> {
     /// `SendError(t)` if every receiver is gone.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (tx, rx) = wthreads::sync::mpmc::channel();
     /// drop(rx);
     /// assert!(tx.send(1).is_err());
@@ -142,7 +142,7 @@ impl<T> Sender<T> {
     /// `Timeout(t)` if the time ran out first; `Disconnected(t)` if every receiver is gone.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::mpmc::{sync_channel, SendTimeoutError};
     /// let (tx, _rx) = sync_channel(0);
     /// let r = tx.send_timeout(1, core::time::Duration::from_millis(1));
@@ -158,7 +158,7 @@ impl<T> Sender<T> {
     /// As [`send_timeout`](Sender::send_timeout).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::mpmc::sync_channel;
     /// use wthreads::time::Instant;
     /// let (tx, _rx) = sync_channel(0);
@@ -171,7 +171,7 @@ impl<T> Sender<T> {
     /// Whether no message is queued.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (tx, _rx) = wthreads::sync::mpmc::channel::<u8>();
     /// assert!(tx.is_empty());
     /// ```
@@ -182,7 +182,7 @@ impl<T> Sender<T> {
     /// Whether a send would have to wait (always, with capacity 0).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (tx, _rx) = wthreads::sync::mpmc::sync_channel::<u8>(0);
     /// assert!(tx.is_full());
     /// ```
@@ -193,7 +193,7 @@ impl<T> Sender<T> {
     /// How many messages are queued.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (tx, _rx) = wthreads::sync::mpmc::channel();
     /// tx.send(1).unwrap();
     /// assert_eq!(tx.len(), 1);
@@ -205,7 +205,7 @@ impl<T> Sender<T> {
     /// The capacity of a bounded channel; `None` if it is unbounded.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (tx, _rx) = wthreads::sync::mpmc::sync_channel::<u8>(3);
     /// assert_eq!(tx.capacity(), Some(3));
     /// ```
@@ -216,7 +216,7 @@ impl<T> Sender<T> {
     /// Whether both senders belong to the same channel.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (tx, _rx) = wthreads::sync::mpmc::channel::<u8>();
     /// assert!(tx.same_channel(&tx.clone()));
     /// ```
@@ -227,7 +227,7 @@ impl<T> Sender<T> {
     /// Whether every receiver is gone (a send would fail).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (tx, rx) = wthreads::sync::mpmc::channel::<u8>();
     /// drop(rx);
     /// assert!(tx.is_disconnected());
@@ -244,7 +244,7 @@ impl<T> Receiver<T> {
     /// `Empty` if none is queued; `Disconnected` once empty and every sender is gone.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::mpmc::{channel, TryRecvError};
     /// let (_tx, rx) = channel::<u8>();
     /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
@@ -259,7 +259,7 @@ impl<T> Receiver<T> {
     /// `RecvError` once the channel is empty and every sender is gone.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (tx, rx) = wthreads::sync::mpmc::channel();
     /// tx.send(1).unwrap();
     /// assert_eq!(rx.recv(), Ok(1));
@@ -274,7 +274,7 @@ impl<T> Receiver<T> {
     /// `Timeout` if none came in time; `Disconnected` once empty and every sender is gone.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::mpmc::{channel, RecvTimeoutError};
     /// let (_tx, rx) = channel::<u8>();
     /// let r = rx.recv_timeout(core::time::Duration::from_millis(1));
@@ -290,7 +290,7 @@ impl<T> Receiver<T> {
     /// As [`recv_timeout`](Receiver::recv_timeout).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::time::Instant;
     /// let (_tx, rx) = wthreads::sync::mpmc::channel::<u8>();
     /// assert!(rx.recv_deadline(Instant::now()).is_err());
@@ -302,7 +302,7 @@ impl<T> Receiver<T> {
     /// An iterator over the messages queued now; it never waits.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (tx, rx) = wthreads::sync::mpmc::channel();
     /// tx.send(1).unwrap();
     /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1]);
@@ -314,7 +314,7 @@ impl<T> Receiver<T> {
     /// An iterator that waits for messages and ends when every sender is gone.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (tx, rx) = wthreads::sync::mpmc::channel();
     /// tx.send(1).unwrap();
     /// drop(tx);
@@ -327,7 +327,7 @@ impl<T> Receiver<T> {
     /// Whether no message is queued.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (_tx, rx) = wthreads::sync::mpmc::channel::<u8>();
     /// assert!(rx.is_empty());
     /// ```
@@ -338,7 +338,7 @@ impl<T> Receiver<T> {
     /// Whether a send would have to wait (always, with capacity 0).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (_tx, rx) = wthreads::sync::mpmc::sync_channel::<u8>(0);
     /// assert!(rx.is_full());
     /// ```
@@ -349,7 +349,7 @@ impl<T> Receiver<T> {
     /// How many messages are queued.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (_tx, rx) = wthreads::sync::mpmc::channel::<u8>();
     /// assert_eq!(rx.len(), 0);
     /// ```
@@ -360,7 +360,7 @@ impl<T> Receiver<T> {
     /// The capacity of a bounded channel; `None` if it is unbounded.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (_tx, rx) = wthreads::sync::mpmc::channel::<u8>();
     /// assert_eq!(rx.capacity(), None);
     /// ```
@@ -371,7 +371,7 @@ impl<T> Receiver<T> {
     /// Whether both receivers belong to the same channel.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (_tx, rx) = wthreads::sync::mpmc::channel::<u8>();
     /// assert!(rx.same_channel(&rx.clone()));
     /// ```
@@ -382,7 +382,7 @@ impl<T> Receiver<T> {
     /// Whether every sender is gone (once empty, a receive fails).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (tx, rx) = wthreads::sync::mpmc::channel::<u8>();
     /// drop(tx);
     /// assert!(rx.is_disconnected());

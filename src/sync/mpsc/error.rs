@@ -5,7 +5,7 @@ use core::fmt;
 /// The error of `send`: the receiver is gone. Carries the message back.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let (tx, rx) = wthreads::sync::mpsc::channel();
 /// drop(rx);
 /// let wthreads::sync::mpsc::SendError(back) = tx.send(3).unwrap_err();
@@ -17,7 +17,7 @@ pub struct SendError<T>(pub T);
 /// The error of `recv`: the channel is empty and every sender is gone.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let (tx, rx) = wthreads::sync::mpsc::channel::<u8>();
 /// drop(tx);
 /// assert_eq!(rx.recv(), Err(wthreads::sync::mpsc::RecvError));
@@ -28,7 +28,7 @@ pub struct RecvError;
 /// The error of `try_recv`.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::mpsc::{channel, TryRecvError};
 /// let (tx, rx) = channel::<u8>();
 /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
@@ -46,7 +46,7 @@ pub enum TryRecvError {
 /// The error of `recv_timeout`.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::mpsc::{channel, RecvTimeoutError};
 /// let (_tx, rx) = channel::<u8>();
 /// assert_eq!(rx.recv_timeout(core::time::Duration::ZERO), Err(RecvTimeoutError::Timeout));
@@ -62,7 +62,7 @@ pub enum RecvTimeoutError {
 /// The error of `try_send`. Carries the message back.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::mpsc::{sync_channel, TrySendError};
 /// let (tx, rx) = sync_channel(0);
 /// assert_eq!(tx.try_send(1), Err(TrySendError::Full(1)));

@@ -2,7 +2,7 @@
 //! channel core the `mpmc` and `oneshot` channels share.
 //!
 //! # Examples
-//! ```no_run
+//! ```
 //! use wthreads::sync::mpsc;
 //! use wthreads::thread;
 //!
@@ -33,7 +33,7 @@ use core::time::Duration;
 /// Creates an unbounded channel: `send` never blocks.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let (tx, rx) = wthreads::sync::mpsc::channel();
 /// tx.send(1).unwrap();
 /// assert_eq!(rx.recv(), Ok(1));
@@ -49,7 +49,7 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
 /// has taken its message.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::mpsc;
 /// let (tx, rx) = mpsc::sync_channel(0);
 /// let t = wthreads::thread::spawn(move || tx.send(5).unwrap()); // returns once received
@@ -65,7 +65,7 @@ pub fn sync_channel<T>(bound: usize) -> (SyncSender<T>, Receiver<T>) {
 /// The sending half of a [`channel`]; clone it for more producers.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let (tx, rx) = wthreads::sync::mpsc::channel();
 /// let tx2 = tx.clone();
 /// wthreads::thread::spawn(move || tx2.send(1).unwrap());
@@ -81,7 +81,7 @@ pub struct Sender<T> {
 /// The sending half of a [`sync_channel`]; clone it for more producers.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let (tx, rx) = wthreads::sync::mpsc::sync_channel(4);
 /// tx.send(1).unwrap();
 /// assert_eq!(rx.recv(), Ok(1));
@@ -93,7 +93,7 @@ pub struct SyncSender<T> {
 /// The receiving half of a channel. Only one exists per channel.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let (tx, rx) = wthreads::sync::mpsc::channel();
 /// wthreads::thread::spawn(move || tx.send("hi").unwrap());
 /// assert_eq!(rx.recv(), Ok("hi"));
@@ -129,7 +129,7 @@ impl<T> Sender<T> {
     /// `Err(SendError(t))` giving `t` back if the receiver is gone.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (tx, rx) = wthreads::sync::mpsc::channel();
     /// drop(rx);
     /// assert_eq!(tx.send(1).unwrap_err().0, 1);
@@ -148,7 +148,7 @@ impl<T> SyncSender<T> {
     /// this call waits and before it took `t`).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (tx, rx) = wthreads::sync::mpsc::sync_channel(1);
     /// tx.send(1).unwrap(); // room for one
     /// assert_eq!(rx.recv(), Ok(1));
@@ -164,7 +164,7 @@ impl<T> SyncSender<T> {
     /// blocked in `recv`); `Disconnected(t)` if the receiver is gone.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::mpsc::{sync_channel, TrySendError};
     /// let (tx, _rx) = sync_channel(1);
     /// tx.try_send(1).unwrap();
@@ -181,7 +181,7 @@ impl<T> SyncSender<T> {
     /// `Timeout(t)` if the time ran out first; `Disconnected(t)` if the receiver is gone.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::{mpmc::SendTimeoutError, mpsc::sync_channel};
     /// let (tx, _rx) = sync_channel(1);
     /// tx.send(1).unwrap();
@@ -200,7 +200,7 @@ impl<T> Receiver<T> {
     /// [`RecvError`] once the channel is empty and every sender is gone.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (tx, rx) = wthreads::sync::mpsc::channel::<u8>();
     /// drop(tx);
     /// assert!(rx.recv().is_err());
@@ -215,7 +215,7 @@ impl<T> Receiver<T> {
     /// `Empty` if none is queued; `Disconnected` if none is and every sender is gone.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::mpsc::{channel, TryRecvError};
     /// let (_tx, rx) = channel::<u8>();
     /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
@@ -231,7 +231,7 @@ impl<T> Receiver<T> {
     /// sender is gone.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::mpsc::{channel, RecvTimeoutError};
     /// let (_tx, rx) = channel::<u8>();
     /// let r = rx.recv_timeout(core::time::Duration::from_millis(1));
@@ -247,7 +247,7 @@ impl<T> Receiver<T> {
     /// As [`recv_timeout`](Receiver::recv_timeout).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::mpsc::{channel, RecvTimeoutError};
     /// use wthreads::time::Instant;
     /// let (_tx, rx) = channel::<u8>();
@@ -261,7 +261,7 @@ impl<T> Receiver<T> {
     /// An iterator that waits for messages and ends when every sender is gone.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (tx, rx) = wthreads::sync::mpsc::channel();
     /// tx.send(1).unwrap();
     /// drop(tx);
@@ -274,7 +274,7 @@ impl<T> Receiver<T> {
     /// An iterator over the messages queued now; it never waits.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let (tx, rx) = wthreads::sync::mpsc::channel();
     /// tx.send(1).unwrap();
     /// assert_eq!(rx.try_iter().count(), 1);

@@ -9,7 +9,7 @@ use core::time::Duration;
 /// (nightly) `nonpoison::Condvar`.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::{Arc, nonpoison::{Condvar, Mutex}};
 /// let pair = Arc::new((Mutex::new(false), Condvar::new()));
 /// let p2 = Arc::clone(&pair);
@@ -30,7 +30,7 @@ impl Condvar {
         /// A condition variable nobody waits on.
         ///
         /// # Examples
-        /// ```no_run
+        /// ```
         /// static CV: wthreads::sync::nonpoison::Condvar = wthreads::sync::nonpoison::Condvar::new();
         /// ```
         #[must_use]
@@ -43,7 +43,7 @@ impl Condvar {
     /// takes the mutex again.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::nonpoison::{Condvar, Mutex};
     /// let (m, cv) = (Mutex::new(()), Condvar::new());
     /// let mut g = m.lock();
@@ -58,7 +58,7 @@ impl Condvar {
     /// Waits while `condition` holds for the data.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::nonpoison::{Condvar, Mutex};
     /// let (m, cv) = (Mutex::new(0), Condvar::new());
     /// cv.wait_while(&mut m.lock(), |n| *n > 0);
@@ -75,7 +75,7 @@ impl Condvar {
     /// As [`wait`](Condvar::wait), for at most `dur`.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::nonpoison::{Condvar, Mutex};
     /// let (m, cv) = (Mutex::new(()), Condvar::new());
     /// let r = cv.wait_timeout(&mut m.lock(), core::time::Duration::from_millis(1));
@@ -89,7 +89,7 @@ impl Condvar {
     /// Waits while `condition` holds, for at most `dur` in all.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::nonpoison::{Condvar, Mutex};
     /// let (m, cv) = (Mutex::new(1), Condvar::new());
     /// let r = cv.wait_timeout_while(&mut m.lock(), core::time::Duration::from_millis(1), |n| *n > 0);
@@ -118,7 +118,7 @@ impl Condvar {
     /// Wakes one waiting thread.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// wthreads::sync::nonpoison::Condvar::new().notify_one();
     /// ```
     pub fn notify_one(&self) {
@@ -128,7 +128,7 @@ impl Condvar {
     /// Wakes every waiting thread.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// wthreads::sync::nonpoison::Condvar::new().notify_all();
     /// ```
     pub fn notify_all(&self) {

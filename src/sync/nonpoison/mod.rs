@@ -3,7 +3,7 @@
 //! the next thread that wants it, without a report (the data may be half-changed).
 //!
 //! # Examples
-//! ```no_run
+//! ```
 //! use wthreads::sync::nonpoison::{Condvar, Mutex};
 //! let ready = Mutex::new(false);
 //! let cv = Condvar::new();
@@ -26,7 +26,7 @@ pub use rwlock::{MappedRwLockReadGuard, MappedRwLockWriteGuard, RwLock, RwLockRe
 /// The result of a non-blocking lock of a lock without poisoning.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let m = wthreads::sync::nonpoison::Mutex::new(0);
 /// let r: wthreads::sync::nonpoison::TryLockResult<_> = m.try_lock();
 /// assert!(r.is_ok());
@@ -36,7 +36,7 @@ pub type TryLockResult<Guard> = Result<Guard, WouldBlock>;
 /// A `try_lock` failed because another thread holds the lock.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let m = wthreads::sync::nonpoison::Mutex::new(0);
 /// let _g = m.lock();
 /// assert!(m.try_lock().is_err());

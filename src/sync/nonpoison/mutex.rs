@@ -8,7 +8,7 @@ use core::fmt;
 /// `nonpoison::Mutex`.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let m = wthreads::sync::nonpoison::Mutex::new(1);
 /// *m.lock() += 1;
 /// assert_eq!(m.get_cloned(), 2);
@@ -21,7 +21,7 @@ pub struct Mutex<T: ?Sized> {
 /// RAII guard of a locked [`Mutex`]; unlocks when dropped.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let m = wthreads::sync::nonpoison::Mutex::new(1);
 /// let g: wthreads::sync::nonpoison::MutexGuard<'_, i32> = m.lock();
 /// assert_eq!(*g, 1);
@@ -34,7 +34,7 @@ pub struct MutexGuard<'a, T: ?Sized + 'a> {
 /// A locked [`Mutex`] seen through a part of its data.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::nonpoison::{Mutex, MutexGuard};
 /// let m = Mutex::new((1, 2));
 /// assert_eq!(*MutexGuard::map(m.lock(), |p| &mut p.1), 2);
@@ -49,7 +49,7 @@ impl<T> Mutex<T> {
         /// Creates an unlocked mutex holding `t`.
         ///
         /// # Examples
-        /// ```no_run
+        /// ```
         /// static M: wthreads::sync::nonpoison::Mutex<u32> = wthreads::sync::nonpoison::Mutex::new(0);
         /// ```
         pub fn new(t: T) -> Mutex<T> {
@@ -60,7 +60,7 @@ impl<T> Mutex<T> {
     /// A clone of the value, taken under the lock.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// assert_eq!(wthreads::sync::nonpoison::Mutex::new(3).get_cloned(), 3);
     /// ```
     pub fn get_cloned(&self) -> T
@@ -73,7 +73,7 @@ impl<T> Mutex<T> {
     /// Stores `value` under the lock; the old value is dropped after the unlock.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let m = wthreads::sync::nonpoison::Mutex::new(1);
     /// m.set(2);
     /// assert_eq!(m.get_cloned(), 2);
@@ -85,7 +85,7 @@ impl<T> Mutex<T> {
     /// Stores `value` under the lock and returns the old value.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// assert_eq!(wthreads::sync::nonpoison::Mutex::new(1).replace(2), 1);
     /// ```
     pub fn replace(&self, value: T) -> T {
@@ -95,7 +95,7 @@ impl<T> Mutex<T> {
     /// Consumes the mutex and returns the value.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// assert_eq!(wthreads::sync::nonpoison::Mutex::new(4).into_inner(), 4);
     /// ```
     pub fn into_inner(self) -> T {
@@ -107,7 +107,7 @@ impl<T: ?Sized> Mutex<T> {
     /// Acquires the mutex, blocking the current thread until it can.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let m = wthreads::sync::nonpoison::Mutex::new(0);
     /// *m.lock() = 5;
     /// ```
@@ -121,7 +121,7 @@ impl<T: ?Sized> Mutex<T> {
     /// [`WouldBlock`](super::WouldBlock) if another thread holds it.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let m = wthreads::sync::nonpoison::Mutex::new(0);
     /// assert!(m.try_lock().is_ok());
     /// ```
@@ -132,7 +132,7 @@ impl<T: ?Sized> Mutex<T> {
     /// Mutable access without locking: the borrow checker proves exclusivity.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let mut m = wthreads::sync::nonpoison::Mutex::new(0);
     /// *m.get_mut() = 1;
     /// ```
@@ -143,7 +143,7 @@ impl<T: ?Sized> Mutex<T> {
     /// A raw pointer to the data; using it is up to the caller's own synchronisation.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let m = wthreads::sync::nonpoison::Mutex::new(0);
     /// assert!(!m.data_ptr().is_null());
     /// ```
@@ -154,7 +154,7 @@ impl<T: ?Sized> Mutex<T> {
     /// Runs `f` on the data under the lock.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let m = wthreads::sync::nonpoison::Mutex::new(1);
     /// assert_eq!(m.with_mut(|v| { *v += 1; *v }), 2);
     /// ```
@@ -187,7 +187,7 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// Narrows the guard to the part of the data `f` returns; the mutex stays locked.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::nonpoison::{Mutex, MutexGuard};
     /// let m = Mutex::new([1, 2]);
     /// *MutexGuard::map(m.lock(), |a| &mut a[0]) = 9;
@@ -203,7 +203,7 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// `Err(orig)` if `f` returned `None`.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::nonpoison::{Mutex, MutexGuard};
     /// let m = Mutex::new(vec![1]);
     /// assert!(MutexGuard::filter_map(m.lock(), |v| v.get_mut(3)).is_err());
@@ -222,7 +222,7 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     /// Narrows the guard further.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::nonpoison::{MappedMutexGuard, Mutex, MutexGuard};
     /// let m = Mutex::new(((1, 2), 3));
     /// let g = MutexGuard::map(m.lock(), |t| &mut t.0);
@@ -238,7 +238,7 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     /// `Err(orig)` if `f` returned `None`.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::nonpoison::{MappedMutexGuard, Mutex, MutexGuard};
     /// let m = Mutex::new((vec![1], 0));
     /// let g = MutexGuard::map(m.lock(), |t| &mut t.0);

@@ -8,7 +8,7 @@ use core::fmt;
 /// `nonpoison::RwLock`; writer-preferring, as [`crate::sync::RwLock`].
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let l = wthreads::sync::nonpoison::RwLock::new(1);
 /// *l.write() += 1;
 /// assert_eq!(*l.read(), 2);
@@ -21,7 +21,7 @@ pub struct RwLock<T: ?Sized> {
 /// RAII shared access to an [`RwLock`].
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let l = wthreads::sync::nonpoison::RwLock::new(1);
 /// assert_eq!(*l.read(), 1);
 /// ```
@@ -33,7 +33,7 @@ pub struct RwLockReadGuard<'a, T: ?Sized + 'a> {
 /// RAII exclusive access to an [`RwLock`].
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let l = wthreads::sync::nonpoison::RwLock::new(1);
 /// *l.write() = 2;
 /// ```
@@ -45,7 +45,7 @@ pub struct RwLockWriteGuard<'a, T: ?Sized + 'a> {
 /// A read-locked [`RwLock`] seen through a part of its data.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::nonpoison::{RwLock, RwLockReadGuard};
 /// let l = RwLock::new((1, 2));
 /// assert_eq!(*RwLockReadGuard::map(l.read(), |p| &p.1), 2);
@@ -58,7 +58,7 @@ pub struct MappedRwLockReadGuard<'a, T: ?Sized + 'a> {
 /// A write-locked [`RwLock`] seen through a part of its data.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use wthreads::sync::nonpoison::{RwLock, RwLockWriteGuard};
 /// let l = RwLock::new((1, 2));
 /// *RwLockWriteGuard::map(l.write(), |p| &mut p.0) = 5;
@@ -74,7 +74,7 @@ impl<T> RwLock<T> {
         /// Creates an unlocked lock holding `t`.
         ///
         /// # Examples
-        /// ```no_run
+        /// ```
         /// static L: wthreads::sync::nonpoison::RwLock<u32> = wthreads::sync::nonpoison::RwLock::new(0);
         /// ```
         pub fn new(t: T) -> RwLock<T> {
@@ -85,7 +85,7 @@ impl<T> RwLock<T> {
     /// A clone of the value, taken under a read lock.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// assert_eq!(wthreads::sync::nonpoison::RwLock::new(3).get_cloned(), 3);
     /// ```
     pub fn get_cloned(&self) -> T
@@ -98,7 +98,7 @@ impl<T> RwLock<T> {
     /// Stores `value` under the write lock; the old value is dropped after the unlock.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let l = wthreads::sync::nonpoison::RwLock::new(1);
     /// l.set(2);
     /// assert_eq!(l.get_cloned(), 2);
@@ -110,7 +110,7 @@ impl<T> RwLock<T> {
     /// Stores `value` under the write lock and returns the old value.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// assert_eq!(wthreads::sync::nonpoison::RwLock::new(1).replace(2), 1);
     /// ```
     pub fn replace(&self, value: T) -> T {
@@ -120,7 +120,7 @@ impl<T> RwLock<T> {
     /// Consumes the lock and returns the value.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// assert_eq!(wthreads::sync::nonpoison::RwLock::new(4).into_inner(), 4);
     /// ```
     pub fn into_inner(self) -> T {
@@ -132,7 +132,7 @@ impl<T: ?Sized> RwLock<T> {
     /// Takes a shared read lock, blocking while a writer holds or waits for it.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let l = wthreads::sync::nonpoison::RwLock::new(1);
     /// assert_eq!(*l.read(), 1);
     /// ```
@@ -146,7 +146,7 @@ impl<T: ?Sized> RwLock<T> {
     /// [`WouldBlock`](super::WouldBlock) if a writer holds or waits for the lock.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let l = wthreads::sync::nonpoison::RwLock::new(1);
     /// assert!(l.try_read().is_ok());
     /// ```
@@ -157,7 +157,7 @@ impl<T: ?Sized> RwLock<T> {
     /// Takes the exclusive write lock, blocking while anyone else holds the lock.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let l = wthreads::sync::nonpoison::RwLock::new(1);
     /// *l.write() = 2;
     /// ```
@@ -171,7 +171,7 @@ impl<T: ?Sized> RwLock<T> {
     /// [`WouldBlock`](super::WouldBlock) if the lock is held.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let l = wthreads::sync::nonpoison::RwLock::new(1);
     /// let _r = l.read();
     /// assert!(l.try_write().is_err());
@@ -183,7 +183,7 @@ impl<T: ?Sized> RwLock<T> {
     /// Mutable access without locking: the borrow checker proves exclusivity.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let mut l = wthreads::sync::nonpoison::RwLock::new(0);
     /// *l.get_mut() = 1;
     /// ```
@@ -194,7 +194,7 @@ impl<T: ?Sized> RwLock<T> {
     /// A raw pointer to the data; using it is up to the caller's own synchronisation.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// assert!(!wthreads::sync::nonpoison::RwLock::new(0).data_ptr().is_null());
     /// ```
     pub fn data_ptr(&self) -> *mut T {
@@ -204,7 +204,7 @@ impl<T: ?Sized> RwLock<T> {
     /// Runs `f` on the data under a read lock.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let l = wthreads::sync::nonpoison::RwLock::new(2);
     /// assert_eq!(l.with(|v| *v * 2), 4);
     /// ```
@@ -218,7 +218,7 @@ impl<T: ?Sized> RwLock<T> {
     /// Runs `f` on the data under the write lock.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// let l = wthreads::sync::nonpoison::RwLock::new(2);
     /// l.with_mut(|v| *v += 1);
     /// assert_eq!(l.get_cloned(), 3);
@@ -252,7 +252,7 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     /// Narrows the guard to the part of the data `f` returns; the read lock stays held.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::nonpoison::{RwLock, RwLockReadGuard};
     /// let l = RwLock::new([1, 2]);
     /// assert_eq!(*RwLockReadGuard::map(l.read(), |a| &a[1]), 2);
@@ -267,7 +267,7 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     /// `Err(orig)` if `f` returned `None`.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::nonpoison::{RwLock, RwLockReadGuard};
     /// let l = RwLock::new(vec![1]);
     /// assert!(RwLockReadGuard::filter_map(l.read(), |v| v.get(2)).is_err());
@@ -286,7 +286,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// Turns the write lock into a read lock without letting a writer in between.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::nonpoison::{RwLock, RwLockWriteGuard};
     /// let l = RwLock::new(1);
     /// let mut w = l.write();
@@ -300,7 +300,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// Narrows the guard to the part of the data `f` returns; the write lock stays held.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::nonpoison::{RwLock, RwLockWriteGuard};
     /// let l = RwLock::new([1, 2]);
     /// *RwLockWriteGuard::map(l.write(), |a| &mut a[0]) = 3;
@@ -316,7 +316,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// `Err(orig)` if `f` returned `None`.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::nonpoison::{RwLock, RwLockWriteGuard};
     /// let l = RwLock::new(vec![1]);
     /// assert!(RwLockWriteGuard::filter_map(l.write(), |v| v.get_mut(0)).is_ok());
@@ -335,7 +335,7 @@ impl<'a, T: ?Sized> MappedRwLockReadGuard<'a, T> {
     /// Narrows the guard further.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::nonpoison::{MappedRwLockReadGuard, RwLock, RwLockReadGuard};
     /// let l = RwLock::new(((1, 2), 3));
     /// let g = RwLockReadGuard::map(l.read(), |t| &t.0);
@@ -351,7 +351,7 @@ impl<'a, T: ?Sized> MappedRwLockReadGuard<'a, T> {
     /// `Err(orig)` if `f` returned `None`.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::nonpoison::{MappedRwLockReadGuard, RwLock, RwLockReadGuard};
     /// let l = RwLock::new((vec![1], 0));
     /// let g = RwLockReadGuard::map(l.read(), |t| &t.0);
@@ -371,7 +371,7 @@ impl<'a, T: ?Sized> MappedRwLockWriteGuard<'a, T> {
     /// Narrows the guard further.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::nonpoison::{MappedRwLockWriteGuard, RwLock, RwLockWriteGuard};
     /// let l = RwLock::new(((1, 2), 3));
     /// let g = RwLockWriteGuard::map(l.write(), |t| &mut t.0);
@@ -388,7 +388,7 @@ impl<'a, T: ?Sized> MappedRwLockWriteGuard<'a, T> {
     /// `Err(orig)` if `f` returned `None`.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use wthreads::sync::nonpoison::{MappedRwLockWriteGuard, RwLock, RwLockWriteGuard};
     /// let l = RwLock::new((vec![1], 0));
     /// let g = RwLockWriteGuard::map(l.write(), |t| &mut t.0);

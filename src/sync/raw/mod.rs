@@ -3,6 +3,7 @@
 //! only a thread that must wait reaches the runtime API, after a bounded spin.
 
 pub(in crate::sync) mod condvar;
+mod events;
 pub(crate) mod mutex;
 pub(in crate::sync) mod once;
 pub(in crate::sync) mod rwlock;

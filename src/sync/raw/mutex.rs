@@ -1,5 +1,7 @@
 //! The futex mutex under `Mutex`, and under the runtime's own locks (allocator, thread lists).
 
+use super::events::{LockKind, emit};
+use crate::abi;
 use crate::atomic::{AtomicU32, Ordering};
 use crate::futex::{futex_wait, futex_wake};
 use crate::runtime::death::{self, ANONYMOUS, OWNER_MASK};
@@ -49,10 +51,13 @@ impl RawMutex {
     #[inline]
     pub(crate) fn try_lock_as(&self, owner: u32) -> Option<Acquired> {
         // Acquire: on success we must see everything the previous holder wrote.
-        match self.futex.compare_exchange(UNLOCKED, owner, Ordering::Acquire, Ordering::Relaxed) {
+        let how = match self.futex.compare_exchange(UNLOCKED, owner, Ordering::Acquire, Ordering::Relaxed) {
             Ok(_) => Some(Acquired::Clean),
             Err(state) => self.take_from_dead(state, owner),
-        }
+        };
+        let event = if how.is_some() { abi::LOCK_ACQUIRED } else { abi::LOCK_TRY_FAILED };
+        emit(event, kind_of(owner), self.addr());
+        how
     }
 
     /// Takes the lock for the runtime itself, sleeping if another thread holds it.
@@ -65,15 +70,13 @@ impl RawMutex {
     #[inline]
     pub(crate) fn lock_as(&self, owner: u32) -> Acquired {
         debug_assert!(owner != UNLOCKED && owner & CONTENDED == 0);
-        #[cfg(feature = "trace-locks")]
-        crate::sys::lock_event(crate::abi::LOCK_ACQUIRE_STARTED, self.addr());
+        emit(abi::LOCK_ACQUIRE_STARTED, kind_of(owner), self.addr());
         // Acquire: as in `try_lock_as`.
         let how = match self.futex.compare_exchange(UNLOCKED, owner, Ordering::Acquire, Ordering::Relaxed) {
             Ok(_) => Acquired::Clean,
             Err(_) => self.lock_contended(owner),
         };
-        #[cfg(feature = "trace-locks")]
-        crate::sys::lock_event(crate::abi::LOCK_ACQUIRED, self.addr());
+        emit(abi::LOCK_ACQUIRED, kind_of(owner), self.addr());
         how
     }
 
@@ -159,11 +162,11 @@ impl RawMutex {
     #[inline]
     pub(crate) unsafe fn unlock(&self) {
         // Release: publishes the critical section's writes to the next holder.
-        if self.futex.swap(UNLOCKED, Ordering::Release) & CONTENDED != 0 {
+        let state = self.futex.swap(UNLOCKED, Ordering::Release);
+        if state & CONTENDED != 0 {
             self.wake();
         }
-        #[cfg(feature = "trace-locks")]
-        crate::sys::lock_event(crate::abi::LOCK_RELEASED, self.addr());
+        emit(abi::LOCK_RELEASED, kind_of(state & OWNER_MASK), self.addr());
     }
 
     #[cold]
@@ -171,8 +174,13 @@ impl RawMutex {
         futex_wake(&self.futex);
     }
 
-    #[cfg(feature = "trace-locks")]
+    /// The lock's address in events: its word's.
     fn addr(&self) -> *const u8 {
         (&raw const self.futex).cast()
     }
+}
+
+/// The events' kind of a lock held by `owner`: the runtime's own locks are taken anonymously.
+fn kind_of(owner: u32) -> LockKind {
+    if owner == ANONYMOUS { LockKind::INTERNAL } else { LockKind::USER }
 }

@@ -24,7 +24,7 @@ const QUEUED: u32 = 0b100;
 /// The state passed to the closure of [`Once::call_once_force`](crate::sync::Once::call_once_force).
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let once = wthreads::sync::Once::new();
 /// once.call_once_force(|state: &wthreads::sync::OnceState| assert!(!state.is_poisoned()));
 /// ```
@@ -37,7 +37,7 @@ impl OnceState {
     /// Whether an earlier closure of this `Once` panicked.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// wthreads::sync::Once::new().call_once_force(|s| assert!(!s.is_poisoned()));
     /// ```
     #[must_use]

@@ -1,7 +1,9 @@
 //! The futex reader-writer lock under [`RwLock`](crate::sync::RwLock): writer-preferring, with the
 //! recovery of what threads that died without unwinding held.
 
+use super::events::{LockKind, emit};
 use super::spin_wait::spin_until;
+use crate::abi;
 use crate::atomic::{AtomicU32, Ordering};
 use crate::futex::{futex_wait, futex_wake, futex_wake_all};
 use crate::runtime::death;
@@ -96,20 +98,29 @@ impl RawRwLock {
     #[inline]
     pub(in crate::sync) fn try_read(&self) -> bool {
         // Acquire: on success we must see the last writer's writes.
-        self.state.fetch_update(Ordering::Acquire, Ordering::Relaxed, |s| is_read_lockable(s).then_some(s + 1)).is_ok()
+        let ok = self
+            .state
+            .fetch_update(Ordering::Acquire, Ordering::Relaxed, |s| is_read_lockable(s).then_some(s + 1))
+            .is_ok();
+        emit(if ok { abi::LOCK_ACQUIRED } else { abi::LOCK_TRY_FAILED }, LockKind::SHARED, self.addr());
+        ok
     }
 
     /// Returns whether a dead writer's lock was recovered on the way (then the data is poisoned).
     #[inline]
     pub(in crate::sync) fn read(&self) -> bool {
+        emit(abi::LOCK_ACQUIRE_STARTED, LockKind::SHARED, self.addr());
         // Relaxed: the compare-exchange decides.
         let state = self.state.load(Ordering::Relaxed);
-        if is_read_lockable(state)
+        let recovered = if is_read_lockable(state)
             && self.state.compare_exchange_weak(state, state + 1, Ordering::Acquire, Ordering::Relaxed).is_ok()
         {
-            return false;
-        }
-        self.read_contended()
+            false
+        } else {
+            self.read_contended()
+        };
+        emit(abi::LOCK_ACQUIRED, LockKind::SHARED, self.addr());
+        recovered
     }
 
     #[cold]
@@ -153,6 +164,7 @@ impl RawRwLock {
         if ok {
             self.writer.set(owner);
         }
+        emit(if ok { abi::LOCK_ACQUIRED } else { abi::LOCK_TRY_FAILED }, LockKind::USER, self.addr());
         ok
     }
 
@@ -160,13 +172,16 @@ impl RawRwLock {
     /// writer's lock was recovered on the way (then the data is poisoned).
     #[inline]
     pub(in crate::sync) fn write(&self, owner: u32) -> bool {
+        emit(abi::LOCK_ACQUIRE_STARTED, LockKind::USER, self.addr());
         // Acquire: as in `try_read`.
-        if self.state.compare_exchange_weak(0, WRITE_LOCKED, Ordering::Acquire, Ordering::Relaxed).is_ok() {
-            self.writer.set(owner);
-            return false;
-        }
-        let recovered = self.write_contended();
+        let recovered =
+            if self.state.compare_exchange_weak(0, WRITE_LOCKED, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+                false
+            } else {
+                self.write_contended()
+            };
         self.writer.set(owner);
+        emit(abi::LOCK_ACQUIRED, LockKind::USER, self.addr());
         recovered
     }
 
@@ -232,6 +247,8 @@ impl RawRwLock {
             self.state.fetch_and(!READERS_WAITING, Ordering::Relaxed);
             futex_wake_all(&self.state);
         }
+        emit(abi::LOCK_RELEASED, LockKind::USER, self.addr());
+        emit(abi::LOCK_ACQUIRED, LockKind::SHARED, self.addr());
     }
 
     /// Releases what threads that died in a panic hold of this lock. Returns whether that was
@@ -285,7 +302,7 @@ impl RawRwLock {
             return false;
         }
         // SAFETY: the write lock is held by a dead thread, and we won the right to release it.
-        unsafe { self.write_unlock() };
+        unsafe { self.write_release() };
         true
     }
 
@@ -297,7 +314,8 @@ impl RawRwLock {
     pub(in crate::sync) unsafe fn read_unlock(&self, slot: u8) {
         crate::runtime::held_reads::unnote_read(slot);
         // SAFETY: per the contract.
-        unsafe { self.read_release() }
+        unsafe { self.read_release() };
+        emit(abi::LOCK_RELEASED, LockKind::SHARED, self.addr());
     }
 
     /// # Safety
@@ -313,10 +331,21 @@ impl RawRwLock {
         }
     }
 
+    /// Releases the calling thread's write lock.
+    ///
     /// # Safety
-    /// The calling thread holds the write lock (or recovers it from a dead writer).
+    /// The calling thread holds the write lock.
     #[inline]
     pub(in crate::sync) unsafe fn write_unlock(&self) {
+        // SAFETY: per the contract.
+        unsafe { self.write_release() };
+        emit(abi::LOCK_RELEASED, LockKind::USER, self.addr());
+    }
+
+    /// # Safety
+    /// The calling thread holds the write lock, or releases it for a dead writer.
+    #[inline]
+    unsafe fn write_release(&self) {
         // Cleared before the state's Release below.
         self.writer.clear();
         // Release: publishes the writer's writes.
@@ -362,6 +391,11 @@ impl RawRwLock {
         // Release: pairs with the Acquire load in `write_contended`.
         self.writer_notify.fetch_add(1, Ordering::Release);
         futex_wake(&self.writer_notify)
+    }
+
+    /// The lock's address in events: its state word's.
+    fn addr(&self) -> *const u8 {
+        (&raw const self.state).cast()
     }
 
     /// Spins while write-locked and nobody sleeps (a short critical section may end).

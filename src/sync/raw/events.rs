@@ -1,0 +1,27 @@
+//! Lock events (`docs/abi.md`, `lock_event`) from the raw locks, on every acquire and release
+//! path: the one place that decides whether they reach the host (the `trace-locks` feature).
+
+use crate::abi;
+
+/// The flags of a lock's events: whether it is taken shared and whether it is the runtime's own.
+#[derive(Clone, Copy)]
+pub(super) struct LockKind(i32);
+
+impl LockKind {
+    /// A lock the program created, taken exclusively.
+    pub(super) const USER: LockKind = LockKind(0);
+    /// A read lock of an `RwLock` the program created.
+    pub(super) const SHARED: LockKind = LockKind(abi::LOCK_SHARED);
+    /// A lock of the runtime itself.
+    pub(super) const INTERNAL: LockKind = LockKind(abi::LOCK_INTERNAL);
+}
+
+/// Reports `event` (an `abi::LOCK_*` event) of the lock whose word is at `addr`.
+#[inline(always)]
+pub(super) fn emit(event: i32, kind: LockKind, addr: *const u8) {
+    let kind = event | kind.0;
+    #[cfg(feature = "trace-locks")]
+    crate::sys::lock_event(kind, addr);
+    #[cfg(not(feature = "trace-locks"))]
+    let _ = (kind, addr);
+}
