@@ -249,11 +249,11 @@ impl Allocator {
                     // SAFETY: a fresh block of this class.
                     unsafe { bin.push(block) };
                 }
-                // SAFETY: as above.
+                // SAFETY: a valid size and alignment; the block is ours until freed.
                 unsafe { heap.malloc(size, CLASS_ALIGN) }
             })
         });
-        // SAFETY: as above.
+        // SAFETY: a valid size and alignment; the block is ours until freed.
         cached.unwrap_or_else(|| self.with(|heap| unsafe { heap.malloc(size, CLASS_ALIGN) }))
     }
 
@@ -337,7 +337,7 @@ unsafe impl GlobalAlloc for Allocator {
             }
             return block;
         }
-        // SAFETY: as in `alloc`.
+        // SAFETY: the caller upholds GlobalAlloc::alloc_zeroed's contract, which dlmalloc shares.
         self.with(|h| unsafe { h.calloc(layout.size(), layout.align()) })
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {

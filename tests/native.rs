@@ -462,7 +462,7 @@ fn allocator_caches_hand_out_each_block_once() {
         assert!(bytes.iter().all(|&x| x == b.2), "block {:p} ({:?}) was overwritten", b.0, b.1);
     };
     let fill = |b: &Block| {
-        // SAFETY: as in `check`.
+        // SAFETY: the block is live, `b.1.size()` long, and owned by this thread.
         unsafe { std::ptr::write_bytes(b.0, b.2, b.1.size()) };
     };
     let shared = Arc::new(Mutex::new(Vec::<Block>::new()));
@@ -529,7 +529,7 @@ fn allocator_caches_hand_out_each_block_once() {
                 }
                 for b in mine {
                     check(&b);
-                    // SAFETY: as above.
+                    // SAFETY: allocated from HEAP with this layout; owned here and not used again.
                     unsafe { HEAP.dealloc(b.0, b.1) };
                 }
             })
@@ -540,7 +540,7 @@ fn allocator_caches_hand_out_each_block_once() {
     }
     for b in shared.lock().unwrap().drain(..) {
         check(&b);
-        // SAFETY: as above.
+        // SAFETY: allocated from HEAP by some thread with this layout; every thread has ended.
         unsafe { HEAP.dealloc(b.0, b.1) };
     }
 }

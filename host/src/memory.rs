@@ -61,7 +61,8 @@ impl<'a> GuestMemory<'a> {
         let len = i32::try_from(bytes.len()).map_err(|_| abi::ERR_INVALID_ARGUMENT)?;
         let cells = self.range(ptr, len)?;
         for (c, b) in cells.iter().zip(bytes) {
-            // SAFETY: as in `read`, for an atomic store.
+            // SAFETY: `c` is an in-bounds byte of the shared memory, which stays mapped for the
+            // memory's lifetime; writing it atomically cannot race.
             unsafe { AtomicU8::from_ptr(c.get()) }.store(*b, Ordering::Relaxed);
         }
         Ok(())

@@ -70,9 +70,9 @@ pub struct MappedRwLockWriteGuard<'a, T: ?Sized + 'a> {
 
 // SAFETY: a shared mapped guard only gives `&T`, so it is `Sync` when `T` is (std's bounds).
 unsafe impl<T: ?Sized + Sync> Sync for MappedMutexGuard<'_, T> {}
-// SAFETY: as above.
+// SAFETY: a shared mapped read guard only gives `&T`, so it is `Sync` when `T` is.
 unsafe impl<T: ?Sized + Sync> Sync for MappedRwLockReadGuard<'_, T> {}
-// SAFETY: as above.
+// SAFETY: a shared mapped write guard only gives `&T`, so it is `Sync` when `T` is.
 unsafe impl<T: ?Sized + Sync> Sync for MappedRwLockWriteGuard<'_, T> {}
 
 impl<'a, T: ?Sized> MutexGuard<'a, T> {
@@ -86,11 +86,10 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// assert_eq!(m.lock().unwrap()[2], 7);
     /// ```
     pub fn map<U: ?Sized, F: FnOnce(&mut T) -> &mut U>(orig: Self, f: F) -> MappedMutexGuard<'a, U> {
-        // SAFETY: the guard proves the lock is held; `orig` is not used while `data` lives (it
-        // is given up below, or dropped, unlocking, if `f` unwinds).
-        let data = NonNull::from(f(unsafe { &mut *orig.lock.data.get() }));
-        let orig = ManuallyDrop::new(orig);
-        MappedMutexGuard { data, raw: &orig.lock.raw, poison: &orig.lock.poison, _marker: PhantomData }
+        match Self::filter_map(orig, |t| Some(f(t))) {
+            Ok(mapped) => mapped,
+            Err(_) => unreachable!("the closure always returns Some"),
+        }
     }
 
     /// As [`map`](MutexGuard::map) if `f` returns `Some`; else gives the guard back.
@@ -108,7 +107,8 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
         orig: Self,
         f: F,
     ) -> Result<MappedMutexGuard<'a, U>, Self> {
-        // SAFETY: as in `map`.
+        // SAFETY: the guard proves the lock is held; `orig` is not used while the reference `f`
+        // got lives (it is given up below, or dropped, unlocking, if `f` unwinds).
         match f(unsafe { &mut *orig.lock.data.get() }) {
             Some(data) => {
                 let data = NonNull::from(data);
@@ -130,11 +130,11 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     /// let inner = MutexGuard::map(m.lock().unwrap(), |t| &mut t.0);
     /// assert_eq!(*MappedMutexGuard::map(inner, |p| &mut p.1), 2);
     /// ```
-    pub fn map<U: ?Sized, F: FnOnce(&mut T) -> &mut U>(mut orig: Self, f: F) -> MappedMutexGuard<'a, U> {
-        // SAFETY: the guard proves the lock is held and `data` points into the locked data.
-        let data = NonNull::from(f(unsafe { orig.data.as_mut() }));
-        let orig = ManuallyDrop::new(orig);
-        MappedMutexGuard { data, raw: orig.raw, poison: orig.poison, _marker: PhantomData }
+    pub fn map<U: ?Sized, F: FnOnce(&mut T) -> &mut U>(orig: Self, f: F) -> MappedMutexGuard<'a, U> {
+        match Self::filter_map(orig, |t| Some(f(t))) {
+            Ok(mapped) => mapped,
+            Err(_) => unreachable!("the closure always returns Some"),
+        }
     }
 
     /// As [`map`](MappedMutexGuard::map) if `f` returns `Some`; else gives the guard back.
@@ -153,7 +153,8 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
         mut orig: Self,
         f: F,
     ) -> Result<MappedMutexGuard<'a, U>, Self> {
-        // SAFETY: as in `map`.
+        // SAFETY: the guard proves the lock is held and `data` points into the locked data; `orig`
+        // is not used while the reference `f` got lives.
         match f(unsafe { orig.data.as_mut() }) {
             Some(data) => {
                 let data = NonNull::from(data);
@@ -175,10 +176,10 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     /// assert_eq!(*RwLockReadGuard::map(l.read().unwrap(), |a| &a[1]), 2);
     /// ```
     pub fn map<U: ?Sized, F: FnOnce(&T) -> &U>(orig: Self, f: F) -> MappedRwLockReadGuard<'a, U> {
-        // SAFETY: the guard proves a read lock is held, so no writer exists.
-        let data = NonNull::from(f(unsafe { orig.data.as_ref() }));
-        let orig = ManuallyDrop::new(orig);
-        MappedRwLockReadGuard { data, raw: orig.raw, slot: orig.slot, _not_send: PhantomData }
+        match Self::filter_map(orig, |t| Some(f(t))) {
+            Ok(mapped) => mapped,
+            Err(_) => unreachable!("the closure always returns Some"),
+        }
     }
 
     /// As [`map`](RwLockReadGuard::map) if `f` returns `Some`; else gives the guard back.
@@ -196,7 +197,7 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
         orig: Self,
         f: F,
     ) -> Result<MappedRwLockReadGuard<'a, U>, Self> {
-        // SAFETY: as in `map`.
+        // SAFETY: the guard proves a read lock is held, so no writer exists.
         match f(unsafe { orig.data.as_ref() }) {
             Some(data) => {
                 let data = NonNull::from(data);
@@ -219,10 +220,10 @@ impl<'a, T: ?Sized> MappedRwLockReadGuard<'a, T> {
     /// assert_eq!(*MappedRwLockReadGuard::map(inner, |p| &p.1), 2);
     /// ```
     pub fn map<U: ?Sized, F: FnOnce(&T) -> &U>(orig: Self, f: F) -> MappedRwLockReadGuard<'a, U> {
-        // SAFETY: the guard proves a read lock is held and `data` points into the data.
-        let data = NonNull::from(f(unsafe { orig.data.as_ref() }));
-        let orig = ManuallyDrop::new(orig);
-        MappedRwLockReadGuard { data, raw: orig.raw, slot: orig.slot, _not_send: PhantomData }
+        match Self::filter_map(orig, |t| Some(f(t))) {
+            Ok(mapped) => mapped,
+            Err(_) => unreachable!("the closure always returns Some"),
+        }
     }
 
     /// As [`map`](MappedRwLockReadGuard::map) if `f` returns `Some`; else gives it back.
@@ -241,7 +242,7 @@ impl<'a, T: ?Sized> MappedRwLockReadGuard<'a, T> {
         orig: Self,
         f: F,
     ) -> Result<MappedRwLockReadGuard<'a, U>, Self> {
-        // SAFETY: as in `map`.
+        // SAFETY: the guard proves a read lock is held and `data` points into the data.
         match f(unsafe { orig.data.as_ref() }) {
             Some(data) => {
                 let data = NonNull::from(data);
@@ -264,10 +265,10 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// assert_eq!(*l.read().unwrap(), (9, 2));
     /// ```
     pub fn map<U: ?Sized, F: FnOnce(&mut T) -> &mut U>(orig: Self, f: F) -> MappedRwLockWriteGuard<'a, U> {
-        // SAFETY: the guard proves the write lock is held; as in `MutexGuard::map`.
-        let data = NonNull::from(f(unsafe { &mut *orig.lock.data.get() }));
-        let orig = ManuallyDrop::new(orig);
-        MappedRwLockWriteGuard { data, raw: &orig.lock.raw, poison: &orig.lock.poison, _marker: PhantomData }
+        match Self::filter_map(orig, |t| Some(f(t))) {
+            Ok(mapped) => mapped,
+            Err(_) => unreachable!("the closure always returns Some"),
+        }
     }
 
     /// As [`map`](RwLockWriteGuard::map) if `f` returns `Some`; else gives the guard back.
@@ -285,7 +286,8 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         orig: Self,
         f: F,
     ) -> Result<MappedRwLockWriteGuard<'a, U>, Self> {
-        // SAFETY: as in `map`.
+        // SAFETY: the guard proves the write lock is held; `orig` is not used while the reference
+        // `f` got lives (it is given up below, or dropped, unlocking, if `f` unwinds).
         match f(unsafe { &mut *orig.lock.data.get() }) {
             Some(data) => {
                 let data = NonNull::from(data);
@@ -313,11 +315,11 @@ impl<'a, T: ?Sized> MappedRwLockWriteGuard<'a, T> {
     /// *MappedRwLockWriteGuard::map(inner, |p| &mut p.1) = 5;
     /// assert_eq!(l.read().unwrap().0.1, 5);
     /// ```
-    pub fn map<U: ?Sized, F: FnOnce(&mut T) -> &mut U>(mut orig: Self, f: F) -> MappedRwLockWriteGuard<'a, U> {
-        // SAFETY: the guard proves the write lock is held and `data` points into the data.
-        let data = NonNull::from(f(unsafe { orig.data.as_mut() }));
-        let orig = ManuallyDrop::new(orig);
-        MappedRwLockWriteGuard { data, raw: orig.raw, poison: orig.poison, _marker: PhantomData }
+    pub fn map<U: ?Sized, F: FnOnce(&mut T) -> &mut U>(orig: Self, f: F) -> MappedRwLockWriteGuard<'a, U> {
+        match Self::filter_map(orig, |t| Some(f(t))) {
+            Ok(mapped) => mapped,
+            Err(_) => unreachable!("the closure always returns Some"),
+        }
     }
 
     /// As [`map`](MappedRwLockWriteGuard::map) if `f` returns `Some`; else gives it back.
@@ -336,7 +338,8 @@ impl<'a, T: ?Sized> MappedRwLockWriteGuard<'a, T> {
         mut orig: Self,
         f: F,
     ) -> Result<MappedRwLockWriteGuard<'a, U>, Self> {
-        // SAFETY: as in `map`.
+        // SAFETY: the guard proves the write lock is held and `data` points into the data; `orig`
+        // is not used while the reference `f` got lives.
         match f(unsafe { orig.data.as_mut() }) {
             Some(data) => {
                 let data = NonNull::from(data);
@@ -358,7 +361,8 @@ impl<T: ?Sized> Deref for MappedMutexGuard<'_, T> {
 
 impl<T: ?Sized> DerefMut for MappedMutexGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: as in `deref`, and `&mut self` makes the access exclusive.
+        // SAFETY: `data` points into the locked data, the guard proves the lock is held
+        // exclusively, and `&mut self` makes this the only access through the guard.
         unsafe { self.data.as_mut() }
     }
 }
@@ -381,7 +385,8 @@ impl<T: ?Sized> Deref for MappedRwLockWriteGuard<'_, T> {
 
 impl<T: ?Sized> DerefMut for MappedRwLockWriteGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: as in `deref`, and `&mut self` makes the access exclusive.
+        // SAFETY: `data` points into the locked data, the guard proves the lock is held
+        // exclusively, and `&mut self` makes this the only access through the guard.
         unsafe { self.data.as_mut() }
     }
 }

@@ -30,6 +30,7 @@ mod poison;
 pub(crate) mod raw;
 mod reentrant_lock;
 mod rwlock;
+mod shell;
 
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use condvar::{Condvar, WaitTimeoutResult};

@@ -1,6 +1,6 @@
 //! `Mutex` with std's API, over the futex [`RawMutex`](super::raw::mutex::RawMutex).
 
-use super::poison::{Flag, LockResult, PoisonError, TryLockError, TryLockResult};
+use super::poison::{Flag, LockResult, TryLockError, TryLockResult};
 use super::raw::mutex::{Acquired, RawMutex};
 use core::cell::UnsafeCell;
 use core::fmt;
@@ -41,7 +41,8 @@ pub struct Mutex<T: ?Sized> {
 // SAFETY: the mutex hands out access to `data` to one thread at a time, so sharing it only
 // needs `T: Send` (exactly std's bounds).
 unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
-// SAFETY: as above: `&Mutex<T>` gives exclusive access to `T` under the lock.
+// SAFETY: `&Mutex<T>` gives exclusive access to `T` only under the lock, one thread at a time,
+// so sharing it needs `T: Send` and not `T: Sync` (std's bounds).
 unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
 // A panic while the data is half-changed is what poisoning reports, as in std.
 impl<T: ?Sized> UnwindSafe for Mutex<T> {}
@@ -67,86 +68,7 @@ pub struct MutexGuard<'a, T: ?Sized + 'a> {
 // SAFETY: a shared guard only gives `&T`, so it is `Sync` when `T` is.
 unsafe impl<T: ?Sized + Sync> Sync for MutexGuard<'_, T> {}
 
-impl<T> Mutex<T> {
-    crate::atomic::const_unless_loom! {
-        /// Creates an unlocked mutex holding `t`.
-        ///
-        /// # Examples
-        /// ```
-        /// static COUNT: wthreads::sync::Mutex<u32> = wthreads::sync::Mutex::new(0);
-        /// ```
-        #[inline]
-        pub fn new(t: T) -> Mutex<T> {
-            Mutex { raw: RawMutex::new(), poison: Flag::new(), data: UnsafeCell::new(t) }
-        }
-    }
-
-    /// A clone of the value, taken under the lock.
-    ///
-    /// # Errors
-    /// `Err(PoisonError(()))` if the lock is poisoned.
-    ///
-    /// # Examples
-    /// ```
-    /// assert_eq!(wthreads::sync::Mutex::new(7).get_cloned().unwrap(), 7);
-    /// ```
-    pub fn get_cloned(&self) -> Result<T, PoisonError<()>>
-    where
-        T: Clone,
-    {
-        match self.lock() {
-            Ok(guard) => Ok((*guard).clone()),
-            Err(_) => Err(PoisonError::new(())),
-        }
-    }
-
-    /// Stores `value` under the lock; the old value is dropped after the unlock.
-    ///
-    /// # Errors
-    /// `Err(PoisonError(value))` if the lock is poisoned (nothing is stored).
-    ///
-    /// # Examples
-    /// ```
-    /// let m = wthreads::sync::Mutex::new(1);
-    /// m.set(2).unwrap();
-    /// assert_eq!(m.get_cloned().unwrap(), 2);
-    /// ```
-    pub fn set(&self, value: T) -> Result<(), PoisonError<T>> {
-        self.replace(value).map(drop)
-    }
-
-    /// Stores `value` under the lock and returns the old value.
-    ///
-    /// # Errors
-    /// `Err(PoisonError(value))` if the lock is poisoned (nothing is stored).
-    ///
-    /// # Examples
-    /// ```
-    /// let m = wthreads::sync::Mutex::new(1);
-    /// assert_eq!(m.replace(2).unwrap(), 1);
-    /// ```
-    pub fn replace(&self, value: T) -> LockResult<T> {
-        match self.lock() {
-            Ok(mut guard) => Ok(core::mem::replace(&mut *guard, value)),
-            Err(_) => Err(PoisonError::new(value)),
-        }
-    }
-
-    /// Consumes the mutex and returns the value.
-    ///
-    /// # Errors
-    /// `Err(PoisonError)` carrying the value if the mutex is poisoned.
-    ///
-    /// # Examples
-    /// ```
-    /// assert_eq!(wthreads::sync::Mutex::new(5).into_inner().unwrap(), 5);
-    /// ```
-    pub fn into_inner(mut self) -> LockResult<T> {
-        let poisoned = self.take_dead_holder();
-        let data = self.data.into_inner();
-        if poisoned { Err(PoisonError::new(data)) } else { Ok(data) }
-    }
-}
+super::shell::poisoning_lock_shell!(Mutex, RawMutex, "wthreads::sync::Mutex", read: lock, try_lock, write: lock);
 
 impl<T: ?Sized> Mutex<T> {
     /// Acquires the mutex, blocking the current thread until it can.
@@ -208,90 +130,8 @@ impl<T: ?Sized> Mutex<T> {
         }
     }
 
-    /// Whether a thread panicked while holding this mutex (also when it ended by that panic
-    /// while holding it: the next locker finds the mutex poisoned, never locked forever).
-    ///
-    /// # Examples
-    /// ```
-    /// use wthreads::sync::{Arc, Mutex};
-    /// let m = Arc::new(Mutex::new(0));
-    /// let m2 = Arc::clone(&m);
-    /// let _ = wthreads::thread::spawn(move || {
-    ///     let _g = m2.lock().unwrap();
-    ///     panic!("dies holding the lock");
-    /// })
-    /// .join();
-    /// assert!(m.lock().is_err() && m.is_poisoned());
-    /// ```
-    pub fn is_poisoned(&self) -> bool {
-        // A holder that died is not noticed by anyone until the next lock: look now.
-        self.poison.get() || self.raw.held_by_dead()
-    }
-
-    /// Clears the poison flag.
-    ///
-    /// # Examples
-    /// ```
-    /// let m = wthreads::sync::Mutex::new(0);
-    /// m.clear_poison();
-    /// assert!(!m.is_poisoned());
-    /// ```
-    pub fn clear_poison(&self) {
-        self.poison.clear();
-    }
-
-    /// Mutable access without locking: the borrow checker proves exclusivity.
-    ///
-    /// # Errors
-    /// `Err(PoisonError)` carrying the reference if the mutex is poisoned.
-    ///
-    /// # Examples
-    /// ```
-    /// let mut m = wthreads::sync::Mutex::new(0);
-    /// *m.get_mut().unwrap() = 10;
-    /// assert_eq!(*m.lock().unwrap(), 10);
-    /// ```
-    pub fn get_mut(&mut self) -> LockResult<&mut T> {
-        let poisoned = self.take_dead_holder();
-        let data = self.data.get_mut();
-        if poisoned { Err(PoisonError::new(data)) } else { Ok(data) }
-    }
-
-    /// Releases the lock of a holder that died in a panic, marking the mutex poisoned as its
-    /// death would have; returns whether the mutex is poisoned.
-    fn take_dead_holder(&mut self) -> bool {
-        if self.raw.clear_dead() {
-            self.poison.set();
-        }
-        self.poison.get()
-    }
-
     pub(crate) fn poison_flag(&self) -> &Flag {
         &self.poison
-    }
-}
-
-impl<T: Default> Default for Mutex<T> {
-    fn default() -> Mutex<T> {
-        Mutex::new(T::default())
-    }
-}
-
-impl<T> From<T> for Mutex<T> {
-    fn from(t: T) -> Mutex<T> {
-        Mutex::new(t)
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("Mutex");
-        match self.try_lock() {
-            Ok(guard) => d.field("data", &&*guard),
-            Err(TryLockError::Poisoned(err)) => d.field("data", &&**err.get_ref()),
-            Err(TryLockError::WouldBlock) => d.field("data", &format_args!("<locked>")),
-        };
-        d.field("poisoned", &self.is_poisoned()).finish_non_exhaustive()
     }
 }
 

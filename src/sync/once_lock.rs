@@ -166,7 +166,8 @@ impl<T> OnceLock<T> {
         let slot = self.value.get();
         let mut result = Ok(());
         self.once.call_once_force(|state| match f() {
-            // SAFETY: as in `get_or_init`.
+            // SAFETY: the `Once` lets only this closure write, and nobody reads before it
+            // completes.
             Ok(value) => unsafe { *slot = Some(value) },
             Err(e) => {
                 result = Err(e);
@@ -314,7 +315,8 @@ impl<T, F: FnOnce() -> T> LazyLock<T, F> {
             // is taken exactly once.
             let f = unsafe { ManuallyDrop::take(&mut (*data).f) };
             let value = f();
-            // SAFETY: as above; the union now holds the value.
+            // SAFETY: the `Once` runs this once, before anyone reads `value`, and `f` was taken
+            // out of the union just above, so writing the value over it drops nothing.
             unsafe { (*data).value = ManuallyDrop::new(value) };
         });
         // SAFETY: `call_once` returned, so the value was written and is never written again.

@@ -59,9 +59,9 @@ pub struct Receiver<T> {
 unsafe impl<T: Send> Send for Sender<T> {}
 // SAFETY: every method takes the end by value, so a shared one can do nothing (std's bounds).
 unsafe impl<T> Sync for Sender<T> {}
-// SAFETY: as for `Sender`.
+// SAFETY: an end moves the right to send or receive the `T` (needs `T: Send`).
 unsafe impl<T: Send> Send for Receiver<T> {}
-// SAFETY: as for `Sender`.
+// SAFETY: every method takes the end by value, so a shared one can do nothing (std's bounds).
 unsafe impl<T> Sync for Receiver<T> {}
 
 impl<T> Sender<T> {

@@ -1,6 +1,6 @@
 //! `RwLock` with std's API, over the futex [`RawRwLock`].
 
-use super::poison::{Flag, LockResult, PoisonError, TryLockError, TryLockResult};
+use super::poison::{Flag, LockResult, TryLockError, TryLockResult};
 use super::raw::rwlock::RawRwLock;
 use crate::runtime::death;
 use core::cell::UnsafeCell;
@@ -31,6 +31,7 @@ use core::ptr::NonNull;
 /// *lock.write().unwrap() += 1;
 /// assert_eq!(*lock.read().unwrap(), 6);
 /// ```
+#[repr(C)] // `raw` first: lock events name the lock by its address.
 pub struct RwLock<T: ?Sized> {
     pub(super) raw: RawRwLock,
     pub(super) poison: Flag,
@@ -84,86 +85,7 @@ unsafe impl<T: ?Sized + Sync> Sync for RwLockReadGuard<'_, T> {}
 // SAFETY: a shared write guard only gives `&T`.
 unsafe impl<T: ?Sized + Sync> Sync for RwLockWriteGuard<'_, T> {}
 
-impl<T> RwLock<T> {
-    crate::atomic::const_unless_loom! {
-        /// Creates an unlocked lock holding `t`.
-        ///
-        /// # Examples
-        /// ```
-        /// static CONFIG: wthreads::sync::RwLock<u32> = wthreads::sync::RwLock::new(0);
-        /// ```
-        #[inline]
-        pub fn new(t: T) -> RwLock<T> {
-            RwLock { raw: RawRwLock::new(), poison: Flag::new(), data: UnsafeCell::new(t) }
-        }
-    }
-
-    /// A clone of the value, taken under the lock.
-    ///
-    /// # Errors
-    /// `Err(PoisonError(()))` if the lock is poisoned.
-    ///
-    /// # Examples
-    /// ```
-    /// assert_eq!(wthreads::sync::RwLock::new(7).get_cloned().unwrap(), 7);
-    /// ```
-    pub fn get_cloned(&self) -> Result<T, PoisonError<()>>
-    where
-        T: Clone,
-    {
-        match self.read() {
-            Ok(guard) => Ok((*guard).clone()),
-            Err(_) => Err(PoisonError::new(())),
-        }
-    }
-
-    /// Stores `value` under the lock; the old value is dropped after the unlock.
-    ///
-    /// # Errors
-    /// `Err(PoisonError(value))` if the lock is poisoned (nothing is stored).
-    ///
-    /// # Examples
-    /// ```
-    /// let m = wthreads::sync::RwLock::new(1);
-    /// m.set(2).unwrap();
-    /// assert_eq!(m.get_cloned().unwrap(), 2);
-    /// ```
-    pub fn set(&self, value: T) -> Result<(), PoisonError<T>> {
-        self.replace(value).map(drop)
-    }
-
-    /// Stores `value` under the lock and returns the old value.
-    ///
-    /// # Errors
-    /// `Err(PoisonError(value))` if the lock is poisoned (nothing is stored).
-    ///
-    /// # Examples
-    /// ```
-    /// let m = wthreads::sync::RwLock::new(1);
-    /// assert_eq!(m.replace(2).unwrap(), 1);
-    /// ```
-    pub fn replace(&self, value: T) -> LockResult<T> {
-        match self.write() {
-            Ok(mut guard) => Ok(core::mem::replace(&mut *guard, value)),
-            Err(_) => Err(PoisonError::new(value)),
-        }
-    }
-
-    /// Consumes the lock and returns the value.
-    ///
-    /// # Errors
-    /// `Err(PoisonError)` carrying the value if the lock is poisoned.
-    ///
-    /// # Examples
-    /// ```
-    /// assert_eq!(wthreads::sync::RwLock::new(1).into_inner().unwrap(), 1);
-    /// ```
-    pub fn into_inner(mut self) -> LockResult<T> {
-        let poisoned = self.take_dead_writer();
-        let data = self.data.into_inner();
-        if poisoned { Err(PoisonError::new(data)) } else { Ok(data) }
-    }
-}
+super::shell::poisoning_lock_shell!(RwLock, RawRwLock, "wthreads::sync::RwLock", read: read, try_read, write: write);
 
 impl<T: ?Sized> RwLock<T> {
     /// The guard of a read lock this thread has just taken, which it notes (so that a writer
@@ -253,17 +175,6 @@ impl<T: ?Sized> RwLock<T> {
         }
     }
 
-    /// Whether a writer panicked while holding the lock.
-    ///
-    /// # Examples
-    /// ```
-    /// assert!(!wthreads::sync::RwLock::new(0).is_poisoned());
-    /// ```
-    pub fn is_poisoned(&self) -> bool {
-        // A writer that died is not noticed by anyone until the next lock: look now.
-        self.poison.get() || self.raw.writer_dead()
-    }
-
     /// Releases what threads that died hold of the lock (poisoning it for a writer); returns
     /// whether a thread had died at all, i.e. whether trying again may succeed.
     fn recover_dead(&self) -> bool {
@@ -274,65 +185,6 @@ impl<T: ?Sized> RwLock<T> {
             self.poison.set();
         }
         true
-    }
-
-    /// Releases a write lock left by a writer that died, marking the lock poisoned as its death
-    /// would have; returns whether the lock is poisoned.
-    fn take_dead_writer(&mut self) -> bool {
-        if self.raw.clear_dead_writer() {
-            self.poison.set();
-        }
-        self.poison.get()
-    }
-
-    /// Clears the poison flag.
-    ///
-    /// # Examples
-    /// ```
-    /// wthreads::sync::RwLock::new(0).clear_poison();
-    /// ```
-    pub fn clear_poison(&self) {
-        self.poison.clear();
-    }
-
-    /// Mutable access without locking: the borrow checker proves exclusivity.
-    ///
-    /// # Errors
-    /// `Err(PoisonError)` carrying the reference if the lock is poisoned.
-    ///
-    /// # Examples
-    /// ```
-    /// let mut l = wthreads::sync::RwLock::new(0);
-    /// *l.get_mut().unwrap() = 3;
-    /// ```
-    pub fn get_mut(&mut self) -> LockResult<&mut T> {
-        let poisoned = self.take_dead_writer();
-        let data = self.data.get_mut();
-        if poisoned { Err(PoisonError::new(data)) } else { Ok(data) }
-    }
-}
-
-impl<T: Default> Default for RwLock<T> {
-    fn default() -> RwLock<T> {
-        RwLock::new(T::default())
-    }
-}
-
-impl<T> From<T> for RwLock<T> {
-    fn from(t: T) -> RwLock<T> {
-        RwLock::new(t)
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("RwLock");
-        match self.try_read() {
-            Ok(guard) => d.field("data", &&*guard),
-            Err(TryLockError::Poisoned(err)) => d.field("data", &&**err.get_ref()),
-            Err(TryLockError::WouldBlock) => d.field("data", &format_args!("<locked>")),
-        };
-        d.field("poisoned", &self.is_poisoned()).finish_non_exhaustive()
     }
 }
 

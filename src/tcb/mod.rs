@@ -112,7 +112,7 @@ pub(crate) fn current_tcb() -> &'static Tcb {
 #[cfg_attr(not(target_arch = "wasm32"), expect(dead_code, reason = "used by the wasm panic path only"))]
 pub(crate) fn try_current_tcb() -> Option<&'static Tcb> {
     let ptr = sys::self_get().cast::<Tcb>();
-    // SAFETY: as in `current_tcb`.
+    // SAFETY: `self_get` only ever returns null or a Tcb that outlives its thread.
     unsafe { ptr.as_ref() }
 }
 

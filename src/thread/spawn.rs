@@ -280,7 +280,7 @@ impl<T> JoinHandle<T> {
             // SAFETY: the thread has ended; we are the only one left that reads the slot.
             unsafe { (*t.panic_payload.get()).take() }
         };
-        // SAFETY: as above, for the result slot.
+        // SAFETY: the thread has ended; we are the only one left that reads the result slot.
         let value = unsafe { (*self.packet.result.get()).take() };
         debug_assert!(t.has_exited());
         // SAFETY: the thread has exited and the Tcb came from `Box::into_raw`.

@@ -90,11 +90,13 @@ pub struct Receiver<T> {
 // SAFETY: the channel state is behind a mutex; an end moves or shares the right to send or
 // receive `T`s, which needs `T: Send` (std's bounds).
 unsafe impl<T: Send> Send for Sender<T> {}
-// SAFETY: as above.
+// SAFETY: `send` only takes `&self` and locks the channel state (needs `T: Send`).
 unsafe impl<T: Send> Sync for Sender<T> {}
-// SAFETY: as above.
+// SAFETY: the channel state is behind a mutex; moving a receiver moves the right to receive
+// `T`s (needs `T: Send`).
 unsafe impl<T: Send> Send for Receiver<T> {}
-// SAFETY: as above.
+// SAFETY: `recv` only takes `&self` and locks the channel state; receivers share the queue as
+// std's mpmc ones do (needs `T: Send`).
 unsafe impl<T: Send> Sync for Receiver<T> {}
 // As std's: a panic never leaves a message half-sent.
 impl<T> UnwindSafe for Sender<T> {}
@@ -102,7 +104,47 @@ impl<T> RefUnwindSafe for Sender<T> {}
 impl<T> UnwindSafe for Receiver<T> {}
 impl<T> RefUnwindSafe for Receiver<T> {}
 
+/// The queries both ends of a channel answer, written once for [`Sender`] and [`Receiver`]; `$end`
+/// names the end in the examples (`tx` or `rx`).
+macro_rules! queue_queries {
+    ($end:literal) => {
+        /// Whether no message is queued.
+        ///
+        /// # Examples
+        #[doc = concat!("```\nlet (tx, rx) = wthreads::sync::mpmc::channel::<u8>();\nassert!(", $end, ".is_empty());\n```")]
+        pub fn is_empty(&self) -> bool {
+            self.chan.len() == 0
+        }
+
+        /// Whether a send would have to wait (always, with capacity 0).
+        ///
+        /// # Examples
+        #[doc = concat!("```\nlet (tx, rx) = wthreads::sync::mpmc::sync_channel::<u8>(0);\nassert!(", $end, ".is_full());\n```")]
+        pub fn is_full(&self) -> bool {
+            self.chan.is_full()
+        }
+
+        /// How many messages are queued.
+        ///
+        /// # Examples
+        #[doc = concat!("```\nlet (tx, rx) = wthreads::sync::mpmc::channel();\ntx.send(1).unwrap();\nassert_eq!(", $end, ".len(), 1);\n```")]
+        pub fn len(&self) -> usize {
+            self.chan.len()
+        }
+
+        /// The capacity of a bounded channel; `None` if it is unbounded.
+        ///
+        /// # Examples
+        #[doc = concat!("```\nlet (tx, rx) = wthreads::sync::mpmc::sync_channel::<u8>(3);\nassert_eq!(", $end, ".capacity(), Some(3));\n```")]
+        pub fn capacity(&self) -> Option<usize> {
+            self.chan.capacity()
+        }
+    };
+}
+
 impl<T> Sender<T> {
+    queue_queries!("tx");
+
     /// Sends `t` if that is possible without waiting.
     ///
     /// # Errors
@@ -168,51 +210,6 @@ impl<T> Sender<T> {
         self.chan.send(t, Deadline::at_ns(deadline.as_ns()))
     }
 
-    /// Whether no message is queued.
-    ///
-    /// # Examples
-    /// ```
-    /// let (tx, _rx) = wthreads::sync::mpmc::channel::<u8>();
-    /// assert!(tx.is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.chan.len() == 0
-    }
-
-    /// Whether a send would have to wait (always, with capacity 0).
-    ///
-    /// # Examples
-    /// ```
-    /// let (tx, _rx) = wthreads::sync::mpmc::sync_channel::<u8>(0);
-    /// assert!(tx.is_full());
-    /// ```
-    pub fn is_full(&self) -> bool {
-        self.chan.is_full()
-    }
-
-    /// How many messages are queued.
-    ///
-    /// # Examples
-    /// ```
-    /// let (tx, _rx) = wthreads::sync::mpmc::channel();
-    /// tx.send(1).unwrap();
-    /// assert_eq!(tx.len(), 1);
-    /// ```
-    pub fn len(&self) -> usize {
-        self.chan.len()
-    }
-
-    /// The capacity of a bounded channel; `None` if it is unbounded.
-    ///
-    /// # Examples
-    /// ```
-    /// let (tx, _rx) = wthreads::sync::mpmc::sync_channel::<u8>(3);
-    /// assert_eq!(tx.capacity(), Some(3));
-    /// ```
-    pub fn capacity(&self) -> Option<usize> {
-        self.chan.capacity()
-    }
-
     /// Whether both senders belong to the same channel.
     ///
     /// # Examples
@@ -238,6 +235,8 @@ impl<T> Sender<T> {
 }
 
 impl<T> Receiver<T> {
+    queue_queries!("rx");
+
     /// Takes a message if one is queued, without waiting.
     ///
     /// # Errors
@@ -322,50 +321,6 @@ impl<T> Receiver<T> {
     /// ```
     pub fn iter(&self) -> Iter<'_, T> {
         Iter { rx: self }
-    }
-
-    /// Whether no message is queued.
-    ///
-    /// # Examples
-    /// ```
-    /// let (_tx, rx) = wthreads::sync::mpmc::channel::<u8>();
-    /// assert!(rx.is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.chan.len() == 0
-    }
-
-    /// Whether a send would have to wait (always, with capacity 0).
-    ///
-    /// # Examples
-    /// ```
-    /// let (_tx, rx) = wthreads::sync::mpmc::sync_channel::<u8>(0);
-    /// assert!(rx.is_full());
-    /// ```
-    pub fn is_full(&self) -> bool {
-        self.chan.is_full()
-    }
-
-    /// How many messages are queued.
-    ///
-    /// # Examples
-    /// ```
-    /// let (_tx, rx) = wthreads::sync::mpmc::channel::<u8>();
-    /// assert_eq!(rx.len(), 0);
-    /// ```
-    pub fn len(&self) -> usize {
-        self.chan.len()
-    }
-
-    /// The capacity of a bounded channel; `None` if it is unbounded.
-    ///
-    /// # Examples
-    /// ```
-    /// let (_tx, rx) = wthreads::sync::mpmc::channel::<u8>();
-    /// assert_eq!(rx.capacity(), None);
-    /// ```
-    pub fn capacity(&self) -> Option<usize> {
-        self.chan.capacity()
     }
 
     /// Whether both receivers belong to the same channel.

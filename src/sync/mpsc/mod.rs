@@ -115,9 +115,9 @@ impl<T> RefUnwindSafe for Receiver<T> {}
 unsafe impl<T: Send> Send for Sender<T> {}
 // SAFETY: `send` only takes `&self` and locks the state, as std's `Sender` (Sync since 1.72).
 unsafe impl<T: Send> Sync for Sender<T> {}
-// SAFETY: as for `Sender`.
+// SAFETY: the channel state is behind a mutex; moving a sender moves the right to send `T`s.
 unsafe impl<T: Send> Send for SyncSender<T> {}
-// SAFETY: as for `Sender`.
+// SAFETY: `send` only takes `&self` and locks the state, as std's `SyncSender`.
 unsafe impl<T: Send> Sync for SyncSender<T> {}
 // SAFETY: moving the receiver moves the right to receive `T`s; it is not `Sync`.
 unsafe impl<T: Send> Send for Receiver<T> {}

@@ -82,7 +82,7 @@ impl Condvar {
     /// assert!(r.timed_out());
     /// ```
     pub fn wait_timeout<T>(&self, guard: &mut MutexGuard<'_, T>, dur: Duration) -> WaitTimeoutResult {
-        // SAFETY: as in `wait`.
+        // SAFETY: the guard proves this thread holds the mutex, and it is borrowed for the call.
         unsafe { self.inner.wait_on(guard.inner.lock, Some(dur)) }
     }
 
@@ -110,7 +110,7 @@ impl Condvar {
                 return WaitTimeoutResult(false);
             }
             let Some(left) = deadline.left() else { return WaitTimeoutResult(true) };
-            // SAFETY: as in `wait`.
+            // SAFETY: the guard proves this thread holds the mutex, and it is borrowed for the call.
             unsafe { self.inner.wait_on(guard.inner.lock, left) };
         }
     }

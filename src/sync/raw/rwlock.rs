@@ -263,15 +263,15 @@ impl RawRwLock {
     }
 
     /// Whether the write lock is held by a thread that died in a panic.
-    pub(in crate::sync) fn writer_dead(&self) -> bool {
+    pub(in crate::sync) fn held_by_dead(&self) -> bool {
         // Relaxed: a snapshot; the death registry's lock orders the record of the death.
         is_write_locked(self.state.load(Ordering::Relaxed)) && self.writer.died()
     }
 
     /// Unlocks a write lock left by a dead writer, through exclusive access (nobody can wait on
     /// it). Returns whether there was one.
-    pub(in crate::sync) fn clear_dead_writer(&mut self) -> bool {
-        let dead = self.writer_dead();
+    pub(in crate::sync) fn clear_dead(&mut self) -> bool {
+        let dead = self.held_by_dead();
         if dead {
             // Relaxed: `&mut self` excludes every other access.
             self.writer.clear();
