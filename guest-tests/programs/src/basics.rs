@@ -24,7 +24,7 @@ pub extern "C" fn test_mutex_counter() -> i32 {
         .map(|_| {
             let c = Arc::clone(&counter);
             thread::spawn(move || {
-                for _ in 0..100_000 {
+                for _ in 0..crate::rounds(100_000) {
                     *c.lock().unwrap() += 1;
                 }
             })
@@ -35,7 +35,7 @@ pub extern "C" fn test_mutex_counter() -> i32 {
     }
     let total = *counter.lock().unwrap();
     wthreads::println!("counter = {total}");
-    assert_eq!(total, 800_000);
+    assert_eq!(total, 8 * u64::from(crate::rounds(100_000)));
     0
 }
 

@@ -25,7 +25,7 @@ pub extern "C" fn test_condvar_producer_consumer() -> i32 {
         .map(|p| {
             let q = Arc::clone(&q);
             thread::spawn(move || {
-                for i in 0..5_000u64 {
+                for i in 0..u64::from(crate::rounds(5_000)) {
                     let mut g = q.not_full.wait_while(q.items.lock().unwrap(), |(v, _)| v.len() >= 8).unwrap();
                     g.0.push_back(p * 1_000_000 + i);
                     drop(g);
@@ -63,8 +63,9 @@ pub extern "C" fn test_condvar_producer_consumer() -> i32 {
         p.join().unwrap();
     }
     let (sum, n) = consumers.into_iter().map(|c| c.join().unwrap()).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-    let expected: u64 = (0..4u64).map(|p| (0..5_000u64).map(|i| p * 1_000_000 + i).sum::<u64>()).sum();
-    assert_eq!(n, 20_000, "items lost or duplicated");
+    let per = u64::from(crate::rounds(5_000));
+    let expected: u64 = (0..4u64).map(|p| (0..per).map(|i| p * 1_000_000 + i).sum::<u64>()).sum();
+    assert_eq!(n, 4 * per, "items lost or duplicated");
     assert_eq!(sum, expected);
     0
 }

@@ -15,7 +15,7 @@ pub extern "C" fn test_channel_many_producers() -> i32 {
     for p in 0..8u32 {
         let tx = tx.clone();
         thread::spawn(move || {
-            for i in 0..10_000 {
+            for i in 0..crate::rounds(10_000) {
                 tx.send((p, i)).unwrap();
             }
         });
@@ -29,7 +29,7 @@ pub extern "C" fn test_channel_many_producers() -> i32 {
         next[p as usize] += 1;
         count += 1;
     }
-    assert_eq!(count, 80_000);
+    assert_eq!(count, 8 * crate::rounds(10_000));
     assert_eq!(rx.recv(), Err(RecvError), "every sender is gone");
     0
 }
@@ -100,7 +100,7 @@ pub extern "C" fn test_sync_channel_bounded() -> i32 {
         .map(|_| {
             let tx = tx.clone();
             thread::spawn(move || {
-                for i in 0..5_000 {
+                for i in 0..crate::rounds(5_000) {
                     tx.send(i).unwrap();
                 }
             })
@@ -111,7 +111,7 @@ pub extern "C" fn test_sync_channel_bounded() -> i32 {
     for h in handles {
         h.join().unwrap();
     }
-    assert_eq!(total, 4 * (0..5_000u64).sum::<u64>());
+    assert_eq!(total, 4 * (0..u64::from(crate::rounds(5_000))).sum::<u64>());
     let (tx, rx) = mpsc::sync_channel::<u32>(1);
     drop(rx);
     assert_eq!(tx.try_send(1), Err(TrySendError::Disconnected(1)));

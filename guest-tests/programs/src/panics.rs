@@ -32,6 +32,7 @@ pub extern "C" fn test_panic_in_thread() -> i32 {
     0
 }
 
+#[cfg(target_arch = "wasm32")]
 #[unsafe(no_mangle)]
 pub extern "C" fn test_trap_in_thread() -> i32 {
     let h = thread::spawn(|| -> u32 { core::arch::wasm32::unreachable() });
@@ -42,6 +43,7 @@ pub extern "C" fn test_trap_in_thread() -> i32 {
     0
 }
 
+#[cfg(target_arch = "wasm32")]
 #[unsafe(no_mangle)]
 pub extern "C" fn test_main_panics() -> i32 {
     panic!("the main thread gives up");
@@ -50,6 +52,7 @@ pub extern "C" fn test_main_panics() -> i32 {
 /// Run with its output piped into `head -n 1`: a thread panics after the reader is gone, and
 /// its host report cannot be written. The join must still see the panic and the program must
 /// end with its own status.
+#[cfg(target_arch = "wasm32")]
 #[unsafe(no_mangle)]
 pub extern "C" fn test_output_closed() -> i32 {
     wthreads::println!("first line");

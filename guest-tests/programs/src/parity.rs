@@ -119,6 +119,7 @@ pub extern "C" fn test_rwlock_dead_reader_released() -> i32 {
 
 /// A read guard forgotten on a lock that was then freed is not "released" at its thread's death
 /// into another lock that took the same address (the note carries the lock's id).
+#[cfg(target_arch = "wasm32")]
 #[unsafe(no_mangle)]
 pub extern "C" fn test_rwlock_forgotten_read_not_released_elsewhere() -> i32 {
     let handover: Arc<Mutex<Option<Box<RwLock<u32>>>>> = Arc::default();

@@ -23,7 +23,7 @@ pub extern "C" fn test_park_unpark() -> i32 {
     let main = thread::current();
     let t2 = Arc::clone(&turn);
     let other = thread::spawn(move || {
-        for i in 0..1_000 {
+        for i in 0..crate::rounds(1_000) {
             while t2.load(Ordering::Acquire) != 2 * i + 1 {
                 thread::park();
             }
@@ -31,7 +31,7 @@ pub extern "C" fn test_park_unpark() -> i32 {
             main.unpark();
         }
     });
-    for i in 0..1_000 {
+    for i in 0..crate::rounds(1_000) {
         turn.store(2 * i + 1, Ordering::Release);
         other.thread().unpark();
         while turn.load(Ordering::Acquire) != 2 * i + 2 {

@@ -111,6 +111,7 @@ pub extern "C" fn test_once_poisoned_by_panic() -> i32 {
 /// A thread that traps (not a panic) holding a `Mutex`, an `RwLock`'s write lock and another's
 /// read lock: after the host's post-mortem call, a waiter already asleep on the mutex gets it
 /// poisoned, the write lock is poisoned and the read lock released, as after a panic.
+#[cfg(target_arch = "wasm32")]
 #[unsafe(no_mangle)]
 pub extern "C" fn test_trap_releases_locks() -> i32 {
     let m = Arc::new(Mutex::new(0u32));

@@ -39,7 +39,7 @@ pub extern "C" fn test_rwlock_writers_exclusive() -> i32 {
     for _ in 0..4 {
         let l = Arc::clone(&lock);
         handles.push(thread::spawn(move || {
-            for _ in 0..20_000 {
+            for _ in 0..crate::rounds(20_000) {
                 let mut g = l.write().unwrap();
                 g.0 += 1;
                 core::hint::black_box(&mut *g);
@@ -50,7 +50,7 @@ pub extern "C" fn test_rwlock_writers_exclusive() -> i32 {
     for _ in 0..4 {
         let l = Arc::clone(&lock);
         handles.push(thread::spawn(move || {
-            for _ in 0..20_000 {
+            for _ in 0..crate::rounds(20_000) {
                 let g = l.read().unwrap();
                 assert_eq!(g.0, g.1, "a reader saw a half-done write");
             }
@@ -59,7 +59,8 @@ pub extern "C" fn test_rwlock_writers_exclusive() -> i32 {
     for h in handles {
         h.join().unwrap();
     }
-    assert_eq!(*lock.read().unwrap(), (80_000, 80_000));
+    let writes = 4 * u64::from(crate::rounds(20_000));
+    assert_eq!(*lock.read().unwrap(), (writes, writes));
     0
 }
 

@@ -12,7 +12,7 @@ use wthreads::time::Instant;
 /// message arrives exactly once, and the consumers end when the last sender goes.
 #[unsafe(no_mangle)]
 pub extern "C" fn test_mpmc_work_queue() -> i32 {
-    const PER: u32 = 2_000;
+    const PER: u32 = crate::rounds(2_000);
     let (tx, rx) = mpmc::sync_channel(8);
     let consumers: Vec<_> = (0..4)
         .map(|_| {

@@ -5,7 +5,7 @@
 // than the deepest test's recursion (None: deep enough). `foreach_program!` lists every
 // exported `test_*`; a program without a `#[test]` of the same name here does not compile.
 
-use std::process::{Output, Stdio};
+use std::process::Output;
 use std::time::Duration;
 
 macro_rules! assert_test_exists {
@@ -23,25 +23,7 @@ const DEADLINE: Duration = Duration::from_secs(300);
 /// Runs `… run MODULE --invoke NAME` and returns its output; fails if it runs past [`DEADLINE`]
 /// (a hang is a failure, not a stuck test run).
 fn run(module: &str, name: &str) -> Output {
-    let child = command()
-        .args(["run", module, "--invoke", name])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the runner starts");
-    let pid = child.id();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || tx.send(child.wait_with_output()));
-    match rx.recv_timeout(DEADLINE) {
-        Ok(out) => out.expect("the runner's output is read"),
-        Err(_) => {
-            let pid = i32::try_from(pid).expect("a pid fits in pid_t");
-            // SAFETY: `kill` has no memory preconditions; `pid` is our child, not yet reaped (its
-            // waiter has not returned), so the number still names it.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-            panic!("{name} did not end within {DEADLINE:?}: it hangs");
-        }
-    }
+    wthreads_guest_tests::output_within(command().args(["run", module, "--invoke", name]), DEADLINE, name)
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -111,12 +111,11 @@ impl RawOnce {
                     self.runner.set(owner);
                     let poisoned = state & STATE_MASK == POISONED;
                     let once_state = OnceState { poisoned, set_state_to: Cell::new(COMPLETE) };
+                    // Poisons the `Once` if `f` unwinds (natively; on wasm a panic ends the
+                    // thread without unwinding, and waiters find the runner dead instead).
+                    let mut completion = Completion { once: self, set_state_to: POISONED };
                     f(&once_state);
-                    self.runner.clear();
-                    // Release: publishes the closure's effects.
-                    if self.state.swap(once_state.set_state_to.get(), Ordering::Release) & QUEUED != 0 {
-                        futex_wake_all(&self.state);
-                    }
+                    completion.set_state_to = once_state.set_state_to.get();
                     return;
                 }
                 _ => state = self.sleep(state),
@@ -160,6 +159,23 @@ impl RawOnce {
             // Acquire: we must see the dead run's partial effects.
             self.state.swap(POISONED, Ordering::Acquire);
             futex_wake_all(&self.state);
+        }
+    }
+}
+
+/// Ends a run when dropped, also by unwinding: stores the state the run ended in and wakes the
+/// waiters (std's `CompletionGuard`).
+struct Completion<'a> {
+    once: &'a RawOnce,
+    set_state_to: u32,
+}
+
+impl Drop for Completion<'_> {
+    fn drop(&mut self) {
+        self.once.runner.clear();
+        // Release: publishes the closure's effects.
+        if self.once.state.swap(self.set_state_to, Ordering::Release) & QUEUED != 0 {
+            futex_wake_all(&self.once.state);
         }
     }
 }
