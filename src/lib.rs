@@ -51,14 +51,16 @@ mod atomic;
 mod deadline;
 #[cfg(wthreads_runtime)]
 mod futex;
+// The target is named only here, in `sys`, and in `panic::panic_any` (whose payload travels by
+// unwinding natively and through the control block on wasm).
+#[cfg(target_arch = "wasm32")]
+mod guest;
 #[cfg(wthreads_runtime)]
 pub mod io;
 #[cfg(all(test, loom))]
 mod loom_tests;
 #[cfg(wthreads_runtime)]
 pub mod panic;
-#[cfg(all(target_arch = "wasm32", feature = "panic-handler", not(feature = "build-std")))]
-mod panic_handler;
 #[cfg(wthreads_runtime)]
 mod runtime;
 #[cfg(wthreads_runtime)]
@@ -76,7 +78,3 @@ pub mod time;
 pub use allocator::Allocator;
 #[cfg(target_arch = "wasm32")]
 pub use sys::wthreads_abi_version;
-
-#[cfg(all(target_arch = "wasm32", feature = "global-allocator"))]
-#[global_allocator]
-static GLOBAL: Allocator = Allocator::new();

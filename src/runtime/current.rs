@@ -63,23 +63,11 @@ pub(crate) fn current_owner_if_any() -> Option<u32> {
 }
 
 /// Whether a thread without a control block (only ever the main thread on wasm) is panicking.
-static MAIN_PANICKING: AtomicBool = AtomicBool::new(false);
+pub(crate) static MAIN_PANICKING: AtomicBool = AtomicBool::new(false);
 
 /// Whether the calling thread is panicking.
 pub(crate) fn panicking() -> bool {
     // Relaxed: the flags are only written by the thread itself.
     sys::std_panicking()
         .unwrap_or_else(|| current().map_or(MAIN_PANICKING.load(Ordering::Relaxed), |c| c.panicking.get()))
-}
-
-/// Marks the calling thread as panicking; `false` if it already was (a panic inside the panic
-/// handler). The first thing a panic does, before its message is formatted (which may
-/// allocate, and fail, and panic again); never allocates itself.
-#[cfg_attr(not(target_arch = "wasm32"), expect(dead_code, reason = "native panics unwind: std keeps the flag"))]
-pub(crate) fn enter_panic() -> bool {
-    match current() {
-        Some(core) => !core.panicking.replace(true),
-        // Relaxed: the flag is only read by the thread itself.
-        None => !MAIN_PANICKING.swap(true, Ordering::Relaxed),
-    }
 }

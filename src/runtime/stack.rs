@@ -14,8 +14,7 @@ const LOCKED_STACK_NEED: usize = 4 * 1024;
 /// pointer below its stack (the check is off from then on, and the guard zone is free):
 /// ends the thread with a message that names it, its stack size and the fix. Formats into a
 /// buffer on the stack, since there may be no memory left.
-#[unsafe(no_mangle)]
-pub extern "C" fn wthreads_stack_overflow() {
+pub(crate) fn overflow() -> ! {
     use core::fmt::Write;
     let mut buf = crate::io::FixedBuf::<320>::new();
     let core = super::current::current();
@@ -43,6 +42,6 @@ pub(crate) fn ensure_stack_headroom() {
     let probe = 0u8;
     let sp = core::hint::black_box(&raw const probe) as usize;
     if sp < limit.saturating_add(LOCKED_STACK_NEED) {
-        wthreads_stack_overflow();
+        overflow();
     }
 }

@@ -108,14 +108,6 @@ pub(crate) fn current_tcb() -> &'static Tcb {
     adopt_current_thread()
 }
 
-/// Like [`current_tcb`] but never allocates: `None` for a thread that has none yet.
-#[cfg_attr(not(target_arch = "wasm32"), expect(dead_code, reason = "used by the wasm panic path only"))]
-pub(crate) fn try_current_tcb() -> Option<&'static Tcb> {
-    let ptr = sys::self_get().cast::<Tcb>();
-    // SAFETY: `self_get` only ever returns null or a Tcb that outlives its thread.
-    unsafe { ptr.as_ref() }
-}
-
 /// Gives a thread not started by `spawn` (the main thread; natively also a test harness thread)
 /// a control block of its own, released when that thread ends (never, on wasm).
 #[cold]

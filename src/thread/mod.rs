@@ -5,20 +5,14 @@
 
 mod local;
 mod packet;
-#[cfg(target_arch = "wasm32")]
-pub(crate) mod panic_report;
 mod park;
 mod scoped;
-mod spawn;
-#[cfg(feature = "build-std")]
-mod std_panic;
+pub(crate) mod spawn;
 
 pub use crate::runtime::{Thread, ThreadId};
 pub use local::{AccessError, LocalKey};
 pub use park::{park, park_timeout};
 pub use scoped::{Scope, ScopedJoinHandle, scope};
-#[cfg(target_arch = "wasm32")]
-pub use spawn::wthreads_thread_entry;
 pub use spawn::{Builder, DEFAULT_STACK_SIZE, JoinHandle, MIN_STACK_SIZE, Result, reclaim_detached_threads, spawn};
 
 use crate::atomic::AtomicU32;
@@ -102,29 +96,4 @@ pub fn current() -> Thread {
 #[must_use]
 pub fn panicking() -> bool {
     crate::runtime::current::panicking()
-}
-
-/// Puts `payload` where the calling thread's joiner will find it if the thread ends by the
-/// panic that follows (see `panic::panic_any`).
-#[cfg(target_arch = "wasm32")]
-pub(crate) fn stash_panic_payload(payload: alloc::boxed::Box<dyn core::any::Any + Send>) {
-    // SAFETY: only the owning thread writes the payload, before it ends.
-    unsafe { *current_tcb().panic_payload.get() = Some(payload) };
-}
-
-/// Stores a panicking thread's payload for its joiner (`None`: there was no memory for it, and
-/// the joiner gets the host's message) and records its death, so that the locks it holds are
-/// taken over by their next users. Never allocates.
-#[cfg(target_arch = "wasm32")]
-pub(crate) fn record_panic(payload: Option<alloc::boxed::Box<dyn core::any::Any + Send>>) {
-    // A thread without a control block has never taken a lock as its owner.
-    let Some(tcb) = crate::tcb::try_current_tcb() else { return };
-    // SAFETY: only the owning thread writes the payload, before it ends.
-    let slot = unsafe { &mut *tcb.panic_payload.get() };
-    // A payload already there was put by `panic::panic_any`, and is the one `join` returns.
-    if slot.is_none() {
-        *slot = payload;
-    }
-    // The thread ends without unwinding: locks it holds are recovered by their next users.
-    crate::runtime::death::mark_dead(tcb);
 }

@@ -148,7 +148,7 @@ impl Builder {
         }
         reclaim_detached();
         #[cfg(feature = "build-std")]
-        super::std_panic::install_hook();
+        crate::guest::std_panic::install_hook();
         let stack_size = self.stack_size.unwrap_or(DEFAULT_STACK_SIZE).max(MIN_STACK_SIZE);
         let stack_size = stack_size.checked_next_multiple_of(16).ok_or(io::Error::OUT_OF_MEMORY)?;
         let thread = Thread::new(self.name);
@@ -417,26 +417,13 @@ unsafe fn free_exited() -> usize {
     remaining
 }
 
-/// The entry point the host calls (through threadify's `wthreads_thread_start`) in a new
-/// thread, after its shadow stack and TLS block are set up; called a second time, in a fresh
-/// instance, if the thread trapped (docs/abi.md), to record its death.
-///
-/// # Safety
-/// `arg` must be the `start_arg` that `spawn_unchecked` passed to `thread_spawn`, used once, or
-/// a second time after that use trapped.
-#[cfg(target_arch = "wasm32")]
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn wthreads_thread_entry(arg: *mut u8) {
-    // SAFETY: the same contract.
-    unsafe { run_thread(arg) }
-}
-
 /// Runs a spawned thread: installs its control block, runs its closure, then its thread-local
 /// destructors; on the host's second call after a trap, records the thread's death instead.
 ///
 /// # Safety
-/// As [`wthreads_thread_entry`].
-unsafe fn run_thread(arg: *mut u8) {
+/// `arg` must be the `start_arg` that `spawn_unchecked` passed to `thread_spawn`, used once, or
+/// a second time after that use trapped.
+pub(crate) unsafe fn run_thread(arg: *mut u8) {
     sys::self_set(arg);
     // SAFETY: per the contract, `arg` is a live Tcb (its closure taken only by a trapped run).
     let tcb = unsafe { &*arg.cast::<Tcb>() };

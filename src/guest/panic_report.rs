@@ -75,6 +75,37 @@ pub(crate) fn end_panicking_thread(report: &dyn Display, payload: Option<Box<dyn
             buf.as_str()
         }
     };
-    super::record_panic(payload);
+    record_panic(payload);
     crate::sys::abort(text)
+}
+
+/// Stores a panicking thread's payload for its joiner (`None`: there was no memory for it, and
+/// the joiner gets the host's message) and records its death, so that the locks it holds are
+/// taken over by their next users. Never allocates.
+pub(crate) fn record_panic(payload: Option<alloc::boxed::Box<dyn core::any::Any + Send>>) {
+    // A thread without a control block has never taken a lock as its owner.
+    if crate::runtime::current::current().is_none() {
+        return;
+    }
+    // It has a control block, so this does not allocate.
+    let tcb = crate::tcb::current_tcb();
+    // SAFETY: only the owning thread writes the payload, before it ends.
+    let slot = unsafe { &mut *tcb.panic_payload.get() };
+    // A payload already there was put by `panic::panic_any`, and is the one `join` returns.
+    if slot.is_none() {
+        *slot = payload;
+    }
+    // The thread ends without unwinding: locks it holds are recovered by their next users.
+    crate::runtime::death::mark_dead(tcb);
+}
+
+/// Marks the calling thread as panicking; `false` if it already was (a panic inside the panic
+/// handler). The first thing a panic does, before its message is formatted (which may
+/// allocate, and fail, and panic again); never allocates itself.
+pub(crate) fn enter_panic() -> bool {
+    match crate::runtime::current::current() {
+        Some(core) => !core.panicking.replace(true),
+        // Relaxed: the flag is only read by the thread itself.
+        None => !crate::runtime::current::MAIN_PANICKING.swap(true, core::sync::atomic::Ordering::Relaxed),
+    }
 }

@@ -16,7 +16,7 @@ pub(crate) fn install_hook() {
     }
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if !crate::runtime::current::enter_panic() {
+        if !super::panic_report::enter_panic() {
             crate::sys::abort("thread panicked while processing a panic");
         }
         let payload = info.payload();

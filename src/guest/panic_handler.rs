@@ -1,14 +1,14 @@
 //! The panic handler of no_std guests: the message goes to the host, the payload to `join`.
 //! It never needs memory: the panic may be the allocator's "memory allocation of N bytes
-//! failed" ([`crate::thread::panic_report`]).
+//! failed" ([`super::panic_report`]).
 
-use crate::thread::panic_report::{end_panicking_thread, try_box, try_format};
+use super::panic_report::{end_panicking_thread, try_box, try_format};
 use core::panic::PanicInfo;
 
 #[panic_handler]
 fn panic(info: &PanicInfo<'_>) -> ! {
     // First of all, so that a panic while formatting (an allocation failing) does not recurse.
-    if !crate::runtime::current::enter_panic() {
+    if !super::panic_report::enter_panic() {
         crate::sys::abort("thread panicked while processing a panic");
     }
     let message = info.message();
