@@ -1,7 +1,7 @@
 //! Model checks of the blocking primitives with loom: every interleaving of their atomic
 //! operations and futex waits (up to a preemption bound), with loom's model of weak memory.
 //!
-//! Run by `scripts/loom.sh` (`RUSTFLAGS="--cfg loom" cargo test --release --features std
+//! Run by `scripts/loom.sh` (`RUSTFLAGS="--cfg loom" cargo test --release --features native-runtime
 //! --lib loom`). The futex is emulated with loom's lock and condition variable
 //! (`sys/futex_table.rs`), so a lost wake-up shows as a deadlock, and the data each primitive
 //! protects is a `loom::cell::UnsafeCell`, so a missing happens-before edge shows as a data race.

@@ -1,4 +1,4 @@
-//! With the `std` feature, std's panic machinery runs instead of our panic handler: a hook
+//! With the `build-std` feature, std's panic machinery runs instead of our panic handler: a hook
 //! gives the payload to `join` and the message to the host, as the no_std handler does, and
 //! like it without needing memory ([`super::panic_report`]).
 

@@ -3,7 +3,7 @@
 //!
 //! - On wasm32 ([`wasm`]) they call the host's imports (`docs/abi.md`) and threadify's patch
 //!   imports; this is the product.
-//! - On the host target with the `std` feature ([`native`]) the same API is backed by std
+//! - On the host target with the `native-runtime` feature ([`native`]) the same API is backed by std
 //!   threads and an emulated futex, so that the primitives above it run as ordinary native code:
 //!   under Miri, under `loom` (`--cfg loom`), and in plain unit tests.
 

@@ -1,6 +1,7 @@
 //! std parity, second pass: behaviour std's own `std::sync`/`std::thread` tests expect, with
 //! std's words.
 
+#[cfg(target_arch = "wasm32")]
 use alloc::boxed::Box;
 use alloc::string::String;
 use core::sync::atomic::{AtomicBool, Ordering};
