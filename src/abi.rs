@@ -109,6 +109,39 @@ pub const ERR_SPAWN_FAILED: i32 = -8;
 /// Error: an argument is invalid (for example a negative length).
 pub const ERR_INVALID_ARGUMENT: i32 = -9;
 
+/// Every numeric constant of this module by name, for the hosts written in other languages to
+/// mirror (`web/abi.mjs`); `host/tests/contract.rs` holds both the mirror and this list to the
+/// constants declared here.
+pub const CONSTANTS: &[(&str, i64)] = &[
+    ("ABI_VERSION", ABI_VERSION as i64),
+    ("MAIN_THREAD_ID", MAIN_THREAD_ID as i64),
+    ("JOIN_RETURNED", JOIN_RETURNED as i64),
+    ("JOIN_TRAPPED", JOIN_TRAPPED as i64),
+    ("WAIT_WOKEN", WAIT_WOKEN as i64),
+    ("WAIT_NOT_EQUAL", WAIT_NOT_EQUAL as i64),
+    ("WAIT_TIMED_OUT", WAIT_TIMED_OUT as i64),
+    ("WAKE_ALL", WAKE_ALL as i64),
+    ("NO_TIMEOUT", NO_TIMEOUT),
+    ("FD_STDOUT", FD_STDOUT as i64),
+    ("FD_STDERR", FD_STDERR as i64),
+    ("LOCK_ACQUIRE_STARTED", LOCK_ACQUIRE_STARTED as i64),
+    ("LOCK_ACQUIRED", LOCK_ACQUIRED as i64),
+    ("LOCK_RELEASED", LOCK_RELEASED as i64),
+    ("LOCK_TRY_FAILED", LOCK_TRY_FAILED as i64),
+    ("LOCK_EVENT_MASK", LOCK_EVENT_MASK as i64),
+    ("LOCK_SHARED", LOCK_SHARED as i64),
+    ("LOCK_INTERNAL", LOCK_INTERNAL as i64),
+    ("ERR_NO_SUCH_THREAD", ERR_NO_SUCH_THREAD as i64),
+    ("ERR_JOIN_SELF", ERR_JOIN_SELF as i64),
+    ("ERR_ALREADY_JOINED", ERR_ALREADY_JOINED as i64),
+    ("ERR_THREAD_LIMIT", ERR_THREAD_LIMIT as i64),
+    ("ERR_OUT_OF_BOUNDS", ERR_OUT_OF_BOUNDS as i64),
+    ("ERR_MISALIGNED", ERR_MISALIGNED as i64),
+    ("ERR_BAD_FD", ERR_BAD_FD as i64),
+    ("ERR_SPAWN_FAILED", ERR_SPAWN_FAILED as i64),
+    ("ERR_INVALID_ARGUMENT", ERR_INVALID_ARGUMENT as i64),
+];
+
 /// A short name for an error code, for messages (`"ERR_NO_SUCH_THREAD"`).
 #[must_use]
 pub const fn error_name(code: i32) -> &'static str {

@@ -148,7 +148,7 @@ function imports(init, ctl, me) {
         const bad = word(addr);
         if (bad) return bad;
         const n = count >>> 0;
-        return Atomics.notify(i32, (addr >>> 0) / 4, n === 0xffffffff ? Infinity : n);
+        return Atomics.notify(i32, (addr >>> 0) / 4, n === abi.WAKE_ALL ? Infinity : n);
       },
       lock_event(kind, addr) {
         if (!init.events) return;

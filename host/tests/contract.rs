@@ -87,38 +87,30 @@ fn web_abi_is_the_table() {
         let line = source.lines().find_map(|l| l.strip_prefix(&prefix)).unwrap_or_else(|| panic!("{name} missing"));
         line.trim_end_matches(';').parse().unwrap()
     };
-    let expected: &[(&str, i64)] = &[
-        ("ABI_VERSION", abi::ABI_VERSION.into()),
-        ("MAIN_THREAD_ID", abi::MAIN_THREAD_ID.into()),
-        ("JOIN_RETURNED", abi::JOIN_RETURNED.into()),
-        ("JOIN_TRAPPED", abi::JOIN_TRAPPED.into()),
-        ("WAIT_WOKEN", abi::WAIT_WOKEN.into()),
-        ("WAIT_NOT_EQUAL", abi::WAIT_NOT_EQUAL.into()),
-        ("WAIT_TIMED_OUT", abi::WAIT_TIMED_OUT.into()),
-        ("FD_STDOUT", abi::FD_STDOUT.into()),
-        ("FD_STDERR", abi::FD_STDERR.into()),
-        ("LOCK_ACQUIRE_STARTED", abi::LOCK_ACQUIRE_STARTED.into()),
-        ("LOCK_ACQUIRED", abi::LOCK_ACQUIRED.into()),
-        ("LOCK_RELEASED", abi::LOCK_RELEASED.into()),
-        ("LOCK_TRY_FAILED", abi::LOCK_TRY_FAILED.into()),
-        ("LOCK_EVENT_MASK", abi::LOCK_EVENT_MASK.into()),
-        ("LOCK_SHARED", abi::LOCK_SHARED.into()),
-        ("LOCK_INTERNAL", abi::LOCK_INTERNAL.into()),
-        ("ERR_NO_SUCH_THREAD", abi::ERR_NO_SUCH_THREAD.into()),
-        ("ERR_JOIN_SELF", abi::ERR_JOIN_SELF.into()),
-        ("ERR_ALREADY_JOINED", abi::ERR_ALREADY_JOINED.into()),
-        ("ERR_THREAD_LIMIT", abi::ERR_THREAD_LIMIT.into()),
-        ("ERR_OUT_OF_BOUNDS", abi::ERR_OUT_OF_BOUNDS.into()),
-        ("ERR_MISALIGNED", abi::ERR_MISALIGNED.into()),
-        ("ERR_BAD_FD", abi::ERR_BAD_FD.into()),
-        ("ERR_SPAWN_FAILED", abi::ERR_SPAWN_FAILED.into()),
-        ("ERR_INVALID_ARGUMENT", abi::ERR_INVALID_ARGUMENT.into()),
-        ("EXIT_TRAP", wthreads_host::EXIT_TRAP.into()),
-        ("EXIT_MODULE", wthreads_host::EXIT_MODULE.into()),
-    ];
+    // Every constant of the table, and the hosts' exit statuses.
+    let exits = [("EXIT_TRAP", wthreads_host::EXIT_TRAP.into()), ("EXIT_MODULE", wthreads_host::EXIT_MODULE.into())];
+    let expected: Vec<(&str, i64)> = abi::CONSTANTS.iter().copied().chain(exits).collect();
     for (name, want) in expected {
-        assert_eq!(value(name), *want, "web/abi.mjs: {name}");
+        assert_eq!(value(name), want, "web/abi.mjs: {name}");
     }
+}
+
+/// `wthreads::abi::CONSTANTS` lists every numeric constant `src/abi.rs` declares, with its value
+/// (so that a new constant cannot be left out of the mirrors it checks).
+#[test]
+fn abi_constants_are_all_listed() {
+    let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../src/abi.rs")).unwrap();
+    let declared: Vec<&str> = source
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("pub const ")?
+                .split_once(": ")
+                .filter(|(_, ty)| ["i32 ", "u32 ", "i64 "].iter().any(|t| ty.starts_with(t)))
+                .map(|(n, _)| n)
+        })
+        .collect();
+    let listed: Vec<&str> = abi::CONSTANTS.iter().map(|(n, _)| *n).collect();
+    assert_eq!(listed, declared, "wthreads::abi::CONSTANTS differs from the constants of src/abi.rs");
 }
 
 /// `docs/abi.md` describes every function of the table, in a heading or a list item that
