@@ -22,6 +22,9 @@ pub const IMPORT_MODULE: &str = "wthreads";
 /// A module that still imports from here has not been patched.
 pub const PATCH_MODULE: &str = "wthreads_patch";
 
+/// The import a guest built with the `trace-locks` feature reports its lock events through.
+pub const IMPORT_LOCK_EVENT: &str = "lock_event";
+
 /// Export through which the guest reports its ABI version.
 pub const EXPORT_ABI_VERSION: &str = "wthreads_abi_version";
 
@@ -227,7 +230,7 @@ pub const IMPORTS: &[Function] = &[
     func("available_parallelism", &[], &[I32]),
     func("wait32", &[I32, I32, I64], &[I32]),
     func("wake", &[I32, I32], &[I32]),
-    func("lock_event", &[I32, I32], &[]),
+    func(IMPORT_LOCK_EVENT, &[I32, I32], &[]),
     func("abort", &[I32, I32], &[]),
     func("write", &[I32, I32, I32], &[I32]),
     func("clock_ns", &[], &[I64]),

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { run, WthreadsError, abi } from './wthreads.mjs';
 import { formatAbort, formatEvent } from './trace.mjs';
+import { moduleInfo } from './module-info.mjs';
 import { fail, ignoreBrokenPipes, parseRunArgs } from './cli-args.mjs';
 
 ignoreBrokenPipes();
@@ -25,6 +26,12 @@ try {
 } catch (e) {
   fail(`${file}: ${e.message}`);
 }
+if (traceLocks && !reportsLocks(bytes)) {
+  process.stderr.write(
+    'wthreads: --trace-locks: this module reports no lock events (it does not import `wthreads.lock_event`); ' +
+      "build the guest with wthreads' `trace-locks` feature\n",
+  );
+}
 try {
   const { code } = await run(bytes, {
     ...options,
@@ -38,4 +45,14 @@ try {
     process.stderr.write(`wthreads: ${file}: \`${invoke}\` did not return: ${e.message}\n`);
     process.exitCode = abi.EXIT_TRAP;
   } else fail(`${file}: ${e.message}`);
+}
+
+/** Whether the module imports `wthreads.lock_event` (a guest built with `trace-locks`); a module
+ * that does not parse is left to `run`, which names the problem. */
+function reportsLocks(bytes) {
+  try {
+    return moduleInfo(bytes).imports.some((i) => i.module === 'wthreads' && i.name === 'lock_event');
+  } catch {
+    return true;
+  }
 }

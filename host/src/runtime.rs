@@ -158,6 +158,14 @@ impl Runtime {
         // A host that drifted from the runtime API's table runs nothing (every test fails).
         imports::check_definitions(&linker, &mut store).map_err(Error::Module)?;
         check_imports(&module)?;
+        let reports_locks =
+            module.imports().any(|i| i.module() == abi::IMPORT_MODULE && i.name() == abi::IMPORT_LOCK_EVENT);
+        if rt.options.trace_locks && !reports_locks {
+            crate::output::stderr_line(
+                "wthreads: --trace-locks: this module reports no lock events (it does not import \
+                 `wthreads.lock_event`); build the guest with wthreads' `trace-locks` feature",
+            );
+        }
         drop(store);
         let pre = linker.instantiate_pre(&module).map_err(|e| Error::Module(format!("{e:#}")))?;
         rt.pre.set(pre).ok();
