@@ -1,11 +1,10 @@
 //! Builds the guest programs for wasm32 with the companion build step, and generates
 //! `foreach_program!`, which lists every `test_*` export so that a program without a host test
-//! is a compile error in the host's test suite. Also builds the same programs as native code
-//! (`guest-tests/programs/src/bin/native.rs`) for `tests/native_programs.rs`.
+//! is a compile error in the host's test suite.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use wthreads_threadify::build::{GuestBuild, cargo_command};
+use std::path::PathBuf;
+use wthreads_threadify::build::GuestBuild;
 
 /// The pinned nightly of the std guests (`-Zbuild-std`); `scripts/setup.sh` installs it.
 const NIGHTLY: &str = "nightly-2026-05-20";
@@ -46,24 +45,8 @@ fn main() {
             writeln!(arms, "        $mac!({suite}, {name});").unwrap();
         }
     }
-    let native = build_native_runner(&here.join("programs"), &out);
-    writeln!(consts, "/// The `programs` suite as native code: its runner (`native NAME`, `native --list`).\npub const PROGRAMS_NATIVE: &str = {native:?};").unwrap();
     let code = format!(
         "{consts}\n/// Calls `$mac!(suite, test_name)` for every guest test program.\n#[macro_export]\nmacro_rules! foreach_program {{\n    ($mac:ident) => {{\n{arms}    }};\n}}\n"
     );
     std::fs::write(out.join("programs.rs"), code).expect("OUT_DIR is writable");
-}
-
-/// Builds the native runner of the programs crate at `dir` for the host target, with unwinding
-/// panics (the native runtime relies on them; the wasm build aborts), and returns its path.
-fn build_native_runner(dir: &Path, out: &Path) -> PathBuf {
-    let target_dir = out.join("native");
-    let status = cargo_command(dir)
-        .args(["build", "--release", "--bin", "native", "--target-dir"])
-        .arg(&target_dir)
-        .env("CARGO_PROFILE_RELEASE_PANIC", "unwind")
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building the native runner of {} failed", dir.display());
-    target_dir.join("release").join(format!("native{}", std::env::consts::EXE_SUFFIX))
 }

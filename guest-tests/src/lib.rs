@@ -5,7 +5,6 @@
 //! - [`MANDELBROT`]: the demo guest (`guest-tests/mandelbrot`);
 //! - [`TRACED`]: a guest built with the `trace-locks` feature;
 //! - `foreach_program!(mac)`: `mac!(suite, test_name)` for every exported `test_*` program;
-//! - [`PROGRAMS_NATIVE`]: the runner of the `programs` suite as native code;
 //! - [`output_within`]: a test's run of a program, which fails rather than hangs.
 
 include!(concat!(env!("OUT_DIR"), "/programs.rs"));

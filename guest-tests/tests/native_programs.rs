@@ -2,9 +2,11 @@
 //! every program runs here too, on the runner's main thread, unless it tests what only wasm has;
 //! those are listed below with the reason, and the list is held to the module's exports.
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 use std::time::Duration;
-use wthreads_guest_tests::{PROGRAMS_NATIVE, foreach_program, output_within};
+use wthreads_guest_tests::{foreach_program, output_within};
 
 /// The programs compiled for wasm32 only, and why.
 const WASM_ONLY: &[(&str, &str)] = &[
@@ -36,8 +38,27 @@ const WASM_ONLY: &[(&str, &str)] = &[
 /// How long one program may run natively before it is called hung.
 const DEADLINE: Duration = Duration::from_secs(120);
 
+/// The native runner of the programs crate, built on first use (here rather than by the build
+/// script, so that the demo, which builds the guests, does not wait for it), with unwinding
+/// panics: the native runtime relies on them, while the crate's own profile aborts for wasm.
+fn runner_path() -> &'static Path {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let target_dir = here.join("../target/programs-native");
+        let status = wthreads_threadify::build::cargo_command(&here.join("programs"))
+            .args(["build", "--release", "--bin", "native", "--target-dir"])
+            .arg(&target_dir)
+            .env("CARGO_PROFILE_RELEASE_PANIC", "unwind")
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the native runner of guest-tests/programs failed");
+        target_dir.join("release").join(format!("native{}", std::env::consts::EXE_SUFFIX))
+    })
+}
+
 fn runner(arg: &str) -> Output {
-    output_within(Command::new(PROGRAMS_NATIVE).arg(arg), DEADLINE, &format!("`native {arg}`"))
+    output_within(Command::new(runner_path()).arg(arg), DEADLINE, &format!("`native {arg}`"))
 }
 
 /// The programs the native runner has.
