@@ -166,9 +166,8 @@ impl<T: ?Sized> RwLock<T> {
     /// assert!(l.try_write().is_err());
     /// ```
     pub fn try_write(&self) -> TryLockResult<RwLockWriteGuard<'_, T>> {
-        if self.raw.try_write(crate::tcb::current_owner())
-            || (self.recover_dead() && self.raw.try_write(crate::tcb::current_owner()))
-        {
+        let me = crate::tcb::current_owner();
+        if self.raw.try_write(me) || (self.recover_dead() && self.raw.try_write(me)) {
             Ok(self.poison.result(RwLockWriteGuard { lock: self, _not_send: PhantomData })?)
         } else {
             Err(TryLockError::WouldBlock)

@@ -39,16 +39,21 @@ impl Default for Options {
     }
 }
 
+/// The item exported as `name`, as `kind` picks it out (`None`: an export of another kind).
+fn exported<T>(m: &Module, name: &'static str, kind: impl Fn(ExportItem) -> Option<T>) -> Result<T, Error> {
+    m.exports
+        .iter()
+        .filter(|e| e.name == name)
+        .find_map(|e| kind(e.item))
+        .ok_or_else(|| Error::Missing { name, detail: "is missing".into() })
+}
+
 /// Looks up an exported global and checks its type.
 fn exported_global(m: &Module, name: &'static str, mutable: bool) -> Result<GlobalId, Error> {
-    let id = m
-        .exports
-        .iter()
-        .find_map(|e| match e.item {
-            ExportItem::Global(g) if e.name == name => Some(g),
-            _ => None,
-        })
-        .ok_or_else(|| Error::Missing { name, detail: "is missing".into() })?;
+    let id = exported(m, name, |item| match item {
+        ExportItem::Global(g) => Some(g),
+        _ => None,
+    })?;
     let g = m.globals.get(id);
     if g.ty != ValType::I32 || (mutable && !g.mutable) {
         let want = if mutable { "a mutable i32 global" } else { "an i32 global" };
@@ -59,14 +64,10 @@ fn exported_global(m: &Module, name: &'static str, mutable: bool) -> Result<Glob
 
 /// Looks up an exported function and checks its signature.
 fn exported_func(m: &Module, name: &'static str, params: &[ValType]) -> Result<FunctionId, Error> {
-    let id = m
-        .exports
-        .iter()
-        .find_map(|e| match e.item {
-            ExportItem::Function(f) if e.name == name => Some(f),
-            _ => None,
-        })
-        .ok_or_else(|| Error::Missing { name, detail: "is missing".into() })?;
+    let id = exported(m, name, |item| match item {
+        ExportItem::Function(f) => Some(f),
+        _ => None,
+    })?;
     let ty = m.types.get(m.funcs.get(id).ty());
     if ty.params() != params || !ty.results().is_empty() {
         return Err(Error::Missing { name, detail: format!("must have type {params:?} -> []") });
