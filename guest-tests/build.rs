@@ -19,7 +19,6 @@ fn main() {
     let suites = [
         ("programs", GuestBuild::new(here.join("programs"))),
         ("mandelbrot", GuestBuild::new(here.join("mandelbrot"))),
-        ("traced", GuestBuild::new(here.join("traced"))),
         ("port", GuestBuild::new(here.join("port"))),
         ("bench", GuestBuild::new(here.join("bench"))),
         ("hello", GuestBuild::new(here.join("hello"))),

@@ -22,8 +22,13 @@ pub const IMPORT_MODULE: &str = "wthreads";
 /// A module that still imports from here has not been patched.
 pub const PATCH_MODULE: &str = "wthreads_patch";
 
-/// The import a guest built with the `trace-locks` feature reports its lock events through.
-pub const IMPORT_LOCK_EVENT: &str = "lock_event";
+/// Import module name of the functions a tracing host provides to a module that threadify
+/// instrumented for `trace` (`docs/trace.md`); a module run without tracing never imports it.
+pub const TRACE_MODULE: &str = "wthreads_trace";
+
+/// Export that threadify adds: the guest's event function (`wthreads_patch.event`), empty
+/// until `trace` instruments its callers.
+pub const EXPORT_EVENT: &str = "wthreads_event";
 
 /// Export through which the guest reports its ABI version.
 pub const EXPORT_ABI_VERSION: &str = "wthreads_abi_version";
@@ -64,33 +69,90 @@ pub const FD_STDOUT: i32 = 1;
 /// `write`: the guest's standard error.
 pub const FD_STDERR: i32 = 2;
 
-/// `lock_event`: a thread starts to acquire the lock at `addr`.
+/// The event part of an event kind (`docs/trace.md`); the bits above it are flags. Events
+/// reach a tracing host through `wthreads_patch.event(kind, a, b, c)`, which threadify makes an
+/// empty function for `run` and a call of `wthreads_trace.event` for `trace`.
+pub const EVENT_MASK: i32 = 0xFF;
+/// Event: a thread starts to acquire the lock at `a`.
 pub const LOCK_ACQUIRE_STARTED: i32 = 0;
-/// `lock_event`: a thread holds the lock at `addr`.
+/// Event: a thread holds the lock at `a`.
 pub const LOCK_ACQUIRED: i32 = 1;
-/// `lock_event`: a thread released the lock at `addr`.
+/// Event: a thread releases the lock at `a` (reported just before the release).
 pub const LOCK_RELEASED: i32 = 2;
-/// `lock_event`: a thread's `try_lock` (`try_read`, `try_write`) found the lock at `addr` held
-/// and returned without it.
+/// Event: a thread's `try_lock` (`try_read`, `try_write`) found the lock at `a` held and
+/// returned without it.
 pub const LOCK_TRY_FAILED: i32 = 3;
-/// The event part of a `lock_event` kind; the bits above it are flags.
-pub const LOCK_EVENT_MASK: i32 = 0xFF;
-/// `lock_event` flag: the lock is taken shared (an `RwLock`'s read lock), not exclusively.
+/// Lock event flag: the lock is taken shared (an `RwLock`'s read lock), not exclusively.
 pub const LOCK_SHARED: i32 = 0x100;
-/// `lock_event` flag: a lock of the runtime itself (its allocator, thread lists, a channel's
+/// Lock event flag: a lock of the runtime itself (its allocator, thread lists, a channel's
 /// queue), not one the program created.
 pub const LOCK_INTERNAL: i32 = 0x200;
+/// Event: a thread waits on the futex word at `a` while it holds the value `b`; `c` is the timeout in
+/// nanoseconds or `NO_TIMEOUT`.
+pub const FUTEX_WAIT: i32 = 16;
+/// Event: a thread's wait on the futex word at `a` ended with outcome `b` (`WAIT_*`).
+pub const FUTEX_WAITED: i32 = 17;
+/// Event: a thread woke `b` waiters of the futex word at `a` (reported after the wake).
+pub const FUTEX_WAKE: i32 = 18;
+/// Event: a thread waits on the condition variable at `a` (before it releases its mutex); `c`
+/// is the timeout in nanoseconds or `NO_TIMEOUT`.
+pub const CONDVAR_WAIT: i32 = 32;
+/// Event: a thread's wait on the condition variable at `a` ended (before it takes its mutex
+/// again); `b` is 1 if it timed out.
+pub const CONDVAR_WOKEN: i32 = 33;
+/// Event: a thread notifies the condition variable at `a`; `b` is 1 for `notify_all`.
+pub const CONDVAR_NOTIFY: i32 = 34;
+/// Event: a thread parks on its park token at `a` (`thread::park`); `c` is the timeout in
+/// nanoseconds or `NO_TIMEOUT`.
+pub const PARK: i32 = 56;
+/// Event: a thread's `park` on its token at `a` returned.
+pub const UNPARKED: i32 = 57;
+/// Event: a thread makes the park token at `a` available (`Thread::unpark`; before the token
+/// is given).
+pub const UNPARK: i32 = 58;
+/// Host event: thread `a` was spawned with a shadow stack of `b` bytes (its name, if any, is
+/// the event's text).
+pub const THREAD_SPAWN: i32 = 128;
+/// Host event: the thread starts running; `a` is the thread that spawned it.
+pub const THREAD_START: i32 = 129;
+/// Host event: the thread ended; `a` is `JOIN_RETURNED` or `JOIN_TRAPPED` (the message is the
+/// event's text).
+pub const THREAD_EXIT: i32 = 130;
+/// Host event: the thread joined thread `a`, which ended with `b` (`JOIN_*`).
+pub const THREAD_JOIN: i32 = 131;
+/// Host event: the thread detached thread `a`.
+pub const THREAD_DETACH: i32 = 132;
 
-/// The name of a `lock_event` kind's event (`"acquired"`), `None` for an unknown one.
+/// The name of an event kind's event (`"acquired"`), `None` for an unknown one.
 #[must_use]
-pub fn lock_event_name(kind: i32) -> Option<&'static str> {
-    match kind & LOCK_EVENT_MASK {
-        LOCK_ACQUIRE_STARTED => Some("acquire-started"),
-        LOCK_ACQUIRED => Some("acquired"),
-        LOCK_RELEASED => Some("released"),
-        LOCK_TRY_FAILED => Some("try-failed"),
-        _ => None,
-    }
+pub fn event_name(kind: i32) -> Option<&'static str> {
+    Some(match kind & EVENT_MASK {
+        LOCK_ACQUIRE_STARTED => "acquire-started",
+        LOCK_ACQUIRED => "acquired",
+        LOCK_RELEASED => "released",
+        LOCK_TRY_FAILED => "try-failed",
+        FUTEX_WAIT => "futex-wait",
+        FUTEX_WAITED => "futex-waited",
+        FUTEX_WAKE => "futex-wake",
+        CONDVAR_WAIT => "condvar-wait",
+        CONDVAR_WOKEN => "condvar-woken",
+        CONDVAR_NOTIFY => "condvar-notify",
+        PARK => "park",
+        UNPARKED => "unparked",
+        UNPARK => "unpark",
+        THREAD_SPAWN => "spawn",
+        THREAD_START => "start",
+        THREAD_EXIT => "exit",
+        THREAD_JOIN => "join",
+        THREAD_DETACH => "detach",
+        _ => return None,
+    })
+}
+
+/// Whether an event kind is one of the lock events (`LOCK_*`, with any flags).
+#[must_use]
+pub const fn is_lock_event(kind: i32) -> bool {
+    (kind & EVENT_MASK) <= LOCK_TRY_FAILED
 }
 
 /// Error: no thread has this id, or it was detached.
@@ -127,13 +189,27 @@ pub const CONSTANTS: &[(&str, i64)] = &[
     ("NO_TIMEOUT", NO_TIMEOUT),
     ("FD_STDOUT", FD_STDOUT as i64),
     ("FD_STDERR", FD_STDERR as i64),
+    ("EVENT_MASK", EVENT_MASK as i64),
     ("LOCK_ACQUIRE_STARTED", LOCK_ACQUIRE_STARTED as i64),
     ("LOCK_ACQUIRED", LOCK_ACQUIRED as i64),
     ("LOCK_RELEASED", LOCK_RELEASED as i64),
     ("LOCK_TRY_FAILED", LOCK_TRY_FAILED as i64),
-    ("LOCK_EVENT_MASK", LOCK_EVENT_MASK as i64),
     ("LOCK_SHARED", LOCK_SHARED as i64),
     ("LOCK_INTERNAL", LOCK_INTERNAL as i64),
+    ("FUTEX_WAIT", FUTEX_WAIT as i64),
+    ("FUTEX_WAITED", FUTEX_WAITED as i64),
+    ("FUTEX_WAKE", FUTEX_WAKE as i64),
+    ("CONDVAR_WAIT", CONDVAR_WAIT as i64),
+    ("CONDVAR_WOKEN", CONDVAR_WOKEN as i64),
+    ("CONDVAR_NOTIFY", CONDVAR_NOTIFY as i64),
+    ("PARK", PARK as i64),
+    ("UNPARKED", UNPARKED as i64),
+    ("UNPARK", UNPARK as i64),
+    ("THREAD_SPAWN", THREAD_SPAWN as i64),
+    ("THREAD_START", THREAD_START as i64),
+    ("THREAD_EXIT", THREAD_EXIT as i64),
+    ("THREAD_JOIN", THREAD_JOIN as i64),
+    ("THREAD_DETACH", THREAD_DETACH as i64),
     ("ERR_NO_SUCH_THREAD", ERR_NO_SUCH_THREAD as i64),
     ("ERR_JOIN_SELF", ERR_JOIN_SELF as i64),
     ("ERR_ALREADY_JOINED", ERR_ALREADY_JOINED as i64),
@@ -230,7 +306,6 @@ pub const IMPORTS: &[Function] = &[
     func("available_parallelism", &[], &[I32]),
     func("wait32", &[I32, I32, I64], &[I32]),
     func("wake", &[I32, I32], &[I32]),
-    func(IMPORT_LOCK_EVENT, &[I32, I32], &[]),
     func("abort", &[I32, I32], &[]),
     func("write", &[I32, I32, I32], &[I32]),
     func("clock_ns", &[], &[I64]),
@@ -243,7 +318,13 @@ pub const PATCH_IMPORTS: &[Function] = &[
     func("tls_align", &[], &[I32]),
     func("self_get", &[], &[I32]),
     func("self_set", &[I32], &[]),
+    func("event", &[I32, I32, I32, I64], &[]),
 ];
+
+/// Every function of import module [`TRACE_MODULE`], which a tracing host provides
+/// (`docs/trace.md`): `event` receives the guest's events with the site of the call (an index
+/// into the trace's location table), `at` tells the host the site of the next runtime API call.
+pub const TRACE_IMPORTS: &[Function] = &[func("event", &[I32, I32, I32, I64, I32], &[]), func("at", &[I32], &[])];
 
 /// The exports a host calls (besides the export it is asked to invoke).
 pub const EXPORTS: &[Function] = &[func(EXPORT_ABI_VERSION, &[], &[I32]), func(EXPORT_THREAD_START, &[I32; 4], &[])];

@@ -10,13 +10,27 @@ export const WAKE_ALL = 4294967295;
 export const NO_TIMEOUT = -1;
 export const FD_STDOUT = 1;
 export const FD_STDERR = 2;
+export const EVENT_MASK = 255;
 export const LOCK_ACQUIRE_STARTED = 0;
 export const LOCK_ACQUIRED = 1;
 export const LOCK_RELEASED = 2;
 export const LOCK_TRY_FAILED = 3;
-export const LOCK_EVENT_MASK = 255;
 export const LOCK_SHARED = 256;
 export const LOCK_INTERNAL = 512;
+export const FUTEX_WAIT = 16;
+export const FUTEX_WAITED = 17;
+export const FUTEX_WAKE = 18;
+export const CONDVAR_WAIT = 32;
+export const CONDVAR_WOKEN = 33;
+export const CONDVAR_NOTIFY = 34;
+export const PARK = 56;
+export const UNPARKED = 57;
+export const UNPARK = 58;
+export const THREAD_SPAWN = 128;
+export const THREAD_START = 129;
+export const THREAD_EXIT = 130;
+export const THREAD_JOIN = 131;
+export const THREAD_DETACH = 132;
 export const ERR_NO_SUCH_THREAD = -1;
 export const ERR_JOIN_SELF = -2;
 export const ERR_ALREADY_JOINED = -3;
@@ -38,7 +52,6 @@ export const IMPORTS = {
   available_parallelism: '() -> (i32)',
   wait32: '(i32, i32, i64) -> (i32)',
   wake: '(i32, i32) -> (i32)',
-  lock_event: '(i32, i32) -> ()',
   abort: '(i32, i32) -> ()',
   write: '(i32, i32, i32) -> (i32)',
   clock_ns: '() -> (i64)',

@@ -1,5 +1,5 @@
 // The command line shared by `node web/cli.mjs` and `node web/tools/browser-run.mjs`:
-// `run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-locks] [--trace-events]`, plus
+// `run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-events]`, plus
 // options of their own.
 import { EXIT_MODULE } from './abi.mjs';
 
@@ -31,21 +31,20 @@ function i32Arg(value) {
 
 /**
  * Parses `argv` (without node and the script). `numeric` names extra options that take a
- * number (`{ '--timeout': 'timeout' }`). Returns `{ file, invoke, args, maxThreads, traceLocks,
+ * number (`{ '--timeout': 'timeout' }`). Returns `{ file, invoke, args, maxThreads,
  * traceEvents, ...extras }` (`args`: the `--arg` integers, as `wthreads run` passes them to the
  * invoked export); on a bad command line prints `usage` and exits with status 2.
  */
 export function parseRunArgs(argv, usage, numeric = {}) {
   const [cmd, file, ...rest] = argv;
   if (cmd !== 'run' || !file) fail(usage);
-  const args = { file, invoke: 'main', args: [], traceLocks: false, traceEvents: false };
+  const args = { file, invoke: 'main', args: [], traceEvents: false };
   for (let i = 0; i < rest.length; i++) {
     const value = rest[i + 1] ?? '';
     const number = /^\d+$/.test(value);
     if (rest[i] === '--invoke' && value) args.invoke = rest[++i];
     else if (rest[i] === '--max-threads' && number) args.maxThreads = Number(rest[++i]);
     else if (rest[i] === '--arg') args.args.push(i32Arg(rest[++i]));
-    else if (rest[i] === '--trace-locks') args.traceLocks = true;
     else if (rest[i] === '--trace-events') args.traceEvents = true;
     else if (numeric[rest[i]] && number) args[numeric[rest[i]]] = Number(rest[++i]);
     else fail(`unknown argument \`${rest[i]}\`\n${usage}`);

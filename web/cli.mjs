@@ -1,20 +1,18 @@
 #!/usr/bin/env node
-// `node web/cli.mjs run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-locks] [--trace-events]`:
+// `node web/cli.mjs run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-events]`:
 // runs a patched guest on the web runtime in Node, with the exit codes and output of the native
-// `wthreads run`. `--trace-events` prints every spawn, join, exit, lock event and abort to stderr.
+// `wthreads run`. `--trace-events` prints every spawn, join, exit and abort to stderr.
 import { readFileSync } from 'node:fs';
 import { run, WthreadsError, abi } from './wthreads.mjs';
 import { formatAbort, formatEvent } from './trace.mjs';
-import { moduleInfo } from './module-info.mjs';
 import { fail, ignoreBrokenPipes, parseRunArgs } from './cli-args.mjs';
 
 ignoreBrokenPipes();
-const usage = 'usage: node web/cli.mjs run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-locks] [--trace-events]';
-const { file, invoke, args, maxThreads, traceLocks, traceEvents } = parseRunArgs(process.argv.slice(2), usage);
+const usage = 'usage: node web/cli.mjs run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-events]';
+const { file, invoke, args, maxThreads, traceEvents } = parseRunArgs(process.argv.slice(2), usage);
 const trace = (e) => process.stderr.write(`${formatEvent(e)}\n`);
 const options = { invoke, maxThreads };
 if (args.length > 0) options.args = args;
-if (traceLocks) options.on = { lock: trace };
 if (traceEvents) {
   options.onEvent = trace;
   options.onAbort = (a) => process.stderr.write(`${formatAbort(a)}\n`);
@@ -25,12 +23,6 @@ try {
   bytes = readFileSync(file);
 } catch (e) {
   fail(`${file}: ${e.message}`);
-}
-if (traceLocks && !reportsLocks(bytes)) {
-  process.stderr.write(
-    'wthreads: --trace-locks: this module reports no lock events (it does not import `wthreads.lock_event`); ' +
-      "build the guest with wthreads' `trace-locks` feature\n",
-  );
 }
 try {
   const { code } = await run(bytes, {
@@ -45,14 +37,4 @@ try {
     process.stderr.write(`wthreads: ${file}: \`${invoke}\` did not return: ${e.message}\n`);
     process.exitCode = abi.EXIT_TRAP;
   } else fail(`${file}: ${e.message}`);
-}
-
-/** Whether the module imports `wthreads.lock_event` (a guest built with `trace-locks`); a module
- * that does not parse is left to `run`, which names the problem. */
-function reportsLocks(bytes) {
-  try {
-    return moduleInfo(bytes).imports.some((i) => i.module === 'wthreads' && i.name === 'lock_event');
-  } catch {
-    return true;
-  }
 }

@@ -1,13 +1,10 @@
-// One line of text per runtime event, as the command lines print them with `--trace-locks`
-// (lock events, in the native host's format) and `--trace-events` (all of them).
+// One line of text per runtime event, as the command lines print them with `--trace-events`.
 
 const who = (tid, name) => (name ? `thread ${tid} '${name}'` : `thread ${tid}`);
 
 /** The trace line of an event of `run`'s listeners (`{event, tid, ...}`), without a newline. */
 export function formatEvent(e) {
   switch (e.event) {
-    case 'lock':
-      return `[lock] thread ${e.tid} ${e.what} 0x${e.addr.toString(16)}${e.shared ? ' shared' : ''}${e.internal ? ' internal' : ''}`;
     case 'spawn':
       return `[spawn] ${who(e.tid, e.name)} by thread ${e.by}`;
     case 'join':

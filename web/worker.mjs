@@ -13,14 +13,6 @@ const clockNs = isNode
   : () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
 const parallelism = isNode ? (await import('node:os')).availableParallelism() : navigator.hardwareConcurrency || 1;
 
-/** The names of `lock_event` events (docs/abi.md), as `wthreads::abi::lock_event_name`. */
-const LOCK_EVENTS = {
-  [abi.LOCK_ACQUIRE_STARTED]: 'acquire-started',
-  [abi.LOCK_ACQUIRED]: 'acquired',
-  [abi.LOCK_RELEASED]: 'released',
-  [abi.LOCK_TRY_FAILED]: 'try-failed',
-};
-
 /** Thrown by the `abort` import: ends the calling thread with its message. */
 class GuestAbort extends Error {}
 
@@ -149,13 +141,6 @@ function imports(init, ctl, me) {
         if (bad) return bad;
         const n = count >>> 0;
         return Atomics.notify(i32, (addr >>> 0) / 4, n === abi.WAKE_ALL ? Infinity : n);
-      },
-      lock_event(kind, addr) {
-        if (!init.events) return;
-        const what = LOCK_EVENTS[kind & abi.LOCK_EVENT_MASK] ?? 'unknown-event';
-        const shared = (kind & abi.LOCK_SHARED) !== 0;
-        const internal = (kind & abi.LOCK_INTERNAL) !== 0;
-        post({ kind: 'event', seq: ctl.nextOutputSeq(), event: 'lock', lock: kind, what, shared, internal, addr: addr >>> 0, tid: me.tid });
       },
       abort(ptr, len) {
         // The native host's messages, word for word.

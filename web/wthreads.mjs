@@ -20,7 +20,7 @@ export class WthreadsError extends Error {
 }
 
 /** The events a listener can subscribe to. */
-export const EVENTS = ['spawn', 'join', 'exit', 'lock'];
+export const EVENTS = ['spawn', 'join', 'exit'];
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
@@ -114,10 +114,9 @@ async function startWorker(onMessage) {
  * each is a worker, ~2.5 MB in Chromium and ~9 MB in Node), `poolSize` (workers started
  * up front, 4; the pool grows on demand), `onStdout(text)`, `onStderr(text)`,
  * `onAbort({tid, name, message})` for each thread that trapped or panicked, and the event
- * listeners: `on: { spawn, join, exit, lock }` (a function per event) and `onEvent(event)` (all
+ * listeners: `on: { spawn, join, exit }` (a function per event) and `onEvent(event)` (all
  * events). Events are objects `{event, tid, ...}`:
- *   spawn `{tid, name, by}`, join `{tid, by, trapped}`, exit `{tid, trapped, message?}`,
- *   lock `{tid, lock, what: 'acquire-started'|'acquired'|'released', addr}`.
+ *   spawn `{tid, name, by}`, join `{tid, by, trapped}`, exit `{tid, trapped, message?}`.
  * Without listeners no events are sent at all.
  */
 export async function run(wasm, options = {}) {

@@ -78,7 +78,17 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
                     Err(e) => return e,
                 },
             };
-            rt.start_thread(Spawn { start_arg: arg, stack_top, tls_block: tls, stack_limit, exit_word, name })
+            let (parent, site) = (c.data().tid, c.data().site);
+            rt.start_thread(Spawn {
+                start_arg: arg,
+                stack_top,
+                tls_block: tls,
+                stack_limit,
+                exit_word,
+                name,
+                parent,
+                site,
+            })
         },
     )?;
     linker.func_wrap(
@@ -94,7 +104,22 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
             if let Err(e) = mem.check(msg_ptr, msg_cap).and_then(|()| mem.word(len_ptr)) {
                 return e;
             }
-            code(ctx.rt.threads.join(ctx.tid, tid), |outcome| match outcome {
+            let joined = ctx.rt.threads.join(ctx.tid, tid);
+            if let Ok(outcome) = &joined {
+                let result = if matches!(outcome, crate::threads::Outcome::Returned) {
+                    abi::JOIN_RETURNED
+                } else {
+                    abi::JOIN_TRAPPED
+                };
+                ctx.rt.trace(
+                    ctx.tid,
+                    abi::THREAD_JOIN,
+                    (tid.cast_unsigned(), result.cast_unsigned(), 0),
+                    ctx.site,
+                    None,
+                );
+            }
+            code(joined, |outcome| match outcome {
                 crate::threads::Outcome::Returned => abi::JOIN_RETURNED,
                 crate::threads::Outcome::Trapped(msg) => {
                     let bytes = msg.as_bytes();
@@ -110,7 +135,11 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
         },
     )?;
     linker.func_wrap(m, "thread_detach", |c: Caller<'_, Ctx>, tid: i32| -> i32 {
-        code(c.data().rt.threads.detach(tid), |()| 0)
+        let ctx = c.data();
+        code(ctx.rt.threads.detach(tid), |()| {
+            ctx.rt.trace(ctx.tid, abi::THREAD_DETACH, (tid.cast_unsigned(), 0, 0), ctx.site, None);
+            0
+        })
     })?;
     linker.func_wrap(m, "thread_yield", std::thread::yield_now)?;
     linker.func_wrap(m, "available_parallelism", || -> i32 {
@@ -141,15 +170,6 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
             Err(_) => abi::ERR_OUT_OF_BOUNDS,
         }
     })?;
-    linker.func_wrap(m, "lock_event", |c: Caller<'_, Ctx>, kind: i32, addr: i32| {
-        let ctx = c.data();
-        if ctx.rt.options.trace_locks {
-            let what = abi::lock_event_name(kind).unwrap_or("unknown-event");
-            let shared = if kind & abi::LOCK_SHARED != 0 { " shared" } else { "" };
-            let internal = if kind & abi::LOCK_INTERNAL != 0 { " internal" } else { "" };
-            crate::output::stderr_line(&format!("[lock] thread {} {what} {addr:#x}{shared}{internal}", ctx.tid));
-        }
-    })?;
     linker.func_wrap(m, "abort", |c: Caller<'_, Ctx>, ptr: i32, len: i32| -> wasmtime::Result<()> {
         let msg = match GuestMemory::new(&c.data().rt.memory).read(ptr, len) {
             Ok(bytes) => match String::from_utf8(bytes) {
@@ -174,6 +194,23 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
     })?;
     linker.func_wrap(m, "clock_ns", |c: Caller<'_, Ctx>| -> i64 {
         i64::try_from(c.data().rt.epoch.elapsed().as_nanos()).unwrap_or(i64::MAX)
+    })?;
+    Ok(())
+}
+
+/// Defines the functions of module `wthreads_trace` ([`abi::TRACE_IMPORTS`]) that a module
+/// instrumented for a trace imports: the guest's events go to the run's recorder.
+///
+/// # Errors
+/// Only if wasmtime rejects a definition (a bug).
+pub fn define_trace(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
+    let m = abi::TRACE_MODULE;
+    linker.func_wrap(m, "event", |c: Caller<'_, Ctx>, kind: i32, a: i32, b: i32, x: i64, site: i32| {
+        let ctx = c.data();
+        ctx.rt.trace(ctx.tid, kind, (a.cast_unsigned(), b.cast_unsigned(), x), site.cast_unsigned(), None);
+    })?;
+    linker.func_wrap(m, "at", |mut c: Caller<'_, Ctx>, site: i32| {
+        c.data_mut().site = site.cast_unsigned();
     })?;
     Ok(())
 }

@@ -12,6 +12,7 @@ pub mod output;
 pub mod pool;
 pub mod runtime;
 pub mod threads;
+pub mod trace;
 
 pub use runtime::{Error, MainThread, Options, Runtime};
 

@@ -1,12 +1,14 @@
 //! `wthreads`: run or patch threaded wasm guests.
 //!
-//! - `wthreads run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-locks]`
+//! - `wthreads run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N]`
+//! - `wthreads trace FILE.wasm [run options] [-o PATH] [--format perfetto|raw|text]`
 //! - `wthreads patch IN.wasm -o OUT.wasm [--no-stack-check] [--host-wait]`
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::exit;
 use wthreads_host::output::stderr_line;
+use wthreads_host::trace::{Format, Recorder};
 use wthreads_host::{EXIT_MODULE, EXIT_TRAP, Error, Options};
 
 /// Runs and patches threaded WebAssembly guests built with the wthreads crate.
@@ -22,6 +24,9 @@ enum Command {
     /// Run an export of a module (patched in memory if it is not yet) and exit with its i32
     /// result; 101 if it traps or panics, 2 if the module cannot be run.
     Run(RunArgs),
+    /// Run like `run` (same output and exit status) and write a trace of the run's events:
+    /// spawn, start, exit, join, every lock, futex, condvar and park event (docs/trace.md).
+    Trace(TraceArgs),
     /// Apply threadify: per-thread stacks and TLS blocks, the stack-overflow check and
     /// wait/wake as instructions.
     Patch(wthreads_threadify::cli::PatchArgs),
@@ -41,9 +46,19 @@ struct RunArgs {
     /// The most threads alive at once besides main (a spawn beyond gets an error).
     #[arg(long, value_name = "N", default_value_t = Options::default().max_threads)]
     max_threads: usize,
-    /// Print the lock events of a guest built with the `trace-locks` feature.
-    #[arg(long)]
-    trace_locks: bool,
+}
+
+#[derive(clap::Args)]
+struct TraceArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// Where to write the trace (default: trace.json, trace.wtrace or trace.txt by format;
+    /// `-` for standard output).
+    #[arg(short, long, value_name = "PATH")]
+    output: Option<PathBuf>,
+    /// The trace's format.
+    #[arg(long, value_enum, default_value_t = Format::Perfetto)]
+    format: Format,
 }
 
 fn fail(msg: &str) -> ! {
@@ -51,12 +66,17 @@ fn fail(msg: &str) -> ! {
     exit(EXIT_MODULE)
 }
 
-fn run(a: RunArgs) -> ! {
+fn options(a: &RunArgs) -> Options {
+    Options { invoke: a.invoke.clone(), max_threads: a.max_threads, args: a.args.clone(), ..Options::default() }
+}
+
+/// Runs the module as `a` says and exits with its status; `finish` runs first (the trace).
+fn run(a: &RunArgs, options: Options, finish: impl FnOnce()) -> ! {
     let file = a.file.display().to_string();
     let wasm = std::fs::read(&a.file).unwrap_or_else(|e| fail(&format!("{file}: {e}")));
-    let options =
-        Options { invoke: a.invoke.clone(), max_threads: a.max_threads, trace_locks: a.trace_locks, args: a.args };
-    match wthreads_host::run(&wasm, options) {
+    let result = wthreads_host::run(&wasm, options);
+    finish();
+    match result {
         Ok(code) => exit(code),
         Err(Error::Module(m)) => fail(&format!("{file}: {m}")),
         Err(Error::Trap(m)) => {
@@ -66,11 +86,41 @@ fn run(a: RunArgs) -> ! {
     }
 }
 
+/// `wthreads trace`: records the raw trace next to the output, then converts it.
+fn trace(t: TraceArgs) -> ! {
+    let output = t.output.clone().unwrap_or_else(|| PathBuf::from(t.format.default_file()));
+    let to_stdout = output.as_os_str() == "-";
+    let raw = if t.format == Format::Raw && !to_stdout {
+        output.clone()
+    } else {
+        std::env::temp_dir().join(format!("wthreads-trace-{}.wtrace", std::process::id()))
+    };
+    let recorder = Recorder::create(&raw).unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", raw.display())));
+    let options = Options { trace: Some(std::sync::Arc::clone(&recorder)), ..options(&t.run) };
+    run(&t.run, options, || {
+        if let Err(e) = recorder.finish() {
+            fail(&format!("cannot write {}: {e}", raw.display()));
+        }
+        if raw != output {
+            let written = if to_stdout {
+                wthreads_host::trace::convert(&raw, t.format, &mut std::io::stdout().lock())
+            } else {
+                std::fs::File::create(&output).and_then(|mut f| wthreads_host::trace::convert(&raw, t.format, &mut f))
+            };
+            std::fs::remove_file(&raw).ok();
+            if let Err(e) = written {
+                fail(&format!("cannot write the trace to {}: {e}", output.display()));
+            }
+        }
+    })
+}
+
 fn main() {
     // clap reports a bad command line with the usage and exit status 2, the status of a module
     // that cannot be run (`EXIT_MODULE`).
     match Cli::parse().command {
-        Command::Run(a) => run(a),
+        Command::Run(a) => run(&a, options(&a), || ()),
+        Command::Trace(t) => trace(t),
         Command::Patch(p) => match p.run() {
             Ok(()) => exit(0),
             Err(e) => fail(&e),

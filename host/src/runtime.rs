@@ -6,6 +6,7 @@
 use crate::imports;
 use crate::pool::{Closing, Pool};
 use crate::threads::{Outcome, Record, ThreadTable};
+use crate::trace::{NO_SITE, Recorder};
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -25,8 +26,8 @@ pub struct Options {
     pub invoke: String,
     /// Most guest threads alive at once besides the main thread.
     pub max_threads: usize,
-    /// Print every lock event a `trace-locks` guest reports.
-    pub trace_locks: bool,
+    /// Record the run's events (`wthreads trace`): the module is instrumented for it.
+    pub trace: Option<Arc<Recorder>>,
     /// The i32 arguments of the invoked export. When empty, an export that takes two
     /// parameters (C's `main(argc, argv)`) gets (0, 0) and any other gets none.
     pub args: Vec<i32>,
@@ -34,7 +35,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options { invoke: "main".into(), max_threads: 1024, trace_locks: false, args: Vec::new() }
+        Options { invoke: "main".into(), max_threads: 1024, trace: None, args: Vec::new() }
     }
 }
 
@@ -75,6 +76,8 @@ pub struct Ctx {
     pub rt: Arc<Runtime>,
     /// The host id of the thread.
     pub tid: i32,
+    /// In a traced run, the site of the runtime API call under way (`wthreads_trace.at`).
+    pub site: u32,
 }
 
 /// A loaded guest program and its threads.
@@ -123,12 +126,18 @@ impl Runtime {
     /// [`Error::Module`] naming the problem.
     pub fn load(wasm: &[u8], options: Options) -> Result<Arc<Runtime>, Error> {
         let patched;
-        let wasm = if wthreads_threadify::is_patched(wasm) {
+        let mut wasm = if wthreads_threadify::is_patched(wasm) {
             wasm
         } else {
             patched = wthreads_threadify::patch(wasm).map_err(|e| Error::Module(e.to_string()))?;
             &patched[..]
         };
+        let instrumented;
+        if let Some(recorder) = &options.trace {
+            instrumented = wthreads_threadify::trace::instrument(wasm).map_err(|e| Error::Module(e.to_string()))?;
+            recorder.sites(&instrumented.sites);
+            wasm = &instrumented.wasm;
+        }
         let mut config = Config::new();
         config
             .wasm_threads(true)
@@ -152,20 +161,15 @@ impl Runtime {
         });
         let mut linker = Linker::new(&engine);
         // The memory is not tied to a store; this one only satisfies `define`'s signature.
-        let mut store = Store::new(&engine, Ctx { rt: Arc::clone(&rt), tid: 0 });
+        let mut store = Store::new(&engine, Ctx { rt: Arc::clone(&rt), tid: 0, site: NO_SITE });
         linker.define(&store, "env", "memory", memory).map_err(|e| Error::Module(e.to_string()))?;
         imports::define(&mut linker).map_err(|e| Error::Module(e.to_string()))?;
         // A host that drifted from the runtime API's table runs nothing (every test fails).
         imports::check_definitions(&linker, &mut store).map_err(Error::Module)?;
-        check_imports(&module)?;
-        let reports_locks =
-            module.imports().any(|i| i.module() == abi::IMPORT_MODULE && i.name() == abi::IMPORT_LOCK_EVENT);
-        if rt.options.trace_locks && !reports_locks {
-            crate::output::stderr_line(
-                "wthreads: --trace-locks: this module reports no lock events (it does not import \
-                 `wthreads.lock_event`); build the guest with wthreads' `trace-locks` feature",
-            );
+        if rt.options.trace.is_some() {
+            imports::define_trace(&mut linker).map_err(|e| Error::Module(e.to_string()))?;
         }
+        check_imports(&module, rt.options.trace.is_some())?;
         drop(store);
         let pre = linker.instantiate_pre(&module).map_err(|e| Error::Module(format!("{e:#}")))?;
         rt.pre.set(pre).ok();
@@ -198,7 +202,14 @@ impl Runtime {
                 } else {
                     &[]
                 };
-                main.call(&invoke, args)
+                rt.trace(abi::MAIN_THREAD_ID, abi::THREAD_START, (0, 0, 0), NO_SITE, None);
+                let result = main.call(&invoke, args);
+                let outcome = match &result {
+                    Err(Error::Trap(m)) => Outcome::Trapped(m.clone()),
+                    _ => Outcome::Returned,
+                };
+                rt.trace_exit(abi::MAIN_THREAD_ID, &outcome);
+                result
             })
             .map_err(|e| Error::Module(format!("cannot start the main thread: {e}")))?;
         t.join().unwrap_or_else(|_| Err(Error::Trap("the host's main thread panicked".into())))
@@ -211,7 +222,7 @@ impl Runtime {
     /// [`Error::Module`] for an ABI mismatch, or if the module's start function or its
     /// `wthreads_abi_version` traps (nothing was invoked yet).
     pub fn main_thread(self: &Arc<Runtime>) -> Result<MainThread, Error> {
-        let mut store = Store::new(&self.engine, Ctx { rt: Arc::clone(self), tid: abi::MAIN_THREAD_ID });
+        let mut store = Store::new(&self.engine, Ctx { rt: Arc::clone(self), tid: abi::MAIN_THREAD_ID, site: NO_SITE });
         // Nothing was invoked yet: a trap here means the module cannot be run (exit status 2 in
         // both command lines), not that the invoked function trapped.
         let instance = self.instance_pre().instantiate(&mut store).map_err(|e| {
@@ -244,6 +255,9 @@ impl Runtime {
             Ok(r) => r,
             Err(code) => return code,
         };
+        // Recorded before the thread can start, so that the spawn precedes its start.
+        let stack = spawn.stack_top.wrapping_sub(spawn.stack_limit).cast_unsigned();
+        self.trace(spawn.parent, abi::THREAD_SPAWN, (tid.cast_unsigned(), stack, 0), spawn.site, spawn.name.as_deref());
         let Err(job) = self.pool.hand_over(Job::Run { tid, record, spawn }) else { return tid };
         if self.start_host_thread(job) {
             tid
@@ -309,6 +323,7 @@ impl Runtime {
             }
             // Parked before the joiner hears of the end, so a spawn right after the join finds
             // this thread; a job handed over now waits in the mailbox.
+            self.trace_exit(tid, &outcome);
             let parked = self.pool.offer(&me);
             // The thread's code has finished: its stack and TLS block are no longer in use.
             if let Ok(word) = crate::memory::GuestMemory::new(&self.memory).word(spawn.exit_word) {
@@ -332,6 +347,7 @@ impl Runtime {
         }
         .and_then(|r| {
             r.store.data_mut().tid = tid;
+            self.trace(tid, abi::THREAD_START, (spawn.parent.cast_unsigned(), 0, 0), NO_SITE, None);
             r.start.call(&mut r.store, (spawn.start_arg, spawn.stack_top, spawn.tls_block, spawn.stack_limit))
         });
         match result {
@@ -359,10 +375,28 @@ impl Runtime {
     }
 
     fn instantiate_thread(self: &Arc<Runtime>, tid: i32) -> wasmtime::Result<Ready> {
-        let mut store = Store::new(&self.engine, Ctx { rt: Arc::clone(self), tid });
+        let mut store = Store::new(&self.engine, Ctx { rt: Arc::clone(self), tid, site: NO_SITE });
         let instance = self.instance_pre().instantiate(&mut store)?;
         let start = instance.get_typed_func::<(i32, i32, i32, i32), ()>(&mut store, abi::EXPORT_THREAD_START)?;
         Ok(Ready { store, start })
+    }
+
+    /// Records an event of thread `tid` if the run is traced.
+    pub(crate) fn trace(&self, tid: i32, kind: i32, args: (u32, u32, i64), site: u32, text: Option<&str>) {
+        if let Some(r) = &self.options.trace {
+            r.record(tid, kind, args, site, text);
+        }
+    }
+
+    /// Records the end of thread `tid` and writes out its events, if the run is traced.
+    fn trace_exit(&self, tid: i32, outcome: &Outcome) {
+        let Some(r) = &self.options.trace else { return };
+        let (how, msg) = match outcome {
+            Outcome::Returned => (abi::JOIN_RETURNED, None),
+            Outcome::Trapped(m) => (abi::JOIN_TRAPPED, Some(m.as_str())),
+        };
+        r.record(tid, abi::THREAD_EXIT, (how.cast_unsigned(), 0, 0), NO_SITE, msg);
+        r.flush_this_thread();
     }
 
     /// Host threads parked now, waiting for a spawn (for tests and diagnostics).
@@ -392,6 +426,10 @@ pub(crate) struct Spawn {
     pub stack_limit: i32,
     pub exit_word: i32,
     pub name: Option<String>,
+    /// The thread that spawned it.
+    pub parent: i32,
+    /// In a traced run, the site of the spawn call.
+    pub site: u32,
 }
 
 /// The message of a host panic's payload.
@@ -446,11 +484,12 @@ fn check_memory(module: &Module, engine: &Engine) -> Result<SharedMemory, Error>
 }
 
 /// Checks every other import against the runtime API's table ([`abi::IMPORTS`]) and the exports
-/// a host calls, before anything runs.
-fn check_imports(module: &Module) -> Result<(), Error> {
+/// a host calls, before anything runs. `traced`: the module was instrumented for a trace.
+fn check_imports(module: &Module, traced: bool) -> Result<(), Error> {
     for imp in module.imports() {
         match (imp.module(), imp.name(), imp.ty()) {
             ("env", "memory", ExternType::Memory(_)) => {}
+            (abi::TRACE_MODULE, _, _) if traced => {}
             (abi::IMPORT_MODULE, name, ty) => {
                 let Some(expected) = abi::find(abi::IMPORTS, name).map(|f| f.signature().to_string()) else {
                     return Err(Error::Module(format!(

@@ -244,14 +244,3 @@ fn hello_threads_runs() {
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(stdout.trim(), "hello threads: total 10");
 }
-
-/// `--trace-locks` on a guest built without the `trace-locks` feature says why nothing is
-/// printed, and the program still runs.
-#[test]
-fn trace_locks_without_the_feature_says_so() {
-    let o = wthreads(&["run", wthreads_guest_tests::PROGRAMS, "--invoke", "test_once_lock", "--trace-locks"]);
-    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
-    assert!(stderr(&o).contains("reports no lock events"), "stderr: {}", stderr(&o));
-    let o = wthreads(&["run", wthreads_guest_tests::TRACED, "--invoke", "test_lock_events", "--trace-locks"]);
-    assert!(!stderr(&o).contains("reports no lock events"), "stderr: {}", stderr(&o));
-}

@@ -41,10 +41,10 @@ fn table(functions: &[Function]) -> BTreeMap<String, String> {
 
 /// The guest library's `extern` blocks (`src/sys/wasm.rs`) declare exactly the table's
 /// functions: every import of the guest modules is in the table with its type, and every
-/// function of the table is imported by one of them (the traced guest has `lock_event`).
+/// function of the table is imported by one of them.
 #[test]
 fn guest_imports_are_the_table() {
-    let guests = [wthreads_guest_tests::PROGRAMS_UNPATCHED, wthreads_guest_tests::TRACED_UNPATCHED];
+    let guests = [wthreads_guest_tests::PROGRAMS_UNPATCHED];
     for (module, functions) in [(abi::IMPORT_MODULE, abi::IMPORTS), (abi::PATCH_MODULE, abi::PATCH_IMPORTS)] {
         let want = table(functions);
         let mut seen = BTreeMap::new();

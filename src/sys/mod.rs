@@ -21,6 +21,14 @@ mod native;
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) use native::*;
 
+/// A wait's timeout as the runtime API passes it: nanoseconds, or `abi::NO_TIMEOUT`.
+pub(crate) fn timeout_ns(timeout: Option<core::time::Duration>) -> i64 {
+    match timeout {
+        Some(d) => i64::try_from(d.as_nanos()).unwrap_or(i64::MAX),
+        None => crate::abi::NO_TIMEOUT,
+    }
+}
+
 /// Everything a new thread needs, as handed to `thread_spawn`.
 pub(crate) struct SpawnArgs<'a> {
     pub start_arg: *mut u8,

@@ -146,9 +146,9 @@ pub(crate) fn wake(word: &AtomicU32, count: u32) -> u32 {
     futex_table::wake(word, count)
 }
 
-/// Reports a lock event; natively there is no host to trace it.
-#[cfg(feature = "trace-locks")]
-pub(crate) fn lock_event(_kind: i32, _addr: *const u8) {}
+/// Reports an event; natively there is no host to trace it.
+#[inline(always)]
+pub(crate) fn event(_kind: i32, _a: usize, _b: usize, _c: i64) {}
 
 /// Writes `bytes` to `fd` (`abi::FD_STDOUT` or `abi::FD_STDERR`).
 pub(crate) fn write(fd: i32, bytes: &[u8]) -> i32 {

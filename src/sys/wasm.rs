@@ -32,9 +32,6 @@ unsafe extern "C" {
     fn wt_wait32(addr: *const AtomicU32, expected: u32, timeout_ns: i64) -> i32;
     #[link_name = "wake"]
     fn wt_wake(addr: *const AtomicU32, count: u32) -> i32;
-    #[cfg(feature = "trace-locks")]
-    #[link_name = "lock_event"]
-    fn wt_lock_event(kind: i32, addr: *const u8);
     #[link_name = "abort"]
     fn wt_abort(msg_ptr: *const u8, msg_len: usize) -> !;
     #[link_name = "write"]
@@ -54,6 +51,8 @@ unsafe extern "C" {
     fn wp_self_get() -> *mut u8;
     #[link_name = "self_set"]
     fn wp_self_set(ptr: *mut u8);
+    #[link_name = "event"]
+    fn wp_event(kind: i32, a: usize, b: usize, c: i64);
 }
 
 /// The version this guest library speaks; hosts read it before running anything.
@@ -128,12 +127,12 @@ pub(crate) fn available_parallelism() -> usize {
 /// Returns `false` only when the timeout elapsed.
 #[inline]
 pub(crate) fn wait32(word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> bool {
-    let ns = match timeout {
-        Some(d) => i64::try_from(d.as_nanos()).unwrap_or(i64::MAX),
-        None => abi::NO_TIMEOUT,
-    };
+    let ns = super::timeout_ns(timeout);
+    let addr = core::ptr::from_ref(word).addr();
+    event(abi::FUTEX_WAIT, addr, expected as usize, ns);
     // SAFETY: `word` is a valid, aligned atomic in linear memory.
     let r = unsafe { wt_wait32(word, expected, ns) };
+    event(abi::FUTEX_WAITED, addr, r.cast_unsigned() as usize, 0);
     r != abi::WAIT_TIMED_OUT
 }
 
@@ -142,14 +141,18 @@ pub(crate) fn wait32(word: &AtomicU32, expected: u32, timeout: Option<Duration>)
 pub(crate) fn wake(word: &AtomicU32, count: u32) -> u32 {
     // SAFETY: `word` is a valid, aligned atomic in linear memory.
     let r = unsafe { wt_wake(word, count) };
-    u32::try_from(r).unwrap_or(0)
+    let woken = u32::try_from(r).unwrap_or(0);
+    event(abi::FUTEX_WAKE, core::ptr::from_ref(word).addr(), woken as usize, 0);
+    woken
 }
 
-/// Reports a lock event (`abi::LOCK_*`) for the lock at `addr` to a tracing host.
-#[cfg(feature = "trace-locks")]
-pub(crate) fn lock_event(kind: i32, addr: *const u8) {
-    // SAFETY: the host only records the address, it never dereferences it.
-    unsafe { wt_lock_event(kind, addr) }
+/// Reports an event (`abi::EVENT_MASK`, `docs/trace.md`) to a tracing host. Threadify makes the
+/// import an empty function that the engine inlines away, unless the module runs traced.
+#[inline(always)]
+pub(crate) fn event(kind: i32, a: usize, b: usize, c: i64) {
+    // SAFETY: replaced by threadify with a function that at most records its scalar
+    // arguments; it never dereferences them.
+    unsafe { wp_event(kind, a, b, c) }
 }
 
 /// Ends the calling thread with a trap that carries `msg`.

@@ -19,10 +19,15 @@ pub const PATCH_MODULE: &str = wthreads::abi::PATCH_MODULE;
 /// Marker section of a patched module; its content is [`PATCH_VERSION`] as a decimal string.
 pub const PATCHED_SECTION: &str = wthreads::abi::PATCHED_SECTION;
 /// Version of the transformation (bumped when the patched module's shape changes).
-pub const PATCH_VERSION: u32 = 4;
+pub const PATCH_VERSION: u32 = 5;
 /// The guest library's stack-overflow handler `() -> ()` (optional export): called by the
 /// stack check, with the check turned off for the thread, to report the overflow and abort.
 pub const STACK_OVERFLOW: &str = "wthreads_stack_overflow";
+
+/// The export threadify gives the guest's event function (the `event` patch import).
+pub const EVENT: &str = wthreads::abi::EXPORT_EVENT;
+/// The import module of a traced module's recorder functions.
+pub const TRACE_MODULE: &str = wthreads::abi::TRACE_MODULE;
 
 /// The per-instance global threadify adds for the thread's control block pointer.
 pub const SELF_GLOBAL: &str = "wthreads_self";
@@ -47,12 +52,14 @@ pub enum PatchImport {
     SelfGet,
     /// `self_set(i32)`: writes the per-instance thread pointer.
     SelfSet,
+    /// `event(kind, a, b, c)`: empty, exported as [`EVENT`] so that `trace` finds its callers.
+    Event,
 }
 
 impl PatchImport {
     /// Every patch import.
-    pub const ALL: [PatchImport; 4] =
-        [PatchImport::TlsSize, PatchImport::TlsAlign, PatchImport::SelfGet, PatchImport::SelfSet];
+    pub const ALL: [PatchImport; 5] =
+        [PatchImport::TlsSize, PatchImport::TlsAlign, PatchImport::SelfGet, PatchImport::SelfSet, PatchImport::Event];
 
     /// Its name in module `wthreads_patch`.
     #[must_use]
@@ -62,6 +69,7 @@ impl PatchImport {
             PatchImport::TlsAlign => "tls_align",
             PatchImport::SelfGet => "self_get",
             PatchImport::SelfSet => "self_set",
+            PatchImport::Event => "event",
         }
     }
 

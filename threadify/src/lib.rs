@@ -20,6 +20,7 @@ mod check;
 pub mod cli;
 pub mod conventions;
 mod error;
+pub mod trace;
 pub mod transform;
 
 pub use check::{Facts, inspect};

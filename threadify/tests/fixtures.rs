@@ -288,3 +288,34 @@ fn unknown_patch_import_is_named() {
     );
     refuse(&wasm, "wthreads_patch.future");
 }
+
+/// The event patch import becomes an empty function exported as `wthreads_event`; `trace`
+/// makes its call a call of `wthreads_trace.event` with the call's site, precedes the runtime
+/// API call with `wthreads_trace.at`, and its location table names the calls' function and
+/// offsets in the patched module.
+#[test]
+fn trace_instruments_event_and_runtime_calls() {
+    let text = blessed("trace", &Options::default());
+    let event = text.lines().find(|l| l.starts_with("  (func $wthreads_event ")).unwrap();
+    assert!(event.ends_with("(param i32 i32 i32 i64))"), "not empty: {event}");
+    assert!(text.contains("(export \"wthreads_event\" (func $wthreads_event))"), "{text}");
+
+    let patched = patch(&fixture("trace.wat")).unwrap();
+    let traced = wthreads_threadify::trace::instrument(&patched).unwrap();
+    validate(&traced.wasm).unwrap();
+    let out = wasmprinter::print_bytes(&traced.wasm).unwrap();
+    let entry = &out[out.find("(func $entry (").unwrap()..];
+    let entry = &entry[..entry.find("\n  )").unwrap()];
+    assert!(entry.contains("i64.const -1\n    i32.const 0\n    call $wthreads_trace.event"), "{entry}");
+    assert!(entry.contains("i32.const 1\n    call $wthreads_trace.at\n    call $thread_yield"), "{entry}");
+    assert_eq!(traced.sites.len(), 2);
+    // The sites are the calls' bytes in the patched module: `call` (0x10) and its function.
+    for site in &traced.sites {
+        assert_eq!(site.name.as_deref(), Some("entry"));
+        assert_eq!(patched[site.offset as usize], 0x10, "{site:?}");
+    }
+    assert!(traced.sites[0].offset < traced.sites[1].offset);
+    // Only a patched module is instrumented.
+    let err = wthreads_threadify::trace::instrument(&fixture("trace.wat")).unwrap_err();
+    assert!(err.to_string().contains("patch it first"), "{err}");
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `node web/tools/browser-run.mjs run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-locks] [--trace-events]`:
+// `node web/tools/browser-run.mjs run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-events]`:
 // runs a patched guest on the web runtime inside headless Chromium (a cross-origin isolated
 // page served by web/serve.mjs on loopback), with the output and exit codes of `wthreads run`
 // and `node web/cli.mjs`. `--timeout SECONDS` (default 300) ends a hung program with what it
@@ -13,7 +13,7 @@ import { fail, ignoreBrokenPipes, parseRunArgs } from '../cli-args.mjs';
 
 ignoreBrokenPipes();
 const usage =
-  'usage: node web/tools/browser-run.mjs run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-locks] [--trace-events] [--timeout SECONDS]';
+  'usage: node web/tools/browser-run.mjs run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-events] [--timeout SECONDS]';
 const { file, timeout: timeoutSeconds = 300, ...options } = parseRunArgs(process.argv.slice(2), usage, { '--timeout': 'timeout' });
 try {
   statSync(file);

@@ -65,6 +65,7 @@ mod barrier;
 mod basics;
 mod bench;
 mod condvar;
+mod events;
 #[cfg(target_arch = "wasm32")]
 mod hostile;
 #[cfg(target_arch = "wasm32")]
@@ -107,6 +108,7 @@ pub const NATIVE_PROGRAMS: &[Program] = &[
     ("test_builder_and_current", basics::test_builder_and_current),
     ("test_sleep_and_is_finished", basics::test_sleep_and_is_finished),
     ("test_condvar_producer_consumer", condvar::test_condvar_producer_consumer),
+    ("test_lock_events", events::test_lock_events),
     ("test_condvar_notify_all", condvar::test_condvar_notify_all),
     ("test_condvar_timeouts", condvar::test_condvar_timeouts),
     ("test_condvar_spurious_wakeups", condvar::test_condvar_spurious_wakeups),

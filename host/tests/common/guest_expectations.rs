@@ -53,6 +53,12 @@ mod programs {
         pass(M, "test_spawn_join_value");
     }
 
+    /// Its events are checked by `trace.rs` (the native host's `wthreads trace`).
+    #[test]
+    pub(super) fn test_lock_events() {
+        pass(M, "test_lock_events");
+    }
+
     #[test]
     pub(super) fn test_mutex_counter() {
         assert!(pass(M, "test_mutex_counter").contains("counter = 800000"));
@@ -523,59 +529,5 @@ mod mandelbrot {
     #[test]
     pub(super) fn test_mandelbrot_matches_serial() {
         pass(M, "test_mandelbrot_matches_serial");
-    }
-}
-
-mod traced {
-    use super::{command, text};
-    use wthreads_guest_tests::TRACED as M;
-
-    #[test]
-    pub(super) fn test_lock_events() {
-        let out = command()
-            .args(["run", M, "--invoke", "test_lock_events", "--trace-locks"])
-            .output()
-            .unwrap();
-        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-        assert_eq!(out.status.code(), Some(0), "{stderr}");
-        // `[lock] thread 1 EVENT ADDR [shared] [internal]`, as (event, address, flags).
-        let hex = |s: &str| u64::from_str_radix(s.trim_start_matches("0x"), 16).unwrap();
-        let events: Vec<(&str, u64, &str)> = stderr
-            .lines()
-            .filter_map(|l| {
-                let mut parts = l.strip_prefix("[lock] thread 1 ")?.splitn(3, ' ');
-                Some((parts.next()?, hex(parts.next()?), parts.next().unwrap_or("")))
-            })
-            .collect();
-        // A lock's events name its word, somewhere inside the lock.
-        let word = |what: &str, flags: &str| {
-            let prefix = format!("{what} at ");
-            let range = stdout.lines().find_map(|l| l.strip_prefix(&prefix)).unwrap_or_else(|| panic!("no `{prefix}` in:\n{stdout}"));
-            let (start, end) = range.split_once("..").unwrap();
-            let inside = hex(start)..hex(end);
-            let first = events.iter().find(|e| e.0 == "acquire-started" && e.2 == flags && inside.contains(&e.1));
-            first.unwrap_or_else(|| panic!("no acquire-started event inside the {what} ({range}) in:\n{stderr}")).1
-        };
-        let (mutex, rwlock) = (word("mutex", ""), word("rwlock", "shared"));
-        let expected = [
-            ("acquire-started", mutex, ""),
-            ("acquired", mutex, ""),
-            ("try-failed", mutex, ""),
-            ("released", mutex, ""),
-            ("acquire-started", rwlock, "shared"),
-            ("acquired", rwlock, "shared"),
-            ("try-failed", rwlock, ""),
-            ("released", rwlock, "shared"),
-            ("acquire-started", rwlock, ""),
-            ("acquired", rwlock, ""),
-            ("released", rwlock, ""),
-        ];
-        // In this order, each found after the one before.
-        let mut user = events.iter().filter(|e| e.2 != "internal");
-        for event in &expected {
-            assert!(user.any(|e| e == event), "missing {event:?} (in this order) in:\n{stderr}");
-        }
-        let internal = events.iter().filter(|e| e.0 == "acquired" && e.2 == "internal").count();
-        assert!(internal > 0, "no event of the allocator's lock, marked internal, in:\n{stderr}");
     }
 }

@@ -2,6 +2,7 @@
 //! every notification bumps, which a waiter reads before it releases its lock, so that a
 //! notification between the release and the sleep is never missed.
 
+use crate::abi;
 use crate::atomic::{AtomicU32, Ordering};
 use crate::futex::{futex_wait, futex_wake, futex_wake_all};
 use core::time::Duration;
@@ -20,6 +21,7 @@ impl RawCondvar {
 
     /// Wakes one waiter, if any.
     pub(crate) fn notify_one(&self) {
+        self.event(abi::CONDVAR_NOTIFY, 0, 0);
         // Relaxed: the mutex orders the data; the increment only has to be seen by the
         // waiter's futex check, which reads the word atomically.
         self.seq.fetch_add(1, Ordering::Relaxed);
@@ -28,6 +30,7 @@ impl RawCondvar {
 
     /// Wakes every waiter.
     pub(crate) fn notify_all(&self) {
+        self.event(abi::CONDVAR_NOTIFY, 1, 0);
         // Relaxed: as in `notify_one`.
         self.seq.fetch_add(1, Ordering::Relaxed);
         futex_wake_all(&self.seq);
@@ -49,9 +52,18 @@ impl RawCondvar {
         // Read the sequence before unlocking: a notification after the unlock changes it, so
         // the futex wait below returns at once instead of missing it.
         let seq = self.seq.load(Ordering::Relaxed);
+        self.event(abi::CONDVAR_WAIT, 0, crate::sys::timeout_ns(timeout));
         unlock();
         let _relock = OnDrop(Some(relock));
         let woken = futex_wait(&self.seq, seq, timeout);
-        !woken && timeout.is_some()
+        let timed_out = !woken && timeout.is_some();
+        self.event(abi::CONDVAR_WOKEN, usize::from(timed_out), 0);
+        timed_out
+    }
+
+    /// Reports an event of this condition variable (its address is its word's).
+    #[inline(always)]
+    fn event(&self, kind: i32, b: usize, c: i64) {
+        crate::sys::event(kind, (&raw const self.seq).addr(), b, c);
     }
 }

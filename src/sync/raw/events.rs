@@ -1,5 +1,4 @@
-//! Lock events (`docs/abi.md`, `lock_event`) from the raw locks, on every acquire and release
-//! path: the one place that decides whether they reach the host (the `trace-locks` feature).
+//! Lock events (`docs/trace.md`) from the raw locks, on every acquire and release path.
 
 use crate::abi;
 
@@ -19,9 +18,5 @@ impl LockKind {
 /// Reports `event` (an `abi::LOCK_*` event) of the lock whose word is at `addr`.
 #[inline(always)]
 pub(super) fn emit(event: i32, kind: LockKind, addr: *const u8) {
-    let kind = event | kind.0;
-    #[cfg(feature = "trace-locks")]
-    crate::sys::lock_event(kind, addr);
-    #[cfg(not(feature = "trace-locks"))]
-    let _ = (kind, addr);
+    crate::sys::event(event | kind.0, addr.addr(), 0, 0);
 }

@@ -161,12 +161,14 @@ impl RawMutex {
     /// The calling thread must hold the lock.
     #[inline]
     pub(crate) unsafe fn unlock(&self) {
+        // Reported before the release, so that a trace orders it before the next acquire. The
+        // owner bits do not change while the lock is held.
+        emit(abi::LOCK_RELEASED, kind_of(self.futex.load(Ordering::Relaxed) & OWNER_MASK), self.addr());
         // Release: publishes the critical section's writes to the next holder.
         let state = self.futex.swap(UNLOCKED, Ordering::Release);
         if state & CONTENDED != 0 {
             self.wake();
         }
-        emit(abi::LOCK_RELEASED, kind_of(state & OWNER_MASK), self.addr());
     }
 
     #[cold]

@@ -237,6 +237,7 @@ impl RawRwLock {
     /// # Safety
     /// The calling thread holds the write lock.
     pub(in crate::sync) unsafe fn downgrade(&self) {
+        emit(abi::LOCK_RELEASED, LockKind::USER, self.addr());
         // Cleared before the state's Release below, as in `write_unlock`.
         self.writer.clear();
         // Release: publishes the writer's writes to the readers let in from now on.
@@ -247,7 +248,6 @@ impl RawRwLock {
             self.state.fetch_and(!READERS_WAITING, Ordering::Relaxed);
             futex_wake_all(&self.state);
         }
-        emit(abi::LOCK_RELEASED, LockKind::USER, self.addr());
         emit(abi::LOCK_ACQUIRED, LockKind::SHARED, self.addr());
     }
 
@@ -313,9 +313,10 @@ impl RawRwLock {
     #[inline]
     pub(in crate::sync) unsafe fn read_unlock(&self, slot: u8) {
         crate::runtime::held_reads::unnote_read(slot);
+        // Reported before the release, so that a trace orders it before a writer's acquire.
+        emit(abi::LOCK_RELEASED, LockKind::SHARED, self.addr());
         // SAFETY: per the contract.
         unsafe { self.read_release() };
-        emit(abi::LOCK_RELEASED, LockKind::SHARED, self.addr());
     }
 
     /// # Safety
@@ -337,9 +338,10 @@ impl RawRwLock {
     /// The calling thread holds the write lock.
     #[inline]
     pub(in crate::sync) unsafe fn write_unlock(&self) {
+        // Reported before the release, so that a trace orders it before the next acquire.
+        emit(abi::LOCK_RELEASED, LockKind::USER, self.addr());
         // SAFETY: per the contract.
         unsafe { self.write_release() };
-        emit(abi::LOCK_RELEASED, LockKind::USER, self.addr());
     }
 
     /// # Safety

@@ -39,7 +39,8 @@ pub(crate) fn check(m: &Module) -> Result<Vec<(PatchImport, FunctionId)>, Error>
 }
 
 /// Replaces each import `check` found with a function of the module: the TLS size and
-/// alignment read lld's globals, the thread pointer is the per-instance global.
+/// alignment read lld's globals, the thread pointer is the per-instance global, and the event
+/// function is empty (an engine inlines it away) and exported for `trace`.
 ///
 /// # Errors
 /// [`Error::Invalid`] if walrus refuses a replacement (a bug).
@@ -56,9 +57,14 @@ pub(crate) fn replace(
                 PatchImport::TlsAlign => body.global_get(sym.tls_align),
                 PatchImport::SelfGet => body.global_get(globals.self_ptr),
                 PatchImport::SelfSet => body.local_get(args[0]).global_set(globals.self_ptr),
+                PatchImport::Event => body,
             };
         });
-        res.map_err(|e| Error::Invalid(e.to_string()))?;
+        let id = res.map_err(|e| Error::Invalid(e.to_string()))?;
+        if p == PatchImport::Event {
+            m.funcs.get_mut(id).name = Some(conv::EVENT.into());
+            m.exports.add(conv::EVENT, id);
+        }
     }
     Ok(())
 }

@@ -1,8 +1,6 @@
-//! A guest built with the `trace-locks` feature: every lock operation reaches the host as a
-//! lock event (`docs/abi.md`, `lock_event`).
-#![no_std]
-
-extern crate alloc;
+//! Programs whose traces the host tests check (`wthreads trace`, docs/trace.md): each does a
+//! known sequence of synchronisation and prints where its objects are, so that a test can find
+//! their events.
 
 use wthreads::sync::{Mutex, RwLock};
 

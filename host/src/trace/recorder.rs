@@ -1,0 +1,137 @@
+//! Recording events while the program runs: each host thread collects its events in a buffer
+//! of its own and hands full buffers, and the buffer of a guest thread that ended, to the raw
+//! file under one lock, so that a run's memory stays bounded and an event costs no lock.
+
+use super::raw::Writer;
+use super::{Event, Site};
+use std::cell::RefCell;
+use std::io;
+use std::path::Path;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::Instant;
+
+/// Events a host thread collects before it writes them out.
+const BUFFER: usize = 4096;
+
+/// The recorder of one traced run.
+pub struct Recorder {
+    /// The next event's place in the trace's total order.
+    seq: AtomicU64,
+    /// The next text's id (0 means "no text").
+    next_text: AtomicU32,
+    /// The clock's zero: the first event (the module is compiled by then).
+    epoch: OnceLock<Instant>,
+    out: Mutex<Option<Writer>>,
+    /// The first write error; the run goes on, `finish` reports it.
+    error: Mutex<Option<io::Error>>,
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder").field("events", &self.seq.load(Ordering::Relaxed)).finish_non_exhaustive()
+    }
+}
+
+/// A host thread's buffer: the events of one guest thread of one recorder.
+struct Buffer {
+    recorder: Arc<Recorder>,
+    tid: i32,
+    events: Vec<Event>,
+}
+
+thread_local! {
+    static BUFFER_OF_THIS_THREAD: RefCell<Option<Buffer>> = const { RefCell::new(None) };
+}
+
+impl Recorder {
+    /// A recorder that writes the raw trace to `path`.
+    ///
+    /// # Errors
+    /// If the file cannot be created.
+    pub fn create(path: &Path) -> io::Result<Arc<Recorder>> {
+        Ok(Arc::new(Recorder {
+            seq: AtomicU64::new(0),
+            next_text: AtomicU32::new(1),
+            epoch: OnceLock::new(),
+            out: Mutex::new(Some(Writer::create(path)?)),
+            error: Mutex::new(None),
+        }))
+    }
+
+    fn out(&self) -> MutexGuard<'_, Option<Writer>> {
+        self.out.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `write` on the file, keeping the first error.
+    fn write(&self, write: impl FnOnce(&mut Writer) -> io::Result<()>) {
+        if let Some(w) = self.out().as_mut()
+            && let Err(e) = write(w)
+        {
+            self.error.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(e);
+        }
+    }
+
+    /// Writes the location table of the instrumented module.
+    pub fn sites(&self, sites: &[Site]) {
+        self.write(|w| w.sites(sites));
+    }
+
+    /// Records an event of guest thread `tid` on the calling host thread, with a text (a
+    /// thread's name, an exit message) if it has one. Its `seq` is taken now: an event recorded
+    /// before a release is ordered before the acquire that follows it.
+    pub fn record(self: &Arc<Self>, tid: i32, kind: i32, (a, b, c): (u32, u32, i64), site: u32, text: Option<&str>) {
+        let text = text.map_or(0, |t| {
+            let id = self.next_text.fetch_add(1, Ordering::Relaxed);
+            self.write(|w| w.text(id, t));
+            id
+        });
+        let seq = self.seq.fetch_add(1, Ordering::SeqCst);
+        let ts_ns = u64::try_from(self.epoch.get_or_init(Instant::now).elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let event = Event { seq, ts_ns, kind, a, b, c, site, text };
+        BUFFER_OF_THIS_THREAD.with_borrow_mut(|slot| {
+            let mine = slot.as_ref().is_some_and(|b| Arc::ptr_eq(&b.recorder, self) && b.tid == tid);
+            if !mine {
+                if let Some(old) = slot.take() {
+                    old.recorder.write_out(old.tid, &old.events);
+                }
+                *slot = Some(Buffer { recorder: Arc::clone(self), tid, events: Vec::with_capacity(BUFFER) });
+            }
+            let Some(buf) = slot.as_mut() else { return };
+            buf.events.push(event);
+            if buf.events.len() == BUFFER {
+                self.write_out(tid, &buf.events);
+                buf.events.clear();
+            }
+        });
+    }
+
+    fn write_out(&self, tid: i32, events: &[Event]) {
+        if !events.is_empty() {
+            self.write(|w| w.events(tid, events));
+        }
+    }
+
+    /// Writes out the calling host thread's buffer (when its guest thread ended).
+    pub fn flush_this_thread(&self) {
+        BUFFER_OF_THIS_THREAD.with_borrow_mut(|slot| {
+            if let Some(b) = slot.take() {
+                b.recorder.write_out(b.tid, &b.events);
+            }
+        });
+    }
+
+    /// Ends the trace: writes the END mark and closes the file. Threads still running are not
+    /// waited for; events they had not written out are missing (docs/trace.md).
+    ///
+    /// # Errors
+    /// The first error writing the trace.
+    pub fn finish(&self) -> io::Result<()> {
+        self.flush_this_thread();
+        let w = self.out().take();
+        if let Some(e) = self.error.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            return Err(e);
+        }
+        w.map_or(Ok(()), Writer::finish)
+    }
+}

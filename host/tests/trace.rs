@@ -1,0 +1,268 @@
+//! `wthreads trace` on every guest program: the trace it writes holds what docs/trace.md
+//! promises (every lock acquired is released or its holder died, spawn → start → exit → join,
+//! per-thread time never goes backwards, every site names a function, the Perfetto JSON parses
+//! and its slices nest), and the lock program's events come in the order it takes its locks.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+use wthreads::abi;
+use wthreads_host::trace::{self, Event, Format, raw::Trace};
+
+/// How long one traced program may run before the test calls it hung.
+const DEADLINE: Duration = Duration::from_secs(300);
+
+/// A fresh path for a test's trace file.
+fn scratch(name: &str, ext: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("traces");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(format!("{name}.{ext}"))
+}
+
+/// `wthreads trace MODULE --invoke NAME` plus `extra`.
+fn trace_run(module: &str, name: &str, extra: &[&str]) -> Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_wthreads"));
+    cmd.args(["trace", module, "--invoke", name]).args(extra);
+    wthreads_guest_tests::output_within(&mut cmd, DEADLINE, name)
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Checks the raw trace at `path` against every invariant; returns how many events it has.
+fn check_invariants(path: &Path, what: &str) -> usize {
+    let trace = Trace::open(path).unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(trace.complete, "{what}: the trace has no END mark");
+    // (seq of spawn, start, exit) of each thread, and the seq of its join.
+    let mut life: HashMap<u32, [Option<u64>; 4]> = HashMap::new();
+    let mut held: HashMap<(i32, u32), i64> = HashMap::new();
+    let mut last_ts: HashMap<i32, u64> = HashMap::new();
+    let mut trapped: Vec<i32> = Vec::new();
+    // The (thread, lock) pairs held shared.
+    let mut shared: std::collections::HashSet<(i32, u32)> = std::collections::HashSet::new();
+    let mut count = 0;
+    let mut last_seq = None;
+    for (tid, e) in trace.merged() {
+        count += 1;
+        assert!(last_seq.is_none_or(|s| s < e.seq), "{what}: seq not increasing at {e:?}");
+        last_seq = Some(e.seq);
+        let before = last_ts.insert(tid, e.ts_ns).unwrap_or(0);
+        assert!(e.ts_ns >= before, "{what}: thread {tid}'s time goes back at {e:?}");
+        if e.site != trace::NO_SITE {
+            let site = trace.sites.get(e.site as usize).unwrap_or_else(|| panic!("{what}: no site {}", e.site));
+            assert!(site.name.is_some(), "{what}: site {site:?} has no function name");
+        }
+        let me = tid.cast_unsigned();
+        let mut mark = |t: u32, i: usize| {
+            let slot = &mut life.entry(t).or_default()[i];
+            assert!(slot.is_none(), "{what}: thread {t} has two {} events", ["spawn", "start", "exit", "join"][i]);
+            *slot = Some(e.seq);
+        };
+        match e.kind & abi::EVENT_MASK {
+            abi::THREAD_SPAWN => mark(e.a, 0),
+            abi::THREAD_START => mark(me, 1),
+            abi::THREAD_EXIT => {
+                mark(me, 2);
+                if e.a == abi::JOIN_TRAPPED.cast_unsigned() {
+                    trapped.push(tid);
+                }
+            }
+            abi::THREAD_JOIN => mark(e.a, 3),
+            abi::LOCK_ACQUIRED => {
+                // Mutual exclusion, as the trace orders it: an exclusive acquire follows the
+                // release of every other live holder (a dead one's locks are taken over).
+                let others =
+                    held.iter().filter(|((t, l), n)| *l == e.a && *t != tid && **n > 0 && !trapped.contains(t));
+                let exclusive = e.kind & abi::LOCK_SHARED == 0;
+                let clash = others.clone().any(|((t, _), _)| exclusive || !shared.contains(&(*t, e.a)));
+                assert!(!clash, "{what}: thread {tid} acquired {:#x} while another thread held it: {e:?}", e.a);
+                *held.entry((tid, e.a)).or_default() += 1;
+                if exclusive {
+                    shared.retain(|k| *k != (tid, e.a));
+                } else {
+                    shared.insert((tid, e.a));
+                }
+            }
+            abi::LOCK_RELEASED => {
+                let n = held.entry((tid, e.a)).or_default();
+                *n -= 1;
+                assert!(*n >= 0, "{what}: thread {tid} released {:#x}, which it did not hold: {e:?}", e.a);
+            }
+            _ => {}
+        }
+    }
+    for (t, [spawn, start, exit, join]) in &life {
+        let order = [spawn, start, exit, join];
+        let present: Vec<u64> = order.iter().filter_map(|s| **s).collect();
+        assert!(present.is_sorted(), "{what}: thread {t}'s spawn, start, exit, join out of order: {order:?}");
+        if *t != abi::MAIN_THREAD_ID.cast_unsigned() {
+            assert!(spawn.is_some() || start.is_none(), "{what}: thread {t} started but was never spawned");
+        }
+        assert!(join.is_none() || exit.is_some(), "{what}: thread {t} joined before it exited");
+    }
+    for ((tid, lock), n) in held {
+        let ended = life.get(&tid.cast_unsigned()).and_then(|l| l[2]).is_some();
+        assert!(
+            n == 0 || trapped.contains(&tid) || !ended,
+            "{what}: thread {tid} returned holding lock {lock:#x} ({n} times)"
+        );
+    }
+    count
+}
+
+/// Checks that the Perfetto JSON of the raw trace at `path` parses and that its slices nest.
+fn check_perfetto(path: &Path, what: &str) {
+    let mut json = Vec::new();
+    trace::convert(path, Format::Perfetto, &mut json).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json).unwrap_or_else(|e| panic!("{what}: bad JSON: {e}"));
+    let events = v["traceEvents"].as_array().unwrap();
+    let mut open: HashMap<i64, Vec<&str>> = HashMap::new();
+    let mut asyncs: HashMap<i64, &str> = HashMap::new();
+    for e in events {
+        let (ph, name, tid) = (e["ph"].as_str().unwrap(), e["name"].as_str().unwrap(), e["tid"].as_i64().unwrap());
+        match ph {
+            "B" => open.entry(tid).or_default().push(name),
+            "E" => {
+                let top = open.entry(tid).or_default().pop();
+                assert_eq!(
+                    top,
+                    Some(name),
+                    "{what}: an `E` of {name} on thread {tid} does not close the innermost slice"
+                );
+            }
+            "b" => assert!(asyncs.insert(e["id"].as_i64().unwrap(), name).is_none(), "{what}: async id reused"),
+            "e" => assert_eq!(asyncs.remove(&e["id"].as_i64().unwrap()), Some(name), "{what}: unmatched async end"),
+            "M" | "i" | "s" | "f" => {}
+            other => panic!("{what}: unexpected phase {other}"),
+        }
+    }
+    assert!(open.values().all(Vec::is_empty), "{what}: slices left open: {open:?}");
+}
+
+/// Traces program `name` of `module` and checks its trace.
+fn traced(module: &str, name: &str) {
+    let raw = scratch(name, "wtrace");
+    let out = trace_run(module, name, &["--format", "raw", "-o", raw.to_str().unwrap()]);
+    let code = out.status.code();
+    assert!(code.is_some(), "{name}: killed by a signal\n{}", text(&out.stderr));
+    let events = check_invariants(&raw, name);
+    assert!(events > 0, "{name}: no events");
+    check_perfetto(&raw, name);
+    std::fs::remove_file(&raw).ok();
+}
+
+macro_rules! trace_test {
+    (programs, $name:ident) => {
+        #[test]
+        fn $name() {
+            traced(wthreads_guest_tests::PROGRAMS, stringify!($name));
+        }
+    };
+    ($suite:ident, $name:ident) => {};
+}
+wthreads_guest_tests::foreach_program!(trace_test);
+
+/// The lock program's events, from the text format: its mutex, read and write locks in the
+/// order it takes them, each with its flags, and the allocator's lock marked internal.
+#[test]
+fn lock_events_come_in_program_order() {
+    let out = trace_run(wthreads_guest_tests::PROGRAMS, "test_lock_events", &["--format", "text", "-o", "-"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // `TSus thread 1 EVENT ADDR [shared] [internal] at SITE`, as (event, address, flags).
+    let hex = |s: &str| u64::from_str_radix(s.trim_start_matches("0x"), 16).unwrap();
+    let events: Vec<(&str, u64, String)> = stdout
+        .lines()
+        .filter_map(|l| {
+            let rest = l.split_once("us thread 1 ")?.1;
+            let rest = rest.rsplit_once(" at ").map_or(rest, |(event, _site)| event);
+            let mut parts = rest.splitn(3, ' ');
+            let (event, addr) = (parts.next()?, parts.next()?);
+            if !["acquire-started", "acquired", "released", "try-failed"].contains(&event) {
+                return None;
+            }
+            Some((event, hex(addr), parts.next().unwrap_or("").to_string()))
+        })
+        .collect();
+    let word = |what: &str, flags: &str| {
+        let prefix = format!("{what} at ");
+        let range = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("no `{prefix}` in:\n{stdout}"));
+        let (start, end) = range.split_once("..").unwrap();
+        let inside = hex(start)..hex(end);
+        let first = events.iter().find(|e| e.0 == "acquire-started" && e.2 == flags && inside.contains(&e.1));
+        first.unwrap_or_else(|| panic!("no acquire-started event inside the {what} ({range}) in:\n{stdout}")).1
+    };
+    let (mutex, rwlock) = (word("mutex", ""), word("rwlock", "shared"));
+    let expected = [
+        ("acquire-started", mutex, ""),
+        ("acquired", mutex, ""),
+        ("try-failed", mutex, ""),
+        ("released", mutex, ""),
+        ("acquire-started", rwlock, "shared"),
+        ("acquired", rwlock, "shared"),
+        ("try-failed", rwlock, ""),
+        ("released", rwlock, "shared"),
+        ("acquire-started", rwlock, ""),
+        ("acquired", rwlock, ""),
+        ("released", rwlock, ""),
+    ];
+    let mut user = events.iter().filter(|e| e.2 != "internal");
+    for (event, addr, flags) in expected {
+        assert!(
+            user.any(|e| e.0 == event && e.1 == addr && e.2 == flags),
+            "missing {event} {addr:#x} {flags} (in this order) in:\n{stdout}"
+        );
+    }
+    let internal = events.iter().filter(|e| e.0 == "acquired" && e.2 == "internal").count();
+    assert!(internal > 0, "no event of the allocator's lock, marked internal, in:\n{stdout}");
+    // Every lock event names the function it came from.
+    for l in stdout.lines().filter(|l| l.contains(" acquired ")) {
+        assert!(l.contains(" at ") && !l.ends_with(" at ?"), "no location: {l}");
+    }
+}
+
+/// The trace run exits like `run`, prints what the program prints, and a module that cannot be
+/// run gets the same message and status.
+#[test]
+fn trace_runs_like_run() {
+    let raw = scratch("like_run", "json");
+    let out = trace_run(wthreads_guest_tests::PROGRAMS, "test_main_panics", &["-o", raw.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(wthreads_host::EXIT_TRAP), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("did not return"), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&raw).unwrap()).unwrap();
+    assert!(json["traceEvents"].as_array().is_some_and(|a| a.len() > 1));
+    let bad = scratch("not_wasm", "wasm");
+    std::fs::write(&bad, b"not wasm").unwrap();
+    let out = trace_run(bad.to_str().unwrap(), "main", &["-o", raw.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(wthreads_host::EXIT_MODULE));
+    assert!(text(&out.stderr).contains("not a WebAssembly module"), "{}", text(&out.stderr));
+}
+
+/// Per-event checks have something to check: the raw format's events round-trip.
+#[test]
+fn raw_events_round_trip() {
+    let path = scratch("round_trip", "wtrace");
+    let mut w = trace::raw::Writer::create(&path).unwrap();
+    let e = Event {
+        seq: 7,
+        ts_ns: 9,
+        kind: abi::LOCK_ACQUIRED | abi::LOCK_SHARED,
+        a: 0x100,
+        b: 2,
+        c: -1,
+        site: 3,
+        text: 1,
+    };
+    w.text(1, "name").unwrap();
+    w.events(5, &[e]).unwrap();
+    w.finish().unwrap();
+    let t = Trace::open(&path).unwrap();
+    assert!(t.complete);
+    assert_eq!(t.merged().collect::<Vec<_>>(), vec![(5, e)]);
+    assert_eq!(t.text(1), Some("name"));
+}
