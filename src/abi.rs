@@ -73,7 +73,8 @@ pub const FD_STDERR: i32 = 2;
 /// reach a tracing host through `wthreads_patch.event(kind, a, b, c)`, which threadify makes an
 /// empty function for `run` and a call of `wthreads_trace.event` for `trace`.
 pub const EVENT_MASK: i32 = 0xFF;
-/// Event: a thread starts to acquire the lock at `a`.
+/// Event: a thread's acquire of the lock at `a` has to wait (its fast path failed); an
+/// acquire that does not wait is only `LOCK_ACQUIRED`.
 pub const LOCK_ACQUIRE_STARTED: i32 = 0;
 /// Event: a thread holds the lock at `a`.
 pub const LOCK_ACQUIRED: i32 = 1;

@@ -188,7 +188,7 @@ impl Allocator {
         // SAFETY: the lock gives this thread exclusive access to the heap.
         let r = f(unsafe { &mut *self.heap.get() });
         // SAFETY: locked above by this thread.
-        unsafe { self.lock.unlock() };
+        unsafe { self.lock.unlock_internal() };
         r
     }
 

@@ -6,6 +6,11 @@
 //!
 //! `cargo run --release -p wthreads-host --example bench [-- RUNS]` (default 7 runs).
 //!
+//! Two more columns measure tracing (docs/trace.md) in the same run: the wasm side traced
+//! (`traced ÷ wasm`, the events recorded and written to /dev/null), and the wasm side with its
+//! event calls removed (`wasm ÷ no events`: what the empty event calls of an untraced run
+//! cost; 1.0 is nothing).
+//!
 //! When wasmtime 46 is installed (`wasmtime` on `PATH`, or the path in `WTHREADS_PEER_WASMTIME`)
 //! and the `wasm32-wasip1-threads` target is, the table has a peer column: the same workloads as
 //! a Rust std program on `wasm32-wasip1-threads` (`guest-tests/bench-peer`), run by wasmtime's
@@ -21,9 +26,10 @@ mod rt {
 #[path = "../../guest-tests/bench/src/workloads.rs"]
 mod workloads;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
+use wthreads_host::trace::Recorder;
 use wthreads_host::{MainThread, Options, Runtime};
 
 /// The wasi-threads peer: wasmtime 46 and the peer program built for `wasm32-wasip1-threads`.
@@ -87,6 +93,10 @@ struct Figure {
     wasm: Vec<f64>,
     /// The wasi-threads peer's, when it runs.
     peer: Vec<f64>,
+    /// The wasm side again, traced (`wthreads trace`, its events written to /dev/null).
+    traced: Vec<f64>,
+    /// The wasm side with the (empty) event calls removed: what the untraced events cost.
+    bare: Vec<f64>,
     /// Largest acceptable wasm ÷ native time ratio.
     target: Option<f64>,
 }
@@ -136,6 +146,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let wasm = std::fs::read(wthreads_guest_tests::BENCH)?;
     let rt = Runtime::load(&wasm, Options::default()).map_err(|e| e.to_string())?;
     let mut guest = rt.main_thread().map_err(|e| e.to_string())?;
+    // The same module traced: the recording's cost without the disk's.
+    let recorder = Recorder::create(Path::new("/dev/null"))?;
+    let options = Options { trace: Some(std::sync::Arc::clone(&recorder)), ..Options::default() };
+    let traced_rt = Runtime::load(&wasm, options).map_err(|e| e.to_string())?;
+    let mut traced = traced_rt.main_thread().map_err(|e| e.to_string())?;
+    let bare_wasm = wthreads_threadify::trace::without_events(&wasm)?;
+    let bare_rt = Runtime::load(&bare_wasm, Options::default()).map_err(|e| e.to_string())?;
+    let mut bare = bare_rt.main_thread().map_err(|e| e.to_string())?;
     let peer = Peer::find();
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get) as u32;
 
@@ -147,6 +165,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             native: Vec::new(),
             wasm: Vec::new(),
             peer: Vec::new(),
+            traced: Vec::new(),
+            bare: Vec::new(),
             target,
         });
         figures.len() - 1
@@ -173,23 +193,40 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let f = &mut figures;
         f[spawn].native.push(workloads::spawn_join(SPAWNS) as f64 / f64::from(SPAWNS));
         f[spawn].wasm.push(call(&mut guest, "bench_spawn_join", &[SPAWNS as i32]) / f64::from(SPAWNS));
+        f[spawn].traced.push(call(&mut traced, "bench_spawn_join", &[SPAWNS as i32]) / f64::from(SPAWNS));
+        f[spawn].bare.push(call(&mut bare, "bench_spawn_join", &[SPAWNS as i32]) / f64::from(SPAWNS));
         f[unc].native.push(workloads::uncontended(PAIRS) as f64 / f64::from(PAIRS));
         f[unc].wasm.push(call(&mut guest, "bench_uncontended", &[PAIRS as i32]) / f64::from(PAIRS));
+        f[unc].traced.push(call(&mut traced, "bench_uncontended", &[PAIRS as i32]) / f64::from(PAIRS));
+        f[unc].bare.push(call(&mut bare, "bench_uncontended", &[PAIRS as i32]) / f64::from(PAIRS));
         f[unr].native.push(workloads::uncontended_read(PAIRS) as f64 / f64::from(PAIRS));
         f[unr].wasm.push(call(&mut guest, "bench_uncontended_read", &[PAIRS as i32]) / f64::from(PAIRS));
+        f[unr].traced.push(call(&mut traced, "bench_uncontended_read", &[PAIRS as i32]) / f64::from(PAIRS));
+        f[unr].bare.push(call(&mut bare, "bench_uncontended_read", &[PAIRS as i32]) / f64::from(PAIRS));
         for (i, t) in [(c2, 2), (c4, 4)] {
             f[i].native.push(workloads::contended(t, INCREMENTS) as f64 / f64::from(INCREMENTS));
             f[i].wasm.push(call(&mut guest, "bench_contended", &[t as i32, INCREMENTS as i32]) / f64::from(INCREMENTS));
+            f[i].traced
+                .push(call(&mut traced, "bench_contended", &[t as i32, INCREMENTS as i32]) / f64::from(INCREMENTS));
+            f[i].bare.push(call(&mut bare, "bench_contended", &[t as i32, INCREMENTS as i32]) / f64::from(INCREMENTS));
         }
         f[pp].native.push(workloads::ping_pong(TRIPS) as f64 / f64::from(TRIPS));
         f[pp].wasm.push(call(&mut guest, "bench_ping_pong", &[TRIPS as i32]) / f64::from(TRIPS));
+        f[pp].traced.push(call(&mut traced, "bench_ping_pong", &[TRIPS as i32]) / f64::from(TRIPS));
+        f[pp].bare.push(call(&mut bare, "bench_ping_pong", &[TRIPS as i32]) / f64::from(TRIPS));
         f[a1].native.push(workloads::alloc_mixed(1, ALLOCS) as f64 / f64::from(ALLOCS));
         f[a1].wasm.push(call(&mut guest, "bench_alloc", &[1, ALLOCS as i32]) / f64::from(ALLOCS));
+        f[a1].traced.push(call(&mut traced, "bench_alloc", &[1, ALLOCS as i32]) / f64::from(ALLOCS));
+        f[a1].bare.push(call(&mut bare, "bench_alloc", &[1, ALLOCS as i32]) / f64::from(ALLOCS));
         f[a2].native.push(workloads::alloc_mixed(2, ALLOCS) as f64 / f64::from(2 * ALLOCS));
         f[a2].wasm.push(call(&mut guest, "bench_alloc", &[2, ALLOCS as i32]) / f64::from(2 * ALLOCS));
+        f[a2].traced.push(call(&mut traced, "bench_alloc", &[2, ALLOCS as i32]) / f64::from(2 * ALLOCS));
+        f[a2].bare.push(call(&mut bare, "bench_alloc", &[2, ALLOCS as i32]) / f64::from(2 * ALLOCS));
         for &(t, i) in &mandel {
             f[i].native.push(workloads::mandelbrot(400, 300, t) as f64);
             f[i].wasm.push(call(&mut guest, "bench_mandelbrot", &[400, 300, t as i32]));
+            f[i].traced.push(call(&mut traced, "bench_mandelbrot", &[400, 300, t as i32]));
+            f[i].bare.push(call(&mut bare, "bench_mandelbrot", &[400, 300, t as i32]));
         }
         if let Ok(p) = &peer {
             let n = |x: u32| x.to_string();
@@ -209,7 +246,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     println!("wthreads benchmarks: {runs} runs, medians; ratio = wasm time ÷ native time (lower is better)");
-    println!("{:<40} {:>12} {:>12} {:>7} {:>8} {:>12} {:>7}", "", "native", "wasm", "ratio", "target", "peer", "ratio");
+    println!(
+        "{:<40} {:>12} {:>12} {:>7} {:>8} {:>12} {:>7} {:>12} {:>7} {:>12} {:>7}",
+        "", "native", "wasm", "ratio", "target", "peer", "ratio", "traced", "÷ wasm", "no events", "wasm ÷"
+    );
     let mut warnings = Vec::new();
     let mut missed = Vec::new();
     for f in &figures {
@@ -228,15 +268,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         } else {
             (show(median(&f.peer), f.show), format!("{:.2}", median(&f.peer) / n))
         };
+        let (traced, bare) = (median(&f.traced), median(&f.bare));
         println!(
-            "{:<40} {:>12} {:>12} {:>7.2} {:>8} {peer:>12} {peer_ratio:>7}{mark}",
+            "{:<40} {:>12} {:>12} {:>7.2} {:>8} {peer:>12} {peer_ratio:>7} {:>12} {:>7.2} {:>12} {:>7.2}{mark}",
             f.name,
             show(n, f.show),
             show(w, f.show),
             ratio,
-            target
+            target,
+            show(traced, f.show),
+            traced / w,
+            show(bare, f.show),
+            w / bare
         );
-        for (side, v) in [("native", &f.native), ("wasm", &f.wasm), ("peer", &f.peer)] {
+        let sides = [
+            ("native", &f.native),
+            ("wasm", &f.wasm),
+            ("peer", &f.peer),
+            ("traced", &f.traced),
+            ("no events", &f.bare),
+        ];
+        for (side, v) in sides {
             if !v.is_empty() && spread(v) > 0.25 {
                 warnings.push(format!("{} ({side}): runs spread over {:.0}% of the median", f.name, spread(v) * 100.0));
             }

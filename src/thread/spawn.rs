@@ -359,7 +359,7 @@ fn detach(tcb: NonNull<Tcb>) {
     unsafe { tcb.as_ref() }.next.set(GRAVEYARD.head.get());
     GRAVEYARD.head.set(tcb.as_ptr());
     // SAFETY: locked above.
-    unsafe { GRAVEYARD.lock.unlock() };
+    unsafe { GRAVEYARD.lock.unlock_internal() };
 }
 
 /// Frees the memory of every detached thread that has exited. Called on each spawn, so a
@@ -413,7 +413,7 @@ unsafe fn free_exited() -> usize {
         }
     }
     // SAFETY: the caller took it.
-    unsafe { GRAVEYARD.lock.unlock() };
+    unsafe { GRAVEYARD.lock.unlock_internal() };
     remaining
 }
 

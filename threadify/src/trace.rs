@@ -39,6 +39,20 @@ pub struct Instrumented {
 /// [`Error::NotWasm`] if `wasm` is not a module or was not patched, [`Error::Invalid`] if the
 /// result does not validate (a bug).
 pub fn instrument(wasm: &[u8]) -> Result<Instrumented, Error> {
+    rewrite(wasm, false)
+}
+
+/// The patched module with every call of the event function removed (its arguments dropped):
+/// what a guest without events would be, to measure that the empty calls cost nothing
+/// (`host/examples/bench.rs`).
+///
+/// # Errors
+/// As [`instrument`].
+pub fn without_events(wasm: &[u8]) -> Result<Vec<u8>, Error> {
+    rewrite(wasm, true).map(|i| i.wasm)
+}
+
+fn rewrite(wasm: &[u8], strip: bool) -> Result<Instrumented, Error> {
     if !crate::inspect(wasm)?.patched {
         return Err(Error::NotWasm("the module is not patched by threadify: patch it first".into()));
     }
@@ -60,22 +74,28 @@ pub fn instrument(wasm: &[u8]) -> Result<Instrumented, Error> {
             _ => None,
         })
         .collect();
-    let [trace_event, trace_at] = [0, 1].map(|i| {
-        let f = abi::TRACE_IMPORTS[i];
-        let params: Vec<ValType> = f
-            .params
-            .iter()
-            .map(|v| match v {
-                abi::Val::I32 => ValType::I32,
-                abi::Val::I64 => ValType::I64,
-            })
-            .collect();
-        let ty = m.types.add(&params, &[]);
-        let id = m.add_import_func(conv::TRACE_MODULE, f.name, ty).0;
-        m.funcs.get_mut(id).name = Some(format!("{}.{}", conv::TRACE_MODULE, f.name));
-        id
-    });
-    let mut sites = Sites { event, runtime_api, trace_event, trace_at, func: 0, name: None, sites: Vec::new() };
+    let mode = if strip {
+        let params = event.map_or(0, |f| m.types.get(m.funcs.get(f).ty()).params().len());
+        Mode::Strip { params }
+    } else {
+        let [event, at] = [0, 1].map(|i| {
+            let f = abi::TRACE_IMPORTS[i];
+            let params: Vec<ValType> = f
+                .params
+                .iter()
+                .map(|v| match v {
+                    abi::Val::I32 => ValType::I32,
+                    abi::Val::I64 => ValType::I64,
+                })
+                .collect();
+            let ty = m.types.add(&params, &[]);
+            let id = m.add_import_func(conv::TRACE_MODULE, f.name, ty).0;
+            m.funcs.get_mut(id).name = Some(format!("{}.{}", conv::TRACE_MODULE, f.name));
+            id
+        });
+        Mode::Trace { event, at }
+    };
+    let mut sites = Sites { event, runtime_api, mode, func: 0, name: None, sites: Vec::new() };
     for (id, index, name) in functions {
         if Some(id) == event {
             continue;
@@ -96,12 +116,19 @@ fn demangle(name: &str) -> String {
     format!("{:#}", rustc_demangle::demangle(name))
 }
 
+/// What becomes of the event calls.
+enum Mode {
+    /// Calls of the tracing host's `event` (with the site), `at` before runtime API calls.
+    Trace { event: FunctionId, at: FunctionId },
+    /// Removed: the event function's `params` arguments dropped.
+    Strip { params: usize },
+}
+
 /// The rewrite of one function's calls, collecting their sites.
 struct Sites {
     event: Option<FunctionId>,
     runtime_api: Vec<FunctionId>,
-    trace_event: FunctionId,
-    trace_at: FunctionId,
+    mode: Mode,
     func: u32,
     name: Option<String>,
     sites: Vec<Site>,
@@ -125,17 +152,23 @@ impl VisitorMut for Sites {
         }
         let old = std::mem::take(&mut seq.instrs);
         for (instr, loc) in old {
-            if calls(&instr, &|f| Some(f) == self.event) {
-                let site = self.site(loc);
-                seq.instrs.push((site, loc));
-                seq.instrs.push((Instr::Call(Call { func: self.trace_event }), loc));
-            } else if calls(&instr, &|f| self.runtime_api.contains(&f)) {
-                let site = self.site(loc);
-                seq.instrs.push((site, loc));
-                seq.instrs.push((Instr::Call(Call { func: self.trace_at }), loc));
-                seq.instrs.push((instr, loc));
-            } else {
-                seq.instrs.push((instr, loc));
+            let is_event = calls(&instr, &|f| Some(f) == self.event);
+            match self.mode {
+                Mode::Strip { params } if is_event => {
+                    seq.instrs.extend(std::iter::repeat_n((Instr::Drop(walrus::ir::Drop {}), loc), params));
+                }
+                Mode::Trace { event, .. } if is_event => {
+                    let site = self.site(loc);
+                    seq.instrs.push((site, loc));
+                    seq.instrs.push((Instr::Call(Call { func: event }), loc));
+                }
+                Mode::Trace { at, .. } if calls(&instr, &|f| self.runtime_api.contains(&f)) => {
+                    let site = self.site(loc);
+                    seq.instrs.push((site, loc));
+                    seq.instrs.push((Instr::Call(Call { func: at }), loc));
+                    seq.instrs.push((instr, loc));
+                }
+                _ => seq.instrs.push((instr, loc)),
             }
         }
     }

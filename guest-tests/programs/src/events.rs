@@ -2,14 +2,18 @@
 //! known sequence of synchronisation and prints where its objects are, so that a test can find
 //! their events.
 
+use core::sync::atomic::{AtomicBool, Ordering};
+use core::time::Duration;
 use wthreads::sync::{Mutex, RwLock};
+use wthreads::thread;
 
 static LOCK: Mutex<u32> = Mutex::new(0);
 static TABLE: RwLock<u32> = RwLock::new(0);
 
 /// Takes a mutex (and fails a `try_lock` while holding it), a read lock (and fails a
-/// `try_write` meanwhile), a write lock, and allocates (the allocator's lock is the runtime's
-/// own); prints where the locks are, for the host test to match.
+/// `try_write` meanwhile), a write lock, the mutex again while another thread holds it (so the
+/// acquire waits), and allocates (the allocator's lock is the runtime's own); prints where the
+/// locks are, for the host test to match.
 #[unsafe(no_mangle)]
 pub extern "C" fn test_lock_events() -> i32 {
     {
@@ -23,6 +27,18 @@ pub extern "C" fn test_lock_events() -> i32 {
         drop(reader);
     }
     *TABLE.write().unwrap() += 1;
+    static HELD: AtomicBool = AtomicBool::new(false);
+    let holder = thread::spawn(|| {
+        let guard = LOCK.lock().unwrap();
+        HELD.store(true, Ordering::Release);
+        thread::sleep(Duration::from_millis(50));
+        drop(guard);
+    });
+    while !HELD.load(Ordering::Acquire) {
+        thread::yield_now();
+    }
+    *LOCK.lock().unwrap() += 1;
+    holder.join().unwrap();
     // Blocks larger than the per-thread caches' classes come from dlmalloc under its lock.
     let big = alloc::vec![0u8; 64 * 1024];
     core::hint::black_box(&big);

@@ -30,13 +30,17 @@ const END: u32 = 4;
 pub const EVENT_SIZE: usize = 44;
 
 impl Event {
-    fn encode(&self, out: &mut Vec<u8>) {
-        for v in [self.seq, self.ts_ns, self.c.cast_unsigned()] {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-        for v in [self.kind.cast_unsigned(), self.a, self.b, self.site, self.text] {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
+    fn encode(&self) -> [u8; EVENT_SIZE] {
+        let mut b = [0u8; EVENT_SIZE];
+        b[0..8].copy_from_slice(&self.seq.to_le_bytes());
+        b[8..16].copy_from_slice(&self.ts_ns.to_le_bytes());
+        b[16..24].copy_from_slice(&self.c.to_le_bytes());
+        b[24..28].copy_from_slice(&self.kind.to_le_bytes());
+        b[28..32].copy_from_slice(&self.a.to_le_bytes());
+        b[32..36].copy_from_slice(&self.b.to_le_bytes());
+        b[36..40].copy_from_slice(&self.site.to_le_bytes());
+        b[40..44].copy_from_slice(&self.text.to_le_bytes());
+        b
     }
 
     fn decode(b: &[u8]) -> Event {
@@ -87,8 +91,9 @@ impl Writer {
         let mut p = std::mem::take(&mut self.scratch);
         p.clear();
         p.extend_from_slice(&tid.to_le_bytes());
+        p.reserve(events.len() * EVENT_SIZE);
         for e in events {
-            e.encode(&mut p);
+            p.extend_from_slice(&e.encode());
         }
         let r = self.chunk(EVENTS, &p);
         self.scratch = p;

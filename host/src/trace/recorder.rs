@@ -9,7 +9,6 @@ use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
-use std::time::Instant;
 
 /// Events a host thread collects before it writes them out.
 const BUFFER: usize = 4096;
@@ -20,8 +19,11 @@ pub struct Recorder {
     seq: AtomicU64,
     /// The next text's id (0 means "no text").
     next_text: AtomicU32,
-    /// The clock's zero: the first event (the module is compiled by then).
-    epoch: OnceLock<Instant>,
+    /// The clock: the processor's time-stamp counter where it is usable (a few ns a read),
+    /// calibrated against the OS's monotonic clock, which a VM may take ~35 ns to read.
+    clock: quanta::Clock,
+    /// The clock's zero, in its raw units: the first event (the module is compiled by then).
+    epoch: OnceLock<u64>,
     out: Mutex<Option<Writer>>,
     /// The first write error; the run goes on, `finish` reports it.
     error: Mutex<Option<io::Error>>,
@@ -53,6 +55,7 @@ impl Recorder {
         Ok(Arc::new(Recorder {
             seq: AtomicU64::new(0),
             next_text: AtomicU32::new(1),
+            clock: quanta::Clock::new(),
             epoch: OnceLock::new(),
             out: Mutex::new(Some(Writer::create(path)?)),
             error: Mutex::new(None),
@@ -87,7 +90,8 @@ impl Recorder {
             id
         });
         let seq = self.seq.fetch_add(1, Ordering::SeqCst);
-        let ts_ns = u64::try_from(self.epoch.get_or_init(Instant::now).elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let now = self.clock.raw();
+        let ts_ns = self.clock.delta_as_nanos(*self.epoch.get_or_init(|| now), now);
         let event = Event { seq, ts_ns, kind, a, b, c, site, text };
         BUFFER_OF_THIS_THREAD.with_borrow_mut(|slot| {
             let mine = slot.as_ref().is_some_and(|b| Arc::ptr_eq(&b.recorder, self) && b.tid == tid);

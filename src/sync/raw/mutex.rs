@@ -44,44 +44,59 @@ impl RawMutex {
     /// Tries to take the lock for the runtime itself, without waiting.
     #[inline]
     pub(crate) fn try_lock(&self) -> bool {
-        self.try_lock_as(ANONYMOUS).is_some()
+        self.try_acquire(ANONYMOUS, LockKind::INTERNAL).is_some()
     }
 
     /// Tries to take the lock for `owner` without waiting; also takes it over from a dead owner.
     #[inline]
     pub(crate) fn try_lock_as(&self, owner: u32) -> Option<Acquired> {
+        self.try_acquire(owner, LockKind::USER)
+    }
+
+    /// [`try_lock_as`](Self::try_lock_as) with the events' kind, as in `acquire`.
+    #[inline]
+    fn try_acquire(&self, owner: u32, kind: LockKind) -> Option<Acquired> {
         // Acquire: on success we must see everything the previous holder wrote.
         let how = match self.futex.compare_exchange(UNLOCKED, owner, Ordering::Acquire, Ordering::Relaxed) {
             Ok(_) => Some(Acquired::Clean),
             Err(state) => self.take_from_dead(state, owner),
         };
         let event = if how.is_some() { abi::LOCK_ACQUIRED } else { abi::LOCK_TRY_FAILED };
-        emit(event, kind_of(owner), self.addr());
+        emit(event, kind, self.addr());
         how
     }
 
     /// Takes the lock for the runtime itself, sleeping if another thread holds it.
     #[inline]
     pub(crate) fn lock(&self) {
-        self.lock_as(ANONYMOUS);
+        self.acquire(ANONYMOUS, LockKind::INTERNAL);
     }
 
     /// Takes the lock for the thread with owner value `owner`, sleeping while another holds it.
     #[inline]
     pub(crate) fn lock_as(&self, owner: u32) -> Acquired {
+        self.acquire(owner, LockKind::USER)
+    }
+
+    /// Takes the lock for `owner`, whose events are of `kind` (known where it is called, so
+    /// that the event's arguments are constants there).
+    #[inline]
+    fn acquire(&self, owner: u32, kind: LockKind) -> Acquired {
         debug_assert!(owner != UNLOCKED && owner & CONTENDED == 0);
-        emit(abi::LOCK_ACQUIRE_STARTED, kind_of(owner), self.addr());
         // Acquire: as in `try_lock_as`.
         let how = match self.futex.compare_exchange(UNLOCKED, owner, Ordering::Acquire, Ordering::Relaxed) {
             Ok(_) => Acquired::Clean,
             Err(_) => self.lock_contended(owner),
         };
-        emit(abi::LOCK_ACQUIRED, kind_of(owner), self.addr());
+        emit(abi::LOCK_ACQUIRED, kind, self.addr());
         how
     }
 
+    /// The slow path, where the acquire waits: reported as started here, not on the fast path
+    /// (an uncontended acquire is one event).
     #[cold]
     fn lock_contended(&self, owner: u32) -> Acquired {
+        emit(abi::LOCK_ACQUIRE_STARTED, kind_of(owner), self.addr());
         let mut state = self.spin();
         // Once this thread has slept, others may sleep too: it must take the lock with the
         // CONTENDED flag so that its unlock wakes the next one.
@@ -155,15 +170,32 @@ impl RawMutex {
         super::spin_wait::spin_until(&self.futex, |s| s == UNLOCKED || s & CONTENDED != 0)
     }
 
-    /// Releases the lock.
+    /// Releases a lock taken with [`lock_as`](Self::lock_as) (one the program created).
     ///
     /// # Safety
     /// The calling thread must hold the lock.
     #[inline]
     pub(crate) unsafe fn unlock(&self) {
-        // Reported before the release, so that a trace orders it before the next acquire. The
-        // owner bits do not change while the lock is held.
-        emit(abi::LOCK_RELEASED, kind_of(self.futex.load(Ordering::Relaxed) & OWNER_MASK), self.addr());
+        // SAFETY: per the contract.
+        unsafe { self.release(LockKind::USER) }
+    }
+
+    /// Releases a lock taken with [`lock`](Self::lock) (the runtime's own).
+    ///
+    /// # Safety
+    /// The calling thread must hold the lock.
+    #[inline]
+    pub(crate) unsafe fn unlock_internal(&self) {
+        // SAFETY: per the contract.
+        unsafe { self.release(LockKind::INTERNAL) }
+    }
+
+    /// # Safety
+    /// The calling thread must hold the lock, taken as `kind` says.
+    #[inline]
+    unsafe fn release(&self, kind: LockKind) {
+        // Reported before the release, so that a trace orders it before the next acquire.
+        emit(abi::LOCK_RELEASED, kind, self.addr());
         // Release: publishes the critical section's writes to the next holder.
         let state = self.futex.swap(UNLOCKED, Ordering::Release);
         if state & CONTENDED != 0 {

@@ -109,7 +109,6 @@ impl RawRwLock {
     /// Returns whether a dead writer's lock was recovered on the way (then the data is poisoned).
     #[inline]
     pub(in crate::sync) fn read(&self) -> bool {
-        emit(abi::LOCK_ACQUIRE_STARTED, LockKind::SHARED, self.addr());
         // Relaxed: the compare-exchange decides.
         let state = self.state.load(Ordering::Relaxed);
         let recovered = if is_read_lockable(state)
@@ -123,8 +122,10 @@ impl RawRwLock {
         recovered
     }
 
+    /// The slow path, where the acquire may wait: reported as started here (as the mutex's).
     #[cold]
     fn read_contended(&self) -> bool {
+        emit(abi::LOCK_ACQUIRE_STARTED, LockKind::SHARED, self.addr());
         let mut recovered = false;
         let mut state = self.spin_read();
         loop {
@@ -172,7 +173,6 @@ impl RawRwLock {
     /// writer's lock was recovered on the way (then the data is poisoned).
     #[inline]
     pub(in crate::sync) fn write(&self, owner: u32) -> bool {
-        emit(abi::LOCK_ACQUIRE_STARTED, LockKind::USER, self.addr());
         // Acquire: as in `try_read`.
         let recovered =
             if self.state.compare_exchange_weak(0, WRITE_LOCKED, Ordering::Acquire, Ordering::Relaxed).is_ok() {
@@ -185,8 +185,10 @@ impl RawRwLock {
         recovered
     }
 
+    /// The slow path, where the acquire may wait: reported as started here (as the mutex's).
     #[cold]
     fn write_contended(&self) -> bool {
+        emit(abi::LOCK_ACQUIRE_STARTED, LockKind::USER, self.addr());
         // Holders that died long ago are released before this writer ever sleeps on them.
         let mut recovered = self.recover_dead();
         let mut state = self.spin_write();
