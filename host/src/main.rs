@@ -1,14 +1,14 @@
 //! `wthreads`: run or patch threaded wasm guests.
 //!
 //! - `wthreads run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N]`
-//! - `wthreads trace FILE.wasm [run options] [-o PATH] [--format perfetto|raw|text]`
+//! - `wthreads trace FILE.wasm [run options] [-o PATH] [--format perfetto|rapid|raw|text]`
 //! - `wthreads patch IN.wasm -o OUT.wasm [--no-stack-check] [--host-wait]`
 
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::exit;
 use wthreads_host::output::stderr_line;
-use wthreads_host::trace::{Format, Recorder};
+use wthreads_host::trace::{self, Format, Recorder};
 use wthreads_host::{EXIT_MODULE, EXIT_TRAP, Error, Options};
 
 /// Runs and patches threaded WebAssembly guests built with the wthreads crate.
@@ -52,13 +52,16 @@ struct RunArgs {
 struct TraceArgs {
     #[command(flatten)]
     run: RunArgs,
-    /// Where to write the trace (default: trace.json, trace.wtrace or trace.txt by format;
-    /// `-` for standard output).
+    /// Where to write the trace (default: trace.json, trace.rapid, trace.wtrace or trace.txt by
+    /// format; `-` for standard output). RAPID's location table goes to PATH.locations.
     #[arg(short, long, value_name = "PATH")]
     output: Option<PathBuf>,
     /// The trace's format.
     #[arg(long, value_enum, default_value_t = Format::Perfetto)]
     format: Format,
+    /// Also write the timeline picture: one self-contained HTML page with an SVG.
+    #[arg(long, value_name = "PATH")]
+    html: Option<PathBuf>,
 }
 
 fn fail(msg: &str) -> ! {
@@ -90,7 +93,7 @@ fn run(a: &RunArgs, options: Options, finish: impl FnOnce()) -> ! {
 fn trace(t: TraceArgs) -> ! {
     let output = t.output.clone().unwrap_or_else(|| PathBuf::from(t.format.default_file()));
     let to_stdout = output.as_os_str() == "-";
-    let raw = if t.format == Format::Raw && !to_stdout {
+    let raw = if t.format == Format::Raw && !to_stdout && t.html.is_none() {
         output.clone()
     } else {
         std::env::temp_dir().join(format!("wthreads-trace-{}.wtrace", std::process::id()))
@@ -101,18 +104,37 @@ fn trace(t: TraceArgs) -> ! {
         if let Err(e) = recorder.finish() {
             fail(&format!("cannot write {}: {e}", raw.display()));
         }
+        if let Some(html) = &t.html {
+            let written = trace::raw::Trace::open(&raw).and_then(|trace| {
+                trace::html::write(&trace, &mut std::io::BufWriter::new(std::fs::File::create(html)?))
+            });
+            if let Err(e) = written {
+                fail(&format!("cannot write the timeline to {}: {e}", html.display()));
+            }
+        }
         if raw != output {
-            let written = if to_stdout {
-                wthreads_host::trace::convert(&raw, t.format, &mut std::io::stdout().lock())
-            } else {
-                std::fs::File::create(&output).and_then(|mut f| wthreads_host::trace::convert(&raw, t.format, &mut f))
-            };
+            let written = write_trace(&raw, t.format, &output, to_stdout);
             std::fs::remove_file(&raw).ok();
             if let Err(e) = written {
                 fail(&format!("cannot write the trace to {}: {e}", output.display()));
             }
         }
     })
+}
+
+/// Converts the raw trace to `format` at `output` (standard output for `-`), with its side file
+/// if the format has one (next to the output; `trace.rapid.locations` for standard output).
+fn write_trace(raw: &Path, format: Format, output: &Path, to_stdout: bool) -> std::io::Result<()> {
+    let side_path = trace::side_file(if to_stdout { Path::new(format.default_file()) } else { output }, format);
+    let mut side: Box<dyn std::io::Write> = match &side_path {
+        Some(p) => Box::new(std::fs::File::create(p)?),
+        None => Box::new(std::io::sink()),
+    };
+    if to_stdout {
+        trace::convert(raw, format, &mut std::io::stdout().lock(), &mut side)
+    } else {
+        trace::convert(raw, format, &mut std::fs::File::create(output)?, &mut side)
+    }
 }
 
 fn main() {

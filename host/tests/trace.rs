@@ -1,7 +1,8 @@
 //! `wthreads trace` on every guest program: the trace it writes holds what docs/trace.md
 //! promises (every lock acquired is released or its holder died, spawn → start → exit → join,
 //! per-thread time never goes backwards, every site names a function, the Perfetto JSON parses
-//! and its slices nest), and the lock program's events come in the order it takes its locks.
+//! and its slices nest, the RAPID lines have its shape and its lock discipline), and the lock
+//! program's events come in the order it takes its locks.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -115,7 +116,7 @@ fn check_invariants(path: &Path, what: &str) -> usize {
 /// Checks that the Perfetto JSON of the raw trace at `path` parses and that its slices nest.
 fn check_perfetto(path: &Path, what: &str) {
     let mut json = Vec::new();
-    trace::convert(path, Format::Perfetto, &mut json).unwrap();
+    trace::convert(path, Format::Perfetto, &mut json, &mut std::io::sink()).unwrap();
     let v: serde_json::Value = serde_json::from_slice(&json).unwrap_or_else(|e| panic!("{what}: bad JSON: {e}"));
     let events = v["traceEvents"].as_array().unwrap();
     let mut open: HashMap<i64, Vec<&str>> = HashMap::new();
@@ -141,6 +142,48 @@ fn check_perfetto(path: &Path, what: &str) {
     assert!(open.values().all(Vec::is_empty), "{what}: slices left open: {open:?}");
 }
 
+/// Whether `line` has RAPID's STD shape `T\d+\|(acq|rel|r|w|fork|join)\(\w+\)\|\d+`.
+fn rapid_shape(line: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let mut parts = line.split('|');
+    let (Some(thread), Some(op), Some(loc), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let Some((name, decor)) = op.strip_suffix(')').and_then(|o| o.split_once('(')) else { return false };
+    thread.strip_prefix('T').is_some_and(digits)
+        && ["acq", "rel", "r", "w", "fork", "join"].contains(&name)
+        && word(decor)
+        && digits(loc)
+}
+
+/// Checks the RAPID lines of the raw trace at `path`: each has the STD shape with one of the
+/// six ops, its location is in the side table, and the locks behave as RAPID's must (a lock is
+/// acquired only when free and released by its holder).
+fn check_rapid(path: &Path, what: &str) {
+    let (mut lines, mut side) = (Vec::new(), Vec::new());
+    trace::convert(path, Format::Rapid, &mut lines, &mut side).unwrap();
+    let (lines, side) = (text(&lines), text(&side));
+    let locations = side.lines().count();
+    let mut holder: HashMap<&str, &str> = HashMap::new();
+    for line in lines.lines() {
+        assert!(rapid_shape(line), "{what}: not a RAPID STD line: {line}");
+        let [thread, op, loc] = line.splitn(3, '|').collect::<Vec<_>>()[..] else { unreachable!() };
+        assert!(loc.parse::<usize>().unwrap() < locations, "{what}: location {loc} is not in the side table");
+        let (name, decor) = op.trim_end_matches(')').split_once('(').unwrap();
+        match name {
+            "acq" => {
+                let other = holder.insert(decor, thread);
+                assert!(other.is_none(), "{what}: {thread} acquires {decor}, held by {other:?}: {line}");
+            }
+            "rel" => {
+                assert_eq!(holder.remove(decor), Some(thread), "{what}: {thread} releases {decor} it does not hold")
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Traces program `name` of `module` and checks its trace.
 fn traced(module: &str, name: &str) {
     let raw = scratch(name, "wtrace");
@@ -150,6 +193,7 @@ fn traced(module: &str, name: &str) {
     let events = check_invariants(&raw, name);
     assert!(events > 0, "{name}: no events");
     check_perfetto(&raw, name);
+    check_rapid(&raw, name);
     std::fs::remove_file(&raw).ok();
 }
 
@@ -267,4 +311,58 @@ fn raw_events_round_trip() {
     assert!(t.complete);
     assert_eq!(t.merged().collect::<Vec<_>>(), vec![(5, e)]);
     assert_eq!(t.text(1), Some("name"));
+}
+
+/// `--html`: the timeline of the producer/consumer program (a main thread and eight workers on
+/// one mutex and condvar) has a row per thread, lock holds and waits with their events in
+/// their titles, spawn and join arrows and a legend; headless Chromium renders it to a picture
+/// that is not blank (`BLESS=1` copies it to docs/timeline.png, which the README shows).
+#[test]
+fn timeline_picture() {
+    let html = scratch("timeline", "html");
+    let json = scratch("timeline", "json");
+    let args = ["--html", html.to_str().unwrap(), "-o", json.to_str().unwrap()];
+    let out = trace_run(wthreads_guest_tests::PROGRAMS, "test_condvar_producer_consumer", &args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let page = std::fs::read_to_string(&html).unwrap();
+    for needle in [
+        "<svg",
+        "main (1)",
+        "thread 9",
+        "holds lock 0x",
+        "waits for lock 0x",
+        "condvar wait on 0x",
+        "spawn: thread 1",
+        "join: thread",
+        "runtime's own lock",
+    ] {
+        assert!(page.contains(needle), "no `{needle}` in the timeline");
+    }
+    let png = scratch("timeline", "png");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let shot = std::process::Command::new(&chromium)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1400,640"])
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .unwrap_or_else(|e| panic!("{chromium} (scripts/setup.sh installs it, or set CHROMIUM): {e}"));
+    assert!(shot.status.success(), "chromium: {}", text(&shot.stderr));
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    assert_eq!((info.width, info.height), (1400, 640));
+    // The picture shows the bars: many pixels are neither white nor grey.
+    let bytes = info.color_type.samples();
+    let coloured = pixels[..info.buffer_size()]
+        .chunks(bytes)
+        .filter(|p| {
+            let (r, g, b) = (i32::from(p[0]), i32::from(p[1]), i32::from(p[2]));
+            (r - g).abs() + (g - b).abs() + (r - b).abs() > 60
+        })
+        .count();
+    assert!(coloured > 5_000, "the picture is nearly blank ({coloured} coloured pixels)");
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::copy(&png, concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/timeline.png")).unwrap();
+    }
 }

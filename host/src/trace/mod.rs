@@ -1,7 +1,9 @@
 //! Traces of runs (`wthreads trace`, `docs/trace.md`): the recorder that a traced run feeds, the
 //! raw file it writes, and the formats made from that file.
 
+pub mod html;
 pub mod perfetto;
+pub mod rapid;
 pub mod raw;
 mod recorder;
 pub mod text;
@@ -10,7 +12,7 @@ pub use recorder::Recorder;
 pub use wthreads_threadify::trace::Site;
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The site of an event that has none (the host's own events outside a runtime API call).
 pub const NO_SITE: u32 = u32::MAX;
@@ -41,6 +43,8 @@ pub struct Event {
 pub enum Format {
     /// The Chrome / Perfetto JSON trace-event format (ui.perfetto.dev, chrome://tracing).
     Perfetto,
+    /// The STD text format of the RAPID race predictor (with a side file of locations).
+    Rapid,
     /// The raw binary log (`docs/trace.md`), as recorded.
     Raw,
     /// One line of text per event, in the trace's order.
@@ -53,23 +57,37 @@ impl Format {
     pub const fn default_file(self) -> &'static str {
         match self {
             Format::Perfetto => "trace.json",
+            Format::Rapid => "trace.rapid",
             Format::Raw => "trace.wtrace",
             Format::Text => "trace.txt",
         }
     }
 }
 
-/// Writes the raw trace at `raw` as `format` to `out`.
+/// Writes the raw trace at `raw` as `format` to `out`; the RAPID format's location table goes
+/// to `side` (see [`side_file`]).
 ///
 /// # Errors
 /// If the trace cannot be read or the output written.
-pub fn convert(raw: &Path, format: Format, out: &mut dyn io::Write) -> io::Result<()> {
+pub fn convert(raw: &Path, format: Format, out: &mut dyn io::Write, side: &mut dyn io::Write) -> io::Result<()> {
     let trace = raw::Trace::open(raw)?;
     match format {
         Format::Perfetto => perfetto::write(&trace, out),
+        Format::Rapid => rapid::write(&trace, out, side),
         Format::Text => text::write(&trace, out),
         Format::Raw => io::copy(&mut std::fs::File::open(raw)?, out).map(drop),
     }
+}
+
+/// Where the side file of a trace written to `output` goes, for formats that have one (RAPID's
+/// location table: `trace.rapid.locations`).
+#[must_use]
+pub fn side_file(output: &Path, format: Format) -> Option<PathBuf> {
+    (format == Format::Rapid).then(|| {
+        let mut name = output.as_os_str().to_owned();
+        name.push(".locations");
+        PathBuf::from(name)
+    })
 }
 
 /// Where site `site` is, as `function+0xOFFSET` (`?` for none).

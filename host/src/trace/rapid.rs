@@ -1,0 +1,67 @@
+//! The STD text format of the RAPID race-prediction tool (`docs/trace.md`): one event per
+//! line, `T<thread>|<op>(<decor>)|<loc>`, with only the ops `acq rel r w fork join` (RAPID's
+//! parser rejects `req`). Locations are integers: `site + 1`, 0 for an event without one; the
+//! side file maps each to `function+offset`.
+//!
+//! - An exclusive lock's acquire and release are `acq(L<addr>)` and `rel(L<addr>)`.
+//! - A read lock would be held by several threads at once, which RAPID's locks cannot be: a
+//!   read acquire is `acq(L<addr>)` `rel(L<addr>)` where it is taken (it follows the last
+//!   writer's release) and a read release the same pair (the next writer follows it). This
+//!   orders readers with each other too, which can only hide races, never invent one.
+//! - A spawn is `fork(T<child>)` on the spawning thread, a join `join(T<child>)`.
+//! - A thread that ends by a trap releases the locks it held (`rel`) as it exits: the runtime
+//!   hands them to their next user, and RAPID's locks must be released before another thread
+//!   acquires them.
+
+use super::raw::Trace;
+use super::{NO_SITE, location};
+use std::collections::HashMap;
+use std::io::{self, Write};
+use wthreads::abi;
+
+/// Writes the RAPID lines of `trace` to `out` and its location table to `locations`.
+///
+/// # Errors
+/// If either cannot be written.
+pub fn write(trace: &Trace, out: &mut dyn Write, locations: &mut dyn Write) -> io::Result<()> {
+    let mut out = io::BufWriter::new(out);
+    let mut held: HashMap<i32, Vec<u32>> = HashMap::new();
+    for (tid, e) in trace.merged() {
+        let loc = if e.site == NO_SITE { 0 } else { u64::from(e.site) + 1 };
+        let mut line = |op: &str, decor: String| writeln!(out, "T{tid}|{op}({decor})|{loc}");
+        let lock = |addr: u32| format!("L{addr:x}");
+        let shared = e.kind & abi::LOCK_SHARED != 0;
+        match e.kind & abi::EVENT_MASK {
+            abi::LOCK_ACQUIRED | abi::LOCK_RELEASED if shared => {
+                line("acq", lock(e.a))?;
+                line("rel", lock(e.a))?;
+            }
+            abi::LOCK_ACQUIRED => {
+                held.entry(tid).or_default().push(e.a);
+                line("acq", lock(e.a))?;
+            }
+            abi::LOCK_RELEASED => {
+                let mine = held.entry(tid).or_default();
+                if let Some(i) = mine.iter().rposition(|l| *l == e.a) {
+                    mine.remove(i);
+                }
+                line("rel", lock(e.a))?;
+            }
+            abi::THREAD_EXIT => {
+                for l in held.remove(&tid).unwrap_or_default().into_iter().rev() {
+                    line("rel", lock(l))?;
+                }
+            }
+            abi::THREAD_SPAWN => line("fork", format!("T{}", e.a))?,
+            abi::THREAD_JOIN => line("join", format!("T{}", e.a))?,
+            _ => {}
+        }
+    }
+    out.flush()?;
+    let mut locations = io::BufWriter::new(locations);
+    writeln!(locations, "0 (none)")?;
+    for site in 0..u32::try_from(trace.sites.len()).unwrap_or(u32::MAX) {
+        writeln!(locations, "{} {}", site + 1, location(&trace.sites, site))?;
+    }
+    locations.flush()
+}
