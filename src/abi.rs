@@ -26,6 +26,13 @@ pub const PATCH_MODULE: &str = "wthreads_patch";
 /// instrumented for `trace` (`docs/trace.md`); a module run without tracing never imports it.
 pub const TRACE_MODULE: &str = "wthreads_trace";
 
+/// Export of a module instrumented by `trace --memory`: the instance's buffer of recorded
+/// accesses (a memory of its own; `docs/trace.md`).
+pub const EXPORT_TRACE_BUFFER: &str = "wthreads_trace_buffer";
+
+/// Export of a module instrumented by `trace --memory`: the bytes written to the buffer.
+pub const EXPORT_TRACE_CURSOR: &str = "wthreads_trace_cursor";
+
 /// Export that threadify adds: the guest's event function (`wthreads_patch.event`), empty
 /// until `trace` instruments its callers.
 pub const EXPORT_EVENT: &str = "wthreads_event";
@@ -123,6 +130,12 @@ pub const THREAD_EXIT: i32 = 130;
 pub const THREAD_JOIN: i32 = 131;
 /// Host event: the thread detached thread `a`.
 pub const THREAD_DETACH: i32 = 132;
+/// Trace event (`--memory`): a plain access of `b` bytes at `a`, whose site says whether it
+/// reads or writes (the raw trace records these compactly; readers give them as events).
+pub const MEMORY_ACCESS: i32 = 133;
+/// Trace event (`--memory`): an atomic access of `b` bytes at `a` (its site says which side:
+/// a write is recorded before the access, a read after it).
+pub const MEMORY_ATOMIC: i32 = 134;
 
 /// The name of an event kind's event (`"acquired"`), `None` for an unknown one.
 #[must_use]
@@ -146,6 +159,8 @@ pub fn event_name(kind: i32) -> Option<&'static str> {
         THREAD_EXIT => "exit",
         THREAD_JOIN => "join",
         THREAD_DETACH => "detach",
+        MEMORY_ACCESS => "access",
+        MEMORY_ATOMIC => "atomic",
         _ => return None,
     })
 }
@@ -211,6 +226,8 @@ pub const CONSTANTS: &[(&str, i64)] = &[
     ("THREAD_EXIT", THREAD_EXIT as i64),
     ("THREAD_JOIN", THREAD_JOIN as i64),
     ("THREAD_DETACH", THREAD_DETACH as i64),
+    ("MEMORY_ACCESS", MEMORY_ACCESS as i64),
+    ("MEMORY_ATOMIC", MEMORY_ATOMIC as i64),
     ("ERR_NO_SUCH_THREAD", ERR_NO_SUCH_THREAD as i64),
     ("ERR_JOIN_SELF", ERR_JOIN_SELF as i64),
     ("ERR_ALREADY_JOINED", ERR_ALREADY_JOINED as i64),
@@ -324,8 +341,15 @@ pub const PATCH_IMPORTS: &[Function] = &[
 
 /// Every function of import module [`TRACE_MODULE`], which a tracing host provides
 /// (`docs/trace.md`): `event` receives the guest's events with the site of the call (an index
-/// into the trace's location table), `at` tells the host the site of the next runtime API call.
-pub const TRACE_IMPORTS: &[Function] = &[func("event", &[I32, I32, I32, I64, I32], &[]), func("at", &[I32], &[])];
+/// into the trace's location table), `at` tells the host the site of the next runtime API call;
+/// with `--memory`, `flush(bytes)` hands over a full access buffer and `atomic(addr, site)`
+/// reports an atomic access (before its write side, after its read side).
+pub const TRACE_IMPORTS: &[Function] = &[
+    func("event", &[I32, I32, I32, I64, I32], &[]),
+    func("at", &[I32], &[]),
+    func("flush", &[I32], &[]),
+    func("atomic", &[I32, I32], &[]),
+];
 
 /// The exports a host calls (besides the export it is asked to invoke).
 pub const EXPORTS: &[Function] = &[func(EXPORT_ABI_VERSION, &[], &[I32]), func(EXPORT_THREAD_START, &[I32; 4], &[])];

@@ -33,6 +33,7 @@ const WASM_ONLY: &[(&str, &str)] = &[
     ("test_trap_releases_locks", "traps (wasm `unreachable`)"),
     ("test_main_panics", "checks the host's exit status of a trapped main thread"),
     ("test_output_closed", "checks the host's output when its reader is gone"),
+    ("test_racy_counter", "races on purpose, for a trace to show (Miri would stop it)"),
 ];
 
 /// How long one program may run natively before it is called hung.

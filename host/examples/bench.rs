@@ -147,7 +147,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rt = Runtime::load(&wasm, Options::default()).map_err(|e| e.to_string())?;
     let mut guest = rt.main_thread().map_err(|e| e.to_string())?;
     // The same module traced: the recording's cost without the disk's.
-    let recorder = Recorder::create(Path::new("/dev/null"))?;
+    let recorder = Recorder::create(Path::new("/dev/null"), false)?;
     let options = Options { trace: Some(std::sync::Arc::clone(&recorder)), ..Options::default() };
     let traced_rt = Runtime::load(&wasm, options).map_err(|e| e.to_string())?;
     let mut traced = traced_rt.main_thread().map_err(|e| e.to_string())?;

@@ -197,20 +197,3 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
     })?;
     Ok(())
 }
-
-/// Defines the functions of module `wthreads_trace` ([`abi::TRACE_IMPORTS`]) that a module
-/// instrumented for a trace imports: the guest's events go to the run's recorder.
-///
-/// # Errors
-/// Only if wasmtime rejects a definition (a bug).
-pub fn define_trace(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
-    let m = abi::TRACE_MODULE;
-    linker.func_wrap(m, "event", |c: Caller<'_, Ctx>, kind: i32, a: i32, b: i32, x: i64, site: i32| {
-        let ctx = c.data();
-        ctx.rt.trace(ctx.tid, kind, (a.cast_unsigned(), b.cast_unsigned(), x), site.cast_unsigned(), None);
-    })?;
-    linker.func_wrap(m, "at", |mut c: Caller<'_, Ctx>, site: i32| {
-        c.data_mut().site = site.cast_unsigned();
-    })?;
-    Ok(())
-}

@@ -59,6 +59,10 @@ struct TraceArgs {
     /// The trace's format.
     #[arg(long, value_enum, default_value_t = Format::Perfetto)]
     format: Format,
+    /// Record every access of the shared memory too (plain accesses into a buffer per thread,
+    /// atomic ones as synchronisation).
+    #[arg(long)]
+    memory: bool,
     /// Also write the timeline picture: one self-contained HTML page with an SVG.
     #[arg(long, value_name = "PATH")]
     html: Option<PathBuf>,
@@ -98,14 +102,15 @@ fn trace(t: TraceArgs) -> ! {
     } else {
         std::env::temp_dir().join(format!("wthreads-trace-{}.wtrace", std::process::id()))
     };
-    let recorder = Recorder::create(&raw).unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", raw.display())));
+    let recorder =
+        Recorder::create(&raw, t.memory).unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", raw.display())));
     let options = Options { trace: Some(std::sync::Arc::clone(&recorder)), ..options(&t.run) };
     run(&t.run, options, || {
         if let Err(e) = recorder.finish() {
             fail(&format!("cannot write {}: {e}", raw.display()));
         }
         if let Some(html) = &t.html {
-            let written = trace::raw::Trace::open(&raw).and_then(|trace| {
+            let written = trace::reader::Trace::open(&raw).and_then(|trace| {
                 trace::html::write(&trace, &mut std::io::BufWriter::new(std::fs::File::create(html)?))
             });
             if let Err(e) = written {

@@ -78,6 +78,8 @@ pub struct Ctx {
     pub tid: i32,
     /// In a traced run, the site of the runtime API call under way (`wthreads_trace.at`).
     pub site: u32,
+    /// With `--memory`, the instance's access buffer.
+    pub buffer: Option<crate::trace::host::Buffer>,
 }
 
 /// A loaded guest program and its threads.
@@ -134,7 +136,9 @@ impl Runtime {
         };
         let instrumented;
         if let Some(recorder) = &options.trace {
-            instrumented = wthreads_threadify::trace::instrument(wasm).map_err(|e| Error::Module(e.to_string()))?;
+            let what = wthreads_threadify::trace::Options { memory: recorder.memory() };
+            instrumented =
+                wthreads_threadify::trace::instrument(wasm, &what).map_err(|e| Error::Module(e.to_string()))?;
             recorder.sites(&instrumented.sites);
             wasm = &instrumented.wasm;
         }
@@ -161,13 +165,13 @@ impl Runtime {
         });
         let mut linker = Linker::new(&engine);
         // The memory is not tied to a store; this one only satisfies `define`'s signature.
-        let mut store = Store::new(&engine, Ctx { rt: Arc::clone(&rt), tid: 0, site: NO_SITE });
+        let mut store = Store::new(&engine, Ctx { rt: Arc::clone(&rt), tid: 0, site: NO_SITE, buffer: None });
         linker.define(&store, "env", "memory", memory).map_err(|e| Error::Module(e.to_string()))?;
         imports::define(&mut linker).map_err(|e| Error::Module(e.to_string()))?;
         // A host that drifted from the runtime API's table runs nothing (every test fails).
         imports::check_definitions(&linker, &mut store).map_err(Error::Module)?;
         if rt.options.trace.is_some() {
-            imports::define_trace(&mut linker).map_err(|e| Error::Module(e.to_string()))?;
+            crate::trace::host::define(&mut linker).map_err(|e| Error::Module(e.to_string()))?;
         }
         check_imports(&module, rt.options.trace.is_some())?;
         drop(store);
@@ -222,12 +226,16 @@ impl Runtime {
     /// [`Error::Module`] for an ABI mismatch, or if the module's start function or its
     /// `wthreads_abi_version` traps (nothing was invoked yet).
     pub fn main_thread(self: &Arc<Runtime>) -> Result<MainThread, Error> {
-        let mut store = Store::new(&self.engine, Ctx { rt: Arc::clone(self), tid: abi::MAIN_THREAD_ID, site: NO_SITE });
+        let mut store = Store::new(
+            &self.engine,
+            Ctx { rt: Arc::clone(self), tid: abi::MAIN_THREAD_ID, site: NO_SITE, buffer: None },
+        );
         // Nothing was invoked yet: a trap here means the module cannot be run (exit status 2 in
         // both command lines), not that the invoked function trapped.
         let instance = self.instance_pre().instantiate(&mut store).map_err(|e| {
             Error::Module(format!("cannot instantiate the module: its start function trapped: {}", trap_text(&e)))
         })?;
+        store.data_mut().buffer = crate::trace::host::Buffer::of(&instance, &mut store);
         let version = instance
             .get_typed_func::<(), i32>(&mut store, abi::EXPORT_ABI_VERSION)
             .map_err(|_| {
@@ -348,7 +356,10 @@ impl Runtime {
         .and_then(|r| {
             r.store.data_mut().tid = tid;
             self.trace(tid, abi::THREAD_START, (spawn.parent.cast_unsigned(), 0, 0), NO_SITE, None);
-            r.start.call(&mut r.store, (spawn.start_arg, spawn.stack_top, spawn.tls_block, spawn.stack_limit))
+            let ended =
+                r.start.call(&mut r.store, (spawn.start_arg, spawn.stack_top, spawn.tls_block, spawn.stack_limit));
+            crate::trace::host::drain(&mut r.store);
+            ended
         });
         match result {
             Ok(()) => Outcome::Returned,
@@ -375,8 +386,9 @@ impl Runtime {
     }
 
     fn instantiate_thread(self: &Arc<Runtime>, tid: i32) -> wasmtime::Result<Ready> {
-        let mut store = Store::new(&self.engine, Ctx { rt: Arc::clone(self), tid, site: NO_SITE });
+        let mut store = Store::new(&self.engine, Ctx { rt: Arc::clone(self), tid, site: NO_SITE, buffer: None });
         let instance = self.instance_pre().instantiate(&mut store)?;
+        store.data_mut().buffer = crate::trace::host::Buffer::of(&instance, &mut store);
         let start = instance.get_typed_func::<(i32, i32, i32, i32), ()>(&mut store, abi::EXPORT_THREAD_START)?;
         Ok(Ready { store, start })
     }
@@ -588,7 +600,9 @@ impl MainThread {
         }
         let params: Vec<Val> = args.iter().map(|a| Val::I32(*a)).collect();
         let mut results = vec![Val::I32(0); ty.results().len()];
-        match func.call(&mut self.store, &params, &mut results) {
+        let called = func.call(&mut self.store, &params, &mut results);
+        crate::trace::host::drain(&mut self.store);
+        match called {
             Ok(()) => Ok(results.first().and_then(Val::i32).unwrap_or(0)),
             Err(e) => Err(Error::Trap(report(abi::MAIN_THREAD_ID, Some("main"), &e))),
         }

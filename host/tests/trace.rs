@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 use wthreads::abi;
-use wthreads_host::trace::{self, Event, Format, raw::Trace};
+use wthreads_host::trace::{self, Event, Format, reader::Trace};
 
 /// How long one traced program may run before the test calls it hung.
 const DEADLINE: Duration = Duration::from_secs(300);
@@ -44,10 +44,15 @@ fn check_invariants(path: &Path, what: &str) -> usize {
     // The (thread, lock) pairs held shared.
     let mut shared: std::collections::HashSet<(i32, u32)> = std::collections::HashSet::new();
     let mut count = 0;
-    let mut last_seq = None;
+    let (mut last_seq, mut last_event_seq) = (None, None);
     for (tid, e) in trace.merged() {
         count += 1;
-        assert!(last_seq.is_none_or(|s| s < e.seq), "{what}: seq not increasing at {e:?}");
+        // Recorded accesses share the place of their thread's next event; events have their own.
+        assert!(last_seq.is_none_or(|s| s <= e.seq), "{what}: seq going back at {e:?}");
+        if e.kind != abi::MEMORY_ACCESS {
+            assert!(last_event_seq.is_none_or(|s| s < e.seq), "{what}: two events at one seq: {e:?}");
+            last_event_seq = Some(e.seq);
+        }
         last_seq = Some(e.seq);
         let before = last_ts.insert(tid, e.ts_ns).unwrap_or(0);
         assert!(e.ts_ns >= before, "{what}: thread {tid}'s time goes back at {e:?}");
@@ -364,5 +369,82 @@ fn timeline_picture() {
     assert!(coloured > 5_000, "the picture is nearly blank ({coloured} coloured pixels)");
     if std::env::var_os("BLESS").is_some() {
         std::fs::copy(&png, concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/timeline.png")).unwrap();
+    }
+}
+
+/// `--memory` on the racy program: the trace shows both threads reading and writing the
+/// counter's word, in the raw trace and in the RAPID lines (`w(V<word>)` by both).
+#[test]
+fn racy_program_shows_both_conflicting_accesses() {
+    let raw = scratch("racy", "wtrace");
+    let out = trace_run(
+        wthreads_guest_tests::PROGRAMS,
+        "test_racy_counter",
+        &["--memory", "--format", "raw", "-o", raw.to_str().unwrap()],
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let counter = stdout.lines().find_map(|l| l.strip_prefix("counter at 0x")).expect("the program prints its counter");
+    let counter = u32::from_str_radix(counter.trim(), 16).unwrap();
+    let trace = Trace::open(&raw).unwrap();
+    let mut writers = std::collections::BTreeSet::new();
+    let mut readers = std::collections::BTreeSet::new();
+    for (tid, e) in trace.merged() {
+        if e.kind == abi::MEMORY_ACCESS && e.a == counter && e.b == 4 {
+            let access = trace.site(e.site).and_then(|s| s.access).expect("an access has an access site");
+            assert!(!access.atomic);
+            if access.write {
+                writers.insert(tid)
+            } else {
+                readers.insert(tid)
+            };
+        }
+    }
+    assert!(writers.len() == 2 && readers.len() == 2, "writers {writers:?}, readers {readers:?} of {counter:#x}");
+    check_invariants(&raw, "test_racy_counter --memory");
+    let (mut lines, mut side) = (Vec::new(), Vec::new());
+    trace::convert(&raw, Format::Rapid, &mut lines, &mut side).unwrap();
+    let word = format!("w(V{:x})", counter / 4);
+    let lines = text(&lines);
+    let threads: std::collections::BTreeSet<&str> =
+        lines.lines().filter(|l| l.contains(&word)).filter_map(|l| l.split('|').next()).collect();
+    // Threads 2 and 3 (main wrote it too: the start function zeroes the static's memory).
+    assert!(threads.contains("T2") && threads.contains("T3"), "RAPID writes of {word}: {threads:?}");
+    check_rapid(&raw, "test_racy_counter --memory");
+}
+
+/// `--memory` traces of programs that synchronise every way hold every invariant, and their
+/// accesses all have access sites.
+#[test]
+fn memory_traces_hold_the_invariants() {
+    for name in [
+        "test_spawn_join_value",
+        "test_condvar_producer_consumer",
+        "test_rwlock_readers_share",
+        "test_park_unpark",
+        "test_channel_many_producers",
+    ] {
+        let raw = scratch(&format!("{name}_memory"), "wtrace");
+        let out = trace_run(
+            wthreads_guest_tests::PROGRAMS,
+            name,
+            &["--memory", "--format", "raw", "-o", raw.to_str().unwrap()],
+        );
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out.stderr));
+        check_invariants(&raw, name);
+        let trace = Trace::open(&raw).unwrap();
+        let (mut plain, mut atomic) = (0, 0);
+        for (_, e) in trace.merged() {
+            match e.kind {
+                abi::MEMORY_ACCESS => plain += 1,
+                abi::MEMORY_ATOMIC => atomic += 1,
+                _ => continue,
+            }
+            assert!(trace.site(e.site).and_then(|s| s.access).is_some(), "{name}: an access without an access site");
+        }
+        assert!(plain > 1000 && atomic > 10, "{name}: {plain} plain and {atomic} atomic accesses");
+        check_perfetto(&raw, name);
+        check_rapid(&raw, name);
+        std::fs::remove_file(&raw).ok();
     }
 }

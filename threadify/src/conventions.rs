@@ -28,6 +28,14 @@ pub const STACK_OVERFLOW: &str = "wthreads_stack_overflow";
 pub const EVENT: &str = wthreads::abi::EXPORT_EVENT;
 /// The import module of a traced module's recorder functions.
 pub const TRACE_MODULE: &str = wthreads::abi::TRACE_MODULE;
+/// The per-instance buffer memory of `trace --memory` (exported for the host to drain).
+pub const TRACE_BUFFER: &str = wthreads::abi::EXPORT_TRACE_BUFFER;
+/// The buffer's cursor global: bytes written (exported for the host to drain).
+pub const TRACE_CURSOR: &str = wthreads::abi::EXPORT_TRACE_CURSOR;
+/// The function `trace --memory` adds that records one access.
+pub const TRACE_RECORD: &str = "wthreads_trace_record";
+/// The function `trace --memory` adds that records a range access.
+pub const TRACE_RECORD_RANGE: &str = "wthreads_trace_record_range";
 
 /// The per-instance global threadify adds for the thread's control block pointer.
 pub const SELF_GLOBAL: &str = "wthreads_self";

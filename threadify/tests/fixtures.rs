@@ -301,7 +301,7 @@ fn trace_instruments_event_and_runtime_calls() {
     assert!(text.contains("(export \"wthreads_event\" (func $wthreads_event))"), "{text}");
 
     let patched = patch(&fixture("trace.wat")).unwrap();
-    let traced = wthreads_threadify::trace::instrument(&patched).unwrap();
+    let traced = wthreads_threadify::trace::instrument(&patched, &Default::default()).unwrap();
     validate(&traced.wasm).unwrap();
     let out = wasmprinter::print_bytes(&traced.wasm).unwrap();
     let entry = &out[out.find("(func $entry (").unwrap()..];
@@ -316,6 +316,47 @@ fn trace_instruments_event_and_runtime_calls() {
     }
     assert!(traced.sites[0].offset < traced.sites[1].offset);
     // Only a patched module is instrumented.
-    let err = wthreads_threadify::trace::instrument(&fixture("trace.wat")).unwrap_err();
+    let err = wthreads_threadify::trace::instrument(&fixture("trace.wat"), &Default::default()).unwrap_err();
     assert!(err.to_string().contains("patch it first"), "{err}");
+}
+
+/// `--memory`: each access of the shared memory gets a site that says what it does; plain ones
+/// call the recorder (ranges the range recorder), atomic ones the host before their write side
+/// and after their read side; the buffer and its cursor are exported; the result validates.
+#[test]
+fn trace_memory_records_every_access() {
+    use wthreads_threadify::trace::{Access, Options, instrument};
+    let patched = patch(&fixture("trace_memory.wat")).unwrap();
+    let traced = instrument(&patched, &Options { memory: true }).unwrap();
+    validate(&traced.wasm).unwrap();
+    let out = wasmprinter::print_bytes(&traced.wasm).unwrap();
+    assert!(out.contains("(export \"wthreads_trace_buffer\" (memory $wthreads_trace_buffer))"), "{out}");
+    assert!(out.contains("(export \"wthreads_trace_cursor\" (global"), "{out}");
+    let accesses: Vec<Access> = traced.sites.iter().filter_map(|s| s.access).collect();
+    let (read, write) = (
+        |width, offset| Access { write: false, atomic: false, width, offset, range: false },
+        |width, offset| Access { write: true, atomic: false, width, offset, range: false },
+    );
+    let atomic = |write, width| Access { write, atomic: true, width, offset: 0, range: false };
+    let range = |write| Access { write, atomic: false, width: 0, offset: 0, range: true };
+    let expected = vec![
+        read(4, 8),       // i32.load offset=8
+        write(8, 0),      // i64.store
+        atomic(true, 4),  // i32.atomic.rmw.add: its write side, before
+        atomic(false, 4), // and its read side, after
+        range(true),      // memory.fill
+        range(true),      // memory.copy: the destination
+        range(false),     // and the source
+        atomic(false, 4), // i32.atomic.load
+        atomic(true, 4),  // memory.atomic.notify
+    ];
+    assert_eq!(accesses, expected);
+    let entry = &out[out.find("(func $entry (").unwrap()..];
+    let entry = &entry[..entry.find("\n  )").unwrap()];
+    assert_eq!(entry.matches("call $wthreads_trace_record\n").count(), 2, "{entry}");
+    assert_eq!(entry.matches("call $wthreads_trace_record_range").count(), 3, "{entry}");
+    assert_eq!(entry.matches("call $wthreads_trace.atomic").count(), 4, "{entry}");
+    // Without `memory`, no access is touched.
+    let plain = instrument(&patched, &Options::default()).unwrap();
+    assert!(plain.sites.iter().all(|s| s.access.is_none()));
 }

@@ -49,3 +49,34 @@ pub extern "C" fn test_lock_events() -> i32 {
     wthreads::println!("rwlock at {start:#x}..{end:#x}");
     0
 }
+
+/// A counter that two threads update without synchronisation (a data race on purpose).
+#[cfg(target_arch = "wasm32")]
+struct Racy(core::cell::UnsafeCell<u32>);
+
+// SAFETY: it is not: the program races on it on purpose, for the trace to show; wasm's plain
+// accesses of an aligned word cannot tear.
+#[cfg(target_arch = "wasm32")]
+unsafe impl Sync for Racy {}
+
+/// Two threads each add 1 to a plain counter 1,000 times with no lock: a data race, which a
+/// `--memory` trace shows as both threads' reads and writes of the counter's word (with no
+/// synchronisation between them). Prints where the counter is. wasm32 only: natively, Miri
+/// would stop it.
+#[cfg(target_arch = "wasm32")]
+#[unsafe(no_mangle)]
+pub extern "C" fn test_racy_counter() -> i32 {
+    static COUNTER: Racy = Racy(core::cell::UnsafeCell::new(0));
+    let bump = || {
+        for _ in 0..1_000 {
+            let p = COUNTER.0.get();
+            // SAFETY: `p` is valid and aligned; the race is the point (see `Racy`).
+            unsafe { p.write_volatile(p.read_volatile() + 1) };
+        }
+    };
+    let (a, b) = (thread::spawn(bump), thread::spawn(bump));
+    a.join().unwrap();
+    b.join().unwrap();
+    wthreads::println!("counter at {:#x}", COUNTER.0.get() as usize);
+    0
+}

@@ -5,7 +5,7 @@
 //! shows its event (SVG `<title>`). Holds of one lock closer together than a pixel are drawn as
 //! one bar (its title counts them), so a trace of millions of events stays a small file.
 
-use super::raw::Trace;
+use super::reader::Trace;
 use super::{Event, location};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;

@@ -1,15 +1,17 @@
 //! Traces of runs (`wthreads trace`, `docs/trace.md`): the recorder that a traced run feeds, the
 //! raw file it writes, and the formats made from that file.
 
+pub mod host;
 pub mod html;
 pub mod perfetto;
 pub mod rapid;
 pub mod raw;
+pub mod reader;
 mod recorder;
 pub mod text;
 
 pub use recorder::Recorder;
-pub use wthreads_threadify::trace::Site;
+pub use wthreads_threadify::trace::{Access, Site};
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -70,7 +72,7 @@ impl Format {
 /// # Errors
 /// If the trace cannot be read or the output written.
 pub fn convert(raw: &Path, format: Format, out: &mut dyn io::Write, side: &mut dyn io::Write) -> io::Result<()> {
-    let trace = raw::Trace::open(raw)?;
+    let trace = reader::Trace::open(raw)?;
     match format {
         Format::Perfetto => perfetto::write(&trace, out),
         Format::Rapid => rapid::write(&trace, out, side),

@@ -4,7 +4,7 @@
 //! nest); flow arrows spawn → start, release → the next acquire by another thread, notify →
 //! the woken wait, unpark → the unparked park, exit → join; the rest as instants.
 
-use super::raw::Trace;
+use super::reader::Trace;
 use super::{Event, location};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -157,6 +157,9 @@ impl State {
                     _ => Ok(()),
                 }
             }
+            // Memory accesses are the analysis's, not the timeline's: millions of instants would
+            // bury the slices.
+            abi::MEMORY_ACCESS | abi::MEMORY_ATOMIC => Ok(()),
             abi::CONDVAR_NOTIFY | abi::UNPARK => {
                 self.notified.insert(e.a, here);
                 self.instant(w, tid, ts, what, &args)

@@ -9,15 +9,25 @@
 //!   writer's release) and a read release the same pair (the next writer follows it). This
 //!   orders readers with each other too, which can only hide races, never invent one.
 //! - A spawn is `fork(T<child>)` on the spawning thread, a join `join(T<child>)`.
+//! - With `--memory`, an access is `r(V<word>)` or `w(V<word>)` for each 4-byte word it
+//!   touches (the word's address ÷ 4, in hex), and an atomic access is that inside
+//!   `acq(A<word>)` … `rel(A<word>)`, so that happens-before sees it as synchronisation.
 //! - A thread that ends by a trap releases the locks it held (`rel`) as it exits: the runtime
 //!   hands them to their next user, and RAPID's locks must be released before another thread
 //!   acquires them.
 
-use super::raw::Trace;
+use super::reader::Trace;
 use super::{NO_SITE, location};
 use std::collections::HashMap;
 use std::io::{self, Write};
 use wthreads::abi;
+
+/// The 4-byte words (by address ÷ 4) that `len` bytes at `addr` touch.
+fn words(addr: u32, len: u32) -> impl Iterator<Item = u64> {
+    let first = u64::from(addr) / 4;
+    let last = (u64::from(addr) + u64::from(len.max(1)) - 1) / 4;
+    first..=last
+}
 
 /// Writes the RAPID lines of `trace` to `out` and its location table to `locations`.
 ///
@@ -50,6 +60,20 @@ pub fn write(trace: &Trace, out: &mut dyn Write, locations: &mut dyn Write) -> i
             abi::THREAD_EXIT => {
                 for l in held.remove(&tid).unwrap_or_default().into_iter().rev() {
                     line("rel", lock(l))?;
+                }
+            }
+            abi::MEMORY_ACCESS | abi::MEMORY_ATOMIC => {
+                let write = trace.site(e.site).and_then(|s| s.access).is_some_and(|a| a.write);
+                let op = if write { "w" } else { "r" };
+                let atomic = e.kind == abi::MEMORY_ATOMIC;
+                for word in words(e.a, e.b) {
+                    if atomic {
+                        line("acq", format!("A{word:x}"))?;
+                    }
+                    line(op, format!("V{word:x}"))?;
+                    if atomic {
+                        line("rel", format!("A{word:x}"))?;
+                    }
                 }
             }
             abi::THREAD_SPAWN => line("fork", format!("T{}", e.a))?,

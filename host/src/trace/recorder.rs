@@ -10,8 +10,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
-/// Events a host thread collects before it writes them out.
-const BUFFER: usize = 4096;
+/// Bytes of items a host thread collects before it writes them out (about 1,500 events, or
+/// the accesses of one full buffer).
+const BUFFER: usize = 64 << 10;
 
 /// The recorder of one traced run.
 pub struct Recorder {
@@ -27,6 +28,8 @@ pub struct Recorder {
     out: Mutex<Option<Writer>>,
     /// The first write error; the run goes on, `finish` reports it.
     error: Mutex<Option<io::Error>>,
+    /// Whether every memory access is recorded too (`--memory`).
+    memory: bool,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -35,11 +38,11 @@ impl std::fmt::Debug for Recorder {
     }
 }
 
-/// A host thread's buffer: the events of one guest thread of one recorder.
+/// A host thread's buffer: the items (`raw`) of one guest thread of one recorder.
 struct Buffer {
     recorder: Arc<Recorder>,
     tid: i32,
-    events: Vec<Event>,
+    items: Vec<u8>,
 }
 
 thread_local! {
@@ -47,11 +50,11 @@ thread_local! {
 }
 
 impl Recorder {
-    /// A recorder that writes the raw trace to `path`.
+    /// A recorder that writes the raw trace to `path`; `memory`: every memory access too.
     ///
     /// # Errors
     /// If the file cannot be created.
-    pub fn create(path: &Path) -> io::Result<Arc<Recorder>> {
+    pub fn create(path: &Path, memory: bool) -> io::Result<Arc<Recorder>> {
         Ok(Arc::new(Recorder {
             seq: AtomicU64::new(0),
             next_text: AtomicU32::new(1),
@@ -59,7 +62,14 @@ impl Recorder {
             epoch: OnceLock::new(),
             out: Mutex::new(Some(Writer::create(path)?)),
             error: Mutex::new(None),
+            memory,
         }))
+    }
+
+    /// Whether every memory access is recorded too.
+    #[must_use]
+    pub fn memory(&self) -> bool {
+        self.memory
     }
 
     fn out(&self) -> MutexGuard<'_, Option<Writer>> {
@@ -90,29 +100,49 @@ impl Recorder {
             id
         });
         let seq = self.seq.fetch_add(1, Ordering::SeqCst);
-        let now = self.clock.raw();
-        let ts_ns = self.clock.delta_as_nanos(*self.epoch.get_or_init(|| now), now);
+        let ts_ns = self.now();
         let event = Event { seq, ts_ns, kind, a, b, c, site, text };
+        self.with_buffer(tid, |items| event.encode(items));
+    }
+
+    /// Records the accesses a thread's buffer holds (`slots`, as recorded), which precede the
+    /// thread's next event.
+    pub fn accesses(self: &Arc<Self>, tid: i32, slots: &[u8]) {
+        // No event of this thread can take this place in the order before its next one.
+        let seq = self.seq.load(Ordering::SeqCst);
+        let ts_ns = self.now();
+        self.with_buffer(tid, |items| super::raw::encode_accesses(seq, ts_ns, slots, items));
+    }
+
+    /// Nanoseconds since the first event.
+    fn now(&self) -> u64 {
+        let now = self.clock.raw();
+        self.clock.delta_as_nanos(*self.epoch.get_or_init(|| now), now)
+    }
+
+    /// Appends to the calling host thread's buffer for guest thread `tid`, writing it out
+    /// when it is full (and a buffer of another thread or recorder first).
+    fn with_buffer(self: &Arc<Self>, tid: i32, append: impl FnOnce(&mut Vec<u8>)) {
         BUFFER_OF_THIS_THREAD.with_borrow_mut(|slot| {
             let mine = slot.as_ref().is_some_and(|b| Arc::ptr_eq(&b.recorder, self) && b.tid == tid);
             if !mine {
                 if let Some(old) = slot.take() {
-                    old.recorder.write_out(old.tid, &old.events);
+                    old.recorder.write_out(old.tid, &old.items);
                 }
-                *slot = Some(Buffer { recorder: Arc::clone(self), tid, events: Vec::with_capacity(BUFFER) });
+                *slot = Some(Buffer { recorder: Arc::clone(self), tid, items: Vec::with_capacity(BUFFER) });
             }
             let Some(buf) = slot.as_mut() else { return };
-            buf.events.push(event);
-            if buf.events.len() == BUFFER {
-                self.write_out(tid, &buf.events);
-                buf.events.clear();
+            append(&mut buf.items);
+            if buf.items.len() >= BUFFER {
+                self.write_out(tid, &buf.items);
+                buf.items.clear();
             }
         });
     }
 
-    fn write_out(&self, tid: i32, events: &[Event]) {
-        if !events.is_empty() {
-            self.write(|w| w.events(tid, events));
+    fn write_out(&self, tid: i32, items: &[u8]) {
+        if !items.is_empty() {
+            self.write(|w| w.thread(tid, items));
         }
     }
 
@@ -120,7 +150,7 @@ impl Recorder {
     pub fn flush_this_thread(&self) {
         BUFFER_OF_THIS_THREAD.with_borrow_mut(|slot| {
             if let Some(b) = slot.take() {
-                b.recorder.write_out(b.tid, &b.events);
+                b.recorder.write_out(b.tid, &b.items);
             }
         });
     }

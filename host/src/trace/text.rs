@@ -4,7 +4,7 @@
 //! 12.345us thread 2 acquired 0x10c0c shared at my_guest::work+0x1a2
 //! ```
 
-use super::raw::Trace;
+use super::reader::Trace;
 use super::{Event, NO_SITE, location};
 use std::io::{self, Write};
 use wthreads::abi;
@@ -58,6 +58,10 @@ pub fn line(trace: &Trace, tid: i32, e: &Event) -> String {
             s += &format!(" thread {} {}", e.a, if e.b == 0 { "returned" } else { "trapped" });
         }
         abi::THREAD_DETACH => s += &format!(" thread {}", e.a),
+        abi::MEMORY_ACCESS | abi::MEMORY_ATOMIC => {
+            let write = trace.site(e.site).and_then(|x| x.access).is_some_and(|a| a.write);
+            s += &format!(" {} {} bytes at {:#x}", if write { "write" } else { "read" }, e.b, e.a);
+        }
         _ => s += &format!(" {:#x} {:#x} {}", e.a, e.b, e.c),
     }
     if e.site != NO_SITE {

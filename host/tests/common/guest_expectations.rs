@@ -59,6 +59,12 @@ mod programs {
         pass(M, "test_lock_events");
     }
 
+    /// Its trace is checked by `trace.rs`; here it runs (its count may be anything up to 2,000).
+    #[test]
+    pub(super) fn test_racy_counter() {
+        assert!(pass(M, "test_racy_counter").contains("counter at 0x"));
+    }
+
     #[test]
     pub(super) fn test_mutex_counter() {
         assert!(pass(M, "test_mutex_counter").contains("counter = 800000"));

@@ -1,0 +1,208 @@
+//! Reading a raw trace ([`super::raw`]): the texts and sites in memory, each thread's blocks by
+//! file position, and every thread's items merged in the trace's one order, a block of each
+//! thread at a time. Recorded accesses come out as events of their own
+//! (`abi::MEMORY_ACCESS`), and an access's address includes its instruction's offset.
+
+use super::raw::{self, ACCESSES_HEADER, EVENT_SIZE, ITEM_ACCESSES, ITEM_EVENT, u32_at, u64_at};
+use super::{Event, NO_SITE, Site};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::Path;
+use wthreads::abi;
+
+/// A raw trace opened for reading.
+pub struct Trace {
+    file: File,
+    /// Each thread's blocks: (file offset of the first item, bytes).
+    blocks: BTreeMap<i32, Vec<(u64, usize)>>,
+    /// The texts by id.
+    pub texts: HashMap<u32, String>,
+    /// The location table.
+    pub sites: Vec<Site>,
+    /// Whether the trace ends with END (else the run was cut short).
+    pub complete: bool,
+}
+
+/// Reads `buf.len()` bytes at `offset`.
+fn read_at(mut file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(buf)
+}
+
+/// A malformed raw trace.
+fn bad(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, format!("not a wthreads raw trace: {what}"))
+}
+
+impl Trace {
+    /// Opens a raw trace and indexes it.
+    ///
+    /// # Errors
+    /// If the file cannot be read or is not a raw trace of this version.
+    pub fn open(path: &Path) -> io::Result<Trace> {
+        let mut file = File::open(path)?;
+        let mut magic = [0u8; 8];
+        file.read_exact(&mut magic).map_err(|_| bad("shorter than its header"))?;
+        if &magic != raw::MAGIC {
+            return Err(bad("wrong header (another format, or another version of it)"));
+        }
+        let end = file.seek(SeekFrom::End(0))?;
+        let mut trace =
+            Trace { file, blocks: BTreeMap::new(), texts: HashMap::new(), sites: Vec::new(), complete: false };
+        let mut at = raw::MAGIC.len() as u64;
+        while at + 8 <= end {
+            let mut head = [0u8; 8];
+            read_at(&trace.file, &mut head, at)?;
+            let (tag, len) = (u32_at(&head, 0), u64::from(u32_at(&head, 4)));
+            let body = at + 8;
+            if body + len > end {
+                break; // a chunk cut off by the end of the run: the trace is incomplete
+            }
+            let size = usize::try_from(len).map_err(|_| bad("huge chunk"))?;
+            match tag {
+                raw::THREAD => {
+                    let mut tid = [0u8; 4];
+                    read_at(&trace.file, &mut tid, body)?;
+                    trace.blocks.entry(i32::from_le_bytes(tid)).or_default().push((body + 4, size.saturating_sub(4)));
+                }
+                raw::TEXT | raw::SITES => {
+                    let mut p = vec![0u8; size];
+                    read_at(&trace.file, &mut p, body)?;
+                    if tag == raw::TEXT {
+                        let text = String::from_utf8_lossy(p.get(4..).ok_or_else(|| bad("short text"))?).into_owned();
+                        trace.texts.insert(u32_at(&p, 0), text);
+                    } else {
+                        trace.sites = raw::decode_sites(&p).ok_or_else(|| bad("short site table"))?;
+                    }
+                }
+                raw::END => trace.complete = true,
+                _ => return Err(bad(&format!("unknown chunk {tag}"))),
+            }
+            at = body + len;
+        }
+        Ok(trace)
+    }
+
+    /// The threads that have events, in id order.
+    pub fn threads(&self) -> impl Iterator<Item = i32> + '_ {
+        self.blocks.keys().copied()
+    }
+
+    /// Every event of every thread in the order of their `seq` (the trace's one total order;
+    /// recorded accesses precede their thread's next event), a block of each thread at a time.
+    pub fn merged(&self) -> Merged<'_> {
+        let mut cursors: Vec<Cursor> = self.blocks.iter().map(|(tid, b)| Cursor::new(*tid, b.clone())).collect();
+        let mut heap = BinaryHeap::new();
+        for (i, c) in cursors.iter_mut().enumerate() {
+            if let Some(e) = c.peek(self) {
+                heap.push(std::cmp::Reverse((e.seq, i)));
+            }
+        }
+        Merged { trace: self, cursors, heap }
+    }
+
+    /// The text an event refers to (`text` 0: none).
+    pub fn text(&self, id: u32) -> Option<&str> {
+        if id == 0 { None } else { self.texts.get(&id).map(String::as_str) }
+    }
+
+    /// The site of an event, if it has one in the table.
+    pub fn site(&self, site: u32) -> Option<&Site> {
+        if site == NO_SITE { None } else { self.sites.get(site as usize) }
+    }
+
+    /// The events of one block's items.
+    fn decode(&self, items: &[u8], out: &mut VecDeque<Event>) {
+        let mut i = 0;
+        while i < items.len() {
+            match items[i] {
+                ITEM_EVENT => {
+                    let Some(b) = items.get(i + 1..i + 1 + EVENT_SIZE) else { return };
+                    let mut e = Event::decode(b);
+                    if e.kind == abi::MEMORY_ATOMIC {
+                        self.locate(&mut e);
+                    }
+                    out.push_back(e);
+                    i += 1 + EVENT_SIZE;
+                }
+                ITEM_ACCESSES => {
+                    let h = &items[i + 1..];
+                    let (seq, ts_ns, count) = (u64_at(h, 0), u64_at(h, 8), u32_at(h, 16) as usize);
+                    let slots = h.get(ACCESSES_HEADER..ACCESSES_HEADER + count * 8).unwrap_or(&[]);
+                    let mut s = 0;
+                    while s + 8 <= slots.len() {
+                        let (site, addr) = (u32_at(slots, s), u32_at(slots, s + 4));
+                        s += 8;
+                        let mut e = Event { seq, ts_ns, kind: abi::MEMORY_ACCESS, a: addr, b: 0, c: 0, site, text: 0 };
+                        if self.site(site).and_then(|x| x.access).is_some_and(|a| a.range) {
+                            e.b = u32_at(slots, s);
+                            s += 8;
+                        }
+                        self.locate(&mut e);
+                        out.push_back(e);
+                    }
+                    i += 1 + ACCESSES_HEADER + count * 8;
+                }
+                _ => return,
+            }
+        }
+    }
+
+    /// Completes an access's event from its site: the instruction's offset added to the
+    /// address, and its width as `b` (a range keeps its length).
+    fn locate(&self, e: &mut Event) {
+        if let Some(a) = self.site(e.site).and_then(|s| s.access) {
+            e.a = e.a.wrapping_add(u32::try_from(a.offset).unwrap_or(u32::MAX));
+            if !a.range {
+                e.b = a.width;
+            }
+        }
+    }
+}
+
+/// One thread's position in its blocks.
+struct Cursor {
+    tid: i32,
+    blocks: Vec<(u64, usize)>,
+    next_block: usize,
+    events: VecDeque<Event>,
+}
+
+impl Cursor {
+    fn new(tid: i32, blocks: Vec<(u64, usize)>) -> Cursor {
+        Cursor { tid, blocks, next_block: 0, events: VecDeque::new() }
+    }
+
+    fn peek(&mut self, trace: &Trace) -> Option<Event> {
+        while self.events.is_empty() {
+            let (start, len) = *self.blocks.get(self.next_block)?;
+            self.next_block += 1;
+            let mut items = vec![0u8; len];
+            read_at(&trace.file, &mut items, start).ok()?;
+            trace.decode(&items, &mut self.events);
+        }
+        self.events.front().copied()
+    }
+}
+
+/// [`Trace::merged`]'s iterator: `(tid, event)` in `seq` order.
+pub struct Merged<'t> {
+    trace: &'t Trace,
+    cursors: Vec<Cursor>,
+    heap: BinaryHeap<std::cmp::Reverse<(u64, usize)>>,
+}
+
+impl Iterator for Merged<'_> {
+    type Item = (i32, Event);
+
+    fn next(&mut self) -> Option<(i32, Event)> {
+        let std::cmp::Reverse((_, i)) = self.heap.pop()?;
+        let c = &mut self.cursors[i];
+        let e = c.events.pop_front()?;
+        if let Some(next) = c.peek(self.trace) {
+            self.heap.push(std::cmp::Reverse((next.seq, i)));
+        }
+        Some((c.tid, e))
+    }
+}

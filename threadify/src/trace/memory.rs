@@ -1,0 +1,240 @@
+//! `trace --memory`: every access of the shared memory is recorded, without a host call per
+//! access. Each instance (so each thread) gets a buffer memory of its own and a cursor global;
+//! a plain load or store writes `(site, address)` into it (two `u32`s), a range
+//! (`memory.fill`, `memory.copy`, `memory.init`) one more slot with its length. The host drains
+//! the buffer at every call of a `wthreads_trace` function (so accesses keep their place among
+//! the thread's events) and through `flush` when it is full. Atomic accesses are
+//! synchronisation: each calls the host (`wthreads_trace.atomic`), before the access for its
+//! write side and after it for its read side, so that the trace orders a store before the
+//! load that reads it.
+
+use super::Access;
+use crate::conventions as conv;
+use walrus::ir::{AtomicWidth, Call, Const, Instr, LocalGet, LocalSet, LocalTee, MemArg, StoreKind, Value};
+use walrus::{FunctionBuilder, FunctionId, GlobalId, InstrLocId, LocalId, MemoryId, Module, ValType};
+
+/// Bytes of a thread's access buffer (one 64 KiB page: 8,192 accesses).
+pub const BUFFER_BYTES: u32 = 65_536;
+
+/// What the memory rewrite needs: the shared memory, the helpers and the scratch locals.
+pub(super) struct Memory {
+    shared: MemoryId,
+    /// `record(addr, site) -> addr`.
+    record: FunctionId,
+    /// `record_range(addr, len, site) -> addr`.
+    record_range: FunctionId,
+    /// The host's `atomic(addr, site)`.
+    atomic: FunctionId,
+    /// Scratch locals, one per value type, and a second i32 and i64.
+    scratch: Scratch,
+}
+
+struct Scratch {
+    addr: LocalId,
+    i32: [LocalId; 2],
+    i64: [LocalId; 2],
+    f32: LocalId,
+    f64: LocalId,
+    v128: LocalId,
+}
+
+impl Memory {
+    /// Adds the buffer, its cursor and the helpers (the buffer and cursor exported for the
+    /// host), given the host's `flush(len)` and `atomic(addr, site)` imports.
+    pub(super) fn add(m: &mut Module, shared: MemoryId, flush: FunctionId, atomic: FunctionId) -> Memory {
+        let buffer = m.memories.add_local(false, false, 1, Some(1), None);
+        m.memories.get_mut(buffer).name = Some(conv::TRACE_BUFFER.into());
+        let cursor = m.globals.add_local(ValType::I32, true, false, walrus::ConstExpr::Value(Value::I32(0)));
+        m.globals.get_mut(cursor).name = Some(conv::TRACE_CURSOR.into());
+        m.exports.add(conv::TRACE_BUFFER, buffer);
+        m.exports.add(conv::TRACE_CURSOR, cursor);
+        let record = helper(m, buffer, cursor, flush, false);
+        let record_range = helper(m, buffer, cursor, flush, true);
+        let mut local = |ty| m.locals.add(ty);
+        let scratch = Scratch {
+            addr: local(ValType::I32),
+            i32: [local(ValType::I32), local(ValType::I32)],
+            i64: [local(ValType::I64), local(ValType::I64)],
+            f32: local(ValType::F32),
+            f64: local(ValType::F64),
+            v128: local(ValType::V128),
+        };
+        Memory { shared, record, record_range, atomic, scratch }
+    }
+
+    /// The instructions that replace `instr` (with its site or sites recorded by `site`), or
+    /// `None` if it does not access the shared memory.
+    pub(super) fn rewrite(
+        &self,
+        instr: &Instr,
+        loc: InstrLocId,
+        site: &mut dyn FnMut(InstrLocId, Access) -> i32,
+    ) -> Option<Vec<Instr>> {
+        let s = &self.scratch;
+        let plain =
+            |write, width, arg: &MemArg| Access { write, atomic: false, width, offset: arg.offset, range: false };
+        let atomic =
+            |write, width, arg: &MemArg| Access { write, atomic: true, width, offset: arg.offset, range: false };
+        let range = |write| Access { write, atomic: false, width: 0, offset: 0, range: true };
+        let mut out = Vec::new();
+        match instr {
+            Instr::Load(l) if l.memory == self.shared && !l.kind.atomic() => {
+                out.extend([konst(site(loc, plain(false, l.kind.width(), &l.arg))), call(self.record)]);
+            }
+            Instr::Load(l) if l.memory == self.shared => {
+                out.extend([tee(s.addr), instr.clone()]);
+                self.host_atomic(&mut out, site(loc, atomic(false, l.kind.width(), &l.arg)));
+                return Some(out);
+            }
+            Instr::Store(st) if st.memory == self.shared => {
+                let value = self.value_local(store_type(st.kind));
+                let a = if st.kind.atomic() {
+                    atomic(true, st.kind.width(), &st.arg)
+                } else {
+                    plain(true, st.kind.width(), &st.arg)
+                };
+                out.push(set(value));
+                if a.atomic {
+                    out.push(tee(s.addr));
+                    self.host_atomic(&mut out, site(loc, a));
+                } else {
+                    out.extend([konst(site(loc, a)), call(self.record)]);
+                }
+                out.push(get(value));
+            }
+            Instr::AtomicRmw(r) if r.memory == self.shared => {
+                let value = self.width_local(r.width, 0);
+                out.extend([set(value), tee(s.addr)]);
+                self.host_atomic(&mut out, site(loc, atomic(true, r.width.bytes(), &r.arg)));
+                out.extend([get(value), instr.clone()]);
+                self.host_atomic(&mut out, site(loc, atomic(false, r.width.bytes(), &r.arg)));
+                return Some(out);
+            }
+            Instr::Cmpxchg(c) if c.memory == self.shared => {
+                let (expected, replacement) = (self.width_local(c.width, 0), self.width_local(c.width, 1));
+                out.extend([set(replacement), set(expected), tee(s.addr)]);
+                self.host_atomic(&mut out, site(loc, atomic(true, c.width.bytes(), &c.arg)));
+                out.extend([get(expected), get(replacement), instr.clone()]);
+                self.host_atomic(&mut out, site(loc, atomic(false, c.width.bytes(), &c.arg)));
+                return Some(out);
+            }
+            Instr::AtomicWait(w) if w.memory == self.shared => {
+                let expected = if w.sixty_four { s.i64[0] } else { s.i32[0] };
+                out.extend([set(s.i64[1]), set(expected), tee(s.addr), get(expected), get(s.i64[1]), instr.clone()]);
+                let width = if w.sixty_four { 8 } else { 4 };
+                self.host_atomic(&mut out, site(loc, atomic(false, width, &w.arg)));
+                return Some(out);
+            }
+            Instr::AtomicNotify(n) if n.memory == self.shared => {
+                out.extend([set(s.i32[0]), tee(s.addr)]);
+                self.host_atomic(&mut out, site(loc, atomic(true, 4, &n.arg)));
+                out.push(get(s.i32[0]));
+            }
+            Instr::MemoryFill(f) if f.memory == self.shared => {
+                out.extend([set(s.i32[1]), set(s.i32[0]), get(s.i32[1]), konst(site(loc, range(true)))]);
+                out.extend([call(self.record_range), get(s.i32[0]), get(s.i32[1])]);
+            }
+            Instr::MemoryCopy(c) if c.dst == self.shared && c.src == self.shared => {
+                out.extend([set(s.i32[1]), set(s.i32[0]), get(s.i32[1]), konst(site(loc, range(true)))]);
+                out.extend([call(self.record_range), get(s.i32[0]), get(s.i32[1]), konst(site(loc, range(false)))]);
+                out.extend([call(self.record_range), get(s.i32[1])]);
+            }
+            Instr::MemoryInit(i) if i.memory == self.shared => {
+                out.extend([set(s.i32[1]), set(s.i32[0]), get(s.i32[1]), konst(site(loc, range(true)))]);
+                out.extend([call(self.record_range), get(s.i32[0]), get(s.i32[1])]);
+            }
+            _ => return None,
+        }
+        out.push(instr.clone());
+        Some(out)
+    }
+
+    /// `local.get $addr; i32.const site; call $atomic` (the address was saved with a tee).
+    fn host_atomic(&self, out: &mut Vec<Instr>, site: i32) {
+        out.extend([get(self.scratch.addr), konst(site), call(self.atomic)]);
+    }
+
+    fn value_local(&self, ty: ValType) -> LocalId {
+        let s = &self.scratch;
+        match ty {
+            ValType::I64 => s.i64[0],
+            ValType::F32 => s.f32,
+            ValType::F64 => s.f64,
+            ValType::V128 => s.v128,
+            _ => s.i32[0],
+        }
+    }
+
+    fn width_local(&self, w: AtomicWidth, i: usize) -> LocalId {
+        match w {
+            AtomicWidth::I32 | AtomicWidth::I32_8 | AtomicWidth::I32_16 => self.scratch.i32[i],
+            _ => self.scratch.i64[i],
+        }
+    }
+}
+
+/// The type of the value a store takes.
+fn store_type(k: StoreKind) -> ValType {
+    match k {
+        StoreKind::I32 { .. } | StoreKind::I32_8 { .. } | StoreKind::I32_16 { .. } => ValType::I32,
+        StoreKind::I64 { .. } | StoreKind::I64_8 { .. } | StoreKind::I64_16 { .. } | StoreKind::I64_32 { .. } => {
+            ValType::I64
+        }
+        StoreKind::F32 => ValType::F32,
+        StoreKind::F64 => ValType::F64,
+        StoreKind::V128 => ValType::V128,
+    }
+}
+
+/// `record(addr, site) -> addr` or `record_range(addr, len, site) -> addr`: writes the slots at
+/// the cursor, advances it, and calls `flush(bytes)` when the buffer is full.
+fn helper(m: &mut Module, buffer: MemoryId, cursor: GlobalId, flush: FunctionId, range: bool) -> FunctionId {
+    let (addr, len, site, at) = (
+        m.locals.add(ValType::I32),
+        m.locals.add(ValType::I32),
+        m.locals.add(ValType::I32),
+        m.locals.add(ValType::I32),
+    );
+    let params: &[ValType] = if range { &[ValType::I32; 3] } else { &[ValType::I32; 2] };
+    let mut f = FunctionBuilder::new(&mut m.types, params, &[ValType::I32]);
+    f.name(if range { conv::TRACE_RECORD_RANGE } else { conv::TRACE_RECORD }.into());
+    let store = StoreKind::I32 { atomic: false };
+    let arg = |offset| MemArg { align: 4, offset };
+    let mut b = f.func_body();
+    b.global_get(cursor).local_set(at);
+    b.local_get(at).local_get(site).store(buffer, store, arg(0));
+    b.local_get(at).local_get(addr).store(buffer, store, arg(4));
+    let mut slots = 8;
+    if range {
+        b.local_get(at).local_get(len).store(buffer, store, arg(8));
+        b.local_get(at).i32_const(0).store(buffer, store, arg(12));
+        slots = 16;
+    }
+    b.local_get(at).i32_const(slots).binop(walrus::ir::BinaryOp::I32Add).local_tee(at).global_set(cursor);
+    b.local_get(at).i32_const(BUFFER_BYTES.cast_signed() - 16).binop(walrus::ir::BinaryOp::I32GtU).if_else(
+        None,
+        |full| {
+            full.local_get(at).call(flush).i32_const(0).global_set(cursor);
+        },
+        |_| {},
+    );
+    b.local_get(addr);
+    let args = if range { vec![addr, len, site] } else { vec![addr, site] };
+    f.finish(args, &mut m.funcs)
+}
+
+fn konst(v: i32) -> Instr {
+    Instr::Const(Const { value: Value::I32(v) })
+}
+fn call(func: FunctionId) -> Instr {
+    Instr::Call(Call { func })
+}
+fn get(local: LocalId) -> Instr {
+    Instr::LocalGet(LocalGet { local })
+}
+fn set(local: LocalId) -> Instr {
+    Instr::LocalSet(LocalSet { local })
+}
+fn tee(local: LocalId) -> Instr {
+    Instr::LocalTee(LocalTee { local })
+}
