@@ -9,7 +9,7 @@
 //! Two more columns measure tracing (docs/trace.md) in the same run: the wasm side traced
 //! (`traced ÷ wasm`, the events recorded and written to /dev/null), and the wasm side with its
 //! event calls removed (`wasm ÷ no events`: what the empty event calls of an untraced run
-//! cost; 1.0 is nothing).
+//! cost; 1.0 is nothing), and the wasm side traced with `--memory` (`--memory ÷ wasm`).
 //!
 //! When wasmtime 46 is installed (`wasmtime` on `PATH`, or the path in `WTHREADS_PEER_WASMTIME`)
 //! and the `wasm32-wasip1-threads` target is, the table has a peer column: the same workloads as
@@ -97,6 +97,8 @@ struct Figure {
     traced: Vec<f64>,
     /// The wasm side with the (empty) event calls removed: what the untraced events cost.
     bare: Vec<f64>,
+    /// The wasm side traced with `--memory` (every access recorded, written to /dev/null).
+    memory: Vec<f64>,
     /// Largest acceptable wasm ÷ native time ratio.
     target: Option<f64>,
 }
@@ -151,6 +153,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options = Options { trace: Some(std::sync::Arc::clone(&recorder)), ..Options::default() };
     let traced_rt = Runtime::load(&wasm, options).map_err(|e| e.to_string())?;
     let mut traced = traced_rt.main_thread().map_err(|e| e.to_string())?;
+    let memory_recorder = Recorder::create(Path::new("/dev/null"), true)?;
+    let options = Options { trace: Some(std::sync::Arc::clone(&memory_recorder)), ..Options::default() };
+    let memory_rt = Runtime::load(&wasm, options).map_err(|e| e.to_string())?;
+    let mut memory = memory_rt.main_thread().map_err(|e| e.to_string())?;
     let bare_wasm = wthreads_threadify::trace::without_events(&wasm)?;
     let bare_rt = Runtime::load(&bare_wasm, Options::default()).map_err(|e| e.to_string())?;
     let mut bare = bare_rt.main_thread().map_err(|e| e.to_string())?;
@@ -167,6 +173,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             peer: Vec::new(),
             traced: Vec::new(),
             bare: Vec::new(),
+            memory: Vec::new(),
             target,
         });
         figures.len() - 1
@@ -195,38 +202,47 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         f[spawn].wasm.push(call(&mut guest, "bench_spawn_join", &[SPAWNS as i32]) / f64::from(SPAWNS));
         f[spawn].traced.push(call(&mut traced, "bench_spawn_join", &[SPAWNS as i32]) / f64::from(SPAWNS));
         f[spawn].bare.push(call(&mut bare, "bench_spawn_join", &[SPAWNS as i32]) / f64::from(SPAWNS));
+        f[spawn].memory.push(call(&mut memory, "bench_spawn_join", &[SPAWNS as i32]) / f64::from(SPAWNS));
         f[unc].native.push(workloads::uncontended(PAIRS) as f64 / f64::from(PAIRS));
         f[unc].wasm.push(call(&mut guest, "bench_uncontended", &[PAIRS as i32]) / f64::from(PAIRS));
         f[unc].traced.push(call(&mut traced, "bench_uncontended", &[PAIRS as i32]) / f64::from(PAIRS));
         f[unc].bare.push(call(&mut bare, "bench_uncontended", &[PAIRS as i32]) / f64::from(PAIRS));
+        f[unc].memory.push(call(&mut memory, "bench_uncontended", &[PAIRS as i32]) / f64::from(PAIRS));
         f[unr].native.push(workloads::uncontended_read(PAIRS) as f64 / f64::from(PAIRS));
         f[unr].wasm.push(call(&mut guest, "bench_uncontended_read", &[PAIRS as i32]) / f64::from(PAIRS));
         f[unr].traced.push(call(&mut traced, "bench_uncontended_read", &[PAIRS as i32]) / f64::from(PAIRS));
         f[unr].bare.push(call(&mut bare, "bench_uncontended_read", &[PAIRS as i32]) / f64::from(PAIRS));
+        f[unr].memory.push(call(&mut memory, "bench_uncontended_read", &[PAIRS as i32]) / f64::from(PAIRS));
         for (i, t) in [(c2, 2), (c4, 4)] {
             f[i].native.push(workloads::contended(t, INCREMENTS) as f64 / f64::from(INCREMENTS));
             f[i].wasm.push(call(&mut guest, "bench_contended", &[t as i32, INCREMENTS as i32]) / f64::from(INCREMENTS));
             f[i].traced
                 .push(call(&mut traced, "bench_contended", &[t as i32, INCREMENTS as i32]) / f64::from(INCREMENTS));
             f[i].bare.push(call(&mut bare, "bench_contended", &[t as i32, INCREMENTS as i32]) / f64::from(INCREMENTS));
+            f[i].memory
+                .push(call(&mut memory, "bench_contended", &[t as i32, INCREMENTS as i32]) / f64::from(INCREMENTS));
         }
         f[pp].native.push(workloads::ping_pong(TRIPS) as f64 / f64::from(TRIPS));
         f[pp].wasm.push(call(&mut guest, "bench_ping_pong", &[TRIPS as i32]) / f64::from(TRIPS));
         f[pp].traced.push(call(&mut traced, "bench_ping_pong", &[TRIPS as i32]) / f64::from(TRIPS));
         f[pp].bare.push(call(&mut bare, "bench_ping_pong", &[TRIPS as i32]) / f64::from(TRIPS));
+        f[pp].memory.push(call(&mut memory, "bench_ping_pong", &[TRIPS as i32]) / f64::from(TRIPS));
         f[a1].native.push(workloads::alloc_mixed(1, ALLOCS) as f64 / f64::from(ALLOCS));
         f[a1].wasm.push(call(&mut guest, "bench_alloc", &[1, ALLOCS as i32]) / f64::from(ALLOCS));
         f[a1].traced.push(call(&mut traced, "bench_alloc", &[1, ALLOCS as i32]) / f64::from(ALLOCS));
         f[a1].bare.push(call(&mut bare, "bench_alloc", &[1, ALLOCS as i32]) / f64::from(ALLOCS));
+        f[a1].memory.push(call(&mut memory, "bench_alloc", &[1, ALLOCS as i32]) / f64::from(ALLOCS));
         f[a2].native.push(workloads::alloc_mixed(2, ALLOCS) as f64 / f64::from(2 * ALLOCS));
         f[a2].wasm.push(call(&mut guest, "bench_alloc", &[2, ALLOCS as i32]) / f64::from(2 * ALLOCS));
         f[a2].traced.push(call(&mut traced, "bench_alloc", &[2, ALLOCS as i32]) / f64::from(2 * ALLOCS));
         f[a2].bare.push(call(&mut bare, "bench_alloc", &[2, ALLOCS as i32]) / f64::from(2 * ALLOCS));
+        f[a2].memory.push(call(&mut memory, "bench_alloc", &[2, ALLOCS as i32]) / f64::from(2 * ALLOCS));
         for &(t, i) in &mandel {
             f[i].native.push(workloads::mandelbrot(400, 300, t) as f64);
             f[i].wasm.push(call(&mut guest, "bench_mandelbrot", &[400, 300, t as i32]));
             f[i].traced.push(call(&mut traced, "bench_mandelbrot", &[400, 300, t as i32]));
             f[i].bare.push(call(&mut bare, "bench_mandelbrot", &[400, 300, t as i32]));
+            f[i].memory.push(call(&mut memory, "bench_mandelbrot", &[400, 300, t as i32]));
         }
         if let Ok(p) = &peer {
             let n = |x: u32| x.to_string();
@@ -247,8 +263,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("wthreads benchmarks: {runs} runs, medians; ratio = wasm time ÷ native time (lower is better)");
     println!(
-        "{:<40} {:>12} {:>12} {:>7} {:>8} {:>12} {:>7} {:>12} {:>7} {:>12} {:>7}",
-        "", "native", "wasm", "ratio", "target", "peer", "ratio", "traced", "÷ wasm", "no events", "wasm ÷"
+        "{:<40} {:>12} {:>12} {:>7} {:>8} {:>12} {:>7} {:>12} {:>7} {:>12} {:>7} {:>12} {:>7}",
+        "",
+        "native",
+        "wasm",
+        "ratio",
+        "target",
+        "peer",
+        "ratio",
+        "traced",
+        "÷ wasm",
+        "no events",
+        "wasm ÷",
+        "--memory",
+        "÷ wasm"
     );
     let mut warnings = Vec::new();
     let mut missed = Vec::new();
@@ -268,9 +296,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         } else {
             (show(median(&f.peer), f.show), format!("{:.2}", median(&f.peer) / n))
         };
-        let (traced, bare) = (median(&f.traced), median(&f.bare));
+        let (traced, bare, memory) = (median(&f.traced), median(&f.bare), median(&f.memory));
         println!(
-            "{:<40} {:>12} {:>12} {:>7.2} {:>8} {peer:>12} {peer_ratio:>7} {:>12} {:>7.2} {:>12} {:>7.2}{mark}",
+            "{:<40} {:>12} {:>12} {:>7.2} {:>8} {peer:>12} {peer_ratio:>7} {:>12} {:>7.2} {:>12} {:>7.2} {:>12} {:>7.2}{mark}",
             f.name,
             show(n, f.show),
             show(w, f.show),
@@ -279,7 +307,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             show(traced, f.show),
             traced / w,
             show(bare, f.show),
-            w / bare
+            w / bare,
+            show(memory, f.show),
+            memory / w
         );
         let sides = [
             ("native", &f.native),

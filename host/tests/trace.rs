@@ -294,30 +294,6 @@ fn trace_runs_like_run() {
     assert!(text(&out.stderr).contains("not a WebAssembly module"), "{}", text(&out.stderr));
 }
 
-/// Per-event checks have something to check: the raw format's events round-trip.
-#[test]
-fn raw_events_round_trip() {
-    let path = scratch("round_trip", "wtrace");
-    let mut w = trace::raw::Writer::create(&path).unwrap();
-    let e = Event {
-        seq: 7,
-        ts_ns: 9,
-        kind: abi::LOCK_ACQUIRED | abi::LOCK_SHARED,
-        a: 0x100,
-        b: 2,
-        c: -1,
-        site: 3,
-        text: 1,
-    };
-    w.text(1, "name").unwrap();
-    w.events(5, &[e]).unwrap();
-    w.finish().unwrap();
-    let t = Trace::open(&path).unwrap();
-    assert!(t.complete);
-    assert_eq!(t.merged().collect::<Vec<_>>(), vec![(5, e)]);
-    assert_eq!(t.text(1), Some("name"));
-}
-
 /// `--html`: the timeline of the producer/consumer program (a main thread and eight workers on
 /// one mutex and condvar) has a row per thread, lock holds and waits with their events in
 /// their titles, spawn and join arrows and a legend; headless Chromium renders it to a picture

@@ -2,13 +2,13 @@
 //! of its own and hands full buffers, and the buffer of a guest thread that ended, to the raw
 //! file under one lock, so that a run's memory stays bounded and an event costs no lock.
 
-use super::raw::Writer;
-use super::{Event, Site};
 use std::cell::RefCell;
 use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use wthreads_trace::raw::Writer;
+use wthreads_trace::{Event, Site};
 
 /// Bytes of items a host thread collects before it writes them out (about 1,500 events, or
 /// the accesses of one full buffer).
@@ -111,7 +111,7 @@ impl Recorder {
         // No event of this thread can take this place in the order before its next one.
         let seq = self.seq.load(Ordering::SeqCst);
         let ts_ns = self.now();
-        self.with_buffer(tid, |items| super::raw::encode_accesses(seq, ts_ns, slots, items));
+        self.with_buffer(tid, |items| wthreads_trace::raw::encode_accesses(seq, ts_ns, slots, items));
     }
 
     /// Nanoseconds since the first event.

@@ -25,34 +25,7 @@ pub struct Options {
     pub memory: bool,
 }
 
-/// Where an instrumented call or access is, in the module that was instrumented.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Site {
-    /// The index of the function that holds it (imports count, as in the wasm binary).
-    pub func: u32,
-    /// The function's name from the module's name section (a Rust symbol demangled), if it
-    /// has one.
-    pub name: Option<String>,
-    /// The byte offset of the instruction in the module.
-    pub offset: u32,
-    /// For a memory access: what it does.
-    pub access: Option<Access>,
-}
-
-/// A memory access of a site.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Access {
-    /// A write (else a read).
-    pub write: bool,
-    /// An atomic access (synchronisation: recorded through the host's `atomic`).
-    pub atomic: bool,
-    /// Bytes accessed (0 for a range, whose length is recorded with it).
-    pub width: u32,
-    /// The instruction's static offset, added to the recorded address.
-    pub offset: u64,
-    /// A range (`memory.fill`, `memory.copy`, `memory.init`): its length follows the address.
-    pub range: bool,
-}
+pub use wthreads_trace::{Access, Site};
 
 /// An instrumented module and its location table.
 #[derive(Debug, Clone)]

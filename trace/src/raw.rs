@@ -1,5 +1,5 @@
 //! The raw trace file (`docs/trace.md`, "raw"): what the recorder writes while the program runs
-//! and what every other format is made from ([`super::reader`] reads it). Little-endian:
+//! and what every other format is made from ([`crate::reader`] reads it). Little-endian:
 //!
 //! ```text
 //! file     = MAGIC chunk*
@@ -46,8 +46,8 @@ const ATOMIC: u8 = 2;
 const RANGE: u8 = 4;
 
 impl Event {
-    /// Appends the event as an item.
-    pub(super) fn encode(&self, out: &mut Vec<u8>) {
+    /// Appends the event as an item of a THREAD block.
+    pub fn encode(&self, out: &mut Vec<u8>) {
         let mut b = [0u8; 1 + EVENT_SIZE];
         b[0] = ITEM_EVENT;
         b[1..9].copy_from_slice(&self.seq.to_le_bytes());
@@ -76,9 +76,9 @@ impl Event {
     }
 }
 
-/// Appends an accesses item: `slots` as the buffer recorded them (8 bytes each), placed at
+/// Appends an accesses item to a THREAD block: `slots` as the buffer recorded them (8 bytes each), placed at
 /// `seq` (they precede the thread's next event) and `ts_ns`.
-pub(super) fn encode_accesses(seq: u64, ts_ns: u64, slots: &[u8], out: &mut Vec<u8>) {
+pub fn encode_accesses(seq: u64, ts_ns: u64, slots: &[u8], out: &mut Vec<u8>) {
     out.push(ITEM_ACCESSES);
     out.extend_from_slice(&seq.to_le_bytes());
     out.extend_from_slice(&ts_ns.to_le_bytes());
