@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 use wthreads::abi;
-use wthreads_host::trace::{self, Event, Format, reader::Trace};
+use wthreads_host::trace::{self, Format, reader::Trace};
 
 /// How long one traced program may run before the test calls it hung.
 const DEADLINE: Duration = Duration::from_secs(300);
