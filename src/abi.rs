@@ -110,6 +110,23 @@ pub const CONDVAR_WAIT: i32 = 32;
 pub const CONDVAR_WOKEN: i32 = 33;
 /// Event: a thread notifies the condition variable at `a`; `b` is 1 for `notify_all`.
 pub const CONDVAR_NOTIFY: i32 = 34;
+/// Event: a thread arrives at the barrier at `a` (`Barrier::wait`).
+pub const BARRIER_WAIT: i32 = 40;
+/// Event: a thread leaves the barrier at `a`; `b` is 1 for the leader.
+pub const BARRIER_PASSED: i32 = 41;
+/// Event: a thread runs the initialiser of the `Once` at `a` (`call_once`, `OnceLock`, …).
+pub const ONCE_RUN: i32 = 48;
+/// Event: the initialiser of the `Once` at `a` ended (before it is published); `b` is 1 if it
+/// completed, 0 if it unwound (the `Once` is poisoned).
+pub const ONCE_DONE: i32 = 49;
+/// Event: a thread that waited for another thread's initialiser of the `Once` at `a` saw it
+/// complete (a caller that finds it complete at once reports nothing).
+pub const ONCE_WAITED: i32 = 50;
+/// Event: a thread sends message `b` (1, 2, … per channel) on the channel at `a` (recorded
+/// under the channel's lock, as the message is queued).
+pub const CHAN_SEND: i32 = 64;
+/// Event: a thread receives message `b` (1, 2, … per channel) from the channel at `a`.
+pub const CHAN_RECV: i32 = 65;
 /// Event: a thread parks on its park token at `a` (`thread::park`); `c` is the timeout in
 /// nanoseconds or `NO_TIMEOUT`.
 pub const PARK: i32 = 56;
@@ -151,6 +168,13 @@ pub fn event_name(kind: i32) -> Option<&'static str> {
         CONDVAR_WAIT => "condvar-wait",
         CONDVAR_WOKEN => "condvar-woken",
         CONDVAR_NOTIFY => "condvar-notify",
+        BARRIER_WAIT => "barrier-wait",
+        BARRIER_PASSED => "barrier-passed",
+        ONCE_RUN => "once-run",
+        ONCE_DONE => "once-done",
+        ONCE_WAITED => "once-waited",
+        CHAN_SEND => "send",
+        CHAN_RECV => "recv",
         PARK => "park",
         UNPARKED => "unparked",
         UNPARK => "unpark",
@@ -218,6 +242,13 @@ pub const CONSTANTS: &[(&str, i64)] = &[
     ("CONDVAR_WAIT", CONDVAR_WAIT as i64),
     ("CONDVAR_WOKEN", CONDVAR_WOKEN as i64),
     ("CONDVAR_NOTIFY", CONDVAR_NOTIFY as i64),
+    ("BARRIER_WAIT", BARRIER_WAIT as i64),
+    ("BARRIER_PASSED", BARRIER_PASSED as i64),
+    ("ONCE_RUN", ONCE_RUN as i64),
+    ("ONCE_DONE", ONCE_DONE as i64),
+    ("ONCE_WAITED", ONCE_WAITED as i64),
+    ("CHAN_SEND", CHAN_SEND as i64),
+    ("CHAN_RECV", CHAN_RECV as i64),
     ("PARK", PARK as i64),
     ("UNPARKED", UNPARKED as i64),
     ("UNPARK", UNPARK as i64),

@@ -1,5 +1,7 @@
 //! `wthreads trace` on every guest program: the trace it writes holds what docs/trace.md
 //! promises (every lock acquired is released or its holder died, spawn → start → exit → join,
+//! barrier waits and initialiser runs end where they began, a message is received after it is
+//! sent,
 //! per-thread time never goes backwards, every site names a function, the Perfetto JSON parses
 //! and its slices nest, the RAPID lines have its shape and its lock discipline), and the lock
 //! program's events come in the order it takes its locks.
@@ -9,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 use wthreads::abi;
-use wthreads_host::trace::{self, Format, reader::Trace};
+use wthreads_host::trace::{self, Event, Format, reader::Trace};
 
 /// How long one traced program may run before the test calls it hung.
 const DEADLINE: Duration = Duration::from_secs(300);
@@ -41,6 +43,9 @@ fn check_invariants(path: &Path, what: &str) -> usize {
     let mut held: HashMap<(i32, u32), i64> = HashMap::new();
     let mut last_ts: HashMap<i32, u64> = HashMap::new();
     let mut trapped: Vec<i32> = Vec::new();
+    // Barrier waits and initialiser runs under way, and the messages sent, by channel.
+    let mut waiting: HashMap<(i32, u32), i32> = HashMap::new();
+    let mut sent: std::collections::HashSet<(u32, u32)> = std::collections::HashSet::new();
     // The (thread, lock) pairs held shared.
     let mut shared: std::collections::HashSet<(i32, u32)> = std::collections::HashSet::new();
     let mut count = 0;
@@ -76,6 +81,23 @@ fn check_invariants(path: &Path, what: &str) -> usize {
                 }
             }
             abi::THREAD_JOIN => mark(e.a, 3),
+            abi::BARRIER_WAIT | abi::ONCE_RUN => {
+                let open = waiting.insert((tid, e.a), e.kind);
+                assert!(open.is_none(), "{what}: thread {tid} enters {:#x} twice: {e:?}", e.a);
+            }
+            abi::BARRIER_PASSED | abi::ONCE_DONE => {
+                let entered = if e.kind == abi::BARRIER_PASSED { abi::BARRIER_WAIT } else { abi::ONCE_RUN };
+                assert_eq!(
+                    waiting.remove(&(tid, e.a)),
+                    Some(entered),
+                    "{what}: thread {tid} leaves {:#x} unentered",
+                    e.a
+                );
+            }
+            abi::CHAN_SEND => assert!(sent.insert((e.a, e.b)), "{what}: message {} of {:#x} sent twice", e.b, e.a),
+            abi::CHAN_RECV => {
+                assert!(sent.contains(&(e.a, e.b)), "{what}: message {} of {:#x} received before it was sent", e.b, e.a)
+            }
             abi::LOCK_ACQUIRED => {
                 // Mutual exclusion, as the trace orders it: an exclusive acquire follows the
                 // release of every other live holder (a dead one's locks are taken over).
@@ -423,4 +445,41 @@ fn memory_traces_hold_the_invariants() {
         check_rapid(&raw, name);
         std::fs::remove_file(&raw).ok();
     }
+}
+
+/// The higher-level events: in the barrier program every worker passes each round once and
+/// each round has one leader; in the channel program every message sent is received; the
+/// `Once` program runs its initialiser once, and the threads that waited for it saw it end.
+#[test]
+fn barrier_channel_and_once_events() {
+    let kinds = |name: &str| -> Vec<(i32, Event)> {
+        let raw = scratch(&format!("{name}_high"), "wtrace");
+        let out = trace_run(wthreads_guest_tests::PROGRAMS, name, &["--format", "raw", "-o", raw.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out.stderr));
+        Trace::open(&raw).unwrap().merged().collect()
+    };
+    let count =
+        |events: &[(i32, Event)], kind: i32| events.iter().filter(|(_, e)| e.kind & abi::EVENT_MASK == kind).count();
+    let barrier = kinds("test_barrier_rounds");
+    let (waits, passes) = (count(&barrier, abi::BARRIER_WAIT), count(&barrier, abi::BARRIER_PASSED));
+    assert!(waits > 0 && waits == passes, "{waits} barrier waits, {passes} passes");
+    // Per barrier: each of its threads passes it as often, and each round has one leader.
+    let mut per_barrier: std::collections::BTreeMap<u32, std::collections::BTreeMap<i32, usize>> = Default::default();
+    for (t, e) in barrier.iter().filter(|(_, e)| e.kind == abi::BARRIER_PASSED) {
+        *per_barrier.entry(e.a).or_default().entry(*t).or_default() += 1;
+    }
+    let mut leaders: std::collections::BTreeMap<u32, usize> = Default::default();
+    for (_, e) in barrier.iter().filter(|(_, e)| e.kind == abi::BARRIER_PASSED && e.b == 1) {
+        *leaders.entry(e.a).or_default() += 1;
+    }
+    for (b, threads) in &per_barrier {
+        let rounds = *threads.values().next().unwrap();
+        assert!(threads.values().all(|n| *n == rounds), "barrier {b:#x}: {threads:?}");
+        assert_eq!(leaders.get(b), Some(&rounds), "barrier {b:#x}: {rounds} rounds");
+    }
+    let channel = kinds("test_channel_many_producers");
+    let (sends, recvs) = (count(&channel, abi::CHAN_SEND), count(&channel, abi::CHAN_RECV));
+    assert!(sends > 100 && sends == recvs, "{sends} sent, {recvs} received");
+    let once = kinds("test_once_runs_once");
+    assert!(count(&once, abi::ONCE_RUN) >= 1 && count(&once, abi::ONCE_RUN) == count(&once, abi::ONCE_DONE));
 }

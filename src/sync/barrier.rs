@@ -79,19 +79,23 @@ impl Barrier {
     /// assert!(r.is_leader());
     /// ```
     pub fn wait(&self) -> BarrierWaitResult {
+        let addr = core::ptr::from_ref(self).addr();
+        crate::sys::event(crate::abi::BARRIER_WAIT, addr, 0, 0);
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let generation = state.generation;
         state.count += 1;
-        if state.count < self.n {
+        let leader = if state.count < self.n {
             let _state =
                 self.cvar.wait_while(state, |s| s.generation == generation).unwrap_or_else(PoisonError::into_inner);
-            BarrierWaitResult(false)
+            false
         } else {
             state.count = 0;
             state.generation = state.generation.wrapping_add(1);
             self.cvar.notify_all();
-            BarrierWaitResult(true)
-        }
+            true
+        };
+        crate::sys::event(crate::abi::BARRIER_PASSED, addr, usize::from(leader), 0);
+        BarrierWaitResult(leader)
     }
 }
 

@@ -71,6 +71,7 @@ impl<T> Chan<T> {
     fn push(&self, state: &mut State<T>, t: T) -> u64 {
         state.queue.push_back(t);
         state.sent += 1;
+        self.event(crate::abi::CHAN_SEND, state.sent);
         self.not_empty.notify_one();
         state.sent
     }
@@ -137,8 +138,14 @@ impl<T> Chan<T> {
         Ok(())
     }
 
+    /// Reports message `n`'s event (its number, truncated to the event's 32 bits).
+    fn event(&self, kind: i32, n: u64) {
+        crate::sys::event(kind, core::ptr::from_ref(self).addr(), n as usize, 0);
+    }
+
     fn took(&self, state: &mut State<T>) {
         state.received += 1;
+        self.event(crate::abi::CHAN_RECV, state.received);
         if self.bound.is_some() {
             self.not_full.notify_all();
         }

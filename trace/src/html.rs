@@ -1,7 +1,7 @@
 //! The timeline picture (`wthreads trace --html`): one self-contained HTML file with an SVG that a
 //! person reads without any other tool. A row per thread (its life as a grey bar), lock holds as
-//! bars coloured by lock, waits for a lock as outlined bars of its colour, futex, condvar and
-//! park waits as thin dark bars, arrows for spawn → start and exit → join; hovering any shape
+//! bars coloured by lock, waits for a lock as outlined bars of its colour, futex, condvar, park
+//! and barrier waits and `Once` initialisers as thin dark bars, arrows for spawn → start and exit → join; hovering any shape
 //! shows its event (SVG `<title>`). Holds of one lock closer together than a pixel are drawn as
 //! one bar (its title counts them), so a trace of millions of events stays a small file.
 
@@ -106,6 +106,10 @@ pub fn write(trace: &Trace, out: &mut dyn Write) -> io::Result<()> {
             abi::CONDVAR_WOKEN => close(row, 3, &e, Style::Wait, None, ns_per_px),
             abi::PARK => open(row, 4, &e, format!("parked at {at}")),
             abi::UNPARKED => close(row, 4, &e, Style::Wait, None, ns_per_px),
+            abi::BARRIER_WAIT => open(row, 5, &e, format!("waits at barrier {:#x} at {at}", e.a)),
+            abi::BARRIER_PASSED => close(row, 5, &e, Style::Wait, None, ns_per_px),
+            abi::ONCE_RUN => open(row, 6, &e, format!("runs the initialiser of {:#x} at {at}", e.a)),
+            abi::ONCE_DONE => close(row, 6, &e, Style::Wait, None, ns_per_px),
             _ => {}
         }
     }
@@ -203,7 +207,8 @@ pub fn write(trace: &Trace, out: &mut dyn Write) -> io::Result<()> {
 <style>body{{font-family:sans-serif;margin:16px}} ul{{list-style:none;padding:0;columns:2}} li{{margin:2px 0}}</style></head>
 <body><h1>wthreads trace</h1>{incomplete}
 <p>A row per thread (grey: its life). Filled bars: a lock held, coloured by lock; outlined
-bars: waiting for that lock; thin dark bars: futex, condvar and park waits; arrows: spawn →
+bars: waiting for that lock; thin dark bars: futex, condvar, park and barrier waits and
+initialisers; arrows: spawn →
 start and exit → join. Hover a shape for its event.</p>
 {svg}<h2>Locks</h2><ul>
 {legend}</ul></body></html>
@@ -211,7 +216,8 @@ start and exit → join. Hover a shape for its event.</p>
     )
 }
 
-/// Opens an interval of thread `row` (`what`: 0 lock wait, 1 hold, 2 futex, 3 condvar, 4 park).
+/// Opens an interval of thread `row` (`what`: 0 lock wait, 1 hold, 2 futex, 3 condvar, 4 park,
+/// 5 barrier, 6 initialiser).
 fn open(row: &mut Row, what: u8, e: &Event, title: String) {
     row.open.entry((what, if what == 4 { 0 } else { e.a })).or_default().push((e.ts_ns, title));
 }

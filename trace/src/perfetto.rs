@@ -2,7 +2,9 @@
 //! named after it, slices for the thread's life and for its waits (lock, futex, condvar, park),
 //! which nest on each track; lock holds as async slices (holds of different locks need not
 //! nest); flow arrows spawn → start, release → the next acquire by another thread, notify →
-//! the woken wait, unpark → the unparked park, exit → join; the rest as instants.
+//! the woken wait, unpark → the unparked park, exit → join, send → the receive of that message,
+//! an initialiser's end → the threads that waited for it; barrier waits and initialiser runs as
+//! slices; the rest as instants.
 
 use super::reader::Trace;
 use super::{Event, location};
@@ -79,6 +81,10 @@ struct State {
     notified: HashMap<u32, From>,
     /// Where each thread's exit arrow starts.
     exited: HashMap<u32, From>,
+    /// Each channel's messages sent and not yet received, by number.
+    sent: HashMap<(u32, u32), From>,
+    /// Where each `Once`'s initialiser ended.
+    initialised: HashMap<u32, From>,
     next_id: u64,
 }
 
@@ -155,6 +161,31 @@ impl State {
                 match self.notified.get(&e.a) {
                     Some(from) if from.tid != tid && e.b == 0 => self.arrow(w, "wake", *from, here),
                     _ => Ok(()),
+                }
+            }
+            abi::BARRIER_WAIT => self.begin(w, tid, ts, format!("barrier {:#x}", e.a), &args),
+            abi::BARRIER_PASSED => self.end(w, tid, ts, &format!("barrier {:#x}", e.a)),
+            abi::ONCE_RUN => self.begin(w, tid, ts, format!("initialise {:#x}", e.a), &args),
+            abi::ONCE_DONE => {
+                self.initialised.insert(e.a, here);
+                self.end(w, tid, ts, &format!("initialise {:#x}", e.a))
+            }
+            abi::ONCE_WAITED => {
+                self.instant(w, tid, ts, what, &args)?;
+                match self.initialised.get(&e.a) {
+                    Some(from) => self.arrow(w, "initialised", *from, here),
+                    None => Ok(()),
+                }
+            }
+            abi::CHAN_SEND => {
+                self.sent.insert((e.a, e.b), here);
+                self.instant(w, tid, ts, what, &args)
+            }
+            abi::CHAN_RECV => {
+                self.instant(w, tid, ts, what, &args)?;
+                match self.sent.remove(&(e.a, e.b)) {
+                    Some(from) => self.arrow(w, "message", from, here),
+                    None => Ok(()),
                 }
             }
             // Memory accesses are the analysis's, not the timeline's: millions of instants would

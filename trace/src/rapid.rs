@@ -9,6 +9,8 @@
 //!   writer's release) and a read release the same pair (the next writer follows it). This
 //!   orders readers with each other too, which can only hide races, never invent one.
 //! - A spawn is `fork(T<child>)` on the spawning thread, a join `join(T<child>)`.
+//! - A `Once` initialiser's end and a wait that saw it are each `acq(O<addr>) rel(O<addr>)`.
+//!   Barriers and channels need nothing of their own: their mutex's lines order them.
 //! - With `--memory`, an access is `r(V<word>)` or `w(V<word>)` for each 4-byte word it
 //!   touches (the word's address ÷ 4, in hex), and an atomic access is that inside
 //!   `acq(A<word>)` … `rel(A<word>)`, so that happens-before sees it as synchronisation.
@@ -75,6 +77,12 @@ pub fn write(trace: &Trace, out: &mut dyn Write, locations: &mut dyn Write) -> i
                         line("rel", format!("A{word:x}"))?;
                     }
                 }
+            }
+            // An initialiser's end orders it before the threads that waited for it (with
+            // `--memory`, the atomics that publish it say so too).
+            abi::ONCE_DONE | abi::ONCE_WAITED => {
+                line("acq", format!("O{:x}", e.a))?;
+                line("rel", format!("O{:x}", e.a))?;
             }
             abi::THREAD_SPAWN => line("fork", format!("T{}", e.a))?,
             abi::THREAD_JOIN => line("join", format!("T{}", e.a))?,

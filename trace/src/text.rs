@@ -47,7 +47,12 @@ pub fn line(trace: &Trace, tid: i32, e: &Event) -> String {
         abi::CONDVAR_WAIT | abi::PARK => s += &format!(" {:#x} timeout {}", e.a, e.c),
         abi::CONDVAR_WOKEN => s += &format!(" {:#x}{}", e.a, if e.b != 0 { " timed-out" } else { "" }),
         abi::CONDVAR_NOTIFY => s += &format!(" {:#x}{}", e.a, if e.b != 0 { " all" } else { "" }),
-        abi::UNPARKED | abi::UNPARK => s += &format!(" {:#x}", e.a),
+        abi::UNPARKED | abi::UNPARK | abi::BARRIER_WAIT | abi::ONCE_RUN | abi::ONCE_WAITED => {
+            s += &format!(" {:#x}", e.a);
+        }
+        abi::BARRIER_PASSED => s += &format!(" {:#x}{}", e.a, if e.b != 0 { " leader" } else { "" }),
+        abi::ONCE_DONE => s += &format!(" {:#x} {}", e.a, if e.b != 0 { "completed" } else { "poisoned" }),
+        abi::CHAN_SEND | abi::CHAN_RECV => s += &format!(" {:#x} message {}", e.a, e.b),
         abi::THREAD_SPAWN => s += &format!(" thread {} stack {}{}", e.a, e.b, quoted(text)),
         abi::THREAD_START => s += &format!(" by thread {}", e.a),
         abi::THREAD_EXIT => {

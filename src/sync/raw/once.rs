@@ -2,6 +2,7 @@
 //! whether threads sleep on it, and the holder of a running closure, so that waiters poison the
 //! `Once` when that thread dies without unwinding.
 
+use crate::abi;
 use crate::atomic::{AtomicU32, Ordering};
 use crate::futex::{futex_wait, futex_wake_all};
 use crate::runtime::death;
@@ -109,6 +110,7 @@ impl RawOnce {
                     }
                     // Waiters check whether the runner died.
                     self.runner.set(owner);
+                    crate::sys::event(abi::ONCE_RUN, self.addr(), 0, 0);
                     let poisoned = state & STATE_MASK == POISONED;
                     let once_state = OnceState { poisoned, set_state_to: Cell::new(COMPLETE) };
                     // Poisons the `Once` if `f` unwinds (natively; on wasm a panic ends the
@@ -150,7 +152,16 @@ impl RawOnce {
         futex_wait(&self.state, state | QUEUED, poll);
         self.poison_if_runner_died();
         // Acquire: as in `call`.
-        self.state.load(Ordering::Acquire)
+        let state = self.state.load(Ordering::Acquire);
+        if state & STATE_MASK == COMPLETE {
+            crate::sys::event(abi::ONCE_WAITED, self.addr(), 0, 0);
+        }
+        state
+    }
+
+    /// The `Once`'s address in events: its word's.
+    fn addr(&self) -> usize {
+        (&raw const self.state).addr()
     }
 
     /// If the running closure's thread ended in a panic, poisons the `Once` and wakes all.
@@ -173,6 +184,8 @@ struct Completion<'a> {
 impl Drop for Completion<'_> {
     fn drop(&mut self) {
         self.once.runner.clear();
+        let completed = usize::from(self.set_state_to == COMPLETE);
+        crate::sys::event(abi::ONCE_DONE, self.once.addr(), completed, 0);
         // Release: publishes the closure's effects.
         if self.once.state.swap(self.set_state_to, Ordering::Release) & QUEUED != 0 {
             futex_wake_all(&self.once.state);
