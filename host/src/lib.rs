@@ -5,8 +5,10 @@
 //! whose guest thread ended park with their instance for the next spawn ([`pool`]). The runtime API it implements
 //! is `docs/abi.md`; [`run`] is what `wthreads run` does.
 
+mod checks;
 mod headroom;
 pub mod imports;
+pub mod main_thread;
 pub mod memory;
 pub mod output;
 pub mod pool;
@@ -14,7 +16,8 @@ pub mod runtime;
 pub mod threads;
 pub mod trace;
 
-pub use runtime::{Error, MainThread, Options, Runtime};
+pub use main_thread::MainThread;
+pub use runtime::{Error, Options, Runtime};
 
 /// Exit status of `wthreads run` when the invoked function traps or panics.
 pub const EXIT_TRAP: i32 = 101;

@@ -4,6 +4,7 @@
 //! spawn takes it.
 
 use crate::imports;
+use crate::main_thread::MainThread;
 use crate::pool::{Closing, Pool};
 use crate::threads::{Outcome, Record, ThreadTable};
 use crate::trace::{NO_SITE, Recorder};
@@ -11,7 +12,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
-use wasmtime::{Config, Engine, ExternType, InstancePre, Linker, Module, SharedMemory, Store, TypedFunc, Val};
+use wasmtime::{Config, Engine, InstancePre, Linker, Module, SharedMemory, Store, TypedFunc};
 use wthreads::abi;
 
 /// Native stack for wasm execution per thread (wasmtime's `max_wasm_stack`).
@@ -151,7 +152,7 @@ impl Runtime {
             .compiler_inlining(wasmtime::Inlining::Yes);
         let engine = Engine::new(&config).map_err(|e| Error::Module(format!("wasmtime: {e}")))?;
         let module = Module::new(&engine, wasm).map_err(|e| Error::Module(format!("invalid module: {e:#}")))?;
-        let memory = check_memory(&module, &engine)?;
+        let memory = crate::checks::check_memory(&module, &engine)?;
         let rt = Arc::new(Runtime {
             engine: engine.clone(),
             pre: OnceLock::new(),
@@ -173,7 +174,7 @@ impl Runtime {
         if rt.options.trace.is_some() {
             crate::trace::host::define(&mut linker).map_err(|e| Error::Module(e.to_string()))?;
         }
-        check_imports(&module, rt.options.trace.is_some())?;
+        crate::checks::check_imports(&module, rt.options.trace.is_some())?;
         drop(store);
         let pre = linker.instantiate_pre(&module).map_err(|e| Error::Module(format!("{e:#}")))?;
         rt.pre.set(pre).ok();
@@ -252,7 +253,7 @@ impl Runtime {
                 abi::ABI_VERSION
             )));
         }
-        check_exports(self.instance_pre().module())?;
+        crate::checks::check_exports(self.instance_pre().module())?;
         Ok(MainThread { rt: Arc::clone(self), store, instance })
     }
 
@@ -471,7 +472,7 @@ fn trap_text(e: &wasmtime::Error) -> String {
 }
 
 /// Prints how a thread ended abnormally to stderr and returns the message for `join`.
-fn report(tid: i32, name: Option<&str>, e: &wasmtime::Error) -> String {
+pub(crate) fn report(tid: i32, name: Option<&str>, e: &wasmtime::Error) -> String {
     let who = match name {
         Some(n) => format!("thread {tid} '{n}'"),
         None => format!("thread {tid}"),
@@ -479,148 +480,4 @@ fn report(tid: i32, name: Option<&str>, e: &wasmtime::Error) -> String {
     let msg = if e.is::<GuestAbort>() { describe(e) } else { format!("trapped: {}", describe(e)) };
     crate::output::stderr_line(&format!("{who} {msg}"));
     msg
-}
-
-/// Checks the memory import and creates the shared memory every instance imports.
-fn check_memory(module: &Module, engine: &Engine) -> Result<SharedMemory, Error> {
-    for imp in module.imports() {
-        if let ("env", "memory", ExternType::Memory(ty)) = (imp.module(), imp.name(), imp.ty()) {
-            if !ty.is_shared() {
-                return Err(Error::Module("memory `env.memory` is not shared".into()));
-            }
-            return SharedMemory::new(engine, ty)
-                .map_err(|e| Error::Module(format!("cannot create the shared memory: {e}")));
-        }
-    }
-    Err(Error::Module("module does not import a shared memory `env.memory`".into()))
-}
-
-/// Checks every other import against the runtime API's table ([`abi::IMPORTS`]) and the exports
-/// a host calls, before anything runs. `traced`: the module was instrumented for a trace.
-fn check_imports(module: &Module, traced: bool) -> Result<(), Error> {
-    for imp in module.imports() {
-        match (imp.module(), imp.name(), imp.ty()) {
-            ("env", "memory", ExternType::Memory(_)) => {}
-            (abi::TRACE_MODULE, _, _) if traced => {}
-            (abi::IMPORT_MODULE, name, ty) => {
-                let Some(expected) = abi::find(abi::IMPORTS, name).map(|f| f.signature().to_string()) else {
-                    return Err(Error::Module(format!(
-                        "module imports `wthreads.{name}`, which runtime API v{} does not have (built for another version?)",
-                        abi::ABI_VERSION
-                    )));
-                };
-                let found = match ty {
-                    ExternType::Func(f) => imports::signature(&f),
-                    other => format!("a {}", extern_kind(&other)),
-                };
-                if found != expected {
-                    return Err(Error::Module(format!(
-                        "import `wthreads.{name}` has type {found}, but runtime API v{} defines it as {expected}",
-                        abi::ABI_VERSION
-                    )));
-                }
-            }
-            (m, n, _) => {
-                return Err(Error::Module(format!(
-                    "unsupported import `{m}.{n}`: a wthreads host provides only `env.memory` and the `wthreads` module"
-                )));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Checks the types of the exports a host calls ([`abi::EXPORTS`]); run once the module's
-/// version is known to be this host's, so that an older module gets the version message.
-fn check_exports(module: &Module) -> Result<(), Error> {
-    for f in abi::EXPORTS {
-        let expected = f.signature().to_string();
-        let found = match module.get_export(f.name) {
-            Some(ExternType::Func(ty)) => imports::signature(&ty),
-            Some(other) => format!("a {}", extern_kind(&other)),
-            None => return Err(Error::Module(format!("module has no `{}` export", f.name))),
-        };
-        if found != expected {
-            return Err(Error::Module(format!(
-                "export `{}` has type {found}, but runtime API v{} defines it as {expected}",
-                f.name,
-                abi::ABI_VERSION
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// The kind of an import that is not a function, for messages.
-fn extern_kind(ty: &ExternType) -> &'static str {
-    match ty {
-        ExternType::Func(_) => "function",
-        ExternType::Global(_) => "global",
-        ExternType::Table(_) => "table",
-        ExternType::Memory(_) => "memory",
-        ExternType::Tag(_) => "tag",
-    }
-}
-
-/// The guest's main thread: an instance whose exports the embedder calls. Dropping it lets
-/// the runtime's parked host threads exit.
-pub struct MainThread {
-    rt: Arc<Runtime>,
-    store: Store<Ctx>,
-    instance: wasmtime::Instance,
-}
-
-impl Drop for MainThread {
-    fn drop(&mut self) {
-        self.rt.close_pool();
-    }
-}
-
-impl MainThread {
-    /// Calls export `name` with i32 arguments; returns its i32 result (0 if it has none).
-    ///
-    /// # Errors
-    /// [`Error::Module`] if there is no such function or its type does not fit,
-    /// [`Error::Trap`] (after printing the message) if it traps or panics.
-    pub fn call(&mut self, name: &str, args: &[i32]) -> Result<i32, Error> {
-        let func = self
-            .instance
-            .get_func(&mut self.store, name)
-            .ok_or_else(|| Error::Module(format!("module has no exported function `{name}`")))?;
-        let ty = func.ty(&self.store);
-        let fits = ty.params().len() == args.len()
-            && ty.params().all(|p| p.is_i32())
-            && ty.results().len() <= 1
-            && ty.results().all(|r| r.is_i32());
-        if !fits {
-            return Err(Error::Module(format!(
-                "`{name}` must take {} i32 parameters and return nothing or an i32",
-                args.len()
-            )));
-        }
-        let params: Vec<Val> = args.iter().map(|a| Val::I32(*a)).collect();
-        let mut results = vec![Val::I32(0); ty.results().len()];
-        let called = func.call(&mut self.store, &params, &mut results);
-        crate::trace::host::drain(&mut self.store);
-        match called {
-            Ok(()) => Ok(results.first().and_then(Val::i32).unwrap_or(0)),
-            Err(e) => Err(Error::Trap(report(abi::MAIN_THREAD_ID, Some("main"), &e))),
-        }
-    }
-
-    /// Number of parameters of exported function `name`, if there is one.
-    pub fn param_count(&mut self, name: &str) -> Option<usize> {
-        let func = self.instance.get_func(&mut self.store, name)?;
-        Some(func.ty(&self.store).params().len())
-    }
-
-    /// Copies `len` bytes at guest address `ptr` out of the shared memory.
-    ///
-    /// # Errors
-    /// [`Error::Module`] if the range is outside the memory.
-    pub fn read(&self, ptr: i32, len: i32) -> Result<Vec<u8>, Error> {
-        crate::memory::GuestMemory::new(&self.rt.memory)
-            .read(ptr, len)
-            .map_err(|e| Error::Module(format!("cannot read guest memory at {ptr:#x}+{len}: {}", abi::error_name(e))))
-    }
 }
