@@ -77,12 +77,13 @@ fn options(a: &RunArgs) -> Options {
     Options { invoke: a.invoke.clone(), max_threads: a.max_threads, args: a.args.clone(), ..Options::default() }
 }
 
-/// Runs the module as `a` says and exits with its status; `finish` runs first (the trace).
-fn run(a: &RunArgs, options: Options, finish: impl FnOnce()) -> ! {
+/// Runs the module as `a` says and exits with its status; `finish` runs first (the trace),
+/// told whether the module ran at all.
+fn run(a: &RunArgs, options: Options, finish: impl FnOnce(bool)) -> ! {
     let file = a.file.display().to_string();
     let wasm = std::fs::read(&a.file).unwrap_or_else(|e| fail(&format!("{file}: {e}")));
     let result = wthreads_host::run(&wasm, options);
-    finish();
+    finish(!matches!(result, Err(Error::Module(_))));
     match result {
         Ok(code) => exit(code),
         Err(Error::Module(m)) => fail(&format!("{file}: {m}")),
@@ -105,8 +106,14 @@ fn trace(t: TraceArgs) -> ! {
     let recorder =
         Recorder::create(&raw, t.memory).unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", raw.display())));
     let options = Options { trace: Some(std::sync::Arc::clone(&recorder)), ..options(&t.run) };
-    run(&t.run, options, || {
-        if let Err(e) = recorder.finish() {
+    run(&t.run, options, |ran| {
+        let finished = recorder.finish();
+        if !ran {
+            // Nothing ran: no trace, only the message of why.
+            std::fs::remove_file(&raw).ok();
+            return;
+        }
+        if let Err(e) = finished {
             fail(&format!("cannot write {}: {e}", raw.display()));
         }
         if let Some(html) = &t.html {
@@ -146,7 +153,7 @@ fn main() {
     // clap reports a bad command line with the usage and exit status 2, the status of a module
     // that cannot be run (`EXIT_MODULE`).
     match Cli::parse().command {
-        Command::Run(a) => run(&a, options(&a), || ()),
+        Command::Run(a) => run(&a, options(&a), |_| ()),
         Command::Trace(t) => trace(t),
         Command::Patch(p) => match p.run() {
             Ok(()) => exit(0),

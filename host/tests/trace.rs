@@ -300,7 +300,7 @@ fn lock_events_come_in_program_order() {
 }
 
 /// The trace run exits like `run`, prints what the program prints, and a module that cannot be
-/// run gets the same message and status.
+/// run gets the same message and status, and no trace.
 #[test]
 fn trace_runs_like_run() {
     let raw = scratch("like_run", "json");
@@ -311,9 +311,12 @@ fn trace_runs_like_run() {
     assert!(json["traceEvents"].as_array().is_some_and(|a| a.len() > 1));
     let bad = scratch("not_wasm", "wasm");
     std::fs::write(&bad, b"not wasm").unwrap();
-    let out = trace_run(bad.to_str().unwrap(), "main", &["-o", raw.to_str().unwrap()]);
+    let nothing = scratch("not_wasm", "json");
+    std::fs::remove_file(&nothing).ok();
+    let out = trace_run(bad.to_str().unwrap(), "main", &["-o", nothing.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(wthreads_host::EXIT_MODULE));
     assert!(text(&out.stderr).contains("not a WebAssembly module"), "{}", text(&out.stderr));
+    assert!(!nothing.exists(), "a module that did not run left a trace");
 }
 
 /// `--html`: the timeline of the producer/consumer program (a main thread and eight workers on
