@@ -92,8 +92,8 @@ pub const LOCK_RELEASED: i32 = 2;
 pub const LOCK_TRY_FAILED: i32 = 3;
 /// Lock event flag: the lock is taken shared (an `RwLock`'s read lock), not exclusively.
 pub const LOCK_SHARED: i32 = 0x100;
-/// Lock event flag: a lock of the runtime itself (its allocator, thread lists, a channel's
-/// queue), not one the program created.
+/// Lock event flag: a lock of the runtime itself (its allocator, its list of ended threads),
+/// not one the program created (a channel's lock is a `Mutex` of the program's).
 pub const LOCK_INTERNAL: i32 = 0x200;
 /// Event: a thread waits on the futex word at `a` while it holds the value `b`; `c` is the timeout in
 /// nanoseconds or `NO_TIMEOUT`.

@@ -106,18 +106,8 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
             }
             let joined = ctx.rt.threads.join(ctx.tid, tid);
             if let Ok(outcome) = &joined {
-                let result = if matches!(outcome, crate::threads::Outcome::Returned) {
-                    abi::JOIN_RETURNED
-                } else {
-                    abi::JOIN_TRAPPED
-                };
-                ctx.rt.trace(
-                    ctx.tid,
-                    abi::THREAD_JOIN,
-                    (tid.cast_unsigned(), result.cast_unsigned(), 0),
-                    ctx.site,
-                    None,
-                );
+                let result = outcome.code().cast_unsigned();
+                ctx.rt.trace(ctx.tid, abi::THREAD_JOIN, (tid.cast_unsigned(), result, 0), ctx.site, None);
             }
             code(joined, |outcome| match outcome {
                 crate::threads::Outcome::Returned => abi::JOIN_RETURNED,

@@ -83,6 +83,13 @@ pub struct Ctx {
     pub buffer: Option<crate::trace::host::Buffer>,
 }
 
+impl Ctx {
+    /// The data of a store that runs guest thread `tid` (0: none yet) of `rt`.
+    fn new(rt: Arc<Runtime>, tid: i32) -> Ctx {
+        Ctx { rt, tid, site: NO_SITE, buffer: None }
+    }
+}
+
 /// A loaded guest program and its threads.
 pub struct Runtime {
     engine: Engine,
@@ -166,7 +173,7 @@ impl Runtime {
         });
         let mut linker = Linker::new(&engine);
         // The memory is not tied to a store; this one only satisfies `define`'s signature.
-        let mut store = Store::new(&engine, Ctx { rt: Arc::clone(&rt), tid: 0, site: NO_SITE, buffer: None });
+        let mut store = Store::new(&engine, Ctx::new(Arc::clone(&rt), 0));
         linker.define(&store, "env", "memory", memory).map_err(|e| Error::Module(e.to_string()))?;
         imports::define(&mut linker).map_err(|e| Error::Module(e.to_string()))?;
         // A host that drifted from the runtime API's table runs nothing (every test fails).
@@ -227,10 +234,7 @@ impl Runtime {
     /// [`Error::Module`] for an ABI mismatch, or if the module's start function or its
     /// `wthreads_abi_version` traps (nothing was invoked yet).
     pub fn main_thread(self: &Arc<Runtime>) -> Result<MainThread, Error> {
-        let mut store = Store::new(
-            &self.engine,
-            Ctx { rt: Arc::clone(self), tid: abi::MAIN_THREAD_ID, site: NO_SITE, buffer: None },
-        );
+        let mut store = Store::new(&self.engine, Ctx::new(Arc::clone(self), abi::MAIN_THREAD_ID));
         // Nothing was invoked yet: a trap here means the module cannot be run (exit status 2 in
         // both command lines), not that the invoked function trapped.
         let instance = self.instance_pre().instantiate(&mut store).map_err(|e| {
@@ -265,7 +269,9 @@ impl Runtime {
             Err(code) => return code,
         };
         // Recorded before the thread can start, so that the spawn precedes its start.
-        let stack = spawn.stack_top.wrapping_sub(spawn.stack_limit).cast_unsigned();
+        // A stack limit of 0 checks nothing and says nothing of the stack's size.
+        let stack =
+            if spawn.stack_limit == 0 { 0 } else { spawn.stack_top.wrapping_sub(spawn.stack_limit).cast_unsigned() };
         self.trace(spawn.parent, abi::THREAD_SPAWN, (tid.cast_unsigned(), stack, 0), spawn.site, spawn.name.as_deref());
         let Err(job) = self.pool.hand_over(Job::Run { tid, record, spawn }) else { return tid };
         if self.start_host_thread(job) {
@@ -387,7 +393,7 @@ impl Runtime {
     }
 
     fn instantiate_thread(self: &Arc<Runtime>, tid: i32) -> wasmtime::Result<Ready> {
-        let mut store = Store::new(&self.engine, Ctx { rt: Arc::clone(self), tid, site: NO_SITE, buffer: None });
+        let mut store = Store::new(&self.engine, Ctx::new(Arc::clone(self), tid));
         let instance = self.instance_pre().instantiate(&mut store)?;
         store.data_mut().buffer = crate::trace::host::Buffer::of(&instance, &mut store);
         let start = instance.get_typed_func::<(i32, i32, i32, i32), ()>(&mut store, abi::EXPORT_THREAD_START)?;
@@ -404,11 +410,7 @@ impl Runtime {
     /// Records the end of thread `tid` and writes out its events, if the run is traced.
     fn trace_exit(&self, tid: i32, outcome: &Outcome) {
         let Some(r) = &self.options.trace else { return };
-        let (how, msg) = match outcome {
-            Outcome::Returned => (abi::JOIN_RETURNED, None),
-            Outcome::Trapped(m) => (abi::JOIN_TRAPPED, Some(m.as_str())),
-        };
-        r.record(tid, abi::THREAD_EXIT, (how.cast_unsigned(), 0, 0), NO_SITE, msg);
+        r.record(tid, abi::THREAD_EXIT, (outcome.code().cast_unsigned(), 0, 0), NO_SITE, outcome.message());
         r.flush_this_thread();
     }
 

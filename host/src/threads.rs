@@ -13,6 +13,26 @@ pub enum Outcome {
     Trapped(String),
 }
 
+impl Outcome {
+    /// Its code in the runtime API (`thread_join`'s result, a trace's exit event).
+    #[must_use]
+    pub fn code(&self) -> i32 {
+        match self {
+            Outcome::Returned => abi::JOIN_RETURNED,
+            Outcome::Trapped(_) => abi::JOIN_TRAPPED,
+        }
+    }
+
+    /// The message of a thread that trapped.
+    #[must_use]
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Outcome::Returned => None,
+            Outcome::Trapped(m) => Some(m),
+        }
+    }
+}
+
 #[derive(Debug)]
 enum State {
     Running,

@@ -90,6 +90,11 @@ struct State {
 
 impl State {
     fn event<W: Write>(&mut self, trace: &Trace, tid: i32, e: &Event, w: &mut Json<W>) -> io::Result<()> {
+        // Memory accesses are the analysis's, not the timeline's: millions of instants would
+        // bury the slices (and building each one's arguments would be most of the work).
+        if matches!(e.kind, abi::MEMORY_ACCESS | abi::MEMORY_ATOMIC) {
+            return Ok(());
+        }
         let ts = us(e);
         let here = From { tid, ts };
         let what = abi::event_name(e.kind).unwrap_or("unknown-event");
@@ -188,9 +193,6 @@ impl State {
                     None => Ok(()),
                 }
             }
-            // Memory accesses are the analysis's, not the timeline's: millions of instants would
-            // bury the slices.
-            abi::MEMORY_ACCESS | abi::MEMORY_ATOMIC => Ok(()),
             abi::CONDVAR_NOTIFY | abi::UNPARK => {
                 self.notified.insert(e.a, here);
                 self.instant(w, tid, ts, what, &args)

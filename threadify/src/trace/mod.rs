@@ -10,8 +10,6 @@
 
 mod memory;
 
-pub use memory::BUFFER_BYTES;
-
 use crate::Error;
 use crate::conventions as conv;
 use walrus::ir::{Call, Const, Instr, InstrSeq, Value, VisitorMut};
