@@ -1,5 +1,7 @@
 //! Stops a wasm32 build of a guest that lacks the flags threads need, and says what to add;
-//! sets `cfg(wthreads_runtime)` where the runtime is compiled.
+//! sets `cfg(wthreads_runtime)` where the runtime is compiled. A host compiled to wasm32 (the web
+//! runtime's tool module, `web/tool`) builds with `--cfg wthreads_host_only`: then only the
+//! constants of `abi` are compiled, as for any host, and no flag is required.
 
 use std::env;
 
@@ -21,7 +23,9 @@ fn main() {
     // `cfg(wthreads_runtime)`: the runtime is compiled (a wasm32 guest, or the host target with
     // the `native-runtime` feature); without it only the constants of `abi` are, for hosts.
     println!("cargo::rustc-check-cfg=cfg(wthreads_runtime)");
-    let wasm = env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("wasm32");
+    println!("cargo::rustc-check-cfg=cfg(wthreads_host_only)");
+    let host_only = env::var_os("CARGO_CFG_WTHREADS_HOST_ONLY").is_some();
+    let wasm = env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("wasm32") && !host_only;
     if wasm || env::var_os("CARGO_FEATURE_NATIVE_RUNTIME").is_some() {
         println!("cargo::rustc-cfg=wthreads_runtime");
     }

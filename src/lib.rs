@@ -53,7 +53,7 @@ mod deadline;
 mod futex;
 // The target is named only here, in `sys`, and in `panic::panic_any` (whose payload travels by
 // unwinding natively and through the control block on wasm).
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(wthreads_runtime, target_arch = "wasm32"))]
 mod guest;
 #[cfg(wthreads_runtime)]
 pub mod io;
@@ -76,5 +76,5 @@ pub mod time;
 
 #[cfg(all(wthreads_runtime, not(loom)))]
 pub use allocator::Allocator;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(wthreads_runtime, target_arch = "wasm32"))]
 pub use sys::wthreads_abi_version;

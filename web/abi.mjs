@@ -66,6 +66,19 @@ export const IMPORTS = {
   clock_ns: '() -> (i64)',
 };
 
+/** The module of the functions a tracing host provides (`wthreads::abi::TRACE_MODULE`). */
+export const TRACE_MODULE = 'wthreads_trace';
+/** Its functions and their types (`wthreads::abi::TRACE_IMPORTS`, docs/trace.md). */
+export const TRACE_IMPORTS = {
+  event: '(i32, i32, i32, i64, i32) -> ()',
+  at: '(i32) -> ()',
+  flush: '(i32) -> ()',
+  atomic: '(i32, i32) -> ()',
+};
+/** The exports of a module instrumented with `--memory`: its access buffer and cursor. */
+export const EXPORT_TRACE_BUFFER = 'wthreads_trace_buffer';
+export const EXPORT_TRACE_CURSOR = 'wthreads_trace_cursor';
+
 /** The exports a host calls, with their types (`wthreads::abi::EXPORTS`). */
 export const EXPORTS = {
   wthreads_abi_version: '() -> (i32)',

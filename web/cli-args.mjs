@@ -1,6 +1,7 @@
 // The command line shared by `node web/cli.mjs` and `node web/tools/browser-run.mjs`:
-// `run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-events]`, plus
-// options of their own.
+// `run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-events]` and
+// `trace FILE.wasm [run options] [-o PATH] [--format F] [--memory] [--html PATH]`, plus options
+// of their own.
 import { EXIT_MODULE } from './abi.mjs';
 
 /**
@@ -30,15 +31,20 @@ function i32Arg(value) {
 }
 
 /**
- * Parses `argv` (without node and the script). `numeric` names extra options that take a
- * number (`{ '--timeout': 'timeout' }`). Returns `{ file, invoke, args, maxThreads,
+ * Parses `argv` (without node and the script): `run FILE [run options]`, or `trace FILE [run
+ * options] [trace options]` if `trace` is allowed. `numeric` names extra options that take a
+ * number (`{ '--timeout': 'timeout' }`). Returns `{ command, file, invoke, args, maxThreads,
  * traceEvents, ...extras }` (`args`: the `--arg` integers, as `wthreads run` passes them to the
- * invoked export); on a bad command line prints `usage` and exits with status 2.
+ * invoked export), and for `trace` also `{ output, format, memory, html }` (`format`: a name,
+ * checked against the tool's list later); on a bad command line prints `usage` and exits with
+ * status 2.
  */
-export function parseRunArgs(argv, usage, numeric = {}) {
-  const [cmd, file, ...rest] = argv;
-  if (cmd !== 'run' || !file) fail(usage);
-  const args = { file, invoke: 'main', args: [], traceEvents: false };
+export function parseRunArgs(argv, usage, numeric = {}, { trace = false } = {}) {
+  const [command, file, ...rest] = argv;
+  if (!(command === 'run' || (trace && command === 'trace')) || !file) fail(usage);
+  const args = { command, file, invoke: 'main', args: [], traceEvents: false };
+  const tracing = command === 'trace';
+  if (tracing) Object.assign(args, { output: null, format: 'perfetto', memory: false, html: null });
   for (let i = 0; i < rest.length; i++) {
     const value = rest[i + 1] ?? '';
     const number = /^\d+$/.test(value);
@@ -47,6 +53,10 @@ export function parseRunArgs(argv, usage, numeric = {}) {
     else if (rest[i] === '--arg') args.args.push(i32Arg(rest[++i]));
     else if (rest[i] === '--trace-events') args.traceEvents = true;
     else if (numeric[rest[i]] && number) args[numeric[rest[i]]] = Number(rest[++i]);
+    else if (tracing && (rest[i] === '-o' || rest[i] === '--output') && value) args.output = rest[++i];
+    else if (tracing && rest[i] === '--format' && value) args.format = rest[++i];
+    else if (tracing && rest[i] === '--html' && value) args.html = rest[++i];
+    else if (tracing && rest[i] === '--memory') args.memory = true;
     else fail(`unknown argument \`${rest[i]}\`\n${usage}`);
   }
   return args;

@@ -20,6 +20,7 @@ export const S_EXIT_WORD = 6;
 export const S_MSG_LEN = 7;
 export const S_NAME_LEN = 8;
 export const S_STACK_LIMIT = 9;
+export const S_PARENT = 10; // the spawning thread's id
 const SLOT = 12;
 const MSG_CAP = 1024;
 const NAME_CAP = 64;

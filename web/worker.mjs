@@ -3,7 +3,8 @@
 // `wthreads_thread_start` resets the instance's per-thread state; an instance that trapped is
 // replaced by a fresh one).
 import * as abi from './abi.mjs';
-import { Control, S_START_ARG, S_STACK_TOP, S_TLS, S_STACK_LIMIT, S_EXIT_WORD, S_TID } from './control.mjs';
+import { Control, S_START_ARG, S_STACK_TOP, S_TLS, S_STACK_LIMIT, S_EXIT_WORD, S_TID, S_PARENT } from './control.mjs';
+import { NO_SITE, Recorder, drain, traceImports } from './trace/recorder.mjs';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 const port = isNode ? (await import('node:worker_threads')).parentPort : globalThis;
@@ -25,6 +26,11 @@ function onMessage(handler) {
 
 onMessage((init) => {
   const ctl = new Control(init.control);
+  // A traced run's chunks take their place in the output order, so the run ends after the last.
+  if (init.trace) {
+    const send = (bytes) => post({ kind: 'trace', seq: ctl.nextOutputSeq(), bytes });
+    init.recorder = new Recorder(init.trace.state, send, clockNs);
+  }
   checkTable(imports(init, ctl, { tid: 0, name: '' }).wthreads);
   if (init.role === 'main') {
     const result = runMain(init, ctl);
@@ -81,7 +87,11 @@ function imports(init, ctl, me) {
   };
   const text = (ptr, len) => decoder.decode(u8.slice(ptr >>> 0, (ptr >>> 0) + len));
   const emit = (fd, bytes) => post({ kind: 'write', seq: ctl.nextOutputSeq(), fd, bytes });
+  const rec = init.recorder;
+  me.site ??= NO_SITE;
+  const traced = rec ? { [abi.TRACE_MODULE]: traceImports(rec, me) } : {};
   return {
+    ...traced,
     env: { memory },
     wthreads: {
       thread_spawn(startArg, stackTop, tls, stackLimit, exitWord, namePtr, nameLen) {
@@ -101,7 +111,11 @@ function imports(init, ctl, me) {
         ctl.set(slot, S_STACK_LIMIT, stackLimit);
         ctl.set(slot, S_EXIT_WORD, exitWord);
         ctl.setName(slot, name);
+        ctl.set(slot, S_PARENT, me.tid);
         const tid = ctl.get(slot, S_TID);
+        // Recorded before the thread can start; a stack limit of 0 says nothing of its size.
+        const stack = stackLimit === 0 ? 0 : (stackTop - stackLimit) >>> 0;
+        rec?.event(me.tid, abi.THREAD_SPAWN, tid, stack, 0n, me.site, name);
         // The event takes its place in the output order before the thread can run and exit.
         const seq = init.events ? ctl.nextOutputSeq() : -1;
         if (ctl.queue(slot)) post({ kind: 'grow' });
@@ -114,6 +128,8 @@ function imports(init, ctl, me) {
         if (tid === me.tid) return abi.ERR_JOIN_SELF;
         const r = ctl.join(tid);
         if (typeof r === 'number') return r;
+        const code = r.trapped ? abi.JOIN_TRAPPED : abi.JOIN_RETURNED;
+        rec?.event(me.tid, abi.THREAD_JOIN, tid, code, 0n, me.site);
         if (init.events) post({ kind: 'event', seq: ctl.nextOutputSeq(), event: 'join', tid, by: me.tid, trapped: r.trapped });
         if (!r.trapped) return abi.JOIN_RETURNED;
         const bytes = new TextEncoder().encode(r.message);
@@ -123,7 +139,9 @@ function imports(init, ctl, me) {
         return abi.JOIN_TRAPPED;
       },
       thread_detach(tid) {
-        return ctl.detach(tid);
+        const r = ctl.detach(tid);
+        if (r === 0) rec?.event(me.tid, abi.THREAD_DETACH, tid, 0, 0n, me.site);
+        return r;
       },
       thread_yield() {},
       available_parallelism() {
@@ -227,15 +245,19 @@ function runMain(init, ctl) {
       return { error: `export \`${name}\` is not a function of type ${type}, as runtime API v${abi.ABI_VERSION} defines it` };
     }
   }
+  me.instance = instance;
+  const rec = init.recorder;
   const f = instance.exports[init.invoke];
   // Without `args`, a C-style `main(argc, argv)` gets (0, 0) and any other entry no arguments.
   const args = init.args ?? (f.length === 2 ? [0, 0] : []);
   if (args.length !== f.length) {
     return { error: `\`${init.invoke}\` takes ${f.length} arguments, ${args.length} given` };
   }
+  rec?.event(me.tid, abi.THREAD_START, 0, 0, 0n, NO_SITE);
   const start = performance.now();
   const r = guard(() => f(...args));
   const elapsedMs = performance.now() - start;
+  if (rec) traceExit(rec, me, r);
   if (r.trapped) {
     report(imp.emit, me.tid, me.name, r.message);
     post({ kind: 'abort', seq: ctl.nextOutputSeq(), tid: me.tid, name: me.name, message: r.message });
@@ -249,9 +271,21 @@ function startArgs(ctl, slot) {
   return [ctl.get(slot, S_START_ARG), ctl.get(slot, S_STACK_TOP), ctl.get(slot, S_TLS), ctl.get(slot, S_STACK_LIMIT)];
 }
 
+/**
+ * Records the end of thread `me` (how `r` says it ended), after the accesses before it, and
+ * sends its items: before its joiner can see the end.
+ */
+function traceExit(rec, me, r) {
+  drain(rec, me);
+  const code = r.trapped ? abi.JOIN_TRAPPED : abi.JOIN_RETURNED;
+  rec.event(me.tid, abi.THREAD_EXIT, code, 0, 0n, NO_SITE, r.trapped ? r.message : undefined);
+  rec.flush();
+}
+
 function pool(init, ctl) {
   // The imports read the running thread from `me`, so one instance serves thread after thread.
   const me = { tid: 0, name: '' };
+  const rec = init.recorder;
   const imp = imports(init, ctl, me);
   let instance = null;
   for (;;) {
@@ -259,23 +293,28 @@ function pool(init, ctl) {
     if (short) post({ kind: 'grow' });
     me.tid = ctl.get(slot, S_TID);
     me.name = ctl.name(slot);
+    me.site = NO_SITE;
     refresh(init.memory);
     const r = guard(() => {
       instance ??= new WebAssembly.Instance(init.module, imp);
+      me.instance = instance;
+      rec?.event(me.tid, abi.THREAD_START, ctl.get(slot, S_PARENT), 0, 0n, NO_SITE);
       instance.exports.wthreads_thread_start(...startArgs(ctl, slot));
     });
+    if (rec) drain(rec, me);
     if (r.trapped) {
       // The entry once more, in a fresh instance, on the thread's own stack (docs/abi.md): the
       // guest records the death, so that the locks the thread held are recovered by their next
       // users. The instance serves the next thread if that call returned.
       const again = guard(() => {
-        instance = new WebAssembly.Instance(init.module, imp);
+        instance = me.instance = new WebAssembly.Instance(init.module, imp);
         instance.exports.wthreads_thread_start(...startArgs(ctl, slot));
       });
       if (again.trapped) instance = null;
       report(imp.emit, me.tid, me.name, r.message);
       post({ kind: 'abort', seq: ctl.nextOutputSeq(), tid: me.tid, name: me.name || null, message: r.message });
     }
+    if (rec) traceExit(rec, me, r);
     // The exit event takes its place in the output order before a joiner can see the end.
     if (init.events) {
       const exit = { kind: 'event', seq: ctl.nextOutputSeq(), event: 'exit', tid: me.tid, trapped: r.trapped };

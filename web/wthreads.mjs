@@ -7,8 +7,11 @@
 import * as abi from './abi.mjs';
 import { Control } from './control.mjs';
 import { moduleInfo, signature } from './module-info.mjs';
+import { Tool, concat } from './trace/tool.mjs';
+import { TraceFile, sharedState } from './trace/recorder.mjs';
 
 export { abi };
+export { Tool } from './trace/tool.mjs';
 
 /** An error of the runtime: an unusable module (`kind: 'module'`) or a trap in the entry (`kind: 'trap'`). */
 export class WthreadsError extends Error {
@@ -78,6 +81,32 @@ function checkModule(module, bytes, invoke) {
   return mem;
 }
 
+/** Whether the engine takes a module with two memories. */
+function hasMultiMemory() {
+  const twoMemories = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 5, 2, 0, 0, 0, 0];
+  return WebAssembly.validate(new Uint8Array(twoMemories));
+}
+
+/**
+ * The module to run for `run`'s `trace` option: `bytes` instrumented by the tool module, and
+ * the location table (the raw trace's SITES chunk).
+ */
+async function instrument(bytes, { memory = false, tool }) {
+  if (memory && !hasMultiMemory()) {
+    throw new WthreadsError(
+      'module',
+      'tracing memory accesses needs WebAssembly multi-memory (each thread\'s access buffer is a memory of its own), which this engine lacks: use Node.js 22 or later, Chromium 120 or later, or Firefox 125 or later',
+    );
+  }
+  try {
+    const t = tool instanceof Tool ? tool : await Tool.load(tool);
+    const traced = await t.instrument(bytes, memory);
+    return { module: await WebAssembly.compile(traced.wasm), sites: traced.sites };
+  } catch (e) {
+    throw new WthreadsError('module', `cannot trace the module: ${e.message}`);
+  }
+}
+
 /**
  * The default limit of live threads (besides main). Lower than the native host's 1024: each
  * live thread is a Web Worker, which costs ~2.5 MB in Chromium and ~9 MB in Node (a bare Node
@@ -118,9 +147,15 @@ async function startWorker(onMessage) {
  * events). Events are objects `{event, tid, ...}`:
  *   spawn `{tid, name, by}`, join `{tid, by, trapped}`, exit `{tid, trapped, message?}`.
  * Without listeners no events are sent at all.
+ *
+ * `trace` records the run's trace (docs/trace.md), as `wthreads trace` does: `{ memory, write,
+ * tool }`. `memory`: every access of the shared memory too. `write(bytes)`: receives the raw
+ * trace's bytes, in order, while the program runs; without it they are kept, and the result
+ * (or the `WthreadsError` of a trap) has them as `trace` (a Uint8Array). `tool`: the tool
+ * module that instruments the module (a `Tool`, or where to load it from: `Tool.load`).
  */
 export async function run(wasm, options = {}) {
-  const { invoke = 'main', args, maxThreads = DEFAULT_MAX_THREADS, poolSize = 4, onStdout, onStderr, onAbort, onEvent, on = {} } = options;
+  const { invoke = 'main', args, maxThreads = DEFAULT_MAX_THREADS, poolSize = 4, onStdout, onStderr, onAbort, onEvent, on = {}, trace } = options;
   if (args !== undefined && !(Array.isArray(args) && args.every((a) => typeof a === 'number' || typeof a === 'bigint'))) {
     throw new TypeError('wthreads: `args` must be an array of numbers (i32, f32, f64) or BigInts (i64)');
   }
@@ -138,9 +173,17 @@ export async function run(wasm, options = {}) {
     throw new WthreadsError('module', `not a valid WebAssembly module: ${e.message}`);
   }
   const mem = checkModule(module, bytes, invoke);
+  let file = null;
+  const kept = [];
+  if (trace) {
+    const traced = await instrument(bytes, trace);
+    module = traced.module;
+    file = new TraceFile(traced.sites, trace.write ?? ((b) => kept.push(b)));
+  }
   const memory = new WebAssembly.Memory({ initial: mem.initial, maximum: mem.maximum, shared: true });
   const control = new Control(maxThreads);
   const init = { module, memory, control: control.buffer, invoke, args, events: listening };
+  if (trace) init.trace = { state: sharedState() };
   const workers = [];
   let booting = 0;
   const decoders = { [abi.FD_STDOUT]: new TextDecoder(), [abi.FD_STDERR]: new TextDecoder() };
@@ -156,12 +199,15 @@ export async function run(wasm, options = {}) {
     const finish = () => {
       done = true;
       for (const w of workers) w.terminate();
-      if (result.error) reject(new WthreadsError('module', result.error));
-      else if (result.trapped) reject(new WthreadsError('trap', result.message));
+      if (result.error) return reject(new WthreadsError('module', result.error));
+      // A run that ran has a trace, whether its entry returned or trapped.
+      file?.end();
+      const recorded = file && !trace.write ? { trace: concat(kept) } : {};
+      if (result.trapped) reject(Object.assign(new WthreadsError('trap', result.message), recorded));
       else {
         const { value, elapsedMs } = result;
         const code = typeof value === 'number' ? value : typeof value === 'bigint' ? Number(BigInt.asIntN(32, value)) : 0;
-        resolve({ code, value, elapsedMs, memory });
+        resolve({ code, value, elapsedMs, memory, ...recorded });
       }
     };
     const flush = () => {
@@ -171,6 +217,7 @@ export async function run(wasm, options = {}) {
         const msg = outputs.get(next);
         outputs.delete(next++);
         if (msg.kind === 'write') sinks[msg.fd](decoders[msg.fd].decode(msg.bytes, { stream: true }));
+        else if (msg.kind === 'trace') file?.write(msg.bytes);
         else if (msg.kind === 'abort') onAbort?.({ tid: msg.tid, name: msg.name, message: msg.message });
         else {
           const { kind: _, seq: __, ...event } = msg;
@@ -195,6 +242,7 @@ export async function run(wasm, options = {}) {
     function onMessage(msg) {
       switch (msg.kind) {
         case 'write':
+        case 'trace':
         case 'event':
         case 'abort':
           outputs.set(msg.seq, msg);

@@ -136,3 +136,24 @@ fn latency_benchmark_runs() {
         assert!(row.contains(" µs | ") && row.ends_with(" ms |"), "{row}");
     }
 }
+
+/// `trace` on the web runtime in Chromium: the checks every host passes, on traces recorded by
+/// the page's workers (the page loads the tool module) and converted by the tool in Node.
+mod traces {
+    use std::process::Command;
+
+    fn trace_command() -> Command {
+        let mut cmd = super::command();
+        cmd.env("WTHREADS_TOOL", wthreads_guest_tests::WEB_TOOL);
+        cmd
+    }
+
+    const HOST: &str = "chromium";
+
+    /// Chromium's engine has multi-memory (since Chromium 120).
+    fn memory_refusal() -> Option<&'static str> {
+        None
+    }
+
+    include!("common/trace_checks.rs");
+}

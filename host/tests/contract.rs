@@ -81,6 +81,15 @@ fn web_abi_is_the_table() {
     };
     assert_eq!(object("IMPORTS"), table(abi::IMPORTS), "web/abi.mjs IMPORTS differs from wthreads::abi::IMPORTS");
     assert_eq!(object("EXPORTS"), table(abi::EXPORTS), "web/abi.mjs EXPORTS differs from wthreads::abi::EXPORTS");
+    assert_eq!(object("TRACE_IMPORTS"), table(abi::TRACE_IMPORTS), "web/abi.mjs TRACE_IMPORTS differs");
+    let string = |name: &str| -> &str {
+        let prefix = format!("export const {name} = '");
+        let line = source.lines().find_map(|l| l.strip_prefix(&prefix)).unwrap_or_else(|| panic!("{name} missing"));
+        line.trim_end_matches("';")
+    };
+    assert_eq!(string("TRACE_MODULE"), abi::TRACE_MODULE);
+    assert_eq!(string("EXPORT_TRACE_BUFFER"), abi::EXPORT_TRACE_BUFFER);
+    assert_eq!(string("EXPORT_TRACE_CURSOR"), abi::EXPORT_TRACE_CURSOR);
 
     let value = |name: &str| -> i64 {
         let prefix = format!("export const {name} = ");

@@ -100,12 +100,24 @@ impl Format {
 /// # Errors
 /// If the trace cannot be read or the output written.
 pub fn convert(raw: &Path, format: Format, out: &mut dyn io::Write, side: &mut dyn io::Write) -> io::Result<()> {
-    let trace = reader::Trace::open(raw)?;
+    write(&reader::Trace::open(raw)?, format, out, side)
+}
+
+/// Writes `trace` as `format` to `out`; the RAPID format's location table goes to `side`.
+///
+/// # Errors
+/// If the trace cannot be read or the output written.
+pub fn write(
+    trace: &reader::Trace,
+    format: Format,
+    out: &mut dyn io::Write,
+    side: &mut dyn io::Write,
+) -> io::Result<()> {
     match format {
-        Format::Perfetto => perfetto::write(&trace, out),
-        Format::Rapid => rapid::write(&trace, out, side),
-        Format::Text => text::write(&trace, out),
-        Format::Raw => io::copy(&mut std::fs::File::open(raw)?, out).map(drop),
+        Format::Perfetto => perfetto::write(trace, out),
+        Format::Rapid => rapid::write(trace, out, side),
+        Format::Text => text::write(trace, out),
+        Format::Raw => trace.copy_to(out),
     }
 }
 

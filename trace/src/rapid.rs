@@ -16,7 +16,8 @@
 //!   `acq(A<word>)` … `rel(A<word>)`, so that happens-before sees it as synchronisation.
 //! - A thread that ends by a trap releases the locks it held (`rel`) as it exits: the runtime
 //!   hands them to their next user, and RAPID's locks must be released before another thread
-//!   acquires them.
+//!   acquires them. A thread that panics is marked dead before its exit is recorded, so its
+//!   lock may be taken over first: then its `rel` comes just before the taker's `acq`.
 
 use super::reader::Trace;
 use super::{NO_SITE, location};
@@ -40,28 +41,35 @@ pub fn write(trace: &Trace, out: &mut dyn Write, locations: &mut dyn Write) -> i
     let mut held: HashMap<i32, Vec<u32>> = HashMap::new();
     for (tid, e) in trace.merged() {
         let loc = if e.site == NO_SITE { 0 } else { u64::from(e.site) + 1 };
-        let mut line = |op: &str, decor: String| writeln!(out, "T{tid}|{op}({decor})|{loc}");
+        let mut line_of = |t: i32, op: &str, decor: String| writeln!(out, "T{t}|{op}({decor})|{loc}");
         let lock = |addr: u32| format!("L{addr:x}");
         let shared = e.kind & abi::LOCK_SHARED != 0;
+        if e.kind & abi::EVENT_MASK == abi::LOCK_ACQUIRED {
+            let dead = held.iter_mut().find(|(t, locks)| **t != tid && locks.contains(&e.a));
+            if let Some((holder, locks)) = dead {
+                locks.retain(|l| *l != e.a);
+                line_of(*holder, "rel", lock(e.a))?;
+            }
+        }
         match e.kind & abi::EVENT_MASK {
             abi::LOCK_ACQUIRED | abi::LOCK_RELEASED if shared => {
-                line("acq", lock(e.a))?;
-                line("rel", lock(e.a))?;
+                line_of(tid, "acq", lock(e.a))?;
+                line_of(tid, "rel", lock(e.a))?;
             }
             abi::LOCK_ACQUIRED => {
                 held.entry(tid).or_default().push(e.a);
-                line("acq", lock(e.a))?;
+                line_of(tid, "acq", lock(e.a))?;
             }
             abi::LOCK_RELEASED => {
                 let mine = held.entry(tid).or_default();
                 if let Some(i) = mine.iter().rposition(|l| *l == e.a) {
                     mine.remove(i);
                 }
-                line("rel", lock(e.a))?;
+                line_of(tid, "rel", lock(e.a))?;
             }
             abi::THREAD_EXIT => {
                 for l in held.remove(&tid).unwrap_or_default().into_iter().rev() {
-                    line("rel", lock(l))?;
+                    line_of(tid, "rel", lock(l))?;
                 }
             }
             abi::MEMORY_ACCESS | abi::MEMORY_ATOMIC => {
@@ -70,22 +78,22 @@ pub fn write(trace: &Trace, out: &mut dyn Write, locations: &mut dyn Write) -> i
                 let atomic = e.kind == abi::MEMORY_ATOMIC;
                 for word in words(e.a, e.b) {
                     if atomic {
-                        line("acq", format!("A{word:x}"))?;
+                        line_of(tid, "acq", format!("A{word:x}"))?;
                     }
-                    line(op, format!("V{word:x}"))?;
+                    line_of(tid, op, format!("V{word:x}"))?;
                     if atomic {
-                        line("rel", format!("A{word:x}"))?;
+                        line_of(tid, "rel", format!("A{word:x}"))?;
                     }
                 }
             }
             // An initialiser's end orders it before the threads that waited for it (with
             // `--memory`, the atomics that publish it say so too).
             abi::ONCE_DONE | abi::ONCE_WAITED => {
-                line("acq", format!("O{:x}", e.a))?;
-                line("rel", format!("O{:x}", e.a))?;
+                line_of(tid, "acq", format!("O{:x}", e.a))?;
+                line_of(tid, "rel", format!("O{:x}", e.a))?;
             }
-            abi::THREAD_SPAWN => line("fork", format!("T{}", e.a))?,
-            abi::THREAD_JOIN => line("join", format!("T{}", e.a))?,
+            abi::THREAD_SPAWN => line_of(tid, "fork", format!("T{}", e.a))?,
+            abi::THREAD_JOIN => line_of(tid, "join", format!("T{}", e.a))?,
             _ => {}
         }
     }

@@ -154,21 +154,7 @@ impl Writer {
     /// # Errors
     /// If the file cannot be written.
     pub fn sites(&mut self, sites: &[Site]) -> io::Result<()> {
-        let mut p = Vec::new();
-        for s in sites {
-            let name = s.name.as_deref().unwrap_or("");
-            let len = u32::try_from(name.len()).unwrap_or(0);
-            for v in [s.func, s.offset, len] {
-                p.extend_from_slice(&v.to_le_bytes());
-            }
-            p.extend_from_slice(&name.as_bytes()[..len as usize]);
-            let a = s.access.unwrap_or(Access { write: false, atomic: false, width: 0, offset: 0, range: false });
-            let flags = u8::from(a.write) * WRITE + u8::from(a.atomic) * ATOMIC + u8::from(a.range) * RANGE;
-            p.push(if s.access.is_some() { flags | 8 } else { 0 });
-            p.extend_from_slice(&a.width.to_le_bytes());
-            p.extend_from_slice(&a.offset.to_le_bytes());
-        }
-        self.chunk(SITES, &[], &p)
+        self.out.write_all(&sites_chunk(sites)?)
     }
 
     /// Marks the trace complete and flushes it.
@@ -179,6 +165,34 @@ impl Writer {
         self.chunk(END, &[], &[])?;
         self.out.flush()
     }
+}
+
+/// The SITES chunk of a location table, whole (tag, length, payload): what [`Writer::sites`]
+/// writes, and what a host that writes the rest of the file itself (the web runtime's) puts in.
+///
+/// # Errors
+/// If the table takes more than 4 GiB.
+pub fn sites_chunk(sites: &[Site]) -> io::Result<Vec<u8>> {
+    let mut p = Vec::new();
+    for s in sites {
+        let name = s.name.as_deref().unwrap_or("");
+        let len = u32::try_from(name.len()).unwrap_or(0);
+        for v in [s.func, s.offset, len] {
+            p.extend_from_slice(&v.to_le_bytes());
+        }
+        p.extend_from_slice(&name.as_bytes()[..len as usize]);
+        let a = s.access.unwrap_or(Access { write: false, atomic: false, width: 0, offset: 0, range: false });
+        let flags = u8::from(a.write) * WRITE + u8::from(a.atomic) * ATOMIC + u8::from(a.range) * RANGE;
+        p.push(if s.access.is_some() { flags | 8 } else { 0 });
+        p.extend_from_slice(&a.width.to_le_bytes());
+        p.extend_from_slice(&a.offset.to_le_bytes());
+    }
+    let len = u32::try_from(p.len()).map_err(|_| io::Error::other("trace chunk over 4 GiB"))?;
+    let mut chunk = Vec::with_capacity(8 + p.len());
+    chunk.extend_from_slice(&SITES.to_le_bytes());
+    chunk.extend_from_slice(&len.to_le_bytes());
+    chunk.extend_from_slice(&p);
+    Ok(chunk)
 }
 
 /// The site table of a SITES chunk.

@@ -7,13 +7,41 @@ use super::raw::{self, ACCESSES_HEADER, EVENT_SIZE, ITEM_ACCESSES, ITEM_EVENT, u
 use super::{Event, NO_SITE, Site};
 use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use wthreads::abi;
 
+/// Where a raw trace's bytes are read from: a file, or what a host without files reads them
+/// from (the web runtime's tool module reads them through its imports).
+pub trait Source {
+    /// The trace's length in bytes.
+    ///
+    /// # Errors
+    /// If it cannot be known.
+    fn size(&self) -> io::Result<u64>;
+
+    /// Fills `buf` with the bytes at `offset`.
+    ///
+    /// # Errors
+    /// If they cannot be read (past the end too).
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()>;
+}
+
+impl Source for File {
+    fn size(&self) -> io::Result<u64> {
+        Ok(self.metadata()?.len())
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        let mut file = self;
+        file.seek(SeekFrom::Start(offset))?;
+        file.read_exact(buf)
+    }
+}
+
 /// A raw trace opened for reading.
 pub struct Trace {
-    file: File,
+    source: Box<dyn Source>,
     /// Each thread's blocks: (file offset of the first item, bytes).
     blocks: BTreeMap<i32, Vec<(u64, usize)>>,
     /// The texts by id.
@@ -22,12 +50,6 @@ pub struct Trace {
     pub sites: Vec<Site>,
     /// Whether the trace ends with END (else the run was cut short).
     pub complete: bool,
-}
-
-/// Reads `buf.len()` bytes at `offset`.
-fn read_at(mut file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
-    file.seek(SeekFrom::Start(offset))?;
-    file.read_exact(buf)
 }
 
 /// A malformed raw trace.
@@ -41,19 +63,26 @@ impl Trace {
     /// # Errors
     /// If the file cannot be read or is not a raw trace of this version.
     pub fn open(path: &Path) -> io::Result<Trace> {
-        let mut file = File::open(path)?;
+        Trace::read(Box::new(File::open(path)?))
+    }
+
+    /// Reads a raw trace from `source` and indexes it.
+    ///
+    /// # Errors
+    /// If it cannot be read or is not a raw trace of this version.
+    pub fn read(source: Box<dyn Source>) -> io::Result<Trace> {
+        let end = source.size()?;
         let mut magic = [0u8; 8];
-        file.read_exact(&mut magic).map_err(|_| bad("shorter than its header"))?;
+        source.read_at(&mut magic, 0).map_err(|_| bad("shorter than its header"))?;
         if &magic != raw::MAGIC {
             return Err(bad("wrong header (another format, or another version of it)"));
         }
-        let end = file.seek(SeekFrom::End(0))?;
         let mut trace =
-            Trace { file, blocks: BTreeMap::new(), texts: HashMap::new(), sites: Vec::new(), complete: false };
+            Trace { source, blocks: BTreeMap::new(), texts: HashMap::new(), sites: Vec::new(), complete: false };
         let mut at = raw::MAGIC.len() as u64;
         while at + 8 <= end {
             let mut head = [0u8; 8];
-            read_at(&trace.file, &mut head, at)?;
+            trace.source.read_at(&mut head, at)?;
             let (tag, len) = (u32_at(&head, 0), u64::from(u32_at(&head, 4)));
             let body = at + 8;
             if body + len > end {
@@ -63,12 +92,12 @@ impl Trace {
             match tag {
                 raw::THREAD => {
                     let mut tid = [0u8; 4];
-                    read_at(&trace.file, &mut tid, body)?;
+                    trace.source.read_at(&mut tid, body)?;
                     trace.blocks.entry(i32::from_le_bytes(tid)).or_default().push((body + 4, size.saturating_sub(4)));
                 }
                 raw::TEXT | raw::SITES => {
                     let mut p = vec![0u8; size];
-                    read_at(&trace.file, &mut p, body)?;
+                    trace.source.read_at(&mut p, body)?;
                     if tag == raw::TEXT {
                         let text = String::from_utf8_lossy(p.get(4..).ok_or_else(|| bad("short text"))?).into_owned();
                         trace.texts.insert(u32_at(&p, 0), text);
@@ -82,6 +111,22 @@ impl Trace {
             at = body + len;
         }
         Ok(trace)
+    }
+
+    /// Copies the trace's bytes, as read, to `out`.
+    ///
+    /// # Errors
+    /// If they cannot be read or written.
+    pub fn copy_to(&self, out: &mut dyn Write) -> io::Result<()> {
+        let (end, mut at) = (self.source.size()?, 0);
+        let mut buf = vec![0u8; 1 << 16];
+        while at < end {
+            let n = usize::try_from((end - at).min(buf.len() as u64)).unwrap_or(buf.len());
+            self.source.read_at(&mut buf[..n], at)?;
+            out.write_all(&buf[..n])?;
+            at += n as u64;
+        }
+        Ok(())
     }
 
     /// The threads that have events, in id order.
@@ -179,7 +224,7 @@ impl Cursor {
             let (start, len) = *self.blocks.get(self.next_block)?;
             self.next_block += 1;
             let mut items = vec![0u8; len];
-            read_at(&trace.file, &mut items, start).ok()?;
+            trace.source.read_at(&mut items, start).ok()?;
             trace.decode(&items, &mut self.events);
         }
         self.events.front().copied()

@@ -4,24 +4,41 @@
 // page served by web/serve.mjs on loopback), with the output and exit codes of `wthreads run`
 // and `node web/cli.mjs`. `--timeout SECONDS` (default 300) ends a hung program with what it
 // printed so far.
-import { statSync } from 'node:fs';
+import { closeSync, statSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as abi from '../abi.mjs';
 import { serve } from '../serve.mjs';
 import { launch } from './chromium.mjs';
 import { fail, ignoreBrokenPipes, parseRunArgs } from '../cli-args.mjs';
+import { DEFAULT_TOOL } from '../trace/tool.mjs';
+import { loadTool, open, tracePlan, writeOutputs } from '../trace/files.mjs';
 
 ignoreBrokenPipes();
 const usage =
-  'usage: node web/tools/browser-run.mjs run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-events] [--timeout SECONDS]';
-const { file, timeout: timeoutSeconds = 300, ...options } = parseRunArgs(process.argv.slice(2), usage, { '--timeout': 'timeout' });
+  'usage: node web/tools/browser-run.mjs run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-events] [--timeout SECONDS]\n' +
+  '       node web/tools/browser-run.mjs trace FILE.wasm [run options] [-o PATH] [--format F] [--memory] [--html PATH]';
+const { file, timeout: timeoutSeconds = 300, ...options } = parseRunArgs(process.argv.slice(2), usage, { '--timeout': 'timeout' }, { trace: true });
 try {
   statSync(file);
 } catch (e) {
   fail(`${file}: ${e.message}`);
 }
+// `trace`: the page loads the tool module from its default place, served from WTHREADS_TOOL if
+// set; the raw trace comes back from the page, and the same tool converts it here.
+const mounts = { '/module.wasm': file };
+let tool = null;
+let plan = null;
+if (options.command === 'trace') {
+  try {
+    tool = await loadTool();
+    plan = await tracePlan(tool, options);
+  } catch (e) {
+    fail(e.message);
+  }
+  if (process.env.WTHREADS_TOOL) mounts[new URL(DEFAULT_TOOL).pathname.replace(/.*\//, '/')] = process.env.WTHREADS_TOOL;
+}
 
-const server = await serve({ root: fileURLToPath(new URL('..', import.meta.url)), mounts: { '/module.wasm': file }, port: 0 });
+const server = await serve({ root: fileURLToPath(new URL('..', import.meta.url)), mounts, port: 0 });
 let browser;
 try {
   browser = await launch();
@@ -39,6 +56,7 @@ try {
     timer = setTimeout(() => reject(new Error(`timed out after ${timeoutSeconds} s`)), timeoutSeconds * 1000);
   });
   const r = await Promise.race([page.evaluate(`window.runProgram(${JSON.stringify(options)})`), timeout]);
+  if (plan && r.traceLength !== null) await saveTrace(page, r.traceLength);
   process.stdout.write(r.stdout);
   process.stderr.write(r.stderr);
   if (!r.error) process.exitCode = r.code & 0xff;
@@ -63,4 +81,18 @@ try {
   clearTimeout(timer);
   await browser.close();
   await server.close();
+}
+
+/** Copies the page's raw trace (`length` bytes) to the raw file and writes the outputs. */
+async function saveTrace(page, length) {
+  const fd = open(plan.raw);
+  try {
+    const SLICE = 8 << 20;
+    for (let at = 0; at < length; at += SLICE) {
+      writeSync(fd, Buffer.from(await page.evaluate(`window.traceSlice(${at}, ${at + SLICE})`), 'base64'));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  await writeOutputs(tool, plan);
 }

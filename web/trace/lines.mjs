@@ -1,4 +1,4 @@
-// One line of text per runtime event, as the command lines print them with `--trace-events`.
+// One line of text per listener event, as the command lines print them with `--trace-events`.
 
 const who = (tid, name) => (name ? `thread ${tid} '${name}'` : `thread ${tid}`);
 

@@ -1,0 +1,190 @@
+// Recording a traced run in the web runtime's workers, in the raw format the native host writes
+// (docs/trace.md, "raw"; `wthreads_trace::raw`, whose reader the tests run on these traces):
+// each worker collects the items of the guest thread it runs in a buffer of its own and sends
+// full buffers, and the buffer of a thread that ended, to the page as THREAD chunks; the page
+// writes them after the header (`TraceFile`). One shared counter orders every event.
+import * as abi from '../abi.mjs';
+
+const THREAD = 1;
+const TEXT = 2;
+const END = 4;
+const ITEM_EVENT = 1;
+const ITEM_ACCESSES = 2;
+const EVENT_SIZE = 44;
+const ACCESSES_HEADER = 20;
+const MAGIC = 'WTRACE02';
+/** The site of an event outside any call (`wthreads_trace::NO_SITE`). */
+export const NO_SITE = 0xffffffff;
+/** Bytes of items a worker collects before it sends them (as the native host's). */
+const BUFFER = 64 << 10;
+
+// The shared state: the next seq (i64), the clock's zero (i64, 0 until the first event), the
+// next text id (i32).
+const SEQ = 0;
+const EPOCH = 1;
+const NEXT_TEXT = 4;
+
+/** The state the workers of one traced run share. */
+export function sharedState() {
+  const buffer = new SharedArrayBuffer(24);
+  new Int32Array(buffer)[NEXT_TEXT] = 1;
+  return buffer;
+}
+
+const encoder = new TextEncoder();
+
+/** A chunk: tag, length, then `parts` (arrays of bytes). */
+function chunk(tag, ...parts) {
+  const len = parts.reduce((n, p) => n + p.length, 0);
+  const out = new Uint8Array(8 + len);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, tag, true);
+  view.setUint32(4, len, true);
+  let at = 8;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function u32(value) {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, value, true);
+  return b;
+}
+
+export class Recorder {
+  /**
+   * A worker's recorder over the run's `sharedState()`; `send(chunk)` hands a chunk to the
+   * page, `clockNs()` reads the clock every worker shares (as a BigInt).
+   */
+  constructor(state, send, clockNs) {
+    this.seq = new BigInt64Array(state, 0, 2);
+    this.texts = new Int32Array(state);
+    this.send = send;
+    this.clockNs = clockNs;
+    this.items = new Uint8Array(BUFFER + 1 + EVENT_SIZE);
+    this.view = new DataView(this.items.buffer);
+    this.used = 0;
+    this.tid = null;
+    this.epoch = 0n;
+  }
+
+  /** Nanoseconds since the first event of the run. */
+  now() {
+    const now = this.clockNs();
+    if (this.epoch === 0n) {
+      Atomics.compareExchange(this.seq, EPOCH, 0n, now);
+      this.epoch = Atomics.load(this.seq, EPOCH);
+    }
+    const since = now - this.epoch;
+    return since > 0n ? since : 0n;
+  }
+
+  /** Makes the buffer thread `tid`'s, sending another thread's items first. */
+  own(tid) {
+    if (this.tid !== tid) {
+      this.flush();
+      this.tid = tid;
+    }
+  }
+
+  /**
+   * Records an event of thread `tid` (`c` a BigInt), with a text (a name, a message) if given.
+   * Its seq is taken now, so an event recorded before a release precedes the next acquire.
+   */
+  event(tid, kind, a, b, c, site, text) {
+    let id = 0;
+    if (text) {
+      id = Atomics.add(this.texts, NEXT_TEXT, 1);
+      this.send(chunk(TEXT, u32(id), encoder.encode(text)));
+    }
+    this.own(tid);
+    const v = this.view;
+    const at = this.used;
+    v.setUint8(at, ITEM_EVENT);
+    v.setBigUint64(at + 1, BigInt.asUintN(64, Atomics.add(this.seq, SEQ, 1n)), true);
+    v.setBigUint64(at + 9, this.now(), true);
+    v.setBigInt64(at + 17, c, true);
+    v.setInt32(at + 25, kind, true);
+    v.setUint32(at + 29, a >>> 0, true);
+    v.setUint32(at + 33, b >>> 0, true);
+    v.setUint32(at + 37, site >>> 0, true);
+    v.setUint32(at + 41, id, true);
+    this.used += 1 + EVENT_SIZE;
+    if (this.used >= BUFFER) this.flush();
+  }
+
+  /** Records the access slots an instance's buffer holds, which precede the thread's next event. */
+  accesses(tid, slots) {
+    this.own(tid);
+    // No event of this thread can take this place in the order before its next one.
+    const head = new Uint8Array(1 + ACCESSES_HEADER);
+    const v = new DataView(head.buffer);
+    v.setUint8(0, ITEM_ACCESSES);
+    v.setBigUint64(1, BigInt.asUintN(64, Atomics.load(this.seq, SEQ)), true);
+    v.setBigUint64(9, this.now(), true);
+    const count = Math.floor(slots.length / 8);
+    v.setUint32(17, count, true);
+    this.flush();
+    this.send(chunk(THREAD, u32(tid), head, slots.subarray(0, count * 8)));
+  }
+
+  /** Sends the buffered items (when full, and when the thread ended). */
+  flush() {
+    if (this.used > 0) this.send(chunk(THREAD, u32(this.tid), this.items.subarray(0, this.used)));
+    this.used = 0;
+  }
+}
+
+/**
+ * The functions of module `wthreads_trace` for the thread `me` (`{tid, site, instance}`, kept
+ * up to date by the worker): the guest's events and atomic accesses go to `recorder`, each
+ * after the accesses before it (`drain`).
+ */
+export function traceImports(recorder, me) {
+  return {
+    event(kind, a, b, c, site) {
+      drain(recorder, me);
+      recorder.event(me.tid, kind, a, b, c, site);
+    },
+    at(site) {
+      drain(recorder, me);
+      me.site = site;
+    },
+    flush() {
+      drain(recorder, me);
+    },
+    atomic(addr, site) {
+      drain(recorder, me);
+      recorder.event(me.tid, abi.MEMORY_ATOMIC, addr, 0, 0n, site);
+    },
+  };
+}
+
+/** Hands the accesses in `me.instance`'s buffer (`--memory`) to the recorder and empties it. */
+export function drain(recorder, me) {
+  const exports = me.instance?.exports;
+  const cursor = exports?.[abi.EXPORT_TRACE_CURSOR];
+  if (!cursor || cursor.value === 0) return;
+  recorder.accesses(me.tid, new Uint8Array(exports[abi.EXPORT_TRACE_BUFFER].buffer, 0, cursor.value));
+  cursor.value = 0;
+}
+
+/**
+ * The page's side: the raw file of a traced run, as chunks handed to `write(bytes)` in order:
+ * the header and location table now, the workers' chunks as they arrive, END at the end.
+ */
+export class TraceFile {
+  constructor(sites, write) {
+    this.write = write;
+    write(encoder.encode(MAGIC));
+    write(sites);
+  }
+
+  /** Marks the trace complete. */
+  end() {
+    this.write(chunk(END));
+  }
+}
