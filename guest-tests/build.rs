@@ -3,7 +3,7 @@
 //! is a compile error in the host's test suite.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use wthreads_threadify::build::GuestBuild;
 
 /// The pinned nightly of the std guests (`-Zbuild-std`); `scripts/setup.sh` installs it.
@@ -44,31 +44,8 @@ fn main() {
             writeln!(arms, "        $mac!({suite}, {name});").unwrap();
         }
     }
-    writeln!(
-        consts,
-        "/// Path of the web runtime's tool module (scripts/web-tool.sh).\npub const WEB_TOOL: &str = {:?};",
-        web_tool(&here, &out)
-    )
-    .unwrap();
     let code = format!(
         "{consts}\n/// Calls `$mac!(suite, test_name)` for every guest test program.\n#[macro_export]\nmacro_rules! foreach_program {{\n    ($mac:ident) => {{\n{arms}    }};\n}}\n"
     );
     std::fs::write(out.join("programs.rs"), code).expect("OUT_DIR is writable");
-}
-
-/// Builds the web runtime's tool module with scripts/web-tool.sh into `out`; returns its path.
-fn web_tool(here: &Path, out: &Path) -> PathBuf {
-    let root = here.join("..");
-    for dir in ["web/tool/src", "web/tool/Cargo.toml", "trace/src", "scripts/web-tool.sh"] {
-        println!("cargo::rerun-if-changed={}", root.join(dir).display());
-    }
-    let wasm = out.join("wthreads-tool.wasm");
-    let status = wthreads_threadify::build::clean_command("bash", &root)
-        .arg("scripts/web-tool.sh")
-        .arg(&wasm)
-        .arg(out.join("web-tool-target"))
-        .status()
-        .expect("bash runs");
-    assert!(status.success(), "scripts/web-tool.sh failed");
-    wasm
 }

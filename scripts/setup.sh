@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing wthreads needs, on a machine with only rustup:
 # the wasm32 target and clippy/rustfmt for stable, and the pinned nightly with rust-src for
-# the std guests (-Zbuild-std); it checks that Node.js (18+) is there for the web runtime and
-# installs Debian's chromium for its browser tests.
+# the std guests (-Zbuild-std); it checks that Node.js (18+) is there for the web runtime,
+# installs Node.js 22 for its trace tests if the machine's is older, and Debian's chromium for
+# its browser tests.
 # Idempotent; quiet when everything is there.
 set -euo pipefail
 NIGHTLY=nightly-2026-05-20
@@ -21,6 +22,16 @@ fi
 if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)' 2>/dev/null; then
   echo "setup: Node.js 18 or newer is needed for the web runtime's tests (found: $(node --version 2>/dev/null || echo none))" >&2
   exit 1
+fi
+# `trace --memory` needs WebAssembly multi-memory, which Node has from version 22: where the
+# machine's Node is older, the trace tests run on Node 22 from the package registry
+# (node-<platform>-<arch>, about 30 MB), installed into target/node22.
+if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 22 ? 0 : 1)'; then
+  node_pkg="node-$(node -p 'process.platform + "-" + process.arch')"
+  if [ ! -x "target/node22/node_modules/$node_pkg/bin/node" ]; then
+    echo "setup: installing Node.js 22 ($node_pkg) into target/node22 for the trace tests" >&2
+    npm install --silent --no-save --no-package-lock --prefix target/node22 "$node_pkg@22" >/dev/null
+  fi
 fi
 # The web runtime's browser tests run in headless Chromium: Debian's package (about 100 MB),
 # driven over the DevTools protocol without any npm package. $CHROMIUM overrides the path.

@@ -16,6 +16,9 @@ scripts/miri.sh
 scripts/loom.sh
 cargo clippy --release --target wasm32-unknown-unknown -p wthreads -- -D warnings
 cargo clippy --release --target wasm32-unknown-unknown -p wthreads --no-default-features --features build-std,global-allocator -- -D warnings
+# The web runtime's tool module as it is built (scripts/web-tool.sh): its exports are wasm32's.
+CARGO_ENCODED_RUSTFLAGS=$(printf -- '--cfg\x1fwthreads_host_only') CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_STRIP=true \
+    cargo clippy --release --target wasm32-unknown-unknown -p wthreads-web-tool --target-dir target/web-tool -- -D warnings
 # Every documentation example of the guest library runs as native code over the host-target
 # runtime, and compiles for wasm32 (a wasm32 doctest binary has no runner here, so the runner is
 # `true`; the compile is the test there).

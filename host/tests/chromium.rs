@@ -137,6 +137,8 @@ fn latency_benchmark_runs() {
     }
 }
 
+include!("common/web_tool.rs");
+
 /// `trace` on the web runtime in Chromium: the checks every host passes, on traces recorded by
 /// the page's workers (the page loads the tool module) and converted by the tool in Node.
 mod traces {
@@ -144,7 +146,7 @@ mod traces {
 
     fn trace_command() -> Command {
         let mut cmd = super::command();
-        cmd.env("WTHREADS_TOOL", wthreads_guest_tests::WEB_TOOL);
+        cmd.env("WTHREADS_TOOL", super::web_tool());
         cmd
     }
 

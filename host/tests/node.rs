@@ -19,26 +19,65 @@ include!("common/guest_expectations.rs");
 include!("common/modules.rs");
 include!("common/web.rs");
 
+include!("common/web_tool.rs");
+
+/// The Node that runs the trace tests: the machine's if it is 22 or newer, else the Node 22
+/// that scripts/setup.sh installs into target/node22 (`--memory` needs multi-memory, which Node
+/// has from 22 on).
+fn trace_node() -> String {
+    let out = Command::new("node")
+        .args(["-p", "process.versions.node.split('.')[0] + ' node-' + process.platform + '-' + process.arch"])
+        .output()
+        .expect("node runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (major, package) = text.trim().split_once(' ').expect("node prints its version and platform");
+    if major.parse::<u32>().expect("a major version") >= 22 {
+        return "node".into();
+    }
+    let node = format!("{}/../target/node22/node_modules/{package}/bin/node", env!("CARGO_MANIFEST_DIR"));
+    assert!(std::path::Path::new(&node).exists(), "no Node 22 at {node}: run scripts/setup.sh");
+    node
+}
+
+/// `trace --memory` on an engine without multi-memory (Node 20, or a newer one with it turned
+/// off) is refused with a message naming what it needs and the status of a module that cannot
+/// run, and leaves no trace.
+#[test]
+fn memory_tracing_needs_multi_memory() {
+    let out_file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-multi-memory.json");
+    std::fs::remove_file(&out_file).ok();
+    let out = Command::new(trace_node())
+        .arg("--no-experimental-wasm-multi-memory")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../web/cli.mjs"))
+        .args(["trace", wthreads_guest_tests::PROGRAMS, "--invoke", "test_racy_counter", "--memory", "-o"])
+        .arg(&out_file)
+        .env("WTHREADS_TOOL", web_tool())
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(wthreads_host::EXIT_MODULE), "{err}");
+    assert!(err.contains("tracing memory accesses needs WebAssembly multi-memory"), "{err}");
+    assert!(err.contains("Node.js 22 or later"), "{err}");
+    assert!(!out_file.exists(), "a refused run left a trace");
+}
+
 /// `trace` on the web runtime in Node: the checks every host passes, on traces recorded by
-/// the workers and converted by the tool module (`WTHREADS_TOOL`).
+/// the workers and converted by the tool module.
 mod traces {
     use std::process::Command;
 
     fn trace_command() -> Command {
-        let mut cmd = super::command();
-        cmd.env("WTHREADS_TOOL", wthreads_guest_tests::WEB_TOOL);
+        let mut cmd = Command::new(super::trace_node());
+        cmd.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../web/cli.mjs"));
+        cmd.env("WTHREADS_TOOL", super::web_tool());
         cmd
     }
 
     const HOST: &str = "node";
 
-    /// Node's engine takes a second memory (each thread's access buffer) from Node.js 22 on;
-    /// before, `--memory` is refused with a message naming what it needs.
+    /// Node 22 has multi-memory.
     fn memory_refusal() -> Option<&'static str> {
-        let out = Command::new("node").arg("--version").output().expect("node runs");
-        let version = String::from_utf8_lossy(&out.stdout);
-        let major: u32 = version.trim().trim_start_matches('v').split('.').next().unwrap().parse().unwrap();
-        (major < 22).then_some("tracing memory accesses needs WebAssembly multi-memory")
+        None
     }
 
     include!("common/trace_checks.rs");

@@ -204,13 +204,7 @@ impl GuestBuild {
 /// `cargo` run in `dir` with none of the variables an enclosing cargo build set (they describe
 /// the host build: its rustflags, target directory, toolchain), so a guest builds as if typed.
 pub fn cargo_command(dir: &Path) -> Command {
-    clean_command("cargo", dir)
-}
-
-/// `program` run in `dir` without the variables an enclosing cargo build set, as
-/// [`cargo_command`] (for a script that runs cargo).
-pub fn clean_command(program: &str, dir: &Path) -> Command {
-    let mut cmd = Command::new(program);
+    let mut cmd = Command::new("cargo");
     for (k, _) in std::env::vars_os() {
         let name = k.to_string_lossy();
         let inherited = (name.starts_with("CARGO")
