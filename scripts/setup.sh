@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# Installs what building and testing wthreads needs, on a machine with only rustup:
-# the wasm32 target and clippy/rustfmt for stable, and the pinned nightly with rust-src for
-# the std guests (-Zbuild-std); it checks that Node.js (18+) is there for the web runtime,
-# installs Node.js 22 for its trace tests if the machine's is older, and Debian's chromium for
-# its browser tests.
-# Idempotent; quiet when everything is there.
+# Installs what building wthreads needs, on a machine with only rustup: the wasm32 target and the
+# pinned nightly with rust-src for the std guests (-Zbuild-std), which the demo builds too.
+# `--tests` adds what only the tests need: clippy and rustfmt, Miri, a check that Node.js (18+)
+# is there for the web runtime, Node.js 22 for its trace tests if the machine's is older, and
+# Debian's chromium for its browser tests. Idempotent; quiet when everything is there.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 NIGHTLY=nightly-2026-05-20
 quiet() { "$@" 2>&1 | { grep -v 'is up to date' || true; }; }
 quiet rustup target add wasm32-unknown-unknown
-quiet rustup component add clippy rustfmt
 if ! rustup run "$NIGHTLY" rustc --version >/dev/null 2>&1 \
   || ! rustup +"$NIGHTLY" component list --installed 2>/dev/null | grep -q rust-src; then
   rustup toolchain install "$NIGHTLY" --profile minimal --component rust-src --target wasm32-unknown-unknown
 fi
+[ "${1:-}" = --tests ] || exit 0
+quiet rustup component add clippy rustfmt
 # Miri runs the guest library's native tests (scripts/miri.sh).
 if ! rustup +"$NIGHTLY" component list --installed 2>/dev/null | grep -q '^miri'; then
   rustup component add miri --toolchain "$NIGHTLY"

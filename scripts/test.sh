@@ -7,7 +7,7 @@
 # and the demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --tests
 cargo test --release --workspace
 # The guest library on the host target (std threads, emulated futex): tests, Miri, loom.
 cargo clippy --release -p wthreads --features native-runtime --all-targets -- -D warnings

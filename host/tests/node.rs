@@ -61,6 +61,32 @@ fn memory_tracing_needs_multi_memory() {
     assert!(!out_file.exists(), "a refused run left a trace");
 }
 
+/// A tool module that is missing or is not the tool gets a message naming the place, what is
+/// wrong and how to build it, and the status of a module that cannot run, before anything runs.
+#[test]
+fn trace_tool_errors_are_clear() {
+    let missing = "/no/such/wthreads-tool.wasm";
+    for (tool, problem) in [
+        (missing, "no such file"),
+        (
+            wthreads_guest_tests::PROGRAMS,
+            "it is not the wthreads trace tool (it does not export `wthreads_tool_formats`)",
+        ),
+    ] {
+        let out = command()
+            .args(["trace", wthreads_guest_tests::PROGRAMS, "--invoke", "test_racy_counter", "-o", "-"])
+            .env("WTHREADS_TOOL", tool)
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(wthreads_host::EXIT_MODULE), "{err}");
+        assert!(err.contains(&format!("cannot load the trace tool module from {tool}: ")), "{err}");
+        assert!(err.to_lowercase().contains(problem), "{err}");
+        assert!(err.contains("scripts/web-tool.sh builds it"), "{err}");
+        assert!(out.stdout.is_empty(), "the program ran without its tool");
+    }
+}
+
 /// `trace` on the web runtime in Node: the checks every host passes, on traces recorded by
 /// the workers and converted by the tool module.
 mod traces {

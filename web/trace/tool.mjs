@@ -11,6 +11,8 @@ const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 /** Where the tool module is unless told otherwise: beside the runtime (scripts/web-tool.sh). */
 export const DEFAULT_TOOL = new URL('../wthreads-tool.wasm', import.meta.url);
 
+/** The functions the tool module exports (web/tool/src/exports.rs). */
+const EXPORTS = ['wthreads_tool_formats', 'wthreads_tool_instrument', 'wthreads_tool_convert', 'wthreads_tool_timeline'];
 const OUT = 0;
 const SIDE = 1;
 const ERROR = 2;
@@ -40,9 +42,12 @@ export class Tool {
    * a path; `DEFAULT_TOOL` if not given. Throws an error naming the place and the fix.
    */
   static async load(source = DEFAULT_TOOL) {
-    if (source instanceof WebAssembly.Module) return new Tool(source);
     try {
-      return new Tool(await WebAssembly.compile(await fetchBytes(source)));
+      const module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(await fetchBytes(source));
+      const exports = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+      const missing = EXPORTS.find((name) => !exports.has(name));
+      if (missing) throw new Error(`it is not the wthreads trace tool (it does not export \`${missing}\`)`);
+      return new Tool(module);
     } catch (e) {
       throw new Error(
         `cannot load the trace tool module from ${source}: ${e.message} (scripts/web-tool.sh builds it; ` +
