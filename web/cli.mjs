@@ -10,7 +10,7 @@
 import { openSync, closeSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { run, WthreadsError, abi } from './wthreads.mjs';
 import { formatAbort, formatEvent } from './trace/lines.mjs';
-import { loadTool, tracePlan, writeOutputs } from './trace/files.mjs';
+import { tracePlan, writeOutputs } from './trace/files.mjs';
 import { fail, ignoreBrokenPipes, parseRunArgs } from './cli-args.mjs';
 
 ignoreBrokenPipes();
@@ -34,22 +34,15 @@ try {
   fail(`${file}: ${e.message}`);
 }
 // `trace`: the raw trace is written to a file while the program runs.
-let tool = null;
-let plan = null;
+const plan = cli.command === 'trace' ? await tracePlan(cli).catch((e) => fail(e.message)) : null;
 let raw = null;
-if (cli.command === 'trace') {
-  try {
-    tool = await loadTool();
-    plan = await tracePlan(tool, cli);
-  } catch (e) {
-    fail(e.message);
-  }
+if (plan) {
   try {
     raw = openSync(plan.raw, 'w');
   } catch (e) {
     fail(`cannot write ${plan.raw}: ${e.message}`);
   }
-  options.trace = { memory: cli.memory, tool, write: (b) => writeSync(raw, b) };
+  options.trace = { memory: cli.memory, tool: plan.tool, write: (b) => writeSync(raw, b) };
 }
 /** Closes the raw trace; converts it if the program ran, else removes it. */
 async function finishTrace(ran) {
@@ -57,7 +50,7 @@ async function finishTrace(ran) {
   closeSync(raw);
   if (!ran) return unlinkSync(plan.raw);
   try {
-    await writeOutputs(tool, plan);
+    await writeOutputs(plan);
   } catch (e) {
     fail(`cannot write the trace: ${e.message}`);
   }

@@ -111,11 +111,14 @@ function imports(init, ctl, me) {
         ctl.set(slot, S_STACK_LIMIT, stackLimit);
         ctl.set(slot, S_EXIT_WORD, exitWord);
         ctl.setName(slot, name);
-        ctl.set(slot, S_PARENT, me.tid);
         const tid = ctl.get(slot, S_TID);
-        // Recorded before the thread can start; a stack limit of 0 says nothing of its size.
-        const stack = stackLimit === 0 ? 0 : (stackTop - stackLimit) >>> 0;
-        rec?.event(me.tid, abi.THREAD_SPAWN, tid, stack, 0n, me.site, name);
+        if (rec) {
+          // The start event names the parent; the spawn is recorded before the thread can
+          // start. A stack limit of 0 says nothing of the stack's size.
+          ctl.set(slot, S_PARENT, me.tid);
+          const stack = stackLimit === 0 ? 0 : (stackTop - stackLimit) >>> 0;
+          rec.event(me.tid, abi.THREAD_SPAWN, tid, stack, 0n, me.site, name);
+        }
         // The event takes its place in the output order before the thread can run and exit.
         const seq = init.events ? ctl.nextOutputSeq() : -1;
         if (ctl.queue(slot)) post({ kind: 'grow' });

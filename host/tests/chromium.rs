@@ -152,10 +152,5 @@ mod traces {
 
     const HOST: &str = "chromium";
 
-    /// Chromium's engine has multi-memory (since Chromium 120).
-    fn memory_refusal() -> Option<&'static str> {
-        None
-    }
-
     include!("common/trace_checks.rs");
 }

@@ -101,10 +101,5 @@ mod traces {
 
     const HOST: &str = "node";
 
-    /// Node 22 has multi-memory.
-    fn memory_refusal() -> Option<&'static str> {
-        None
-    }
-
     include!("common/trace_checks.rs");
 }

@@ -11,11 +11,6 @@ fn trace_command() -> Command {
 /// This host's name, for its scratch directory.
 const HOST: &str = "native";
 
-/// The native host records memory accesses.
-fn memory_refusal() -> Option<&'static str> {
-    None
-}
-
 include!("common/trace_checks.rs");
 
 /// `--html`: the timeline of the producer/consumer program (a main thread and eight workers on

@@ -10,8 +10,8 @@ import * as abi from '../abi.mjs';
 import { serve } from '../serve.mjs';
 import { launch } from './chromium.mjs';
 import { fail, ignoreBrokenPipes, parseRunArgs } from '../cli-args.mjs';
-import { DEFAULT_TOOL } from '../trace/tool.mjs';
-import { loadTool, open, tracePlan, writeOutputs } from '../trace/files.mjs';
+import { TOOL_FILE } from '../trace/tool.mjs';
+import { open, tracePlan, writeOutputs } from '../trace/files.mjs';
 
 ignoreBrokenPipes();
 const usage =
@@ -26,17 +26,8 @@ try {
 // `trace`: the page loads the tool module from its default place, served from WTHREADS_TOOL if
 // set; the raw trace comes back from the page, and the same tool converts it here.
 const mounts = { '/module.wasm': file };
-let tool = null;
-let plan = null;
-if (options.command === 'trace') {
-  try {
-    tool = await loadTool();
-    plan = await tracePlan(tool, options);
-  } catch (e) {
-    fail(e.message);
-  }
-  if (process.env.WTHREADS_TOOL) mounts[new URL(DEFAULT_TOOL).pathname.replace(/.*\//, '/')] = process.env.WTHREADS_TOOL;
-}
+const plan = options.command === 'trace' ? await tracePlan(options).catch((e) => fail(e.message)) : null;
+if (plan && process.env.WTHREADS_TOOL) mounts[`/${TOOL_FILE}`] = process.env.WTHREADS_TOOL;
 
 const server = await serve({ root: fileURLToPath(new URL('..', import.meta.url)), mounts, port: 0 });
 let browser;
@@ -94,5 +85,5 @@ async function saveTrace(page, length) {
   } finally {
     closeSync(fd);
   }
-  await writeOutputs(tool, plan);
+  await writeOutputs(plan);
 }

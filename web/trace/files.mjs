@@ -6,16 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tool } from './tool.mjs';
 
-/** The tool module from `WTHREADS_TOOL`, or from its default place. */
-export function loadTool() {
-  return Tool.load(process.env.WTHREADS_TOOL || undefined);
-}
-
 /**
- * Where a trace goes for the options `{ format, output, html }`: `{ raw, format, output,
- * side, html }` (`output` `-`: standard output). Throws for an unknown format.
+ * Loads the tool module (from `WTHREADS_TOOL`, or its default place) and says where a trace
+ * goes for the options `{ format, output, html }`: `{ tool, raw, format, output, side, html }`
+ * (`output` `-`: standard output). Throws for a tool that cannot be loaded or an unknown format.
  */
-export async function tracePlan(tool, { format, output, html }) {
+export async function tracePlan({ format, output, html }) {
+  const tool = await Tool.load(process.env.WTHREADS_TOOL || undefined);
   const formats = await tool.formats();
   const f = formats.find((x) => x.name === format);
   if (!f) throw new Error(`unknown trace format \`${format}\` (${formats.map((x) => x.name).join(', ')})`);
@@ -23,6 +20,7 @@ export async function tracePlan(tool, { format, output, html }) {
   const toStdout = out === '-';
   const direct = f.name === 'raw' && !toStdout && !html;
   return {
+    tool,
     raw: direct ? out : join(tmpdir(), `wthreads-trace-${process.pid}.wtrace`),
     format: f.name,
     output: out,
@@ -48,10 +46,11 @@ function fileInput(fd) {
 const into = (fd) => (chunk) => writeSync(fd, chunk);
 
 /**
- * Writes what `plan` asks for from its raw trace (the timeline, the converted trace) and removes
+ * Writes what `plan` (of `tracePlan`) asks for from its raw trace (the timeline, the converted trace) and removes
  * the raw file if it is not the output. Throws with the path that cannot be written.
  */
-export async function writeOutputs(tool, plan) {
+export async function writeOutputs(plan) {
+  const { tool } = plan;
   const raw = openSync(plan.raw, 'r');
   try {
     if (plan.html) await writeFile(plan.html, (fd) => tool.timeline(fileInput(raw), into(fd)));

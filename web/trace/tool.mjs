@@ -8,8 +8,10 @@
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
-/** Where the tool module is unless told otherwise: beside the runtime (scripts/web-tool.sh). */
-export const DEFAULT_TOOL = new URL('../wthreads-tool.wasm', import.meta.url);
+/** The tool module's file name (scripts/web-tool.sh writes web/wthreads-tool.wasm). */
+export const TOOL_FILE = 'wthreads-tool.wasm';
+/** Where the tool module is unless told otherwise: beside `wthreads.mjs`. */
+export const DEFAULT_TOOL = new URL(`../${TOOL_FILE}`, import.meta.url);
 
 /** The functions the tool module exports (web/tool/src/exports.rs). */
 const EXPORTS = ['wthreads_tool_formats', 'wthreads_tool_instrument', 'wthreads_tool_convert', 'wthreads_tool_timeline'];
