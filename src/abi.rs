@@ -26,6 +26,12 @@ pub const PATCH_MODULE: &str = "wthreads_patch";
 /// instrumented for `trace` (`docs/trace.md`); a module run without tracing never imports it.
 pub const TRACE_MODULE: &str = "wthreads_trace";
 
+/// Import of a module instrumented by `trace --memory`, from [`TRACE_MODULE`]: a shared memory
+/// of one page whose first 8 bytes are the trace's order counter (the next `seq`, an `i64`).
+/// Every instance of a run imports the same one; the host takes its events' `seq` from it and
+/// the guest its atomic accesses' (`docs/trace.md`).
+pub const TRACE_ORDER_MEMORY: &str = "order";
+
 /// Export of a module instrumented by `trace --memory`: the instance's buffer of recorded
 /// accesses (a memory of its own; `docs/trace.md`).
 pub const EXPORT_TRACE_BUFFER: &str = "wthreads_trace_buffer";
@@ -151,7 +157,7 @@ pub const THREAD_DETACH: i32 = 132;
 /// reads or writes (the raw trace records these compactly; readers give them as events).
 pub const MEMORY_ACCESS: i32 = 133;
 /// Trace event (`--memory`): an atomic access of `b` bytes at `a` (its site says which side:
-/// a write is recorded before the access, a read after it).
+/// a write takes its `seq` before the access, a read after it).
 pub const MEMORY_ATOMIC: i32 = 134;
 
 /// The name of an event kind's event (`"acquired"`), `None` for an unknown one.
@@ -373,14 +379,10 @@ pub const PATCH_IMPORTS: &[Function] = &[
 /// Every function of import module [`TRACE_MODULE`], which a tracing host provides
 /// (`docs/trace.md`): `event` receives the guest's events with the site of the call (an index
 /// into the trace's location table), `at` tells the host the site of the next runtime API call;
-/// with `--memory`, `flush(bytes)` hands over a full access buffer and `atomic(addr, site)`
-/// reports an atomic access (before its write side, after its read side).
-pub const TRACE_IMPORTS: &[Function] = &[
-    func("event", &[I32, I32, I32, I64, I32], &[]),
-    func("at", &[I32], &[]),
-    func("flush", &[I32], &[]),
-    func("atomic", &[I32, I32], &[]),
-];
+/// with `--memory`, `flush(bytes)` hands over a full access buffer (the module also imports the
+/// memory [`TRACE_ORDER_MEMORY`]).
+pub const TRACE_IMPORTS: &[Function] =
+    &[func("event", &[I32, I32, I32, I64, I32], &[]), func("at", &[I32], &[]), func("flush", &[I32], &[])];
 
 /// The exports a host calls (besides the export it is asked to invoke).
 pub const EXPORTS: &[Function] = &[func(EXPORT_ABI_VERSION, &[], &[I32]), func(EXPORT_THREAD_START, &[I32; 4], &[])];

@@ -73,8 +73,9 @@ export const TRACE_IMPORTS = {
   event: '(i32, i32, i32, i64, i32) -> ()',
   at: '(i32) -> ()',
   flush: '(i32) -> ()',
-  atomic: '(i32, i32) -> ()',
 };
+/** The shared memory a module instrumented with `--memory` imports from it: the order counter. */
+export const TRACE_ORDER_MEMORY = 'order';
 /** The exports of a module instrumented with `--memory`: its access buffer and cursor. */
 export const EXPORT_TRACE_BUFFER = 'wthreads_trace_buffer';
 export const EXPORT_TRACE_CURSOR = 'wthreads_trace_cursor';

@@ -250,6 +250,8 @@ function runMain(init, ctl) {
   }
   me.instance = instance;
   const rec = init.recorder;
+  // What instantiating accessed (the start function's initialisation) precedes the thread's events.
+  if (rec) drain(rec, me);
   const f = instance.exports[init.invoke];
   // Without `args`, a C-style `main(argc, argv)` gets (0, 0) and any other entry no arguments.
   const args = init.args ?? (f.length === 2 ? [0, 0] : []);
@@ -301,6 +303,7 @@ function pool(init, ctl) {
     const r = guard(() => {
       instance ??= new WebAssembly.Instance(init.module, imp);
       me.instance = instance;
+      if (rec) drain(rec, me);
       rec?.event(me.tid, abi.THREAD_START, ctl.get(slot, S_PARENT), 0, 0n, NO_SITE);
       instance.exports.wthreads_thread_start(...startArgs(ctl, slot));
     });

@@ -178,8 +178,9 @@ impl Runtime {
         imports::define(&mut linker).map_err(|e| Error::Module(e.to_string()))?;
         // A host that drifted from the runtime API's table runs nothing (every test fails).
         imports::check_definitions(&linker, &mut store).map_err(Error::Module)?;
-        if rt.options.trace.is_some() {
-            crate::trace::host::define(&mut linker).map_err(|e| Error::Module(e.to_string()))?;
+        if let Some(recorder) = &rt.options.trace {
+            let order = recorder.order_memory(&engine).map_err(Error::Module)?;
+            crate::trace::host::define(&mut linker, &store, order).map_err(|e| Error::Module(e.to_string()))?;
         }
         crate::checks::check_imports(&module, rt.options.trace.is_some())?;
         drop(store);
@@ -240,7 +241,7 @@ impl Runtime {
         let instance = self.instance_pre().instantiate(&mut store).map_err(|e| {
             Error::Module(format!("cannot instantiate the module: its start function trapped: {}", trap_text(&e)))
         })?;
-        store.data_mut().buffer = crate::trace::host::Buffer::of(&instance, &mut store);
+        crate::trace::host::Buffer::attach(&instance, &mut store);
         let version = instance
             .get_typed_func::<(), i32>(&mut store, abi::EXPORT_ABI_VERSION)
             .map_err(|_| {
@@ -395,7 +396,7 @@ impl Runtime {
     fn instantiate_thread(self: &Arc<Runtime>, tid: i32) -> wasmtime::Result<Ready> {
         let mut store = Store::new(&self.engine, Ctx::new(Arc::clone(self), tid));
         let instance = self.instance_pre().instantiate(&mut store)?;
-        store.data_mut().buffer = crate::trace::host::Buffer::of(&instance, &mut store);
+        crate::trace::host::Buffer::attach(&instance, &mut store);
         let start = instance.get_typed_func::<(i32, i32, i32, i32), ()>(&mut store, abi::EXPORT_THREAD_START)?;
         Ok(Ready { store, start })
     }

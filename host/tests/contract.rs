@@ -88,6 +88,7 @@ fn web_abi_is_the_table() {
         line.trim_end_matches("';")
     };
     assert_eq!(string("TRACE_MODULE"), abi::TRACE_MODULE);
+    assert_eq!(string("TRACE_ORDER_MEMORY"), abi::TRACE_ORDER_MEMORY);
     assert_eq!(string("EXPORT_TRACE_BUFFER"), abi::EXPORT_TRACE_BUFFER);
     assert_eq!(string("EXPORT_TRACE_CURSOR"), abi::EXPORT_TRACE_CURSOR);
 

@@ -36,6 +36,10 @@ pub const TRACE_CURSOR: &str = wthreads::abi::EXPORT_TRACE_CURSOR;
 pub const TRACE_RECORD: &str = "wthreads_trace_record";
 /// The function `trace --memory` adds that records a range access.
 pub const TRACE_RECORD_RANGE: &str = "wthreads_trace_record_range";
+/// The function `trace --memory` adds that records one side of an atomic access with its seq.
+pub const TRACE_RECORD_ATOMIC: &str = "wthreads_trace_record_atomic";
+/// The shared memory holding the trace's order counter, imported from [`TRACE_MODULE`].
+pub const TRACE_ORDER: &str = wthreads::abi::TRACE_ORDER_MEMORY;
 
 /// The per-instance global threadify adds for the thread's control block pointer.
 pub const SELF_GLOBAL: &str = "wthreads_self";

@@ -321,8 +321,9 @@ fn trace_instruments_event_and_runtime_calls() {
 }
 
 /// `--memory`: each access of the shared memory gets a site that says what it does; plain ones
-/// call the recorder (ranges the range recorder), atomic ones the host before their write side
-/// and after their read side; the buffer and its cursor are exported; the result validates.
+/// call the recorder (ranges the range recorder), atomic ones the atomic recorder before their
+/// write side and after their read side, which takes a seq from the imported order memory; the
+/// buffer and its cursor are exported; the result validates.
 #[test]
 fn trace_memory_records_every_access() {
     use wthreads_threadify::trace::{Access, Options, instrument};
@@ -355,7 +356,11 @@ fn trace_memory_records_every_access() {
     let entry = &entry[..entry.find("\n  )").unwrap()];
     assert_eq!(entry.matches("call $wthreads_trace_record\n").count(), 2, "{entry}");
     assert_eq!(entry.matches("call $wthreads_trace_record_range").count(), 3, "{entry}");
-    assert_eq!(entry.matches("call $wthreads_trace.atomic").count(), 4, "{entry}");
+    assert_eq!(entry.matches("call $wthreads_trace_record_atomic").count(), 4, "{entry}");
+    assert!(out.contains("(import \"wthreads_trace\" \"order\" (memory"), "{out}");
+    assert!(out.contains("(memory (;1;) 1 1 shared)"), "{out}");
+    let helper = &out[out.find("(func $wthreads_trace_record_atomic").unwrap()..];
+    assert!(helper[..helper.find("\n  )").unwrap()].contains("i64.atomic.rmw.add 1"), "{helper}");
     // Without `memory`, no access is touched.
     let plain = instrument(&patched, &Options::default()).unwrap();
     assert!(plain.sites.iter().all(|s| s.access.is_none()));

@@ -14,8 +14,10 @@
 //! END      = (empty)                   (the run ended and every thread's items are in)
 //! ```
 //!
-//! An accesses item holds the slots a thread's buffer recorded since its last item (a range's
-//! slot is followed by one holding its length); they precede the thread's next event.
+//! An accesses item holds the 8-byte slots a thread's buffer recorded since its last item: a
+//! range's slot is followed by one holding its length, an atomic access's by one holding the
+//! `seq` it took (an access's site says which it is). A plain access precedes the thread's next
+//! atomic access or event; the item's `seq` is the order counter when it was recorded.
 
 use super::{Access, Event, Site};
 use std::fs::File;
@@ -23,7 +25,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 /// The first bytes of a raw trace: the format's name and version.
-pub const MAGIC: &[u8; 8] = b"WTRACE02";
+pub const MAGIC: &[u8; 8] = b"WTRACE03";
 /// Chunk tag: a block of one thread's items.
 pub(super) const THREAD: u32 = 1;
 /// Chunk tag: a text that events refer to.

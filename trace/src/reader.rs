@@ -164,33 +164,46 @@ impl Trace {
             match items[i] {
                 ITEM_EVENT => {
                     let Some(b) = items.get(i + 1..i + 1 + EVENT_SIZE) else { return };
-                    let mut e = Event::decode(b);
-                    if e.kind == abi::MEMORY_ATOMIC {
-                        self.locate(&mut e);
-                    }
-                    out.push_back(e);
+                    out.push_back(Event::decode(b));
                     i += 1 + EVENT_SIZE;
                 }
                 ITEM_ACCESSES => {
                     let h = &items[i + 1..];
                     let (seq, ts_ns, count) = (u64_at(h, 0), u64_at(h, 8), u32_at(h, 16) as usize);
                     let slots = h.get(ACCESSES_HEADER..ACCESSES_HEADER + count * 8).unwrap_or(&[]);
-                    let mut s = 0;
-                    while s + 8 <= slots.len() {
-                        let (site, addr) = (u32_at(slots, s), u32_at(slots, s + 4));
-                        s += 8;
-                        let mut e = Event { seq, ts_ns, kind: abi::MEMORY_ACCESS, a: addr, b: 0, c: 0, site, text: 0 };
-                        if self.site(site).and_then(|x| x.access).is_some_and(|a| a.range) {
-                            e.b = u32_at(slots, s);
-                            s += 8;
-                        }
-                        self.locate(&mut e);
-                        out.push_back(e);
-                    }
+                    self.decode_accesses(seq, ts_ns, slots, out);
                     i += 1 + ACCESSES_HEADER + count * 8;
                 }
                 _ => return,
             }
+        }
+    }
+
+    /// The events of an accesses item's slots. A plain access takes the `seq` of the thread's
+    /// next atomic access in the item, or the item's, so that the thread's events stay in order.
+    fn decode_accesses(&self, seq: u64, ts_ns: u64, slots: &[u8], out: &mut VecDeque<Event>) {
+        // The first plain access still waiting for a seq.
+        let mut pending = out.len();
+        let mut s = 0;
+        while s + 8 <= slots.len() {
+            let (site, addr) = (u32_at(slots, s), u32_at(slots, s + 4));
+            s += 8;
+            let access = self.site(site).and_then(|x| x.access);
+            let mut e = Event { seq, ts_ns, kind: abi::MEMORY_ACCESS, a: addr, b: 0, c: 0, site, text: 0 };
+            if access.is_some_and(|a| a.range) {
+                e.b = u32_at(slots, s);
+                s += 8;
+            } else if access.is_some_and(|a| a.atomic) {
+                e.kind = abi::MEMORY_ATOMIC;
+                e.seq = u64_at(slots, s);
+                s += 8;
+                for earlier in out.range_mut(pending..) {
+                    earlier.seq = e.seq;
+                }
+                pending = out.len() + 1;
+            }
+            self.locate(&mut e);
+            out.push_back(e);
         }
     }
 

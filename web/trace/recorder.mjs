@@ -12,23 +12,27 @@ const ITEM_EVENT = 1;
 const ITEM_ACCESSES = 2;
 const EVENT_SIZE = 44;
 const ACCESSES_HEADER = 20;
-const MAGIC = 'WTRACE02';
+const MAGIC = 'WTRACE03';
 /** The site of an event outside any call (`wthreads_trace::NO_SITE`). */
 export const NO_SITE = 0xffffffff;
 /** Bytes of items a worker collects before it sends them (as the native host's). */
 const BUFFER = 64 << 10;
 
-// The shared state: the next seq (i64), the clock's zero (i64, 0 until the first event), the
-// next text id (i32).
+// The shared state: the order counter, the next seq (i64, where a module instrumented with
+// `--memory` takes its atomic accesses' seqs too), the clock's zero (i64, 0 until the first
+// event), the next text id (i32).
 const SEQ = 0;
 const EPOCH = 1;
 const NEXT_TEXT = 4;
 
-/** The state the workers of one traced run share. */
+/**
+ * The state the workers of one traced run share: the memory every instance imports as
+ * `wthreads_trace.order` (`abi.TRACE_ORDER_MEMORY`).
+ */
 export function sharedState() {
-  const buffer = new SharedArrayBuffer(24);
-  new Int32Array(buffer)[NEXT_TEXT] = 1;
-  return buffer;
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+  new Int32Array(memory.buffer)[NEXT_TEXT] = 1;
+  return memory;
 }
 
 const encoder = new TextEncoder();
@@ -60,8 +64,9 @@ export class Recorder {
    * page, `clockNs()` reads the clock every worker shares (as a BigInt).
    */
   constructor(state, send, clockNs) {
-    this.seq = new BigInt64Array(state, 0, 2);
-    this.texts = new Int32Array(state);
+    this.state = state;
+    this.seq = new BigInt64Array(state.buffer, 0, 2);
+    this.texts = new Int32Array(state.buffer);
     this.send = send;
     this.clockNs = clockNs;
     this.items = new Uint8Array(BUFFER + 1 + EVENT_SIZE);
@@ -139,9 +144,9 @@ export class Recorder {
 }
 
 /**
- * The functions of module `wthreads_trace` for the thread `me` (`{tid, site, instance}`, kept
- * up to date by the worker): the guest's events and atomic accesses go to `recorder`, each
- * after the accesses before it (`drain`).
+ * What module `wthreads_trace` gives the thread `me` (`{tid, site, instance}`, kept up to date
+ * by the worker): the functions, through which the guest's events go to `recorder`, each after
+ * the accesses before it (`drain`), and the order counter's memory.
  */
 export function traceImports(recorder, me) {
   return {
@@ -156,10 +161,7 @@ export function traceImports(recorder, me) {
     flush() {
       drain(recorder, me);
     },
-    atomic(addr, site) {
-      drain(recorder, me);
-      recorder.event(me.tid, abi.MEMORY_ATOMIC, addr, 0, 0n, site);
-    },
+    [abi.TRACE_ORDER_MEMORY]: recorder.state,
   };
 }
 

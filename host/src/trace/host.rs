@@ -4,7 +4,7 @@
 //! among its events, and when the thread's code returns.
 
 use crate::runtime::Ctx;
-use wasmtime::{AsContextMut, Caller, Linker, Val};
+use wasmtime::{AsContextMut, Caller, Linker, SharedMemory, Store, Val};
 use wthreads::abi;
 
 /// An instance's access buffer and its cursor (`--memory`).
@@ -15,35 +15,40 @@ pub struct Buffer {
 }
 
 impl Buffer {
-    /// The buffer of `instance`, if it was instrumented with `--memory`.
-    pub fn of(instance: &wasmtime::Instance, mut store: impl AsContextMut) -> Option<Buffer> {
-        let memory = instance.get_memory(&mut store, abi::EXPORT_TRACE_BUFFER)?;
-        let cursor = instance.get_global(&mut store, abi::EXPORT_TRACE_CURSOR)?;
-        Some(Buffer { memory, cursor })
+    /// Gives the thread of `store` the buffer of `instance` (if it was instrumented with
+    /// `--memory`) and records what instantiating it accessed (the start function's
+    /// initialisation of memory), so that those accesses precede the thread's events.
+    pub fn attach(instance: &wasmtime::Instance, store: &mut Store<Ctx>) {
+        let memory = instance.get_memory(&mut *store, abi::EXPORT_TRACE_BUFFER);
+        let cursor = instance.get_global(&mut *store, abi::EXPORT_TRACE_CURSOR);
+        store.data_mut().buffer = memory.zip(cursor).map(|(memory, cursor)| Buffer { memory, cursor });
+        drain(store);
     }
 }
 
 /// Hands the accesses the instance's buffer holds to the recorder and empties it.
 pub fn drain(mut store: impl AsContextMut<Data = Ctx>) {
     let mut cx = store.as_context_mut();
-    let (Some(buffer), Some(recorder)) = (cx.data().buffer, cx.data().rt.options.trace.clone()) else { return };
+    let Some(buffer) = cx.data().buffer else { return };
     let bytes = buffer.cursor.get(&mut cx).i32().and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
     if bytes == 0 {
         return;
     }
-    let tid = cx.data().tid;
-    let data = buffer.memory.data(&cx);
-    recorder.accesses(tid, &data[..bytes.min(data.len())]);
+    let ctx = cx.data();
+    if let Some(recorder) = &ctx.rt.options.trace {
+        let data = buffer.memory.data(&cx);
+        recorder.accesses(ctx.tid, &data[..bytes.min(data.len())]);
+    }
     buffer.cursor.set(&mut cx, Val::I32(0)).ok();
 }
 
-/// Defines the functions of module `wthreads_trace` that an instrumented module imports: the
-/// guest's events and atomic accesses go to the run's recorder, each after the accesses
-/// before it.
+/// Defines what module `wthreads_trace` gives an instrumented module: the functions, through
+/// which the guest's events go to the run's recorder, each after the accesses before it, and the
+/// recorder's `order` memory (`--memory`: atomic accesses take their seq from it).
 ///
 /// # Errors
 /// Only if wasmtime rejects a definition (a bug).
-pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
+pub fn define(linker: &mut Linker<Ctx>, store: &Store<Ctx>, order: SharedMemory) -> wasmtime::Result<()> {
     let m = abi::TRACE_MODULE;
     linker.func_wrap(m, "event", |mut c: Caller<'_, Ctx>, kind: i32, a: i32, b: i32, x: i64, site: i32| {
         drain(&mut c);
@@ -55,10 +60,6 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
         c.data_mut().site = site.cast_unsigned();
     })?;
     linker.func_wrap(m, "flush", |mut c: Caller<'_, Ctx>, _bytes: i32| drain(&mut c))?;
-    linker.func_wrap(m, "atomic", |mut c: Caller<'_, Ctx>, addr: i32, site: i32| {
-        drain(&mut c);
-        let ctx = c.data();
-        ctx.rt.trace(ctx.tid, abi::MEMORY_ATOMIC, (addr.cast_unsigned(), 0, 0), site.cast_unsigned(), None);
-    })?;
+    linker.define(store, m, abi::TRACE_ORDER_MEMORY, order)?;
     Ok(())
 }

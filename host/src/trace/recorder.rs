@@ -16,8 +16,13 @@ const BUFFER: usize = 64 << 10;
 
 /// The recorder of one traced run.
 pub struct Recorder {
-    /// The next event's place in the trace's total order.
-    seq: AtomicU64,
+    /// The trace's order counter (the next event's `seq`) once a runtime attached its
+    /// memory: the first word of the shared memory that a module instrumented with `--memory`
+    /// imports (`abi::TRACE_ORDER_MEMORY`), so that its atomic accesses take their place in the
+    /// same order as the host's events; with the engine it belongs to.
+    order: OnceLock<(wasmtime::Engine, wasmtime::SharedMemory)>,
+    /// The counter before a runtime attached that memory.
+    own: AtomicU64,
     /// The next text's id (0 means "no text").
     next_text: AtomicU32,
     /// The clock: the processor's time-stamp counter where it is usable (a few ns a read),
@@ -34,7 +39,7 @@ pub struct Recorder {
 
 impl std::fmt::Debug for Recorder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Recorder").field("events", &self.seq.load(Ordering::Relaxed)).finish_non_exhaustive()
+        f.debug_struct("Recorder").field("events", &self.seq().load(Ordering::Relaxed)).finish_non_exhaustive()
     }
 }
 
@@ -56,7 +61,8 @@ impl Recorder {
     /// If the file cannot be created.
     pub fn create(path: &Path, memory: bool) -> io::Result<Arc<Recorder>> {
         Ok(Arc::new(Recorder {
-            seq: AtomicU64::new(0),
+            order: OnceLock::new(),
+            own: AtomicU64::new(0),
             next_text: AtomicU32::new(1),
             clock: quanta::Clock::new(),
             epoch: OnceLock::new(),
@@ -64,6 +70,40 @@ impl Recorder {
             error: Mutex::new(None),
             memory,
         }))
+    }
+
+    /// The shared memory holding the order counter, for the instances of a runtime of `engine`
+    /// to import (`abi::TRACE_ORDER_MEMORY`); made on the first call, before anything is recorded.
+    ///
+    /// # Errors
+    /// If the memory cannot be made, or the recorder already records a runtime of another
+    /// engine (a recorder records one runtime).
+    pub fn order_memory(&self, engine: &wasmtime::Engine) -> Result<wasmtime::SharedMemory, String> {
+        if self.order.get().is_none() {
+            let memory = wasmtime::SharedMemory::new(engine, wasmtime::MemoryType::shared(1, 1))
+                .map_err(|e| format!("cannot create the trace's order memory: {e}"))?;
+            let now = self.own.load(Ordering::SeqCst);
+            self.order.set((engine.clone(), memory)).ok();
+            self.seq().fetch_max(now, Ordering::SeqCst);
+        }
+        match self.order.get() {
+            Some((e, memory)) if wasmtime::Engine::same(e, engine) => Ok(memory.clone()),
+            _ => Err("a trace recorder records one runtime: create a recorder for each".into()),
+        }
+    }
+
+    /// The order counter.
+    fn seq(&self) -> &AtomicU64 {
+        match self.order.get() {
+            Some((_, memory)) => {
+                let word = memory.data()[..8].as_ptr().cast::<AtomicU64>();
+                // SAFETY: the memory's base is page-aligned (so 8-aligned) and it has a page (so
+                // 8 bytes); it lives as long as `self.order`, and the guest and the host only
+                // access this word with atomic instructions (SharedMemory::data's contract).
+                unsafe { &*word }
+            }
+            None => &self.own,
+        }
     }
 
     /// Whether every memory access is recorded too.
@@ -99,7 +139,7 @@ impl Recorder {
             self.write(|w| w.text(id, t));
             id
         });
-        let seq = self.seq.fetch_add(1, Ordering::SeqCst);
+        let seq = self.seq().fetch_add(1, Ordering::SeqCst);
         let ts_ns = self.now();
         let event = Event { seq, ts_ns, kind, a, b, c, site, text };
         self.with_buffer(tid, |items| event.encode(items));
@@ -109,7 +149,7 @@ impl Recorder {
     /// thread's next event.
     pub fn accesses(self: &Arc<Self>, tid: i32, slots: &[u8]) {
         // No event of this thread can take this place in the order before its next one.
-        let seq = self.seq.load(Ordering::SeqCst);
+        let seq = self.seq().load(Ordering::SeqCst);
         let ts_ns = self.now();
         self.with_buffer(tid, |items| wthreads_trace::raw::encode_accesses(seq, ts_ns, slots, items));
     }

@@ -7,7 +7,7 @@
 // have its shape and its lock discipline), the lock program's events come in the order it
 // takes its locks, and `--memory` shows both accesses of a race.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
@@ -46,11 +46,11 @@ fn check_invariants(path: &Path, what: &str) -> usize {
     let mut trapped: Vec<i32> = Vec::new();
     // Barrier waits and initialiser runs under way, and the messages sent, by channel.
     let mut waiting: HashMap<(i32, u32), i32> = HashMap::new();
-    let mut sent: std::collections::HashSet<(u32, u32)> = std::collections::HashSet::new();
+    let mut sent: HashSet<(u32, u32)> = HashSet::new();
     // Acquires while another thread held the lock: (the holder, what happened).
     let mut clashes: Vec<(i32, String)> = Vec::new();
     // The (thread, lock) pairs held shared.
-    let mut shared: std::collections::HashSet<(i32, u32)> = std::collections::HashSet::new();
+    let mut shared: HashSet<(i32, u32)> = HashSet::new();
     let mut count = 0;
     let (mut last_seq, mut last_event_seq) = (None, None);
     for (tid, e) in trace.merged() {
@@ -389,16 +389,37 @@ fn memory_traces_hold_the_invariants() {
         assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out.stderr));
         check_invariants(&raw, name);
         let trace = Trace::open(&raw).unwrap();
-        let (mut plain, mut atomic) = (0, 0);
-        for (_, e) in trace.merged() {
-            match e.kind {
+        let (mut plain, mut atomic, mut acquires) = (0, 0, 0);
+        // The guest's atomics and the host's events share one order: a lock released (the event,
+        // then the atomic write that releases it) comes before another thread's exclusive
+        // acquire. (lock, releasing thread) whose release write is still to come:
+        let mut releasing: HashSet<(u32, i32)> = HashSet::new();
+        for (tid, e) in trace.merged() {
+            match e.kind & abi::EVENT_MASK {
                 abi::MEMORY_ACCESS => plain += 1,
-                abi::MEMORY_ATOMIC => atomic += 1,
+                abi::MEMORY_ATOMIC => {
+                    atomic += 1;
+                    let write = trace.site(e.site).and_then(|s| s.access).is_some_and(|a| a.write);
+                    if write {
+                        releasing.remove(&(e.a, tid));
+                    }
+                }
+                abi::LOCK_RELEASED => {
+                    releasing.insert((e.a, tid));
+                    continue;
+                }
+                abi::LOCK_ACQUIRED if e.kind & abi::LOCK_SHARED == 0 => {
+                    let early = releasing.iter().find(|(lock, t)| *lock == e.a && *t != tid);
+                    assert!(early.is_none(), "{name}: thread {tid} acquired {:#x} before {early:?} released it", e.a);
+                    acquires += 1;
+                    continue;
+                }
                 _ => continue,
             }
             assert!(trace.site(e.site).and_then(|s| s.access).is_some(), "{name}: an access without an access site");
         }
         assert!(plain > 1000 && atomic > 10, "{name}: {plain} plain and {atomic} atomic accesses");
+        assert!(acquires > 0, "{name}: no lock acquired");
         check_perfetto(&raw, name);
         check_rapid(&raw, name);
         std::fs::remove_file(&raw).ok();

@@ -4,13 +4,15 @@
 //! (`memory.fill`, `memory.copy`, `memory.init`) one more slot with its length. The host drains
 //! the buffer at every call of a `wthreads_trace` function (so accesses keep their place among
 //! the thread's events) and through `flush` when it is full. Atomic accesses are
-//! synchronisation: each calls the host (`wthreads_trace.atomic`), before the access for its
-//! write side and after it for its read side, so that the trace orders a store before the
-//! load that reads it.
+//! synchronisation, so each takes its place in the trace's one order: a slot of three (site,
+//! address, and the `seq` it took from the order counter that every instance and the host share,
+//! `wthreads_trace.order`), for its write side before the access and for its read side after
+//! it, so that the trace orders a store before the load that reads it, and the release of a
+//! lock before the acquire that takes it, without a host call.
 
 use super::Access;
 use crate::conventions as conv;
-use walrus::ir::{AtomicWidth, Call, Const, Instr, LocalGet, LocalSet, LocalTee, MemArg, StoreKind, Value};
+use walrus::ir::{AtomicOp, AtomicWidth, Call, Const, Instr, LocalGet, LocalSet, LocalTee, MemArg, StoreKind, Value};
 use walrus::{FunctionBuilder, FunctionId, GlobalId, InstrLocId, LocalId, MemoryId, Module, ValType};
 
 /// Bytes of a thread's access buffer (one 64 KiB page: 8,192 accesses).
@@ -23,7 +25,7 @@ pub(super) struct Memory {
     record: FunctionId,
     /// `record_range(addr, len, site) -> addr`.
     record_range: FunctionId,
-    /// The host's `atomic(addr, site)`.
+    /// `record_atomic(addr, site)`: takes a seq and records it with the access.
     atomic: FunctionId,
     /// Scratch locals, one per value type, and a second i32 and i64.
     scratch: Scratch,
@@ -40,16 +42,19 @@ struct Scratch {
 
 impl Memory {
     /// Adds the buffer, its cursor and the helpers (the buffer and cursor exported for the
-    /// host), given the host's `flush(len)` and `atomic(addr, site)` imports.
-    pub(super) fn add(m: &mut Module, shared: MemoryId, flush: FunctionId, atomic: FunctionId) -> Memory {
+    /// host) and imports the order counter's memory, given the host's `flush(len)` import.
+    pub(super) fn add(m: &mut Module, shared: MemoryId, flush: FunctionId) -> Memory {
         let buffer = m.memories.add_local(false, false, 1, Some(1), None);
         m.memories.get_mut(buffer).name = Some(conv::TRACE_BUFFER.into());
         let cursor = m.globals.add_local(ValType::I32, true, false, walrus::ConstExpr::Value(Value::I32(0)));
         m.globals.get_mut(cursor).name = Some(conv::TRACE_CURSOR.into());
         m.exports.add(conv::TRACE_BUFFER, buffer);
         m.exports.add(conv::TRACE_CURSOR, cursor);
-        let record = helper(m, buffer, cursor, flush, false);
-        let record_range = helper(m, buffer, cursor, flush, true);
+        let order = m.add_import_memory(conv::TRACE_MODULE, conv::TRACE_ORDER, true, false, 1, Some(1), None).0;
+        let buf = Buffer { memory: buffer, cursor, flush };
+        let record = helper(m, &buf, Slot::Plain);
+        let record_range = helper(m, &buf, Slot::Range);
+        let atomic = helper(m, &buf, Slot::Atomic { order });
         let mut local = |ty| m.locals.add(ty);
         let scratch = Scratch {
             addr: local(ValType::I32),
@@ -83,7 +88,7 @@ impl Memory {
             }
             Instr::Load(l) if l.memory == self.shared => {
                 out.extend([tee(s.addr), instr.clone()]);
-                self.host_atomic(&mut out, site(loc, atomic(false, l.kind.width(), &l.arg)));
+                self.record_atomic(&mut out, site(loc, atomic(false, l.kind.width(), &l.arg)));
                 return Some(out);
             }
             Instr::Store(st) if st.memory == self.shared => {
@@ -96,7 +101,7 @@ impl Memory {
                 out.push(set(value));
                 if a.atomic {
                     out.push(tee(s.addr));
-                    self.host_atomic(&mut out, site(loc, a));
+                    self.record_atomic(&mut out, site(loc, a));
                 } else {
                     out.extend([konst(site(loc, a)), call(self.record)]);
                 }
@@ -105,29 +110,29 @@ impl Memory {
             Instr::AtomicRmw(r) if r.memory == self.shared => {
                 let value = self.width_local(r.width, 0);
                 out.extend([set(value), tee(s.addr)]);
-                self.host_atomic(&mut out, site(loc, atomic(true, r.width.bytes(), &r.arg)));
+                self.record_atomic(&mut out, site(loc, atomic(true, r.width.bytes(), &r.arg)));
                 out.extend([get(value), instr.clone()]);
-                self.host_atomic(&mut out, site(loc, atomic(false, r.width.bytes(), &r.arg)));
+                self.record_atomic(&mut out, site(loc, atomic(false, r.width.bytes(), &r.arg)));
                 return Some(out);
             }
             Instr::Cmpxchg(c) if c.memory == self.shared => {
                 let (expected, replacement) = (self.width_local(c.width, 0), self.width_local(c.width, 1));
                 out.extend([set(replacement), set(expected), tee(s.addr)]);
-                self.host_atomic(&mut out, site(loc, atomic(true, c.width.bytes(), &c.arg)));
+                self.record_atomic(&mut out, site(loc, atomic(true, c.width.bytes(), &c.arg)));
                 out.extend([get(expected), get(replacement), instr.clone()]);
-                self.host_atomic(&mut out, site(loc, atomic(false, c.width.bytes(), &c.arg)));
+                self.record_atomic(&mut out, site(loc, atomic(false, c.width.bytes(), &c.arg)));
                 return Some(out);
             }
             Instr::AtomicWait(w) if w.memory == self.shared => {
                 let expected = if w.sixty_four { s.i64[0] } else { s.i32[0] };
                 out.extend([set(s.i64[1]), set(expected), tee(s.addr), get(expected), get(s.i64[1]), instr.clone()]);
                 let width = if w.sixty_four { 8 } else { 4 };
-                self.host_atomic(&mut out, site(loc, atomic(false, width, &w.arg)));
+                self.record_atomic(&mut out, site(loc, atomic(false, width, &w.arg)));
                 return Some(out);
             }
             Instr::AtomicNotify(n) if n.memory == self.shared => {
                 out.extend([set(s.i32[0]), tee(s.addr)]);
-                self.host_atomic(&mut out, site(loc, atomic(true, 4, &n.arg)));
+                self.record_atomic(&mut out, site(loc, atomic(true, 4, &n.arg)));
                 out.push(get(s.i32[0]));
             }
             Instr::MemoryFill(f) if f.memory == self.shared => {
@@ -149,8 +154,8 @@ impl Memory {
         Some(out)
     }
 
-    /// `local.get $addr; i32.const site; call $atomic` (the address was saved with a tee).
-    fn host_atomic(&self, out: &mut Vec<Instr>, site: i32) {
+    /// `local.get $addr; i32.const site; call $record_atomic` (the address was saved with a tee).
+    fn record_atomic(&self, out: &mut Vec<Instr>, site: i32) {
         out.extend([get(self.scratch.addr), konst(site), call(self.atomic)]);
     }
 
@@ -186,40 +191,81 @@ fn store_type(k: StoreKind) -> ValType {
     }
 }
 
-/// `record(addr, site) -> addr` or `record_range(addr, len, site) -> addr`: writes the slots at
-/// the cursor, advances it, and calls `flush(bytes)` when the buffer is full.
-fn helper(m: &mut Module, buffer: MemoryId, cursor: GlobalId, flush: FunctionId, range: bool) -> FunctionId {
+/// The buffer the helpers write to.
+struct Buffer {
+    memory: MemoryId,
+    cursor: GlobalId,
+    /// The host's `flush(bytes)`.
+    flush: FunctionId,
+}
+
+/// What a helper records.
+#[derive(Clone, Copy)]
+enum Slot {
+    /// `record(addr, site) -> addr`: site, address.
+    Plain,
+    /// `record_range(addr, len, site) -> addr`: site, address, length, 0.
+    Range,
+    /// `record_atomic(addr, site)`: site, address, and the seq it takes from the order counter
+    /// (the first `i64` of memory `order`).
+    Atomic { order: MemoryId },
+}
+
+/// A helper that writes its slot at the cursor, advances it, and calls `flush(bytes)` when the
+/// buffer is full.
+fn helper(m: &mut Module, buf: &Buffer, slot: Slot) -> FunctionId {
     let (addr, len, site, at) = (
         m.locals.add(ValType::I32),
         m.locals.add(ValType::I32),
         m.locals.add(ValType::I32),
         m.locals.add(ValType::I32),
     );
-    let params: &[ValType] = if range { &[ValType::I32; 3] } else { &[ValType::I32; 2] };
-    let mut f = FunctionBuilder::new(&mut m.types, params, &[ValType::I32]);
-    f.name(if range { conv::TRACE_RECORD_RANGE } else { conv::TRACE_RECORD }.into());
+    let (params, results, name): (&[ValType], &[ValType], _) = match slot {
+        Slot::Plain => (&[ValType::I32; 2], &[ValType::I32], conv::TRACE_RECORD),
+        Slot::Range => (&[ValType::I32; 3], &[ValType::I32], conv::TRACE_RECORD_RANGE),
+        Slot::Atomic { .. } => (&[ValType::I32; 2], &[], conv::TRACE_RECORD_ATOMIC),
+    };
+    let mut f = FunctionBuilder::new(&mut m.types, params, results);
+    f.name(name.into());
     let store = StoreKind::I32 { atomic: false };
     let arg = |offset| MemArg { align: 4, offset };
     let mut b = f.func_body();
-    b.global_get(cursor).local_set(at);
-    b.local_get(at).local_get(site).store(buffer, store, arg(0));
-    b.local_get(at).local_get(addr).store(buffer, store, arg(4));
-    let mut slots = 8;
-    if range {
-        b.local_get(at).local_get(len).store(buffer, store, arg(8));
-        b.local_get(at).i32_const(0).store(buffer, store, arg(12));
-        slots = 16;
-    }
-    b.local_get(at).i32_const(slots).binop(walrus::ir::BinaryOp::I32Add).local_tee(at).global_set(cursor);
+    b.global_get(buf.cursor).local_set(at);
+    b.local_get(at).local_get(site).store(buf.memory, store, arg(0));
+    b.local_get(at).local_get(addr).store(buf.memory, store, arg(4));
+    let slots = match slot {
+        Slot::Plain => 8,
+        Slot::Range => {
+            b.local_get(at).local_get(len).store(buf.memory, store, arg(8));
+            b.local_get(at).i32_const(0).store(buf.memory, store, arg(12));
+            16
+        }
+        Slot::Atomic { order } => {
+            b.local_get(at).i32_const(0).i64_const(1).atomic_rmw(
+                order,
+                AtomicOp::Add,
+                AtomicWidth::I64,
+                MemArg { align: 8, offset: 0 },
+            );
+            b.store(buf.memory, StoreKind::I64 { atomic: false }, MemArg { align: 8, offset: 8 });
+            16
+        }
+    };
+    b.local_get(at).i32_const(slots).binop(walrus::ir::BinaryOp::I32Add).local_tee(at).global_set(buf.cursor);
     b.local_get(at).i32_const(BUFFER_BYTES.cast_signed() - 16).binop(walrus::ir::BinaryOp::I32GtU).if_else(
         None,
         |full| {
-            full.local_get(at).call(flush).i32_const(0).global_set(cursor);
+            full.local_get(at).call(buf.flush).i32_const(0).global_set(buf.cursor);
         },
         |_| {},
     );
-    b.local_get(addr);
-    let args = if range { vec![addr, len, site] } else { vec![addr, site] };
+    if !matches!(slot, Slot::Atomic { .. }) {
+        b.local_get(addr);
+    }
+    let args = match slot {
+        Slot::Range => vec![addr, len, site],
+        _ => vec![addr, site],
+    };
     f.finish(args, &mut m.funcs)
 }
 

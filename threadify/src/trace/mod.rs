@@ -80,9 +80,9 @@ fn rewrite(wasm: &[u8], options: Option<&Options>) -> Result<Instrumented, Error
     let mode = match options {
         None => Mode::Strip { params: event.map_or(0, |f| m.types.get(m.funcs.get(f).ty()).params().len()) },
         Some(options) => {
-            let [event, at, flush, atomic] = [0, 1, 2, 3].map(|i| import(&mut m, abi::TRACE_IMPORTS[i]));
+            let [event, at, flush] = [0, 1, 2].map(|i| import(&mut m, abi::TRACE_IMPORTS[i]));
             let memory = match shared {
-                Some(shared) if options.memory => Some(Box::new(memory::Memory::add(&mut m, shared, flush, atomic))),
+                Some(shared) if options.memory => Some(Box::new(memory::Memory::add(&mut m, shared, flush))),
                 _ => None,
             };
             Mode::Trace { event, at, memory }
