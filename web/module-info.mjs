@@ -1,9 +1,16 @@
 // What the web runtime must know about a module before it runs it, read from the binary
 // (WebAssembly.Module.imports gives neither function types nor memory limits): the type of
 // every imported function, the limits of every imported memory, and whether any data segment
-// is active. The bytes are a module that WebAssembly.Module already accepted.
+// is active. The bytes are a module that WebAssembly.Module already accepted. And whether the
+// engine takes a module with two memories.
 
 const VALTYPES = { 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128', 0x70: 'funcref', 0x6f: 'externref' };
+
+/** Whether the engine takes a module with two memories (what `trace --memory` instruments). */
+export function hasMultiMemory() {
+  const twoMemories = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 5, 2, 0, 0, 0, 0];
+  return WebAssembly.validate(new Uint8Array(twoMemories));
+}
 
 /** A function type as the runtime API's messages write it: `(i32, i32) -> (i32)`. */
 export function signature({ params, results }) {

@@ -6,7 +6,7 @@
 //   const { code } = await run(bytes, { invoke: 'main', onStdout: (text) => ..., onEvent: (e) => ... });
 import * as abi from './abi.mjs';
 import { Control } from './control.mjs';
-import { moduleInfo, signature } from './module-info.mjs';
+import { hasMultiMemory, moduleInfo, signature } from './module-info.mjs';
 import { Tool, concat } from './trace/tool.mjs';
 import { TraceFile, sharedState } from './trace/recorder.mjs';
 
@@ -79,12 +79,6 @@ function checkModule(module, bytes, invoke) {
   if (mem.memory64) throw new WthreadsError('module', 'memory `env.memory` is 64-bit');
   if (mem.maximum === undefined) throw new WthreadsError('module', 'memory `env.memory` has no maximum');
   return mem;
-}
-
-/** Whether the engine takes a module with two memories. */
-function hasMultiMemory() {
-  const twoMemories = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 5, 2, 0, 0, 0, 0];
-  return WebAssembly.validate(new Uint8Array(twoMemories));
 }
 
 /**

@@ -36,8 +36,10 @@ pub const TRACE_CURSOR: &str = wthreads::abi::EXPORT_TRACE_CURSOR;
 pub const TRACE_RECORD: &str = "wthreads_trace_record";
 /// The function `trace --memory` adds that records a range access.
 pub const TRACE_RECORD_RANGE: &str = "wthreads_trace_record_range";
-/// The function `trace --memory` adds that records one side of an atomic access with its seq.
-pub const TRACE_RECORD_ATOMIC: &str = "wthreads_trace_record_atomic";
+/// The function `trace --memory` adds that records the write side of an atomic access.
+pub const TRACE_RECORD_ATOMIC_WRITE: &str = "wthreads_trace_record_atomic_write";
+/// The function `trace --memory` adds that records the read side of an atomic access.
+pub const TRACE_RECORD_ATOMIC_READ: &str = "wthreads_trace_record_atomic_read";
 /// The shared memory holding the trace's order counter, imported from [`TRACE_MODULE`].
 pub const TRACE_ORDER: &str = wthreads::abi::TRACE_ORDER_MEMORY;
 

@@ -321,8 +321,9 @@ fn trace_instruments_event_and_runtime_calls() {
 }
 
 /// `--memory`: each access of the shared memory gets a site that says what it does; plain ones
-/// call the recorder (ranges the range recorder), atomic ones the atomic recorder before their
-/// write side and after their read side, which takes a seq from the imported order memory; the
+/// call the recorder (ranges the range recorder), atomic ones the atomic recorders before their
+/// write side and after their read side, which take a seq from the imported order memory (or
+/// read it); the
 /// buffer and its cursor are exported; the result validates.
 #[test]
 fn trace_memory_records_every_access() {
@@ -356,11 +357,17 @@ fn trace_memory_records_every_access() {
     let entry = &entry[..entry.find("\n  )").unwrap()];
     assert_eq!(entry.matches("call $wthreads_trace_record\n").count(), 2, "{entry}");
     assert_eq!(entry.matches("call $wthreads_trace_record_range").count(), 3, "{entry}");
-    assert_eq!(entry.matches("call $wthreads_trace_record_atomic").count(), 4, "{entry}");
+    assert_eq!(entry.matches("call $wthreads_trace_record_atomic_write").count(), 2, "{entry}");
+    assert_eq!(entry.matches("call $wthreads_trace_record_atomic_read").count(), 2, "{entry}");
     assert!(out.contains("(import \"wthreads_trace\" \"order\" (memory"), "{out}");
     assert!(out.contains("(memory (;1;) 1 1 shared)"), "{out}");
-    let helper = &out[out.find("(func $wthreads_trace_record_atomic").unwrap()..];
-    assert!(helper[..helper.find("\n  )").unwrap()].contains("i64.atomic.rmw.add 1"), "{helper}");
+    // A write side takes its seq from the order counter; a read side reads it.
+    let body = |name: &str| {
+        let f = &out[out.find(&format!("(func ${name}")).unwrap()..];
+        f[..f.find("\n  )").unwrap()].to_string()
+    };
+    assert!(body("wthreads_trace_record_atomic_write").contains("i64.atomic.rmw.add 1"), "{out}");
+    assert!(body("wthreads_trace_record_atomic_read").contains("i64.atomic.load 1"), "{out}");
     // Without `memory`, no access is touched.
     let plain = instrument(&patched, &Options::default()).unwrap();
     assert!(plain.sites.iter().all(|s| s.access.is_none()));

@@ -49,7 +49,10 @@ pub const NO_SITE: u32 = u32::MAX;
 /// One recorded event (`docs/trace.md`); the thread it belongs to is its block's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Event {
-    /// Its place in the trace's one total order (unique, from 0).
+    /// Its place in the trace's one total order, from 0: unique for an event and an atomic
+    /// access's write side, which took it from the order counter; an atomic access's read side
+    /// read the counter, and a plain access shares the place of its thread's next atomic access
+    /// or event, so those come before the event or write whose seq is theirs.
     pub seq: u64,
     /// Nanoseconds since the trace's first event (one monotonic clock for every thread).
     pub ts_ns: u64,

@@ -16,8 +16,9 @@
 //!
 //! An accesses item holds the 8-byte slots a thread's buffer recorded since its last item: a
 //! range's slot is followed by one holding its length, an atomic access's by one holding the
-//! `seq` it took (an access's site says which it is). A plain access precedes the thread's next
-//! atomic access or event; the item's `seq` is the order counter when it was recorded.
+//! order counter (an access's site says which it is): the seq its write side took, or the value
+//! its read side read. A plain access precedes the thread's next atomic access or event; the
+//! item's `seq` is the order counter when it was recorded.
 
 use super::{Access, Event, Site};
 use std::fs::File;

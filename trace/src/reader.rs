@@ -134,14 +134,15 @@ impl Trace {
         self.blocks.keys().copied()
     }
 
-    /// Every event of every thread in the order of their `seq` (the trace's one total order;
-    /// recorded accesses precede their thread's next event), a block of each thread at a time.
+    /// Every event of every thread in the order of their `seq` (the trace's one total order:
+    /// an atomic read side and a plain access come before the item whose seq is theirs, see
+    /// `raw`), a block of each thread at a time.
     pub fn merged(&self) -> Merged<'_> {
         let mut cursors: Vec<Cursor> = self.blocks.iter().map(|(tid, b)| Cursor::new(*tid, b.clone())).collect();
         let mut heap = BinaryHeap::new();
         for (i, c) in cursors.iter_mut().enumerate() {
-            if let Some(e) = c.peek(self) {
-                heap.push(std::cmp::Reverse((e.seq, i)));
+            if let Some(place) = c.peek(self) {
+                heap.push(std::cmp::Reverse((place, i)));
             }
         }
         Merged { trace: self, cursors, heap }
@@ -157,14 +158,15 @@ impl Trace {
         if site == NO_SITE { None } else { self.sites.get(site as usize) }
     }
 
-    /// The events of one block's items.
-    fn decode(&self, items: &[u8], out: &mut VecDeque<Event>) {
+    /// The events of one block's items, with their places.
+    fn decode(&self, items: &[u8], out: &mut VecDeque<(Place, Event)>) {
         let mut i = 0;
         while i < items.len() {
             match items[i] {
                 ITEM_EVENT => {
                     let Some(b) = items.get(i + 1..i + 1 + EVENT_SIZE) else { return };
-                    out.push_back(Event::decode(b));
+                    let e = Event::decode(b);
+                    out.push_back((Place::taken(e.seq), e));
                     i += 1 + EVENT_SIZE;
                 }
                 ITEM_ACCESSES => {
@@ -179,10 +181,12 @@ impl Trace {
         }
     }
 
-    /// The events of an accesses item's slots. A plain access takes the `seq` of the thread's
-    /// next atomic access in the item, or the item's, so that the thread's events stay in order.
-    fn decode_accesses(&self, seq: u64, ts_ns: u64, slots: &[u8], out: &mut VecDeque<Event>) {
-        // The first plain access still waiting for a seq.
+    /// The events of an accesses item's slots. An atomic access's write side took its seq; its
+    /// read side read the counter (`seq` is what it read). A plain access takes the place of the
+    /// thread's next atomic access in the item, or the item's (the counter when it was drained),
+    /// so that the thread's events stay in order.
+    fn decode_accesses(&self, seq: u64, ts_ns: u64, slots: &[u8], out: &mut VecDeque<(Place, Event)>) {
+        // The first plain access still waiting for its place.
         let mut pending = out.len();
         let mut s = 0;
         while s + 8 <= slots.len() {
@@ -190,20 +194,24 @@ impl Trace {
             s += 8;
             let access = self.site(site).and_then(|x| x.access);
             let mut e = Event { seq, ts_ns, kind: abi::MEMORY_ACCESS, a: addr, b: 0, c: 0, site, text: 0 };
-            if access.is_some_and(|a| a.range) {
+            let mut place = Place::read(seq);
+            if let Some(a) = access.filter(|a| a.range) {
+                debug_assert!(!a.atomic);
                 e.b = u32_at(slots, s);
                 s += 8;
-            } else if access.is_some_and(|a| a.atomic) {
+            } else if let Some(a) = access.filter(|a| a.atomic) {
                 e.kind = abi::MEMORY_ATOMIC;
                 e.seq = u64_at(slots, s);
                 s += 8;
-                for earlier in out.range_mut(pending..) {
+                place = if a.write { Place::taken(e.seq) } else { Place::read(e.seq) };
+                for (earlier_place, earlier) in out.range_mut(pending..) {
+                    *earlier_place = place;
                     earlier.seq = e.seq;
                 }
                 pending = out.len() + 1;
             }
             self.locate(&mut e);
-            out.push_back(e);
+            out.push_back((place, e));
         }
     }
 
@@ -219,12 +227,29 @@ impl Trace {
     }
 }
 
+/// An event's place in the merged order: a seq taken from the order counter is unique; a
+/// read of the counter (an atomic read side, a drain) that saw `c` comes after every item whose
+/// seq is below `c` and before the one whose seq is `c`, so its place is `2c`, a taken seq's
+/// `2seq + 1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Place(u64);
+
+impl Place {
+    fn taken(seq: u64) -> Place {
+        Place(seq.saturating_mul(2).saturating_add(1))
+    }
+
+    fn read(seq: u64) -> Place {
+        Place(seq.saturating_mul(2))
+    }
+}
+
 /// One thread's position in its blocks.
 struct Cursor {
     tid: i32,
     blocks: Vec<(u64, usize)>,
     next_block: usize,
-    events: VecDeque<Event>,
+    events: VecDeque<(Place, Event)>,
 }
 
 impl Cursor {
@@ -232,7 +257,7 @@ impl Cursor {
         Cursor { tid, blocks, next_block: 0, events: VecDeque::new() }
     }
 
-    fn peek(&mut self, trace: &Trace) -> Option<Event> {
+    fn peek(&mut self, trace: &Trace) -> Option<Place> {
         while self.events.is_empty() {
             let (start, len) = *self.blocks.get(self.next_block)?;
             self.next_block += 1;
@@ -240,7 +265,7 @@ impl Cursor {
             trace.source.read_at(&mut items, start).ok()?;
             trace.decode(&items, &mut self.events);
         }
-        self.events.front().copied()
+        self.events.front().map(|(place, _)| *place)
     }
 }
 
@@ -248,7 +273,7 @@ impl Cursor {
 pub struct Merged<'t> {
     trace: &'t Trace,
     cursors: Vec<Cursor>,
-    heap: BinaryHeap<std::cmp::Reverse<(u64, usize)>>,
+    heap: BinaryHeap<std::cmp::Reverse<(Place, usize)>>,
 }
 
 impl Iterator for Merged<'_> {
@@ -257,9 +282,9 @@ impl Iterator for Merged<'_> {
     fn next(&mut self) -> Option<(i32, Event)> {
         let std::cmp::Reverse((_, i)) = self.heap.pop()?;
         let c = &mut self.cursors[i];
-        let e = c.events.pop_front()?;
+        let (_, e) = c.events.pop_front()?;
         if let Some(next) = c.peek(self.trace) {
-            self.heap.push(std::cmp::Reverse((next.seq, i)));
+            self.heap.push(std::cmp::Reverse((next, i)));
         }
         Some((c.tid, e))
     }

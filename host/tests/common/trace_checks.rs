@@ -55,9 +55,10 @@ fn check_invariants(path: &Path, what: &str) -> usize {
     let (mut last_seq, mut last_event_seq) = (None, None);
     for (tid, e) in trace.merged() {
         count += 1;
-        // Recorded accesses share the place of their thread's next event; events have their own.
+        // Recorded accesses share the place of their thread's next event and atomic reads read
+        // the order counter; events have a place of their own.
         assert!(last_seq.is_none_or(|s| s <= e.seq), "{what}: seq going back at {e:?}");
-        if e.kind != abi::MEMORY_ACCESS {
+        if e.kind != abi::MEMORY_ACCESS && e.kind != abi::MEMORY_ATOMIC {
             assert!(last_event_seq.is_none_or(|s| s < e.seq), "{what}: two events at one seq: {e:?}");
             last_event_seq = Some(e.seq);
         }

@@ -12,7 +12,9 @@
 
 use super::Access;
 use crate::conventions as conv;
-use walrus::ir::{AtomicOp, AtomicWidth, Call, Const, Instr, LocalGet, LocalSet, LocalTee, MemArg, StoreKind, Value};
+use walrus::ir::{
+    AtomicOp, AtomicWidth, Call, Const, Instr, LoadKind, LocalGet, LocalSet, LocalTee, MemArg, StoreKind, Value,
+};
 use walrus::{FunctionBuilder, FunctionId, GlobalId, InstrLocId, LocalId, MemoryId, Module, ValType};
 
 /// Bytes of a thread's access buffer (one 64 KiB page: 8,192 accesses).
@@ -25,8 +27,10 @@ pub(super) struct Memory {
     record: FunctionId,
     /// `record_range(addr, len, site) -> addr`.
     record_range: FunctionId,
-    /// `record_atomic(addr, site)`: takes a seq and records it with the access.
-    atomic: FunctionId,
+    /// `record_atomic_write(addr, site)`: takes a seq and records it with the access.
+    atomic_write: FunctionId,
+    /// `record_atomic_read(addr, site)`: reads the order counter and records it with the access.
+    atomic_read: FunctionId,
     /// Scratch locals, one per value type, and a second i32 and i64.
     scratch: Scratch,
 }
@@ -54,7 +58,8 @@ impl Memory {
         let buf = Buffer { memory: buffer, cursor, flush };
         let record = helper(m, &buf, Slot::Plain);
         let record_range = helper(m, &buf, Slot::Range);
-        let atomic = helper(m, &buf, Slot::Atomic { order });
+        let atomic_write = helper(m, &buf, Slot::Atomic { order, write: true });
+        let atomic_read = helper(m, &buf, Slot::Atomic { order, write: false });
         let mut local = |ty| m.locals.add(ty);
         let scratch = Scratch {
             addr: local(ValType::I32),
@@ -64,7 +69,7 @@ impl Memory {
             f64: local(ValType::F64),
             v128: local(ValType::V128),
         };
-        Memory { shared, record, record_range, atomic, scratch }
+        Memory { shared, record, record_range, atomic_write, atomic_read, scratch }
     }
 
     /// The instructions that replace `instr` (with its site or sites recorded by `site`), or
@@ -88,7 +93,7 @@ impl Memory {
             }
             Instr::Load(l) if l.memory == self.shared => {
                 out.extend([tee(s.addr), instr.clone()]);
-                self.record_atomic(&mut out, site(loc, atomic(false, l.kind.width(), &l.arg)));
+                self.record_atomic(&mut out, loc, site, atomic(false, l.kind.width(), &l.arg));
                 return Some(out);
             }
             Instr::Store(st) if st.memory == self.shared => {
@@ -101,7 +106,7 @@ impl Memory {
                 out.push(set(value));
                 if a.atomic {
                     out.push(tee(s.addr));
-                    self.record_atomic(&mut out, site(loc, a));
+                    self.record_atomic(&mut out, loc, site, a);
                 } else {
                     out.extend([konst(site(loc, a)), call(self.record)]);
                 }
@@ -110,29 +115,29 @@ impl Memory {
             Instr::AtomicRmw(r) if r.memory == self.shared => {
                 let value = self.width_local(r.width, 0);
                 out.extend([set(value), tee(s.addr)]);
-                self.record_atomic(&mut out, site(loc, atomic(true, r.width.bytes(), &r.arg)));
+                self.record_atomic(&mut out, loc, site, atomic(true, r.width.bytes(), &r.arg));
                 out.extend([get(value), instr.clone()]);
-                self.record_atomic(&mut out, site(loc, atomic(false, r.width.bytes(), &r.arg)));
+                self.record_atomic(&mut out, loc, site, atomic(false, r.width.bytes(), &r.arg));
                 return Some(out);
             }
             Instr::Cmpxchg(c) if c.memory == self.shared => {
                 let (expected, replacement) = (self.width_local(c.width, 0), self.width_local(c.width, 1));
                 out.extend([set(replacement), set(expected), tee(s.addr)]);
-                self.record_atomic(&mut out, site(loc, atomic(true, c.width.bytes(), &c.arg)));
+                self.record_atomic(&mut out, loc, site, atomic(true, c.width.bytes(), &c.arg));
                 out.extend([get(expected), get(replacement), instr.clone()]);
-                self.record_atomic(&mut out, site(loc, atomic(false, c.width.bytes(), &c.arg)));
+                self.record_atomic(&mut out, loc, site, atomic(false, c.width.bytes(), &c.arg));
                 return Some(out);
             }
             Instr::AtomicWait(w) if w.memory == self.shared => {
                 let expected = if w.sixty_four { s.i64[0] } else { s.i32[0] };
                 out.extend([set(s.i64[1]), set(expected), tee(s.addr), get(expected), get(s.i64[1]), instr.clone()]);
                 let width = if w.sixty_four { 8 } else { 4 };
-                self.record_atomic(&mut out, site(loc, atomic(false, width, &w.arg)));
+                self.record_atomic(&mut out, loc, site, atomic(false, width, &w.arg));
                 return Some(out);
             }
             Instr::AtomicNotify(n) if n.memory == self.shared => {
                 out.extend([set(s.i32[0]), tee(s.addr)]);
-                self.record_atomic(&mut out, site(loc, atomic(true, 4, &n.arg)));
+                self.record_atomic(&mut out, loc, site, atomic(true, 4, &n.arg));
                 out.push(get(s.i32[0]));
             }
             Instr::MemoryFill(f) if f.memory == self.shared => {
@@ -154,9 +159,17 @@ impl Memory {
         Some(out)
     }
 
-    /// `local.get $addr; i32.const site; call $record_atomic` (the address was saved with a tee).
-    fn record_atomic(&self, out: &mut Vec<Instr>, site: i32) {
-        out.extend([get(self.scratch.addr), konst(site), call(self.atomic)]);
+    /// `local.get $addr; i32.const site; call $record_atomic_*` for one side of an atomic access
+    /// (the address was saved with a tee).
+    fn record_atomic(
+        &self,
+        out: &mut Vec<Instr>,
+        loc: InstrLocId,
+        site: &mut dyn FnMut(InstrLocId, Access) -> i32,
+        side: Access,
+    ) {
+        let record = if side.write { self.atomic_write } else { self.atomic_read };
+        out.extend([get(self.scratch.addr), konst(site(loc, side)), call(record)]);
     }
 
     fn value_local(&self, ty: ValType) -> LocalId {
@@ -206,9 +219,12 @@ enum Slot {
     Plain,
     /// `record_range(addr, len, site) -> addr`: site, address, length, 0.
     Range,
-    /// `record_atomic(addr, site)`: site, address, and the seq it takes from the order counter
-    /// (the first `i64` of memory `order`).
-    Atomic { order: MemoryId },
+    /// `record_atomic_write(addr, site)` / `record_atomic_read(addr, site)`: site, address, and
+    /// the order counter (the first `i64` of memory `order`): a write side takes its seq with a
+    /// fetch-and-add; a read side only reads the counter, so reads do not contend for its cache
+    /// line. A read at `c` comes after every item whose seq is below `c` and before the one whose
+    /// seq is `c` (`wthreads_trace::reader`): what it read was written before it read `c`.
+    Atomic { order: MemoryId, write: bool },
 }
 
 /// A helper that writes its slot at the cursor, advances it, and calls `flush(bytes)` when the
@@ -223,7 +239,8 @@ fn helper(m: &mut Module, buf: &Buffer, slot: Slot) -> FunctionId {
     let (params, results, name): (&[ValType], &[ValType], _) = match slot {
         Slot::Plain => (&[ValType::I32; 2], &[ValType::I32], conv::TRACE_RECORD),
         Slot::Range => (&[ValType::I32; 3], &[ValType::I32], conv::TRACE_RECORD_RANGE),
-        Slot::Atomic { .. } => (&[ValType::I32; 2], &[], conv::TRACE_RECORD_ATOMIC),
+        Slot::Atomic { write: true, .. } => (&[ValType::I32; 2], &[], conv::TRACE_RECORD_ATOMIC_WRITE),
+        Slot::Atomic { write: false, .. } => (&[ValType::I32; 2], &[], conv::TRACE_RECORD_ATOMIC_READ),
     };
     let mut f = FunctionBuilder::new(&mut m.types, params, results);
     f.name(name.into());
@@ -240,13 +257,14 @@ fn helper(m: &mut Module, buf: &Buffer, slot: Slot) -> FunctionId {
             b.local_get(at).i32_const(0).store(buf.memory, store, arg(12));
             16
         }
-        Slot::Atomic { order } => {
-            b.local_get(at).i32_const(0).i64_const(1).atomic_rmw(
-                order,
-                AtomicOp::Add,
-                AtomicWidth::I64,
-                MemArg { align: 8, offset: 0 },
-            );
+        Slot::Atomic { order, write } => {
+            let counter = MemArg { align: 8, offset: 0 };
+            b.local_get(at).i32_const(0);
+            if write {
+                b.i64_const(1).atomic_rmw(order, AtomicOp::Add, AtomicWidth::I64, counter);
+            } else {
+                b.load(order, LoadKind::I64 { atomic: true }, counter);
+            }
             b.store(buf.memory, StoreKind::I64 { atomic: false }, MemArg { align: 8, offset: 8 });
             16
         }

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// `node web/tools/bench-trace.mjs BENCH.wasm [RUNS]`: what tracing costs the web runtime in
+// Node, as same-run ratios on the benchmark suite's workloads (the exports of
+// guest-tests/bench, which time themselves): each row runs untraced (`run`), traced (`trace`,
+// its bytes dropped as they come) and traced with `--memory` (on an engine with multi-memory),
+// RUNS times each in turn, and prints the medians. Needs the tool module (scripts/web-tool.sh;
+// another place in WTHREADS_TOOL).
+// `cargo run --release -p wthreads-host --example web_trace_cost` runs it on the bench module.
+import { readFileSync } from 'node:fs';
+import { run } from '../wthreads.mjs';
+import { Tool } from '../trace/tool.mjs';
+import { hasMultiMemory } from '../module-info.mjs';
+
+const [module, runsArg = '5'] = process.argv.slice(2);
+if (!module || !/^[1-9]\d*$/.test(runsArg)) {
+  process.stderr.write('usage: node web/tools/bench-trace.mjs BENCH.wasm [RUNS]\n');
+  process.exit(2);
+}
+const runs = Number(runsArg);
+const bytes = readFileSync(module);
+const tool = await Tool.load(process.env.WTHREADS_TOOL || undefined);
+const memory = hasMultiMemory();
+
+// (row, export, arguments, operations per call, unit); the exports return microseconds.
+const rows = [
+  ['spawn + join', 'bench_spawn_join', [200], 200, 'µs'],
+  ['uncontended lock + unlock', 'bench_uncontended', [500_000], 500_000, 'ns'],
+  ['uncontended read lock + unlock', 'bench_uncontended_read', [500_000], 500_000, 'ns'],
+  ['contended counter, 2 threads', 'bench_contended', [2, 200_000], 200_000, 'ns'],
+  ['condvar ping-pong round trip', 'bench_ping_pong', [5_000], 5_000, 'µs'],
+  ['malloc+free mixed, 1 thread', 'bench_alloc', [1, 200_000], 200_000, 'ns'],
+  ['malloc+free mixed, 2 threads', 'bench_alloc', [2, 100_000], 200_000, 'ns'],
+  ['demo workload 400x300, 2 threads', 'bench_mandelbrot', [400, 300, 2], 1, 'ms'],
+];
+const modes = [
+  ['run', undefined],
+  ['trace', { tool, write() {} }],
+  ...(memory ? [['--memory', { tool, memory: true, write() {} }]] : []),
+];
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const show = (ns, unit) => ({ ns: `${ns.toFixed(1)} ns`, µs: `${(ns / 1e3).toFixed(1)} µs`, ms: `${(ns / 1e6).toFixed(1)} ms` })[unit];
+
+console.log(`web runtime tracing cost, Node ${process.versions.node}: ${runs} runs, medians; ratio = traced time ÷ run time`);
+console.log(`| workload | run | trace | ÷ run | ${memory ? '--memory | ÷ run |' : '--memory (no multi-memory in this engine) |'}`);
+console.log(`|---|---:|---:|---:|${memory ? '---:|---:|' : '---|'}`);
+for (const [name, invoke, args, ops, unit] of rows) {
+  const times = modes.map(() => []);
+  for (let r = 0; r < runs; r++) {
+    for (const [i, [, trace]] of modes.entries()) {
+      const { value } = await run(bytes, { invoke, args, trace });
+      times[i].push((value * 1e3) / ops);
+    }
+  }
+  const [base, ...traced] = times.map(median);
+  const cells = traced.map((t) => `${show(t, unit)} | ${(t / base).toFixed(2)}`);
+  console.log(`| ${name} | ${show(base, unit)} | ${cells.join(' | ')} |${memory ? '' : ' |'}`);
+}
