@@ -17,6 +17,8 @@ const MAGIC = 'WTRACE03';
 export const NO_SITE = 0xffffffff;
 /** Bytes of items a worker collects before it sends them (as the native host's). */
 const BUFFER = 64 << 10;
+/** Bytes of an instance's access buffer (`--memory`: one page), which an accesses item holds at most. */
+const ACCESS_BUFFER = 64 << 10;
 
 // The shared state: the order counter, the next seq (i64, where a module instrumented with
 // `--memory` takes its atomic accesses' seqs too), the clock's zero (i64, 0 until the first
@@ -69,7 +71,8 @@ export class Recorder {
     this.texts = new Int32Array(state.buffer);
     this.send = send;
     this.clockNs = clockNs;
-    this.items = new Uint8Array(BUFFER + 1 + EVENT_SIZE);
+    // Room past BUFFER for the item that fills it: an event, or a whole access buffer.
+    this.items = new Uint8Array(BUFFER + 1 + ACCESSES_HEADER + ACCESS_BUFFER);
     this.view = new DataView(this.items.buffer);
     this.used = 0;
     this.tid = null;
@@ -124,16 +127,19 @@ export class Recorder {
   /** Records the access slots an instance's buffer holds, which precede the thread's next event. */
   accesses(tid, slots) {
     this.own(tid);
-    // No event of this thread can take this place in the order before its next one.
-    const head = new Uint8Array(1 + ACCESSES_HEADER);
-    const v = new DataView(head.buffer);
-    v.setUint8(0, ITEM_ACCESSES);
-    v.setBigUint64(1, BigInt.asUintN(64, Atomics.load(this.seq, SEQ)), true);
-    v.setBigUint64(9, this.now(), true);
     const count = Math.floor(slots.length / 8);
-    v.setUint32(17, count, true);
-    this.flush();
-    this.send(chunk(THREAD, u32(tid), head, slots.subarray(0, count * 8)));
+    const size = 1 + ACCESSES_HEADER + count * 8;
+    if (size > this.items.length - this.used) this.flush();
+    const v = this.view;
+    const at = this.used;
+    v.setUint8(at, ITEM_ACCESSES);
+    // No event of this thread can take this place in the order before its next one.
+    v.setBigUint64(at + 1, BigInt.asUintN(64, Atomics.load(this.seq, SEQ)), true);
+    v.setBigUint64(at + 9, this.now(), true);
+    v.setUint32(at + 17, count, true);
+    this.items.set(slots.subarray(0, count * 8), at + 1 + ACCESSES_HEADER);
+    this.used += size;
+    if (this.used >= BUFFER) this.flush();
   }
 
   /** Sends the buffered items (when full, and when the thread ended). */
