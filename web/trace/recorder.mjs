@@ -99,10 +99,11 @@ export class Recorder {
   }
 
   /**
-   * Records an event of thread `tid` (`c` a BigInt), with a text (a name, a message) if given.
-   * Its seq is taken now, so an event recorded before a release precedes the next acquire.
+   * Records an event of thread `tid` (`c` a BigInt), with a text (a name, a message) if given,
+   * at `ts` (now if not given). Its seq is taken now, so an event recorded before a release
+   * precedes the next acquire.
    */
-  event(tid, kind, a, b, c, site, text) {
+  event(tid, kind, a, b, c, site, text, ts = this.now()) {
     let id = 0;
     if (text) {
       id = Atomics.add(this.texts, NEXT_TEXT, 1);
@@ -112,8 +113,8 @@ export class Recorder {
     const v = this.view;
     const at = this.used;
     v.setUint8(at, ITEM_EVENT);
-    v.setBigUint64(at + 1, BigInt.asUintN(64, Atomics.add(this.seq, SEQ, 1n)), true);
-    v.setBigUint64(at + 9, this.now(), true);
+    v.setBigInt64(at + 1, Atomics.add(this.seq, SEQ, 1n), true);
+    v.setBigUint64(at + 9, ts, true);
     v.setBigInt64(at + 17, c, true);
     v.setInt32(at + 25, kind, true);
     v.setUint32(at + 29, a >>> 0, true);
@@ -124,8 +125,11 @@ export class Recorder {
     if (this.used >= BUFFER) this.flush();
   }
 
-  /** Records the access slots an instance's buffer holds, which precede the thread's next event. */
-  accesses(tid, slots) {
+  /**
+   * Records the access slots an instance's buffer holds, which precede the thread's next event,
+   * at `ts` (the time of that event).
+   */
+  accesses(tid, slots, ts) {
     this.own(tid);
     const count = Math.floor(slots.length / 8);
     const size = 1 + ACCESSES_HEADER + count * 8;
@@ -134,8 +138,8 @@ export class Recorder {
     const at = this.used;
     v.setUint8(at, ITEM_ACCESSES);
     // No event of this thread can take this place in the order before its next one.
-    v.setBigUint64(at + 1, BigInt.asUintN(64, Atomics.load(this.seq, SEQ)), true);
-    v.setBigUint64(at + 9, this.now(), true);
+    v.setBigInt64(at + 1, Atomics.load(this.seq, SEQ), true);
+    v.setBigUint64(at + 9, ts, true);
     v.setUint32(at + 17, count, true);
     this.items.set(slots.subarray(0, count * 8), at + 1 + ACCESSES_HEADER);
     this.used += size;
@@ -157,8 +161,9 @@ export class Recorder {
 export function traceImports(recorder, me) {
   return {
     event(kind, a, b, c, site) {
-      drain(recorder, me);
-      recorder.event(me.tid, kind, a, b, c, site);
+      const ts = recorder.now();
+      drain(recorder, me, ts);
+      recorder.event(me.tid, kind, a, b, c, site, undefined, ts);
     },
     at(site) {
       drain(recorder, me);
@@ -171,13 +176,23 @@ export function traceImports(recorder, me) {
   };
 }
 
-/** Hands the accesses in `me.instance`'s buffer (`--memory`) to the recorder and empties it. */
-export function drain(recorder, me) {
-  const exports = me.instance?.exports;
-  const cursor = exports?.[abi.EXPORT_TRACE_CURSOR];
-  if (!cursor || cursor.value === 0) return;
-  recorder.accesses(me.tid, new Uint8Array(exports[abi.EXPORT_TRACE_BUFFER].buffer, 0, cursor.value));
-  cursor.value = 0;
+/**
+ * Hands the accesses in `me.instance`'s buffer (`--memory`) to the recorder, at `ts` (now if
+ * not given), and empties it.
+ */
+export function drain(recorder, me, ts) {
+  // The buffer (one page: it never grows) and the cursor of the instance, looked up once per
+  // instance, not at every event.
+  if (me.buffered !== me.instance) {
+    me.buffered = me.instance;
+    const exports = me.instance?.exports;
+    me.cursor = exports?.[abi.EXPORT_TRACE_CURSOR];
+    me.buffer = exports && exports[abi.EXPORT_TRACE_BUFFER] && new Uint8Array(exports[abi.EXPORT_TRACE_BUFFER].buffer);
+  }
+  const bytes = me.cursor?.value;
+  if (!bytes) return;
+  recorder.accesses(me.tid, me.buffer.subarray(0, bytes), ts ?? recorder.now());
+  me.cursor.value = 0;
 }
 
 /**
