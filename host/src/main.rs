@@ -2,6 +2,7 @@
 //!
 //! - `wthreads run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N]`
 //! - `wthreads trace FILE.wasm [run options] [-o PATH] [--format perfetto|rapid|raw|text]`
+//! - `wthreads check FILE.wasm [run options]`
 //! - `wthreads patch IN.wasm -o OUT.wasm [--no-stack-check] [--host-wait]`
 
 use clap::{Parser, Subcommand};
@@ -9,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::exit;
 use wthreads_host::output::stderr_line;
 use wthreads_host::trace::{self, Format, Recorder};
-use wthreads_host::{EXIT_MODULE, EXIT_TRAP, Error, Options};
+use wthreads_host::{EXIT_MODULE, EXIT_RACE, EXIT_TRAP, Error, Options};
 
 /// Runs and patches threaded WebAssembly guests built with the wthreads crate.
 #[derive(Parser)]
@@ -27,6 +28,9 @@ enum Command {
     /// Run like `run` (same output and exit status) and write a trace of the run's events:
     /// spawn, start, exit, join, every lock, futex, condvar and park event (docs/trace.md).
     Trace(TraceArgs),
+    /// Run like `run` with every memory access recorded, and report the run's data races
+    /// (docs/check.md); exit 66 if there were any, else with the program's status.
+    Check(RunArgs),
     /// Apply threadify: per-thread stacks and TLS blocks, the stack-overflow check and
     /// wait/wake as instructions.
     Patch(wthreads_threadify::cli::PatchArgs),
@@ -77,32 +81,60 @@ fn options(a: &RunArgs) -> Options {
     Options { invoke: a.invoke.clone(), max_threads: a.max_threads, args: a.args.clone(), ..Options::default() }
 }
 
-/// Runs the module as `a` says and exits with its status; `finish` runs first (the trace),
-/// told whether the module ran at all.
-fn run(a: &RunArgs, options: Options, finish: impl FnOnce(bool)) -> ! {
+/// Runs the module as `a` says and exits with its status; `finish` runs first (the trace, the
+/// analysis), told whether the module ran at all, and may give another status.
+fn run(a: &RunArgs, options: Options, finish: impl FnOnce(bool) -> Option<i32>) -> ! {
     let file = a.file.display().to_string();
     let wasm = std::fs::read(&a.file).unwrap_or_else(|e| fail(&format!("{file}: {e}")));
     let result = wthreads_host::run(&wasm, options);
-    finish(!matches!(result, Err(Error::Module(_))));
+    let status = finish(!matches!(result, Err(Error::Module(_))));
     match result {
-        Ok(code) => exit(code),
+        Ok(code) => exit(status.unwrap_or(code)),
         Err(Error::Module(m)) => fail(&format!("{file}: {m}")),
         Err(Error::Trap(m)) => {
             stderr_line(&format!("wthreads: {file}: `{}` did not return: {m}", a.invoke));
-            exit(EXIT_TRAP)
+            exit(status.unwrap_or(EXIT_TRAP))
         }
     }
+}
+
+/// A raw trace file of this process in the temporary directory.
+fn temp_trace() -> PathBuf {
+    std::env::temp_dir().join(format!("wthreads-trace-{}.wtrace", std::process::id()))
+}
+
+/// `wthreads check`: records the run with every access, then reports its data races.
+fn check(a: &RunArgs) -> ! {
+    let raw = temp_trace();
+    let recorder =
+        Recorder::create(&raw, true).unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", raw.display())));
+    let options = Options { trace: Some(std::sync::Arc::clone(&recorder)), ..options(a) };
+    run(a, options, |ran| {
+        let finished = recorder.finish();
+        let analysed = finished.and_then(|()| {
+            if !ran {
+                return Ok(Vec::new());
+            }
+            trace::race::check(&trace::reader::Trace::open(&raw)?, &mut std::io::stderr().lock())
+        });
+        std::fs::remove_file(&raw).ok();
+        match analysed {
+            Err(e) => fail(&format!("cannot analyse the run (its trace, {}): {e}", raw.display())),
+            Ok(races) if races.is_empty() => None,
+            Ok(races) => {
+                let n = races.len();
+                stderr_line(&format!("wthreads check: {n} data race{} reported", if n == 1 { "" } else { "s" }));
+                Some(EXIT_RACE)
+            }
+        }
+    })
 }
 
 /// `wthreads trace`: records the raw trace next to the output, then converts it.
 fn trace(t: TraceArgs) -> ! {
     let output = t.output.clone().unwrap_or_else(|| PathBuf::from(t.format.default_file()));
     let to_stdout = output.as_os_str() == "-";
-    let raw = if t.format == Format::Raw && !to_stdout && t.html.is_none() {
-        output.clone()
-    } else {
-        std::env::temp_dir().join(format!("wthreads-trace-{}.wtrace", std::process::id()))
-    };
+    let raw = if t.format == Format::Raw && !to_stdout && t.html.is_none() { output.clone() } else { temp_trace() };
     let recorder =
         Recorder::create(&raw, t.memory).unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", raw.display())));
     let options = Options { trace: Some(std::sync::Arc::clone(&recorder)), ..options(&t.run) };
@@ -111,7 +143,7 @@ fn trace(t: TraceArgs) -> ! {
         if !ran {
             // Nothing ran: no trace, only the message of why.
             std::fs::remove_file(&raw).ok();
-            return;
+            return None;
         }
         if let Err(e) = finished {
             fail(&format!("cannot write {}: {e}", raw.display()));
@@ -131,6 +163,7 @@ fn trace(t: TraceArgs) -> ! {
                 fail(&format!("cannot write the trace to {}: {e}", output.display()));
             }
         }
+        None
     })
 }
 
@@ -153,8 +186,9 @@ fn main() {
     // clap reports a bad command line with the usage and exit status 2, the status of a module
     // that cannot be run (`EXIT_MODULE`).
     match Cli::parse().command {
-        Command::Run(a) => run(&a, options(&a), |_| ()),
+        Command::Run(a) => run(&a, options(&a), |_| None),
         Command::Trace(t) => trace(t),
+        Command::Check(a) => check(&a),
         Command::Patch(p) => match p.run() {
             Ok(()) => exit(0),
             Err(e) => fail(&e),

@@ -2,20 +2,25 @@
 //! reads of guest memory.
 
 use crate::runtime::{Ctx, Error, Runtime, report};
+use crate::threads::Outcome;
 use std::sync::Arc;
 use wasmtime::{Store, Val};
 use wthreads::abi;
 
 /// The guest's main thread: an instance whose exports the embedder calls. Dropping it lets
-/// the runtime's parked host threads exit.
+/// the runtime's parked host threads exit. In a traced run, its start is recorded when it is
+/// made and its exit when it is dropped (trapped, if its last call trapped).
 pub struct MainThread {
     pub(crate) rt: Arc<Runtime>,
     pub(crate) store: Store<Ctx>,
     pub(crate) instance: wasmtime::Instance,
+    /// How its last call ended, for the trace's exit event.
+    pub(crate) outcome: Outcome,
 }
 
 impl Drop for MainThread {
     fn drop(&mut self) {
+        self.rt.trace_exit(abi::MAIN_THREAD_ID, &self.outcome);
         self.rt.close_pool();
     }
 }
@@ -47,8 +52,15 @@ impl MainThread {
         let called = func.call(&mut self.store, &params, &mut results);
         crate::trace::host::drain(&mut self.store);
         match called {
-            Ok(()) => Ok(results.first().and_then(Val::i32).unwrap_or(0)),
-            Err(e) => Err(Error::Trap(report(abi::MAIN_THREAD_ID, Some("main"), &e))),
+            Ok(()) => {
+                self.outcome = Outcome::Returned;
+                Ok(results.first().and_then(Val::i32).unwrap_or(0))
+            }
+            Err(e) => {
+                let message = report(abi::MAIN_THREAD_ID, Some("main"), &e);
+                self.outcome = Outcome::Trapped(message.clone());
+                Err(Error::Trap(message))
+            }
         }
     }
 

@@ -215,14 +215,9 @@ impl Runtime {
                 } else {
                     &[]
                 };
-                rt.trace(abi::MAIN_THREAD_ID, abi::THREAD_START, (0, 0, 0), NO_SITE, None);
-                let result = main.call(&invoke, args);
-                let outcome = match &result {
-                    Err(Error::Trap(m)) => Outcome::Trapped(m.clone()),
-                    _ => Outcome::Returned,
-                };
-                rt.trace_exit(abi::MAIN_THREAD_ID, &outcome);
-                result
+                // The main thread's start and exit are recorded by `MainThread` (when it is made,
+                // and dropped).
+                main.call(&invoke, args)
             })
             .map_err(|e| Error::Module(format!("cannot start the main thread: {e}")))?;
         t.join().unwrap_or_else(|_| Err(Error::Trap("the host's main thread panicked".into())))
@@ -259,7 +254,8 @@ impl Runtime {
             )));
         }
         crate::checks::check_exports(self.instance_pre().module())?;
-        Ok(MainThread { rt: Arc::clone(self), store, instance })
+        self.trace(abi::MAIN_THREAD_ID, abi::THREAD_START, (0, 0, 0), NO_SITE, None);
+        Ok(MainThread { rt: Arc::clone(self), store, instance, outcome: Outcome::Returned })
     }
 
     /// Starts a guest thread: hands it to a parked host thread, or starts a new one. Returns
@@ -409,7 +405,7 @@ impl Runtime {
     }
 
     /// Records the end of thread `tid` and writes out its events, if the run is traced.
-    fn trace_exit(&self, tid: i32, outcome: &Outcome) {
+    pub(crate) fn trace_exit(&self, tid: i32, outcome: &Outcome) {
         let Some(r) = &self.options.trace else { return };
         r.record(tid, abi::THREAD_EXIT, (outcome.code().cast_unsigned(), 0, 0), NO_SITE, outcome.message());
         r.flush_this_thread();

@@ -103,6 +103,35 @@ fn demo_page_in_chromium() {
     assert!(dark > 5_000, "the screenshot shows no picture ({dark} dark pixels): {}", shot.display());
 }
 
+/// The demo page's Timeline button renders traced and shows the timeline page that the trace
+/// tool, loaded and run in the page, makes of the browser's trace: a row for main and for each
+/// of the render's threads, their spawn and join arrows, and the locks they took.
+#[test]
+fn demo_page_shows_a_timeline() {
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-demo-timeline.png");
+    let report = page_check(&[
+        "timeline",
+        wthreads_guest_tests::MANDELBROT,
+        shot.to_str().unwrap(),
+        "--tool",
+        web_tool(),
+        "--size",
+        "320x240",
+        "--threads",
+        "3",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap_or_else(|e| panic!("{e}: {report}"));
+    assert_eq!(report["state"], "done", "{report}");
+    assert!(report["status"].as_str().is_some_and(|s| s.starts_with("traced: ")), "{report}");
+    let html = report["timeline"].as_str().unwrap_or_else(|| panic!("no timeline: {report}"));
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<svg "), "{html}");
+    let rows: Vec<&str> = html.match_indices(r#"<text x="4" "#).map(|(i, _)| &html[i..i + 60]).collect();
+    assert_eq!(rows.len(), 4, "a row for main and each of 3 threads: {rows:?}");
+    let arrows = html.matches("marker-end=").count();
+    assert!(arrows >= 6, "{arrows} arrows: 3 spawns and 3 joins at least");
+    assert!(html.contains("first taken at"), "no lock in the timeline's key");
+}
+
 /// A page served without the isolation headers says so, naming the headers to send.
 #[test]
 fn page_not_isolated_reports_clearly() {

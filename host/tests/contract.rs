@@ -105,6 +105,36 @@ fn web_abi_is_the_table() {
     }
 }
 
+/// The web runtime's recorder (`web/trace/recorder.mjs`) writes the raw trace format with the
+/// constants of `wthreads_trace::raw`, which reads it.
+#[test]
+fn web_recorder_writes_the_raw_format() {
+    use wthreads_host::trace::raw;
+    let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../web/trace/recorder.mjs")).unwrap();
+    let value = |name: &str| -> String {
+        let prefix = format!("const {name} = ");
+        let line = source
+            .lines()
+            .find_map(|l| l.strip_prefix("export ").unwrap_or(l).strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("{name} missing"));
+        line.trim_end_matches(';').trim_matches('\'').to_string()
+    };
+    let numbers = [
+        ("THREAD", raw::THREAD as usize),
+        ("TEXT", raw::TEXT as usize),
+        ("END", raw::END as usize),
+        ("ITEM_EVENT", raw::ITEM_EVENT.into()),
+        ("ITEM_ACCESSES", raw::ITEM_ACCESSES.into()),
+        ("EVENT_SIZE", raw::EVENT_SIZE),
+        ("ACCESSES_HEADER", raw::ACCESSES_HEADER),
+    ];
+    for (name, want) in numbers {
+        assert_eq!(value(name), want.to_string(), "web/trace/recorder.mjs: {name}");
+    }
+    assert_eq!(value("MAGIC").as_bytes(), raw::MAGIC, "web/trace/recorder.mjs: MAGIC");
+    assert_eq!(value("NO_SITE"), format!("{:#x}", wthreads_host::trace::NO_SITE), "web/trace/recorder.mjs: NO_SITE");
+}
+
 /// `wthreads::abi::CONSTANTS` lists every numeric constant `src/abi.rs` declares, with its value
 /// (so that a new constant cannot be left out of the mirrors it checks).
 #[test]

@@ -5,6 +5,7 @@
 
 pub mod html;
 pub mod perfetto;
+pub mod race;
 pub mod rapid;
 pub mod raw;
 pub mod reader;

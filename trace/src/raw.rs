@@ -28,21 +28,21 @@ use std::path::Path;
 /// The first bytes of a raw trace: the format's name and version.
 pub const MAGIC: &[u8; 8] = b"WTRACE03";
 /// Chunk tag: a block of one thread's items.
-pub(super) const THREAD: u32 = 1;
+pub const THREAD: u32 = 1;
 /// Chunk tag: a text that events refer to.
-pub(super) const TEXT: u32 = 2;
+pub const TEXT: u32 = 2;
 /// Chunk tag: the location table.
-pub(super) const SITES: u32 = 3;
+pub const SITES: u32 = 3;
 /// Chunk tag: the end of a complete trace.
-pub(super) const END: u32 = 4;
+pub const END: u32 = 4;
 /// Item tag: an event.
-pub(super) const ITEM_EVENT: u8 = 1;
+pub const ITEM_EVENT: u8 = 1;
 /// Item tag: recorded accesses.
-pub(super) const ITEM_ACCESSES: u8 = 2;
+pub const ITEM_ACCESSES: u8 = 2;
 /// Bytes of one event item after its tag.
 pub const EVENT_SIZE: usize = 44;
 /// Bytes of an accesses item's header after its tag: seq, ts_ns, count.
-pub(super) const ACCESSES_HEADER: usize = 20;
+pub const ACCESSES_HEADER: usize = 20;
 /// Site flags: a write, an atomic access, a range.
 const WRITE: u8 = 1;
 const ATOMIC: u8 = 2;

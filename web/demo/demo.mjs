@@ -4,7 +4,10 @@
 // URL parameters: `module` (default ./mandelbrot.wasm), `size` (WIDTHxHEIGHT), `threads`,
 // `autorun` (render once on load). The page sets `document.body.dataset.state` to
 // `ready`, `running`, `done` or `error`, and keeps its measurements in `window.demoResults`.
-import { run, checkIsolation } from '../wthreads.mjs';
+// The Timeline button renders once traced and shows the timeline page the trace tool makes (in
+// an iframe; `window.demoTimeline` has its HTML).
+import { run, checkIsolation, Tool } from '../wthreads.mjs';
+import { bytesInput, concat } from '../trace/tool.mjs';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -26,18 +29,22 @@ async function load() {
   bytes = new Uint8Array(await response.arrayBuffer());
 }
 
-/** Renders once with the web runtime; resolves to `{ ms, pixels }` (one grey byte per pixel). */
-async function render(width, height, threads) {
-  const { value: ptr, elapsedMs, memory } = await run(bytes, {
+/**
+ * Renders once with the web runtime (traced with `trace`'s options if given); resolves to
+ * `{ ms, pixels, trace }` (one grey byte per pixel; the raw trace of a traced run).
+ */
+async function render(width, height, threads, trace) {
+  const { value: ptr, elapsedMs, memory, trace: recorded } = await run(bytes, {
     invoke: 'render',
     args: [width, height, threads],
     onStdout: (text) => console.log(text),
     onStderr: (text) => console.error(text),
+    trace,
   });
   // The workers grew the memory; bring this thread's view of it up to date before reading.
   memory.grow(0);
   const pixels = new Uint8Array(memory.buffer, ptr >>> 0, width * height).slice();
-  return { ms: elapsedMs, pixels };
+  return { ms: elapsedMs, pixels, trace: recorded };
 }
 
 function draw(width, height, pixels) {
@@ -90,6 +97,34 @@ async function renderClicked() {
   }
 }
 
+let tool = null;
+
+/** Renders once traced and shows the timeline of the run. */
+async function timelineClicked() {
+  const threads = Math.max(1, Math.min(64, Number($('threads').value) || 1));
+  const [width, height] = $('size').value.split('x').map(Number);
+  $('render').disabled = $('timeline').disabled = true;
+  try {
+    setState('running', 'loading the trace tool…');
+    tool ??= await Tool.load();
+    setState('running', `rendering traced with ${threads} thread${threads === 1 ? '' : 's'}…`);
+    const { ms, pixels, trace } = await render(width, height, threads, { tool });
+    draw(width, height, pixels);
+    const chunks = [];
+    await tool.timeline(bytesInput(trace), (c) => chunks.push(c));
+    const html = new TextDecoder().decode(concat(chunks));
+    window.demoTimeline = html;
+    const view = $('timeline-view');
+    view.srcdoc = html;
+    view.hidden = false;
+    setState('done', `traced: ${ms.toFixed(1)} ms, a ${(trace.length / 1024).toFixed(0)} KiB trace; hover the timeline for each event`);
+  } catch (e) {
+    setState('error', `error: ${e.message}`);
+  } finally {
+    $('render').disabled = $('timeline').disabled = false;
+  }
+}
+
 $('threads').value = params.get('threads') ?? String(navigator.hardwareConcurrency || 2);
 if (params.get('size')) {
   const size = params.get('size');
@@ -97,11 +132,12 @@ if (params.get('size')) {
   $('size').value = size;
 }
 $('render').addEventListener('click', renderClicked);
+$('timeline').addEventListener('click', timelineClicked);
 try {
   await load();
   setState('ready', 'ready');
   if (params.has('autorun')) await renderClicked();
 } catch (e) {
-  $('render').disabled = true;
+  $('render').disabled = $('timeline').disabled = true;
   setState('error', `error: ${e.message}`);
 }

@@ -11,7 +11,7 @@ import { serve } from '../serve.mjs';
 import { launch } from './chromium.mjs';
 import { fail, ignoreBrokenPipes, parseRunArgs } from '../cli-args.mjs';
 import { TOOL_FILE } from '../trace/tool.mjs';
-import { open, tracePlan, writeOutputs } from '../trace/files.mjs';
+import { open, tracePlan } from '../trace/files.mjs';
 
 ignoreBrokenPipes();
 const usage =
@@ -24,7 +24,7 @@ try {
   fail(`${file}: ${e.message}`);
 }
 // `trace`: the page loads the tool module from its default place, served from WTHREADS_TOOL if
-// set; the raw trace comes back from the page, and the same tool converts it here.
+// set, converts the trace it recorded, and the files come back from the page.
 const mounts = { '/module.wasm': file };
 const plan = options.command === 'trace' ? await tracePlan(options).catch((e) => fail(e.message)) : null;
 if (plan && process.env.WTHREADS_TOOL) mounts[`/${TOOL_FILE}`] = process.env.WTHREADS_TOOL;
@@ -47,9 +47,9 @@ try {
     timer = setTimeout(() => reject(new Error(`timed out after ${timeoutSeconds} s`)), timeoutSeconds * 1000);
   });
   const r = await Promise.race([page.evaluate(`window.runProgram(${JSON.stringify(options)})`), timeout]);
-  if (plan && r.traceLength !== null) await saveTrace(page, r.traceLength);
   process.stdout.write(r.stdout);
   process.stderr.write(r.stderr);
+  if (plan && r.traceLength !== null) await saveTrace(page);
   if (!r.error) process.exitCode = r.code & 0xff;
   else if (r.error.kind === 'trap') {
     process.stderr.write(`wthreads: ${file}: \`${options.invoke}\` did not return: ${r.error.message}\n`);
@@ -74,16 +74,28 @@ try {
   await server.close();
 }
 
-/** Copies the page's raw trace (`length` bytes) to the raw file and writes the outputs. */
-async function saveTrace(page, length) {
-  const fd = open(plan.raw);
-  try {
-    const SLICE = 8 << 20;
-    for (let at = 0; at < length; at += SLICE) {
-      writeSync(fd, Buffer.from(await page.evaluate(`window.traceSlice(${at}, ${at + SLICE})`), 'base64'));
+/** Has the page convert its trace as `plan` asks, and writes the files it made. */
+async function saveTrace(page) {
+  const lengths = await page.evaluate(`window.convertTrace(${JSON.stringify({ format: plan.format, html: !!plan.html })})`);
+  const files = [
+    ['out', plan.output === '-' ? null : plan.output],
+    ['side', plan.side],
+    ['html', plan.html],
+  ];
+  for (const [name, path] of files) {
+    const length = lengths[name];
+    if (length === null) continue;
+    // The output `-` is standard output, after the program's own (as `wthreads trace` writes it).
+    const fd = path === null ? null : open(path);
+    try {
+      const SLICE = 8 << 20;
+      for (let at = 0; at < length; at += SLICE) {
+        const bytes = Buffer.from(await page.evaluate(`window.traceSlice('${name}', ${at}, ${at + SLICE})`), 'base64');
+        if (fd === null) process.stdout.write(bytes);
+        else writeSync(fd, bytes);
+      }
+    } finally {
+      if (fd !== null) closeSync(fd);
     }
-  } finally {
-    closeSync(fd);
   }
-  await writeOutputs(plan);
 }

@@ -6,37 +6,45 @@
 //     sets the size and thread count, clicks Render, waits for the result, writes a screenshot
 //     to OUT.png and prints {state, status, results, width, height, pixels} (pixels: the
 //     canvas's grey values, base64).
+//   node web/tools/page-check.mjs timeline MODULE.wasm OUT.png --tool TOOL.wasm [--size WxH] [--threads N]
+//     the same with the trace tool module served at its default place, clicking Timeline: the
+//     report has `timeline`, the timeline page's HTML the demo made in the page.
 //   node web/tools/page-check.mjs isolation MODULE.wasm
 //     serves the same without the isolation headers and prints the page's {state, status}.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { serve } from '../serve.mjs';
 import { launch } from './chromium.mjs';
+import { TOOL_FILE } from '../trace/tool.mjs';
 
-const usage = 'usage: page-check.mjs demo MODULE.wasm OUT.png [--size WxH] [--threads N] | isolation MODULE.wasm';
+const usage =
+  'usage: page-check.mjs demo MODULE.wasm OUT.png [--size WxH] [--threads N] | timeline MODULE.wasm OUT.png --tool TOOL.wasm [--size WxH] [--threads N] | isolation MODULE.wasm';
 const [mode, module, ...rest] = process.argv.slice(2);
 const fail = (msg) => {
   process.stderr.write(`page-check: ${msg}\n`);
   process.exit(2);
 };
-if (!['demo', 'isolation'].includes(mode) || !module) fail(usage);
+if (!['demo', 'timeline', 'isolation'].includes(mode) || !module) fail(usage);
 let out;
 let size = '320x240';
 let threads = '2';
+let tool = null;
 let args = rest;
-if (mode === 'demo') [out, ...args] = rest;
+const clicks = mode !== 'isolation';
+if (clicks) [out, ...args] = rest;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--size' && /^\d+x\d+$/.test(args[i + 1] ?? '')) size = args[++i];
   else if (args[i] === '--threads' && /^\d+$/.test(args[i + 1] ?? '')) threads = args[++i];
+  else if (args[i] === '--tool' && args[i + 1]) tool = args[++i];
   else fail(`unknown argument \`${args[i]}\`\n${usage}`);
 }
-if (mode === 'demo' && !out) fail(usage);
+if ((clicks && !out) || (mode === 'timeline' && !tool)) fail(usage);
 
 const server = await serve({
   root: fileURLToPath(new URL('..', import.meta.url)),
-  mounts: { '/demo/mandelbrot.wasm': module },
+  mounts: { '/demo/mandelbrot.wasm': module, ...(tool ? { [`/${TOOL_FILE}`]: tool } : {}) },
   port: 0,
-  isolate: mode === 'demo',
+  isolate: clicks,
 });
 const browser = await launch();
 const timer = setTimeout(() => {
@@ -52,20 +60,20 @@ try {
       check();
     })`);
   await settled(['ready', 'error']);
-  if (mode === 'demo') {
+  if (clicks) {
     // Use the controls as a user would: the thread count, then the button.
     await page.evaluate(`(() => {
       const input = document.getElementById('threads');
       input.value = ${JSON.stringify(threads)};
       input.dispatchEvent(new Event('input'));
-      document.getElementById('render').click();
+      document.getElementById(${JSON.stringify(mode === 'timeline' ? 'timeline' : 'render')}).click();
     })()`);
     await settled(['done', 'error']);
   }
   const report = await page.evaluate(`(() => {
     const canvas = document.getElementById('picture');
     const report = { state: document.body.dataset.state, status: document.getElementById('status').textContent,
-      results: window.demoResults ?? [], width: canvas.width, height: canvas.height };
+      results: window.demoResults ?? [], width: canvas.width, height: canvas.height, timeline: window.demoTimeline ?? null };
     if (report.state === 'done') {
       const rgba = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
       let grey = '';
@@ -74,7 +82,7 @@ try {
     }
     return report;
   })()`);
-  if (mode === 'demo') writeFileSync(out, await page.screenshot());
+  if (clicks) writeFileSync(out, await page.screenshot());
   for (const line of page.log) process.stderr.write(`[page] ${line}\n`);
   process.stdout.write(`${JSON.stringify(report)}\n`);
 } catch (e) {

@@ -2,7 +2,8 @@
 // (docs/trace.md, "raw"; `wthreads_trace::raw`, whose reader the tests run on these traces):
 // each worker collects the items of the guest thread it runs in a buffer of its own and sends
 // full buffers, and the buffer of a thread that ended, to the page as THREAD chunks; the page
-// writes them after the header (`TraceFile`). One shared counter orders every event.
+// writes them after the header (`TraceFile`). One shared counter orders every event. The format's
+// constants below are `wthreads_trace::raw`'s (host/tests/contract.rs checks them).
 import * as abi from '../abi.mjs';
 
 const THREAD = 1;

@@ -61,20 +61,34 @@ unsafe impl Sync for Racy {}
 
 /// Two threads each add 1 to a plain counter 1,000 times with no lock: a data race, which a
 /// `--memory` trace shows as both threads' reads and writes of the counter's word (with no
-/// synchronisation between them). Prints where the counter is. wasm32 only: natively, Miri
-/// would stop it.
+/// synchronisation between them). Each first raises a plain flag of its own and waits until it
+/// sees the other's (races too, on purpose), so that both count at the same time whatever the
+/// scheduling: had one ended before the other began, the runtime's own synchronisation (its
+/// allocator, its thread list) would order them, and a happens-before detector would rightly
+/// see no race in that run. Prints where the counter is. wasm32 only: natively, Miri would
+/// stop it.
 #[cfg(target_arch = "wasm32")]
 #[unsafe(no_mangle)]
 pub extern "C" fn test_racy_counter() -> i32 {
     static COUNTER: Racy = Racy(core::cell::UnsafeCell::new(0));
-    let bump = || {
-        for _ in 0..1_000 {
-            let p = COUNTER.0.get();
-            // SAFETY: `p` is valid and aligned; the race is the point (see `Racy`).
-            unsafe { p.write_volatile(p.read_volatile() + 1) };
+    static READY: [Racy; 2] = [Racy(core::cell::UnsafeCell::new(0)), Racy(core::cell::UnsafeCell::new(0))];
+    let bump = |me: usize| {
+        move || {
+            // SAFETY: valid, aligned words; the races are the point (see `Racy`).
+            unsafe {
+                READY[me].0.get().write_volatile(1);
+                while READY[1 - me].0.get().read_volatile() == 0 {
+                    core::hint::spin_loop();
+                }
+            }
+            for _ in 0..1_000 {
+                let p = COUNTER.0.get();
+                // SAFETY: `p` is valid and aligned; the race is the point (see `Racy`).
+                unsafe { p.write_volatile(p.read_volatile() + 1) };
+            }
         }
     };
-    let (a, b) = (thread::spawn(bump), thread::spawn(bump));
+    let (a, b) = (thread::spawn(bump(0)), thread::spawn(bump(1)));
     a.join().unwrap();
     b.join().unwrap();
     wthreads::println!("counter at {:#x}", COUNTER.0.get() as usize);

@@ -358,6 +358,18 @@ fn racy_program_shows_both_conflicting_accesses() {
         }
     }
     assert!(writers.len() == 2 && readers.len() == 2, "writers {writers:?}, readers {readers:?} of {counter:#x}");
+    // The race detector finds the race on the counter between the two threads, and reports it.
+    let mut report = Vec::new();
+    let races = trace::race::check(&trace, &mut report).unwrap();
+    let report = text(&report);
+    let on_counter: Vec<_> = races.iter().filter(|r| r.later.addr == counter).collect();
+    assert!(!on_counter.is_empty(), "no race on the counter {counter:#x}: {races:?}\n{report}");
+    for r in on_counter {
+        assert!(r.earlier.tid != r.later.tid && (r.earlier.write || r.later.write), "{r:?}");
+        assert!(!r.earlier.atomic && !r.later.atomic && r.earlier.len == 4, "{r:?}");
+    }
+    assert!(report.starts_with("WARNING: data race\n  ") && report.contains("  Previous "), "{report}");
+    assert!(report.contains("at 0x") && report.contains("by thread "), "{report}");
     check_invariants(&raw, "test_racy_counter --memory");
     let (mut lines, mut side) = (Vec::new(), Vec::new());
     trace::convert(&raw, Format::Rapid, &mut lines, &mut side).unwrap();
@@ -421,6 +433,11 @@ fn memory_traces_hold_the_invariants() {
         }
         assert!(plain > 1000 && atomic > 10, "{name}: {plain} plain and {atomic} atomic accesses");
         assert!(acquires > 0, "{name}: no lock acquired");
+        // A program that synchronises correctly has no data race, the runtime's own hand-offs
+        // (allocator blocks, stacks, the thread table) included.
+        let mut report = Vec::new();
+        let races = trace::race::check(&trace, &mut report).unwrap();
+        assert!(races.is_empty(), "{name}: {} races found:\n{}", races.len(), text(&report));
         check_perfetto(&raw, name);
         check_rapid(&raw, name);
         std::fs::remove_file(&raw).ok();

@@ -1,0 +1,140 @@
+//! The race detector's rules on events written by hand: what is a race and what is not.
+
+use wthreads::abi;
+use wthreads_trace::Event;
+use wthreads_trace::race::{Detector, Race};
+
+/// Sites of the hand-written traces: (write, atomic) by site number.
+const READ: u32 = 0;
+const WRITE: u32 = 1;
+const ATOMIC_READ: u32 = 2;
+const ATOMIC_WRITE: u32 = 3;
+
+fn access(site: u32) -> Option<(bool, bool)> {
+    Some((site == WRITE || site == ATOMIC_WRITE, site >= ATOMIC_READ))
+}
+
+fn event(kind: i32, a: u32, b: u32, site: u32) -> Event {
+    Event { seq: 0, ts_ns: 0, kind, a, b, c: 0, site, text: 0 }
+}
+
+/// `(thread, kind, a, b, site)` in order; returns the races found.
+fn run(events: &[(i32, i32, u32, u32, u32)]) -> Vec<Race> {
+    let mut d = Detector::new();
+    events.iter().flat_map(|&(tid, kind, a, b, site)| d.event(tid, &event(kind, a, b, site), access)).collect()
+}
+
+const MEM: i32 = abi::MEMORY_ACCESS;
+const ATOMIC: i32 = abi::MEMORY_ATOMIC;
+
+/// Threads 2 and 3, both spawned by 1 before either accessed anything.
+fn spawned() -> Vec<(i32, i32, u32, u32, u32)> {
+    vec![
+        (1, abi::THREAD_SPAWN, 2, 0, 0),
+        (1, abi::THREAD_SPAWN, 3, 0, 0),
+        (2, abi::THREAD_START, 1, 0, 0),
+        (3, abi::THREAD_START, 1, 0, 0),
+    ]
+}
+
+#[test]
+fn unordered_write_and_read_race_once_with_both_sides() {
+    let mut t = spawned();
+    t.extend([(2, MEM, 0x100, 4, WRITE), (3, MEM, 0x102, 2, READ), (3, MEM, 0x100, 4, READ)]);
+    let races = run(&t);
+    assert_eq!(races.len(), 1, "{races:?}");
+    let r = races[0];
+    assert_eq!((r.earlier.tid, r.earlier.write, r.earlier.start, r.earlier.len), (2, true, 0x100, 4));
+    assert_eq!((r.later.tid, r.later.write, r.later.start, r.later.len, r.later.addr), (3, false, 0x102, 2, 0x102));
+}
+
+#[test]
+fn neighbouring_bytes_do_not_race() {
+    let mut t = spawned();
+    t.extend([(2, MEM, 0x100, 2, WRITE), (3, MEM, 0x102, 2, WRITE), (3, MEM, 0x102, 1, READ)]);
+    assert!(run(&t).is_empty());
+}
+
+#[test]
+fn a_lock_orders_its_holders() {
+    let mut t = spawned();
+    t.extend([
+        (2, abi::LOCK_ACQUIRED, 0x50, 0, 0),
+        (2, MEM, 0x100, 4, WRITE),
+        (2, abi::LOCK_RELEASED, 0x50, 0, 0),
+        (3, abi::LOCK_ACQUIRED, 0x50, 0, 0),
+        (3, MEM, 0x100, 4, WRITE),
+        (3, abi::LOCK_RELEASED, 0x50, 0, 0),
+    ]);
+    assert!(run(&t).is_empty());
+    // Another lock orders nothing.
+    t[7].2 = 0x60;
+    assert_eq!(run(&t).len(), 1);
+}
+
+#[test]
+fn an_atomic_store_read_by_a_load_publishes() {
+    let mut t = spawned();
+    t.extend([
+        (2, MEM, 0x100, 8, WRITE),
+        (2, ATOMIC, 0x200, 4, ATOMIC_WRITE),
+        (3, ATOMIC, 0x200, 4, ATOMIC_READ),
+        (3, MEM, 0x100, 8, READ),
+    ]);
+    assert!(run(&t).is_empty());
+    // Read before the publication: a race, once.
+    let early = [t[..4].to_vec(), vec![(3, MEM, 0x100, 8, READ)], t[4..].to_vec()].concat();
+    let races = run(&early);
+    assert_eq!(races.len(), 1, "{races:?}");
+}
+
+#[test]
+fn atomics_do_not_race_with_atomics_but_with_plain_accesses() {
+    let mut t = spawned();
+    t.extend([
+        (2, ATOMIC, 0x200, 4, ATOMIC_WRITE),
+        (3, ATOMIC, 0x300, 4, ATOMIC_WRITE),
+        (3, ATOMIC, 0x200, 4, ATOMIC_WRITE),
+    ]);
+    assert!(run(&t).is_empty());
+    let mut mixed = spawned();
+    mixed.extend([(2, ATOMIC, 0x200, 4, ATOMIC_WRITE), (3, MEM, 0x200, 4, WRITE)]);
+    // Thread 3's plain write does not acquire from the atomic: unordered.
+    assert_eq!(run(&mixed).len(), 1);
+}
+
+#[test]
+fn spawn_and_join_order_parent_and_child() {
+    let t = vec![
+        (1, MEM, 0x100, 4, WRITE),
+        (1, abi::THREAD_SPAWN, 2, 0, 0),
+        (2, abi::THREAD_START, 1, 0, 0),
+        (2, MEM, 0x100, 4, WRITE),
+        (2, abi::THREAD_EXIT, 0, 0, 0),
+        (1, abi::THREAD_JOIN, 2, 0, 0),
+        (1, MEM, 0x100, 4, READ),
+    ];
+    assert!(run(&t).is_empty());
+    // Without the join, the parent's read races with the child's write.
+    let unjoined: Vec<_> = t.iter().copied().filter(|e| e.1 != abi::THREAD_JOIN).collect();
+    assert_eq!(run(&unjoined).len(), 1);
+}
+
+#[test]
+fn concurrent_reads_are_all_checked_by_a_write() {
+    // Threads 2 and 3 read unordered; thread 2 then takes a lock thread 4 releases later, so
+    // thread 4's write is ordered after 2's read but not after 3's: a race with 3's read.
+    let mut t = spawned();
+    t.extend([
+        (1, abi::THREAD_SPAWN, 4, 0, 0),
+        (4, abi::THREAD_START, 1, 0, 0),
+        (2, MEM, 0x100, 4, READ),
+        (3, MEM, 0x100, 4, READ),
+        (2, abi::LOCK_RELEASED, 0x50, 0, 0),
+        (4, abi::LOCK_ACQUIRED, 0x50, 0, 0),
+        (4, MEM, 0x100, 4, WRITE),
+    ]);
+    let races = run(&t);
+    assert_eq!(races.len(), 1, "{races:?}");
+    assert_eq!((races[0].earlier.tid, races[0].later.tid), (3, 4));
+}
