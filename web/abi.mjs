@@ -51,6 +51,8 @@ export const ERR_SPAWN_FAILED = -8;
 export const ERR_INVALID_ARGUMENT = -9;
 export const EXIT_TRAP = 101;
 export const EXIT_MODULE = 2;
+/** `check`: it reported a data race (`wthreads_host::EXIT_RACE`, Go's race detector's). */
+export const EXIT_RACE = 66;
 
 /** The functions of import module `wthreads` and their types (`host/src/imports.rs`). */
 export const IMPORTS = {

@@ -1,7 +1,7 @@
 // The command line shared by `node web/cli.mjs` and `node web/tools/browser-run.mjs`:
 // `run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-events]` and
-// `trace FILE.wasm [run options] [-o PATH] [--format F] [--memory] [--html PATH]`, plus options
-// of their own.
+// `trace FILE.wasm [run options] [-o PATH] [--format F] [--memory] [--html PATH]` and `check
+// FILE.wasm [run options]`, plus options of their own.
 import { EXIT_MODULE } from './abi.mjs';
 
 /**
@@ -32,7 +32,7 @@ function i32Arg(value) {
 
 /**
  * Parses `argv` (without node and the script): `run FILE [run options]`, or `trace FILE [run
- * options] [trace options]` if `trace` is allowed. `numeric` names extra options that take a
+ * options] [trace options]` and `check FILE [run options]` if `trace` is allowed. `numeric` names extra options that take a
  * number (`{ '--timeout': 'timeout' }`). Returns `{ command, file, invoke, args, maxThreads,
  * traceEvents, ...extras }` (`args`: the `--arg` integers, as `wthreads run` passes them to the
  * invoked export), and for `trace` also `{ output, format, memory, html }` (`format`: a name,
@@ -41,7 +41,7 @@ function i32Arg(value) {
  */
 export function parseRunArgs(argv, usage, numeric = {}, { trace = false } = {}) {
   const [command, file, ...rest] = argv;
-  if (!(command === 'run' || (trace && command === 'trace')) || !file) fail(usage);
+  if (!(command === 'run' || (trace && ['trace', 'check'].includes(command))) || !file) fail(usage);
   const args = { command, file, invoke: 'main', args: [], traceEvents: false };
   const tracing = command === 'trace';
   if (tracing) Object.assign(args, { output: null, format: 'perfetto', memory: false, html: null });

@@ -5,18 +5,20 @@
 //
 // `node web/cli.mjs trace FILE.wasm [run options] [-o PATH] [--format perfetto|rapid|raw|text]
 // [--memory] [--html PATH]`: runs it the same way and writes its trace, as `wthreads trace`
-// does (docs/trace.md). The tool module it needs is built by scripts/web-tool.sh (or named by
-// WTHREADS_TOOL).
+// does (docs/trace.md). `node web/cli.mjs check FILE.wasm [run options]`: runs it with every
+// memory access recorded and reports its data races, as `wthreads check` does (docs/check.md).
+// The tool module they need is built by scripts/web-tool.sh (or named by WTHREADS_TOOL).
 import { openSync, closeSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { run, WthreadsError, abi } from './wthreads.mjs';
 import { formatAbort, formatEvent } from './trace/lines.mjs';
-import { tracePlan, writeOutputs } from './trace/files.mjs';
+import { checkPlan, checkRaces, tracePlan, writeOutputs } from './trace/files.mjs';
 import { fail, ignoreBrokenPipes, parseRunArgs } from './cli-args.mjs';
 
 ignoreBrokenPipes();
 const usage =
   'usage: node web/cli.mjs run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-events]\n' +
-  '       node web/cli.mjs trace FILE.wasm [run options] [-o PATH] [--format perfetto|rapid|raw|text] [--memory] [--html PATH]';
+  '       node web/cli.mjs trace FILE.wasm [run options] [-o PATH] [--format perfetto|rapid|raw|text] [--memory] [--html PATH]\n' +
+  '       node web/cli.mjs check FILE.wasm [run options]';
 const cli = parseRunArgs(process.argv.slice(2), usage, {}, { trace: true });
 const { file, invoke, args, maxThreads, traceEvents } = cli;
 const trace = (e) => process.stderr.write(`${formatEvent(e)}\n`);
@@ -33,8 +35,10 @@ try {
 } catch (e) {
   fail(`${file}: ${e.message}`);
 }
-// `trace`: the raw trace is written to a file while the program runs.
-const plan = cli.command === 'trace' ? await tracePlan(cli).catch((e) => fail(e.message)) : null;
+// `trace` and `check`: the raw trace is written to a file while the program runs.
+const checking = cli.command === 'check';
+const planned = { trace: () => tracePlan(cli), check: checkPlan }[cli.command];
+const plan = planned ? await planned().catch((e) => fail(e.message)) : null;
 let raw = null;
 if (plan) {
   try {
@@ -42,18 +46,28 @@ if (plan) {
   } catch (e) {
     fail(`cannot write ${plan.raw}: ${e.message}`);
   }
-  options.trace = { memory: cli.memory, tool: plan.tool, write: (b) => writeSync(raw, b) };
+  options.trace = { memory: checking || cli.memory, tool: plan.tool, write: (b) => writeSync(raw, b) };
 }
-/** Closes the raw trace; converts it if the program ran, else removes it. */
+/**
+ * Closes the raw trace; if the program ran, converts it (`trace`) or reports its races
+ * (`check`: resolves to `EXIT_RACE` if there were any), else removes it.
+ */
 async function finishTrace(ran) {
-  if (raw === null) return;
+  if (raw === null) return null;
   closeSync(raw);
-  if (!ran) return unlinkSync(plan.raw);
+  if (!ran) return unlinkSync(plan.raw) ?? null;
+  if (checking) {
+    const races = await checkRaces(plan, (c) => process.stderr.write(c)).catch((e) => fail(`cannot analyse the run: ${e.message}`));
+    if (races === 0) return null;
+    process.stderr.write(`wthreads check: ${races} data race${races === 1 ? '' : 's'} reported\n`);
+    return abi.EXIT_RACE;
+  }
   try {
     await writeOutputs(plan);
   } catch (e) {
     fail(`cannot write the trace: ${e.message}`);
   }
+  return null;
 }
 
 try {
@@ -62,13 +76,12 @@ try {
     onStdout: (t) => process.stdout.write(t),
     onStderr: (t) => process.stderr.write(t),
   });
-  await finishTrace(true);
-  process.exitCode = code & 0xff;
+  process.exitCode = (await finishTrace(true)) ?? code & 0xff;
 } catch (e) {
   if (!(e instanceof WthreadsError)) throw e;
-  await finishTrace(e.kind === 'trap');
+  const status = await finishTrace(e.kind === 'trap');
   if (e.kind === 'trap') {
     process.stderr.write(`wthreads: ${file}: \`${invoke}\` did not return: ${e.message}\n`);
-    process.exitCode = abi.EXIT_TRAP;
+    process.exitCode = status ?? abi.EXIT_TRAP;
   } else fail(`${file}: ${e.message}`);
 }

@@ -98,7 +98,11 @@ fn web_abi_is_the_table() {
         line.trim_end_matches(';').parse().unwrap()
     };
     // Every constant of the table, and the hosts' exit statuses.
-    let exits = [("EXIT_TRAP", wthreads_host::EXIT_TRAP.into()), ("EXIT_MODULE", wthreads_host::EXIT_MODULE.into())];
+    let exits = [
+        ("EXIT_TRAP", wthreads_host::EXIT_TRAP.into()),
+        ("EXIT_MODULE", wthreads_host::EXIT_MODULE.into()),
+        ("EXIT_RACE", wthreads_host::EXIT_RACE.into()),
+    ];
     let expected: Vec<(&str, i64)> = abi::CONSTANTS.iter().copied().chain(exits).collect();
     for (name, want) in expected {
         assert_eq!(value(name), want, "web/abi.mjs: {name}");

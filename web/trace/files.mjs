@@ -1,6 +1,7 @@
 // The files of `trace` in Node (`node web/cli.mjs trace`, the Chromium runner), as `wthreads
 // trace` writes them: the raw trace is recorded to a file (the output itself for `--format
-// raw`), then the tool module converts it to the format asked for and the timeline page.
+// raw`), then the tool module converts it to the format asked for and the timeline page; and
+// the trace that `check` analyses.
 import { closeSync, fstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,29 @@ export async function tracePlan({ format, output, html }) {
     side: f.side ? `${toStdout ? f.file : out}${f.side}` : null,
     html,
   };
+}
+
+/**
+ * Loads the tool module (as `tracePlan` does) for `check`: `{ tool, raw }`, `raw` the file the
+ * run's trace goes to.
+ */
+export async function checkPlan() {
+  const tool = await Tool.load(process.env.WTHREADS_TOOL || undefined);
+  return { tool, raw: join(tmpdir(), `wthreads-check-${process.pid}.wtrace`) };
+}
+
+/**
+ * Writes the report of every data race in the raw trace of `plan` (of `checkPlan`) to
+ * `report(chunk)`, removes the file, and resolves to how many there were.
+ */
+export async function checkRaces(plan, report) {
+  const raw = openSync(plan.raw, 'r');
+  try {
+    return await plan.tool.check(fileInput(raw), report);
+  } finally {
+    closeSync(raw);
+    unlinkSync(plan.raw);
+  }
 }
 
 /** The raw trace open as `fd`, as the tool's input. */

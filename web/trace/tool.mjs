@@ -14,7 +14,7 @@ export const TOOL_FILE = 'wthreads-tool.wasm';
 export const DEFAULT_TOOL = new URL(`../${TOOL_FILE}`, import.meta.url);
 
 /** The functions the tool module exports (web/tool/src/exports.rs). */
-const EXPORTS = ['wthreads_tool_formats', 'wthreads_tool_instrument', 'wthreads_tool_convert', 'wthreads_tool_timeline'];
+const EXPORTS = ['wthreads_tool_formats', 'wthreads_tool_instrument', 'wthreads_tool_convert', 'wthreads_tool_timeline', 'wthreads_tool_check'];
 const OUT = 0;
 const SIDE = 1;
 const ERROR = 2;
@@ -117,6 +117,16 @@ export class Tool {
     const index = (await this.formats()).findIndex((f) => f.name === name);
     if (index < 0) throw new Error(`unknown trace format \`${name}\``);
     await this.call('wthreads_tool_convert', [index], input, { [OUT]: out, [SIDE]: side });
+  }
+
+  /**
+   * Writes the report of every data race in the raw trace `input` (recorded with `memory`) to
+   * `out(chunk)`; resolves to how many there were.
+   */
+  async check(input, out) {
+    const count = [];
+    await this.call('wthreads_tool_check', [], input, { [OUT]: out, [SIDE]: (c) => count.push(c) });
+    return Number(new TextDecoder().decode(concat(count)));
   }
 
   /** Writes the timeline page of the raw trace `input` to `out(chunk)`. */
