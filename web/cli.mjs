@@ -6,12 +6,13 @@
 // `node web/cli.mjs trace FILE.wasm [run options] [-o PATH] [--format perfetto|rapid|raw|text]
 // [--memory] [--html PATH]`: runs it the same way and writes its trace, as `wthreads trace`
 // does (docs/trace.md). `node web/cli.mjs check FILE.wasm [run options]`: runs it with every
-// memory access recorded and reports its data races, as `wthreads check` does (docs/check.md).
+// memory access recorded and reports its data races and lock-order inversions, as `wthreads
+// check` does (docs/check.md).
 // The tool module they need is built by scripts/web-tool.sh (or named by WTHREADS_TOOL).
 import { openSync, closeSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { run, WthreadsError, abi } from './wthreads.mjs';
 import { formatAbort, formatEvent } from './trace/lines.mjs';
-import { checkPlan, checkRaces, tracePlan, writeOutputs } from './trace/files.mjs';
+import { checkPlan, checkTrace, tracePlan, writeOutputs } from './trace/files.mjs';
 import { fail, ignoreBrokenPipes, parseRunArgs } from './cli-args.mjs';
 
 ignoreBrokenPipes();
@@ -49,17 +50,17 @@ if (plan) {
   options.trace = { memory: checking || cli.memory, tool: plan.tool, write: (b) => writeSync(raw, b) };
 }
 /**
- * Closes the raw trace; if the program ran, converts it (`trace`) or reports its races
- * (`check`: resolves to `EXIT_RACE` if there were any), else removes it.
+ * Closes the raw trace; if the program ran, converts it (`trace`) or reports what `check`
+ * finds (resolves to `EXIT_RACE` if it found anything), else removes it.
  */
 async function finishTrace(ran) {
   if (raw === null) return null;
   closeSync(raw);
   if (!ran) return unlinkSync(plan.raw) ?? null;
   if (checking) {
-    const races = await checkRaces(plan, (c) => process.stderr.write(c)).catch((e) => fail(`cannot analyse the run: ${e.message}`));
-    if (races === 0) return null;
-    process.stderr.write(`wthreads check: ${races} data race${races === 1 ? '' : 's'} reported\n`);
+    const summary = await checkTrace(plan, (c) => process.stderr.write(c)).catch((e) => fail(`cannot analyse the run: ${e.message}`));
+    if (summary === null) return null;
+    process.stderr.write(`wthreads check: ${summary}\n`);
     return abi.EXIT_RACE;
   }
   try {

@@ -23,7 +23,8 @@ pub use runtime::{Error, Options, Runtime};
 pub const EXIT_TRAP: i32 = 101;
 /// Exit status of `wthreads run` when the module cannot be run (or bad usage).
 pub const EXIT_MODULE: i32 = 2;
-/// Exit status of `wthreads check` when it reported a data race (Go's race detector's).
+/// Exit status of `wthreads check` when it reported a data race or a lock-order inversion (Go's
+/// race detector's).
 pub const EXIT_RACE: i32 = 66;
 
 /// Loads `wasm` and runs `options.invoke` on its main thread; returns its i32 result.

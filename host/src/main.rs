@@ -28,8 +28,9 @@ enum Command {
     /// Run like `run` (same output and exit status) and write a trace of the run's events:
     /// spawn, start, exit, join, every lock, futex, condvar and park event (docs/trace.md).
     Trace(TraceArgs),
-    /// Run like `run` with every memory access recorded, and report the run's data races
-    /// (docs/check.md); exit 66 if there were any, else with the program's status.
+    /// Run like `run` with every memory access recorded, and report the run's data races and
+    /// lock-order inversions (docs/check.md); exit 66 if there were any, else with the
+    /// program's status.
     Check(RunArgs),
     /// Apply threadify: per-thread stacks and TLS blocks, the stack-overflow check and
     /// wait/wake as instructions.
@@ -103,7 +104,8 @@ fn temp_trace() -> PathBuf {
     std::env::temp_dir().join(format!("wthreads-trace-{}.wtrace", std::process::id()))
 }
 
-/// `wthreads check`: records the run with every access, then reports its data races.
+/// `wthreads check`: records the run with every access, then reports its data races and
+/// lock-order inversions.
 fn check(a: &RunArgs) -> ! {
     let raw = temp_trace();
     let recorder =
@@ -113,17 +115,16 @@ fn check(a: &RunArgs) -> ! {
         let finished = recorder.finish();
         let analysed = finished.and_then(|()| {
             if !ran {
-                return Ok(Vec::new());
+                return Ok(trace::check::Findings::default());
             }
-            trace::race::check(&trace::reader::Trace::open(&raw)?, &mut std::io::stderr().lock())
+            trace::check::check(&trace::reader::Trace::open(&raw)?, &mut std::io::stderr().lock())
         });
         std::fs::remove_file(&raw).ok();
-        match analysed {
+        match analysed.map(|found| found.summary()) {
             Err(e) => fail(&format!("cannot analyse the run (its trace, {}): {e}", raw.display())),
-            Ok(races) if races.is_empty() => None,
-            Ok(races) => {
-                let n = races.len();
-                stderr_line(&format!("wthreads check: {n} data race{} reported", if n == 1 { "" } else { "s" }));
+            Ok(None) => None,
+            Ok(Some(summary)) => {
+                stderr_line(&format!("wthreads check: {summary}"));
                 Some(EXIT_RACE)
             }
         }

@@ -37,6 +37,29 @@ fn a_race_is_reported_with_both_accesses_and_status_66() {
     assert!(err.ends_with(" data races reported\n") || err.ends_with(" data race reported\n"), "{err}");
 }
 
+/// Two threads that took two locks in opposite orders, one after the other: the run could not
+/// deadlock, but another could; reported with the cycle and, for each edge, who took the locks
+/// where.
+#[test]
+fn a_lock_order_inversion_is_reported_with_its_cycle() {
+    let o = check("test_lock_order_inversion");
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(o.status.code(), Some(wthreads_host::EXIT_RACE), "{err}");
+    let locks = out.lines().find_map(|l| l.strip_prefix("locks at ")).unwrap_or_else(|| panic!("{out}"));
+    let (first, second) = locks.split_once(" and ").unwrap();
+    let report =
+        err.split("WARNING: lock-order inversion (potential deadlock)\n").nth(1).unwrap_or_else(|| panic!("{err}"));
+    let lines: Vec<&str> = report.lines().collect();
+    let (low, high) = if first < second { (first, second) } else { (second, first) };
+    assert_eq!(lines[0], format!("  Cycle in lock order graph: M0 ({low}) => M1 ({high}) => M0"), "{report}");
+    assert!(lines[1].starts_with("  M1 acquired by thread ") && lines[1].ends_with(" while holding M0:"), "{report}");
+    assert!(lines[2].starts_with("    M0 taken at ") && lines[3].starts_with("    M1 taken at "), "{report}");
+    assert!(lines[4].starts_with("  M0 acquired by thread ") && lines[4].ends_with(" while holding M1:"), "{report}");
+    assert!(lines[2].contains("+0x") && lines[5].starts_with("    M1 taken at "), "{report}");
+    assert!(err.ends_with("wthreads check: 1 lock-order inversion reported\n"), "{err}");
+    assert!(!err.contains("WARNING: data race"), "{err}");
+}
+
 #[test]
 fn programs_that_synchronise_run_clean() {
     for name in

@@ -88,8 +88,8 @@ fn trace_tool_errors_are_clear() {
 }
 
 /// `node web/cli.mjs check` (Node 22: it records every access) reports the racy program's race
-/// as `wthreads check` does, with status 66, after the program's own output; a program that
-/// synchronises runs clean with its own status.
+/// and the inversion program's lock-order inversion as `wthreads check` does, with status 66,
+/// after the program's own output; a program that synchronises runs clean with its own status.
 #[test]
 fn check_reports_races() {
     let check = |name: &str| {
@@ -111,6 +111,14 @@ fn check_reports_races() {
     let out = check("test_mutex_counter");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    let out = check("test_lock_order_inversion");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(wthreads_host::EXIT_RACE), "{err}");
+    assert!(
+        err.starts_with("WARNING: lock-order inversion (potential deadlock)\n  Cycle in lock order graph: M0 ("),
+        "{err}"
+    );
+    assert!(err.ends_with("wthreads check: 1 lock-order inversion reported\n"), "{err}");
 }
 
 /// `trace` on the web runtime in Node: the checks every host passes, on traces recorded by

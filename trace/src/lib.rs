@@ -3,7 +3,9 @@
 //! formats made from it: Perfetto JSON, RAPID's STD lines, text and the HTML timeline. Hosts
 //! record; this crate is the format, so that every host's traces read the same.
 
+pub mod check;
 pub mod html;
+pub mod lockorder;
 pub mod perfetto;
 pub mod race;
 pub mod rapid;

@@ -41,10 +41,10 @@ export async function checkPlan() {
 }
 
 /**
- * Writes the report of every data race in the raw trace of `plan` (of `checkPlan`) to
- * `report(chunk)`, removes the file, and resolves to how many there were.
+ * Writes the report of every finding of `check` in the raw trace of `plan` (of `checkPlan`) to
+ * `report(chunk)`, removes the file, and resolves to their summary, or null if none.
  */
-export async function checkRaces(plan, report) {
+export async function checkTrace(plan, report) {
   const raw = openSync(plan.raw, 'r');
   try {
     return await plan.tool.check(fileInput(raw), report);

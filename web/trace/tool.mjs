@@ -120,13 +120,14 @@ export class Tool {
   }
 
   /**
-   * Writes the report of every data race in the raw trace `input` (recorded with `memory`) to
-   * `out(chunk)`; resolves to how many there were.
+   * Writes the report of every finding of `check` (data races, lock-order inversions) in the
+   * raw trace `input` (recorded with `memory`) to `out(chunk)`; resolves to their summary
+   * ("1 data race reported"), or null if there was none.
    */
   async check(input, out) {
-    const count = [];
-    await this.call('wthreads_tool_check', [], input, { [OUT]: out, [SIDE]: (c) => count.push(c) });
-    return Number(new TextDecoder().decode(concat(count)));
+    const summary = [];
+    await this.call('wthreads_tool_check', [], input, { [OUT]: out, [SIDE]: (c) => summary.push(c) });
+    return summary.length > 0 ? new TextDecoder().decode(concat(summary)) : null;
   }
 
   /** Writes the timeline page of the raw trace `input` to `out(chunk)`. */

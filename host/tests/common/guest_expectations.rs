@@ -59,6 +59,12 @@ mod programs {
         pass(M, "test_lock_events");
     }
 
+    /// `check` reports its inversion (`check.rs`); here it runs, and cannot deadlock.
+    #[test]
+    pub(super) fn test_lock_order_inversion() {
+        assert!(pass(M, "test_lock_order_inversion").contains("locks at 0x"));
+    }
+
     /// Its trace is checked by `trace.rs`; here it runs (its count may be anything up to 2,000).
     #[test]
     pub(super) fn test_racy_counter() {

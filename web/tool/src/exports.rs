@@ -103,11 +103,13 @@ pub extern "C" fn wthreads_tool_convert(format: u32) -> i32 {
     streams(|out, side| crate::convert(Box::new(Input), format as usize, out, side))
 }
 
-/// Writes the data races of the input raw trace ([`crate::check`]) to [`OUT`], and their
-/// number, in decimal, to [`SIDE`].
+/// Writes the findings of `check` in the input raw trace ([`crate::check`]) to [`OUT`], and
+/// their summary, if there were any, to [`SIDE`].
 #[unsafe(no_mangle)]
 pub extern "C" fn wthreads_tool_check() -> i32 {
-    streams(|out, side| crate::check(Box::new(Input), out).and_then(|n| write!(side, "{n}")))
+    streams(|out, side| {
+        crate::check(Box::new(Input), out).and_then(|s| side.write_all(s.unwrap_or_default().as_bytes()))
+    })
 }
 
 /// Writes the timeline page of the input raw trace ([`crate::timeline`]) to [`OUT`].

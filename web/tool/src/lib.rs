@@ -55,13 +55,14 @@ pub fn convert(source: Box<dyn Source>, format: usize, out: &mut dyn Write, side
     wthreads_trace::write(&Trace::read(source)?, format, out, side)
 }
 
-/// Writes the report of every data race in the raw trace in `source` (recorded with `--memory`)
-/// to `out` (`wthreads_trace::race`); returns how many there were.
+/// Writes the report of every finding of `wthreads check` in the raw trace in `source`
+/// (recorded with `--memory`) to `out` (`wthreads_trace::check`); returns their summary, if
+/// there were any.
 ///
 /// # Errors
 /// If the trace cannot be read or the output written.
-pub fn check(source: Box<dyn Source>, out: &mut dyn Write) -> io::Result<usize> {
-    Ok(wthreads_trace::race::check(&Trace::read(source)?, out)?.len())
+pub fn check(source: Box<dyn Source>, out: &mut dyn Write) -> io::Result<Option<String>> {
+    Ok(wthreads_trace::check::check(&Trace::read(source)?, out)?.summary())
 }
 
 /// Writes the timeline page (`--html`) of the raw trace in `source` to `out`.
