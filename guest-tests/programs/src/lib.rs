@@ -109,6 +109,7 @@ pub const NATIVE_PROGRAMS: &[Program] = &[
     ("test_sleep_and_is_finished", basics::test_sleep_and_is_finished),
     ("test_condvar_producer_consumer", condvar::test_condvar_producer_consumer),
     ("test_lock_events", events::test_lock_events),
+    ("test_lock_order_inversion", events::test_lock_order_inversion),
     ("test_condvar_notify_all", condvar::test_condvar_notify_all),
     ("test_condvar_timeouts", condvar::test_condvar_timeouts),
     ("test_condvar_spurious_wakeups", condvar::test_condvar_spurious_wakeups),
