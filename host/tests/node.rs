@@ -121,6 +121,26 @@ fn check_reports_races() {
     assert!(err.ends_with("wthreads check: 1 lock-order inversion reported\n"), "{err}");
 }
 
+/// The web runtime's tracing-cost benchmark (`web/tools/bench-trace.mjs`, run by the
+/// `web_trace_cost` example) runs in Node 22 and reports every row with all three columns. Only
+/// that is checked here: its figures are in docs/benchmarks.md, not in a timed test.
+#[test]
+fn tracing_cost_benchmark_runs() {
+    let out = Command::new(trace_node())
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../web/tools/bench-trace.mjs"))
+        .args([wthreads_guest_tests::BENCH, "1"])
+        .env("WTHREADS_TOOL", web_tool())
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    let rows: Vec<&str> = stdout.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| workload")).collect();
+    assert_eq!(rows.len(), 8, "{stdout}");
+    for row in rows {
+        assert_eq!(row.matches(" | ").count(), 5, "run, trace, ratio, --memory, ratio: {row}");
+    }
+}
+
 /// `trace` on the web runtime in Node: the checks every host passes, on traces recorded by
 /// the workers and converted by the tool module.
 mod traces {

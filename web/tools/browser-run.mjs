@@ -16,18 +16,21 @@ import { open, tracePlan } from '../trace/files.mjs';
 ignoreBrokenPipes();
 const usage =
   'usage: node web/tools/browser-run.mjs run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-events] [--timeout SECONDS]\n' +
-  '       node web/tools/browser-run.mjs trace FILE.wasm [run options] [-o PATH] [--format F] [--memory] [--html PATH]';
+  '       node web/tools/browser-run.mjs trace FILE.wasm [run options] [-o PATH] [--format F] [--memory] [--html PATH]\n' +
+  '       node web/tools/browser-run.mjs check FILE.wasm [run options]';
 const { file, timeout: timeoutSeconds = 300, ...options } = parseRunArgs(process.argv.slice(2), usage, { '--timeout': 'timeout' }, { trace: true });
 try {
   statSync(file);
 } catch (e) {
   fail(`${file}: ${e.message}`);
 }
-// `trace`: the page loads the tool module from its default place, served from WTHREADS_TOOL if
-// set, converts the trace it recorded, and the files come back from the page.
+// `trace` and `check`: the page loads the tool module from its default place, served from
+// WTHREADS_TOOL if set; it converts the trace it recorded, and the files come back from the page
+// (`trace`), or checks it and the findings come back (`check`).
 const mounts = { '/module.wasm': file };
+const checking = options.command === 'check';
 const plan = options.command === 'trace' ? await tracePlan(options).catch((e) => fail(e.message)) : null;
-if (plan && process.env.WTHREADS_TOOL) mounts[`/${TOOL_FILE}`] = process.env.WTHREADS_TOOL;
+if ((plan || checking) && process.env.WTHREADS_TOOL) mounts[`/${TOOL_FILE}`] = process.env.WTHREADS_TOOL;
 
 const server = await serve({ root: fileURLToPath(new URL('..', import.meta.url)), mounts, port: 0 });
 let browser;
@@ -50,10 +53,17 @@ try {
   process.stdout.write(r.stdout);
   process.stderr.write(r.stderr);
   if (plan && r.traceLength !== null) await saveTrace(page);
-  if (!r.error) process.exitCode = r.code & 0xff;
+  // `check`: the findings, as `wthreads check` prints them; status 66 if there were any.
+  const found = checking && r.traceLength !== null ? await page.evaluate('window.checkTrace()') : null;
+  if (found) {
+    process.stderr.write(found.report);
+    if (found.summary) process.stderr.write(`wthreads check: ${found.summary}\n`);
+  }
+  const status = found?.summary ? abi.EXIT_RACE : null;
+  if (!r.error) process.exitCode = status ?? r.code & 0xff;
   else if (r.error.kind === 'trap') {
     process.stderr.write(`wthreads: ${file}: \`${options.invoke}\` did not return: ${r.error.message}\n`);
-    process.exitCode = abi.EXIT_TRAP;
+    process.exitCode = status ?? abi.EXIT_TRAP;
   } else {
     process.stderr.write(`wthreads: ${file}: ${r.error.message}\n`);
     process.exitCode = abi.EXIT_MODULE;
