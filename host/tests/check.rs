@@ -76,10 +76,7 @@ fn programs_that_synchronise_run_clean() {
 fn a_trap_keeps_its_status_and_a_bad_module_is_refused() {
     let o = check("test_main_panics");
     assert_eq!(o.status.code(), Some(wthreads_host::EXIT_TRAP), "{}", text(&o.stderr));
-    let o = Command::new(env!("CARGO_BIN_EXE_wthreads"))
-        .args(["check", wthreads_guest_tests::PROGRAMS, "--invoke", "no_such_export"])
-        .output()
-        .unwrap();
+    let o = check("no_such_export");
     assert_eq!(o.status.code(), Some(wthreads_host::EXIT_MODULE), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("no_such_export"), "{}", text(&o.stderr));
 }

@@ -78,7 +78,7 @@ impl Recorder {
     /// # Errors
     /// If the memory cannot be made, or the recorder already records a runtime of another
     /// engine (a recorder records one runtime).
-    pub fn order_memory(&self, engine: &wasmtime::Engine) -> Result<wasmtime::SharedMemory, String> {
+    pub(crate) fn order_memory(&self, engine: &wasmtime::Engine) -> Result<wasmtime::SharedMemory, String> {
         if self.order.get().is_none() {
             let memory = wasmtime::SharedMemory::new(engine, wasmtime::MemoryType::shared(1, 1))
                 .map_err(|e| format!("cannot create the trace's order memory: {e}"))?;
