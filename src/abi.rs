@@ -77,6 +77,30 @@ pub const WAKE_ALL: u32 = u32::MAX;
 /// `wait32`: no timeout (any negative value means the same).
 pub const NO_TIMEOUT: i64 = -1;
 
+/// The runtime API function through which a patched module waits with no timeout:
+/// `wait_watched(addr, expected, what, what_addr, thread) -> i32` is `wait32(addr, expected,
+/// NO_TIMEOUT)` for a host that watches for deadlocks (`docs/abi.md`, "Deadlocks"). `what` and
+/// `what_addr` are the kind and address of the last event of [`WAIT_CONTEXT_EVENTS`] the thread
+/// reported (`what` is [`NO_WAIT_CONTEXT`] if there was none), and `thread` its thread pointer
+/// ([`OWNER_AT_THREAD_POINTER`]). A host may return `WAIT_WOKEN` early (a spurious wake).
+pub const WAIT_WATCHED: &str = "wait_watched";
+
+/// The events that say what a thread's next wait is for: a contended lock, a condition
+/// variable, a barrier, a park. Threadify's event function keeps the last of them per thread.
+pub const WAIT_CONTEXT_EVENTS: [i32; 4] = [LOCK_ACQUIRE_STARTED, CONDVAR_WAIT, BARRIER_WAIT, PARK];
+
+/// `wait_watched`'s `what` before a thread reported any of [`WAIT_CONTEXT_EVENTS`].
+pub const NO_WAIT_CONTEXT: i32 = -1;
+
+/// The thread pointer (`wthreads_patch.self_get`) of a thread that has one points at the
+/// `u32` owner value that the thread writes into the word of each `Mutex` it holds (with bit 31
+/// set while others wait): at byte offset 4.
+pub const OWNER_AT_THREAD_POINTER: u32 = 4;
+
+/// The bit of a `Mutex`'s word that says other threads may be waiting; the rest is the
+/// holder's owner value (0: unlocked).
+pub const MUTEX_CONTENDED: u32 = 1 << 31;
+
 /// `write`: the guest's standard output.
 pub const FD_STDOUT: i32 = 1;
 /// `write`: the guest's standard error.
@@ -101,6 +125,9 @@ pub const LOCK_SHARED: i32 = 0x100;
 /// Lock event flag: a lock of the runtime itself (its allocator, its list of ended threads),
 /// not one the program created (a channel's lock is a `Mutex` of the program's).
 pub const LOCK_INTERNAL: i32 = 0x200;
+/// Lock event flag: an `RwLock`'s lock (its words do not hold the owner value of a holder,
+/// as a `Mutex`'s word does: see [`WAIT_WATCHED`]).
+pub const LOCK_RWLOCK: i32 = 0x400;
 /// Event: a thread waits on the futex word at `a` while it holds the value `b`; `c` is the timeout in
 /// nanoseconds or `NO_TIMEOUT`.
 pub const FUTEX_WAIT: i32 = 16;
@@ -233,6 +260,9 @@ pub const CONSTANTS: &[(&str, i64)] = &[
     ("WAIT_TIMED_OUT", WAIT_TIMED_OUT as i64),
     ("WAKE_ALL", WAKE_ALL as i64),
     ("NO_TIMEOUT", NO_TIMEOUT),
+    ("NO_WAIT_CONTEXT", NO_WAIT_CONTEXT as i64),
+    ("OWNER_AT_THREAD_POINTER", OWNER_AT_THREAD_POINTER as i64),
+    ("MUTEX_CONTENDED", MUTEX_CONTENDED as i64),
     ("FD_STDOUT", FD_STDOUT as i64),
     ("FD_STDERR", FD_STDERR as i64),
     ("EVENT_MASK", EVENT_MASK as i64),
@@ -242,6 +272,7 @@ pub const CONSTANTS: &[(&str, i64)] = &[
     ("LOCK_TRY_FAILED", LOCK_TRY_FAILED as i64),
     ("LOCK_SHARED", LOCK_SHARED as i64),
     ("LOCK_INTERNAL", LOCK_INTERNAL as i64),
+    ("LOCK_RWLOCK", LOCK_RWLOCK as i64),
     ("FUTEX_WAIT", FUTEX_WAIT as i64),
     ("FUTEX_WAITED", FUTEX_WAITED as i64),
     ("FUTEX_WAKE", FUTEX_WAKE as i64),
@@ -364,6 +395,7 @@ pub const IMPORTS: &[Function] = &[
     func("abort", &[I32, I32], &[]),
     func("write", &[I32, I32, I32], &[I32]),
     func("clock_ns", &[], &[I64]),
+    func(WAIT_WATCHED, &[I32; 5], &[I32]),
 ];
 
 /// Every function of import module [`PATCH_MODULE`], which threadify replaces with code of the

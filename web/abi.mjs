@@ -8,6 +8,11 @@ export const WAIT_NOT_EQUAL = 1;
 export const WAIT_TIMED_OUT = 2;
 export const WAKE_ALL = 4294967295;
 export const NO_TIMEOUT = -1;
+export const NO_WAIT_CONTEXT = -1;
+/** The events that say what a thread's next wait is for (`wthreads::abi::WAIT_CONTEXT_EVENTS`). */
+export const WAIT_CONTEXT_EVENTS = [0, 32, 40, 56];
+export const OWNER_AT_THREAD_POINTER = 4;
+export const MUTEX_CONTENDED = 2147483648;
 export const FD_STDOUT = 1;
 export const FD_STDERR = 2;
 export const EVENT_MASK = 255;
@@ -17,6 +22,7 @@ export const LOCK_RELEASED = 2;
 export const LOCK_TRY_FAILED = 3;
 export const LOCK_SHARED = 256;
 export const LOCK_INTERNAL = 512;
+export const LOCK_RWLOCK = 1024;
 export const FUTEX_WAIT = 16;
 export const FUTEX_WAITED = 17;
 export const FUTEX_WAKE = 18;
@@ -53,6 +59,8 @@ export const EXIT_TRAP = 101;
 export const EXIT_MODULE = 2;
 /** `check`: it reported a data race (`wthreads_host::EXIT_RACE`, Go's race detector's). */
 export const EXIT_RACE = 66;
+/** Every live thread was blocked for good (`wthreads_host::EXIT_DEADLOCK`). */
+export const EXIT_DEADLOCK = 102;
 
 /** The functions of import module `wthreads` and their types (`host/src/imports.rs`). */
 export const IMPORTS = {
@@ -66,6 +74,7 @@ export const IMPORTS = {
   abort: '(i32, i32) -> ()',
   write: '(i32, i32, i32) -> (i32)',
   clock_ns: '() -> (i64)',
+  wait_watched: '(i32, i32, i32, i32, i32) -> (i32)',
 };
 
 /** The module of the functions a tracing host provides (`wthreads::abi::TRACE_MODULE`). */

@@ -80,8 +80,11 @@ try {
   process.exitCode = (await finishTrace(true)) ?? code & 0xff;
 } catch (e) {
   if (!(e instanceof WthreadsError)) throw e;
-  const status = await finishTrace(e.kind === 'trap');
-  if (e.kind === 'trap') {
+  const status = await finishTrace(e.kind === 'trap' || e.kind === 'deadlock');
+  if (e.kind === 'deadlock') {
+    process.stderr.write(e.message);
+    process.exitCode = status ?? abi.EXIT_DEADLOCK;
+  } else if (e.kind === 'trap') {
     process.stderr.write(`wthreads: ${file}: \`${invoke}\` did not return: ${e.message}\n`);
     process.exitCode = status ?? abi.EXIT_TRAP;
   } else fail(`${file}: ${e.message}`);

@@ -81,6 +81,13 @@ export class Control {
     return -1;
   }
 
+  /** Whether thread `tid` has a slot and has not ended. */
+  isLive(tid) {
+    const s = this.find(tid);
+    const state = s < 0 ? FREE : this.get(s, S_STATE);
+    return state === RESERVED || state === STARTING || state === RUNNING;
+  }
+
   /** The slot of thread `tid`, or -1. */
   find(tid) {
     for (let s = 0; s < this.slots; s++) {
@@ -149,8 +156,11 @@ export class Control {
     return 0;
   }
 
-  /** Blocks until thread `tid` ended; returns `{trapped, message}` or an error code. */
-  join(tid) {
+  /**
+   * Blocks until thread `tid` ended; returns `{trapped, message}` or an error code. Every
+   * `patienceMs` of waiting it asks `goOn`, and gives up (`ERR_INVALID_ARGUMENT`) if it says no.
+   */
+  join(tid, patienceMs = Infinity, goOn = () => true) {
     const s = this.find(tid);
     if (s < 0) return -1;
     const old = Atomics.or(this.i32, this.word(s, S_FLAGS), JOINING);
@@ -164,7 +174,10 @@ export class Control {
         Atomics.store(this.i32, state, FREE);
         return result;
       }
-      Atomics.wait(this.i32, state, now);
+      if (Atomics.wait(this.i32, state, now, patienceMs) === 'timed-out' && !goOn()) {
+        Atomics.and(this.i32, this.word(s, S_FLAGS), ~JOINING);
+        return -9;
+      }
     }
   }
 

@@ -5,6 +5,7 @@
 import * as abi from './abi.mjs';
 import { Control, S_START_ARG, S_STACK_TOP, S_TLS, S_STACK_LIMIT, S_EXIT_WORD, S_TID, S_PARENT } from './control.mjs';
 import { NO_SITE, Recorder, drain, traceImports } from './trace/recorder.mjs';
+import { FUTEX, JOIN, WatchTable } from './watch.mjs';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 const port = isNode ? (await import('node:worker_threads')).parentPort : globalThis;
@@ -17,6 +18,26 @@ const parallelism = isNode ? (await import('node:os')).availableParallelism() : 
 /** Thrown by the `abort` import: ends the calling thread with its message. */
 class GuestAbort extends Error {}
 
+/** Thrown by a wait once the watchdog found the program deadlocked: ends the thread. */
+class Deadlocked extends Error {}
+
+/** How long a watched wait lasts before its thread notes the functions it waits in. */
+const FRAMES_AFTER_MS = 100;
+
+/** The wasm functions the calling thread is in, innermost first, as the engine names them. */
+function frames() {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 64;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  // V8: "    at NAME (wasm://wasm/ID:wasm-function[N]:0xOFF)"; Firefox: "NAME@wasm://…".
+  return stack
+    .split('\n')
+    .map((l) => /^\s*at (\S+) \(wasm:/.exec(l)?.[1] ?? /^(\S+)@.*wasm-function/.exec(l)?.[1])
+    .filter(Boolean)
+    .join('\n');
+}
+
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 function onMessage(handler) {
@@ -26,6 +47,7 @@ function onMessage(handler) {
 
 onMessage((init) => {
   const ctl = new Control(init.control);
+  init.watchTable = new WatchTable(init.watch);
   // A traced run's chunks take their place in the output order, so the run ends after the last.
   if (init.trace) {
     const send = (bytes) => post({ kind: 'trace', seq: ctl.nextOutputSeq(), bytes });
@@ -87,6 +109,24 @@ function imports(init, ctl, me) {
   };
   const text = (ptr, len) => decoder.decode(u8.slice(ptr >>> 0, (ptr >>> 0) + len));
   const emit = (fd, bytes) => post({ kind: 'write', seq: ctl.nextOutputSeq(), fd, bytes });
+  // `wait32` with no timeout, noted in the thread's record for the deadlock watchdog; a wait that
+  // lasts FRAMES_AFTER_MS notes the functions it waits in once and returns as woken (spuriously).
+  const waitWatched = (addr, expected, what, whatAddr, thread) => {
+    const bad = word(addr);
+    if (bad) return bad;
+    if (what === abi.NO_WAIT_CONTEXT && me.waitContext) [what, whatAddr] = me.waitContext;
+    const watch = init.watchTable;
+    const known = watch.enter(me.record, FUTEX, addr, expected, what, whatAddr, thread);
+    let r = 'ok';
+    if (!watch.deadlocked()) {
+      r = Atomics.wait(i32, (addr >>> 0) / 4, expected, known ? Infinity : FRAMES_AFTER_MS);
+      if (r === 'timed-out') watch.setFrames(me.record, frames());
+    }
+    watch.leave(me.record);
+    if (watch.deadlocked()) throw new Deadlocked();
+    // A wait that noted its frames returns as woken spuriously, as the guest's loops expect.
+    return r === 'not-equal' ? abi.WAIT_NOT_EQUAL : abi.WAIT_WOKEN;
+  };
   const rec = init.recorder;
   me.site ??= NO_SITE;
   const traced = rec ? { [abi.TRACE_MODULE]: traceImports(rec, me) } : {};
@@ -129,7 +169,16 @@ function imports(init, ctl, me) {
         const bad = range(msgPtr, msgCap) || word(lenPtr);
         if (bad) return bad;
         if (tid === me.tid) return abi.ERR_JOIN_SELF;
-        const r = ctl.join(tid);
+        const watch = init.watchTable;
+        watch.enter(me.record, JOIN, tid, 0, abi.NO_WAIT_CONTEXT, 0, me.instance?.exports.wthreads_self?.value ?? 0);
+        let framed = false;
+        const r = ctl.join(tid, FRAMES_AFTER_MS, () => {
+          if (!framed) watch.setFrames(me.record, frames());
+          framed = true;
+          return !watch.deadlocked();
+        });
+        watch.leave(me.record);
+        if (watch.deadlocked()) throw new Deadlocked();
         if (typeof r === 'number') return r;
         const code = r.trapped ? abi.JOIN_TRAPPED : abi.JOIN_RETURNED;
         rec?.event(me.tid, abi.THREAD_JOIN, tid, code, 0n, me.site);
@@ -151,12 +200,15 @@ function imports(init, ctl, me) {
         return parallelism;
       },
       wait32(addr, expected, timeoutNs) {
+        // A module patched with `--host-wait`: its waits without timeout are watched too.
+        if (timeoutNs < 0n) return waitWatched(addr, expected, abi.NO_WAIT_CONTEXT, 0, 0);
         const bad = word(addr);
         if (bad) return bad;
         const ms = timeoutNs < 0n ? Infinity : Number(timeoutNs) / 1e6;
         const r = Atomics.wait(i32, (addr >>> 0) / 4, expected, ms);
         return r === 'ok' ? abi.WAIT_WOKEN : r === 'not-equal' ? abi.WAIT_NOT_EQUAL : abi.WAIT_TIMED_OUT;
       },
+      wait_watched: waitWatched,
       wake(addr, count) {
         const bad = word(addr);
         if (bad) return bad;
@@ -209,6 +261,7 @@ function guard(call) {
     return { trapped: false, value: call() };
   } catch (e) {
     if (e instanceof GuestAbort) return { trapped: true, message: e.message };
+    if (e instanceof Deadlocked) return { trapped: true, deadlocked: true, message: 'ended: the program is deadlocked' };
     return { trapped: true, message: `trapped: ${e instanceof Error ? e.message : String(e)}` };
   }
 }
@@ -222,7 +275,7 @@ function report(emit, tid, name, message) {
 }
 
 function runMain(init, ctl) {
-  const me = { tid: abi.MAIN_THREAD_ID, name: 'main' };
+  const me = { tid: abi.MAIN_THREAD_ID, name: 'main', record: init.watchTable.main };
   const imp = imports(init, ctl, me);
   let instance;
   try {
@@ -260,15 +313,30 @@ function runMain(init, ctl) {
   }
   rec?.event(me.tid, abi.THREAD_START, 0, 0, 0n, NO_SITE);
   const start = performance.now();
+  init.watchTable.setMainLive(true);
   const r = guard(() => f(...args));
+  init.watchTable.setMainLive(false);
   const elapsedMs = performance.now() - start;
   if (rec) traceExit(rec, me, r);
+  if (r.deadlocked) return { trapped: true, deadlocked: true, message: r.message };
   if (r.trapped) {
     report(imp.emit, me.tid, me.name, r.message);
     post({ kind: 'abort', seq: ctl.nextOutputSeq(), tid: me.tid, name: me.name, message: r.message });
     return { trapped: true, message: r.message };
   }
   return { trapped: false, value: r.value, elapsedMs };
+}
+
+/**
+ * Tells the deadlock watch the owner value of the thread that just trapped in `me.instance`,
+ * found at its thread pointer, so that the watchdog wakes the waiters of its mutexes.
+ */
+function noteDeath(init, me) {
+  const pointer = (me.instance?.exports.wthreads_self?.value ?? 0) >>> 0;
+  refresh(init.memory);
+  const words = new Int32Array(init.memory.buffer);
+  const at = pointer + abi.OWNER_AT_THREAD_POINTER;
+  if (pointer !== 0 && at % 4 === 0 && at + 4 <= words.byteLength) init.watchTable.died(Atomics.load(words, at / 4));
 }
 
 /** The arguments of `wthreads_thread_start` for the thread in `slot`. */
@@ -298,6 +366,8 @@ function pool(init, ctl) {
     if (short) post({ kind: 'grow' });
     me.tid = ctl.get(slot, S_TID);
     me.name = ctl.name(slot);
+    me.record = slot;
+    me.waitContext = undefined;
     me.site = NO_SITE;
     refresh(init.memory);
     const r = guard(() => {
@@ -308,6 +378,7 @@ function pool(init, ctl) {
       instance.exports.wthreads_thread_start(...startArgs(ctl, slot));
     });
     if (rec) drain(rec, me);
+    if (r.trapped && !r.deadlocked) noteDeath(init, me);
     if (r.trapped) {
       // The entry once more, in a fresh instance, on the thread's own stack (docs/abi.md): the
       // guest records the death, so that the locks the thread held are recovered by their next
@@ -317,8 +388,11 @@ function pool(init, ctl) {
         instance.exports.wthreads_thread_start(...startArgs(ctl, slot));
       });
       if (again.trapped) instance = null;
-      report(imp.emit, me.tid, me.name, r.message);
-      post({ kind: 'abort', seq: ctl.nextOutputSeq(), tid: me.tid, name: me.name || null, message: r.message });
+      // A deadlock's report says what the thread waited for.
+      if (!r.deadlocked) {
+        report(imp.emit, me.tid, me.name, r.message);
+        post({ kind: 'abort', seq: ctl.nextOutputSeq(), tid: me.tid, name: me.name || null, message: r.message });
+      }
     }
     if (rec) traceExit(rec, me, r);
     // The exit event takes its place in the output order before a joiner can see the end.

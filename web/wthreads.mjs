@@ -9,6 +9,8 @@ import { Control } from './control.mjs';
 import { hasMultiMemory, moduleInfo, signature } from './module-info.mjs';
 import { Tool, concat } from './trace/tool.mjs';
 import { TraceFile, sharedState } from './trace/recorder.mjs';
+import { WatchTable } from './watch.mjs';
+import { startWatchdog } from './watchdog.mjs';
 
 export { abi };
 export { Tool } from './trace/tool.mjs';
@@ -176,7 +178,8 @@ export async function run(wasm, options = {}) {
   }
   const memory = new WebAssembly.Memory({ initial: mem.initial, maximum: mem.maximum, shared: true });
   const control = new Control(maxThreads);
-  const init = { module, memory, control: control.buffer, invoke, args, events: listening };
+  const watch = new WatchTable(maxThreads);
+  const init = { module, memory, control: control.buffer, watch: watch.buffer, invoke, args, events: listening };
   if (trace) init.trace = { state: sharedState() };
   const workers = [];
   let booting = 0;
@@ -190,14 +193,18 @@ export async function run(wasm, options = {}) {
     let next = 0;
     let result = null;
     let done = false;
+    let deadlock = null;
+    const stopWatchdog = startWatchdog(control, watch, memory, (report) => (deadlock = report));
     const finish = () => {
       done = true;
+      stopWatchdog();
       for (const w of workers) w.terminate();
       if (result.error) return reject(new WthreadsError('module', result.error));
       // A run that ran has a trace, whether its entry returned or trapped.
       file?.end();
       const recorded = file && !trace.write ? { trace: concat(kept) } : {};
-      if (result.trapped) reject(Object.assign(new WthreadsError('trap', result.message), recorded));
+      if (result.deadlocked && deadlock) reject(Object.assign(new WthreadsError('deadlock', deadlock), recorded));
+      else if (result.trapped) reject(Object.assign(new WthreadsError('trap', result.message), recorded));
       else {
         const { value, elapsedMs } = result;
         const code = typeof value === 'number' ? value : typeof value === 'bigint' ? Number(BigInt.asIntN(32, value)) : 0;

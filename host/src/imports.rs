@@ -5,6 +5,7 @@
 
 use crate::memory::GuestMemory;
 use crate::runtime::{Ctx, GuestAbort, Spawn};
+use crate::watch::{Deadlocked, Wait, dog::FRAMES_AFTER};
 use std::io::Write;
 use std::time::Duration;
 use wasmtime::{Caller, Linker, WaitResult};
@@ -94,22 +95,39 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
     linker.func_wrap(
         m,
         "thread_join",
-        |c: Caller<'_, Ctx>, tid: i32, msg_ptr: i32, msg_cap: i32, len_ptr: i32| -> i32 {
+        |mut c: Caller<'_, Ctx>, tid: i32, msg_ptr: i32, msg_cap: i32, len_ptr: i32| -> wasmtime::Result<i32> {
             let ctx = c.data();
             let mem = GuestMemory::new(&ctx.rt.memory);
             // Check the out-pointers before blocking, so a bad one cannot lose the outcome.
             if msg_cap < 0 {
-                return abi::ERR_INVALID_ARGUMENT;
+                return Ok(abi::ERR_INVALID_ARGUMENT);
             }
             if let Err(e) = mem.check(msg_ptr, msg_cap).and_then(|()| mem.word(len_ptr)) {
-                return e;
+                return Ok(e);
             }
-            let joined = ctx.rt.threads.join(ctx.tid, tid);
+            let slot = ctx.slot.clone();
+            let thread = thread_pointer(&mut c);
+            let watched = slot.as_ref().map(|s| s.enter(Wait::Join { tid, thread }));
+            let (rt, me) = (std::sync::Arc::clone(&c.data().rt), c.data().tid);
+            let mut framed = false;
+            let joined = rt.threads.join(me, tid, FRAMES_AFTER, || {
+                if let Some(slot) = slot.as_ref().filter(|_| !framed) {
+                    framed = true;
+                    slot.set_frames(frames(&mut c));
+                }
+                rt.watch.deadlock().is_none()
+            });
+            drop(watched);
+            let ctx = c.data();
+            if ctx.rt.watch.deadlock().is_some() {
+                return Err(Deadlocked.into());
+            }
             if let Ok(outcome) = &joined {
                 let result = outcome.code().cast_unsigned();
                 ctx.rt.trace(ctx.tid, abi::THREAD_JOIN, (tid.cast_unsigned(), result, 0), ctx.site, None);
             }
-            code(joined, |outcome| match outcome {
+            let mem = GuestMemory::new(&ctx.rt.memory);
+            Ok(code(joined, |outcome| match outcome {
                 crate::threads::Outcome::Returned => abi::JOIN_RETURNED,
                 crate::threads::Outcome::Trapped(msg) => {
                     let bytes = msg.as_bytes();
@@ -121,7 +139,7 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
                     }
                     abi::JOIN_TRAPPED
                 }
-            })
+            }))
         },
     )?;
     linker.func_wrap(m, "thread_detach", |c: Caller<'_, Ctx>, tid: i32| -> i32 {
@@ -135,20 +153,20 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
     linker.func_wrap(m, "available_parallelism", || -> i32 {
         std::thread::available_parallelism().map_or(1, |n| i32::try_from(n.get()).unwrap_or(i32::MAX))
     })?;
-    linker.func_wrap(m, "wait32", |c: Caller<'_, Ctx>, addr: i32, expected: i32, timeout_ns: i64| -> i32 {
+    linker.func_wrap(m, "wait32", |c: Caller<'_, Ctx>, addr: i32, expected: i32, timeout_ns: i64| {
+        if timeout_ns < 0 {
+            // A module patched with `--host-wait`: its waits without timeout are watched too.
+            return wait_watched(c, addr, expected, abi::NO_WAIT_CONTEXT, 0, 0);
+        }
         let rt = &c.data().rt;
         let addr = match GuestMemory::new(&rt.memory).futex_addr(addr) {
             Ok(a) => a,
-            Err(e) => return e,
+            Err(e) => return Ok(e),
         };
         let timeout = u64::try_from(timeout_ns).ok().map(Duration::from_nanos);
-        match rt.memory.atomic_wait32(addr, expected.cast_unsigned(), timeout) {
-            Ok(WaitResult::Ok) => abi::WAIT_WOKEN,
-            Ok(WaitResult::Mismatch) => abi::WAIT_NOT_EQUAL,
-            Ok(WaitResult::TimedOut) => abi::WAIT_TIMED_OUT,
-            Err(_) => abi::ERR_OUT_OF_BOUNDS,
-        }
+        Ok(futex_wait(rt, addr, expected, timeout))
     })?;
+    linker.func_wrap(m, abi::WAIT_WATCHED, wait_watched)?;
     linker.func_wrap(m, "wake", |c: Caller<'_, Ctx>, addr: i32, count: i32| -> i32 {
         let rt = &c.data().rt;
         let addr = match GuestMemory::new(&rt.memory).futex_addr(addr) {
@@ -186,4 +204,80 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
         i64::try_from(c.data().rt.epoch.elapsed().as_nanos()).unwrap_or(i64::MAX)
     })?;
     Ok(())
+}
+
+/// `wait_watched(addr, expected, what, what_addr, thread)`: `wait32` with no timeout, noted in the
+/// thread's slot for the deadlock watchdog. A wait that lasts [`FRAMES_AFTER`] captures the
+/// functions the thread waits in and returns `WAIT_WOKEN` (a spurious wake the guest's loops
+/// expect), so that the next one, for the same word, waits with them known. Once the program is
+/// deadlocked, every wait ends its thread.
+fn wait_watched(
+    mut c: Caller<'_, Ctx>,
+    addr: i32,
+    expected: i32,
+    what: i32,
+    what_addr: i32,
+    thread: i32,
+) -> wasmtime::Result<i32> {
+    let rt = std::sync::Arc::clone(&c.data().rt);
+    let at = match GuestMemory::new(&rt.memory).futex_addr(addr) {
+        Ok(a) => a,
+        Err(e) => return Ok(e),
+    };
+    let (what, what_addr) = c.data().wait_context.filter(|_| what == abi::NO_WAIT_CONTEXT).unwrap_or((what, what_addr));
+    let wait = Wait::Futex {
+        addr: addr.cast_unsigned(),
+        expected: expected.cast_unsigned(),
+        what,
+        what_addr: what_addr.cast_unsigned(),
+        thread: thread.cast_unsigned(),
+    };
+    let Some(slot) = c.data().slot.clone() else { return Ok(futex_wait(&rt, at, expected, None)) };
+    let (waiting, known) = slot.enter(wait);
+    if rt.watch.deadlock().is_some() {
+        return Err(Deadlocked.into());
+    }
+    let r = futex_wait(&rt, at, expected, if known { None } else { Some(FRAMES_AFTER) });
+    if r == abi::WAIT_TIMED_OUT {
+        slot.set_frames(frames(&mut c));
+    }
+    drop(waiting);
+    if rt.watch.deadlock().is_some() {
+        return Err(Deadlocked.into());
+    }
+    Ok(if r == abi::WAIT_TIMED_OUT { abi::WAIT_WOKEN } else { r })
+}
+
+/// `memory.atomic.wait32` on the shared memory, with the runtime API's results.
+fn futex_wait(rt: &crate::runtime::Runtime, addr: u64, expected: i32, timeout: Option<Duration>) -> i32 {
+    match rt.memory.atomic_wait32(addr, expected.cast_unsigned(), timeout) {
+        Ok(WaitResult::Ok) => abi::WAIT_WOKEN,
+        Ok(WaitResult::Mismatch) => abi::WAIT_NOT_EQUAL,
+        Ok(WaitResult::TimedOut) => abi::WAIT_TIMED_OUT,
+        Err(_) => abi::ERR_OUT_OF_BOUNDS,
+    }
+}
+
+/// The functions the calling thread is in, innermost first, as `name+0xOFFSET`.
+fn frames(c: &mut Caller<'_, Ctx>) -> Vec<String> {
+    let trace = wasmtime::WasmBacktrace::capture(&*c);
+    trace
+        .frames()
+        .iter()
+        .map(|f| {
+            let name = f
+                .func_name()
+                .map_or_else(|| format!("function {}", f.func_index()), wthreads_threadify::trace::demangle);
+            match f.func_offset() {
+                Some(off) => format!("{name}+{off:#x}"),
+                None => name,
+            }
+        })
+        .collect()
+}
+
+/// The calling instance's thread pointer (threadify's exported global), 0 if it has none.
+fn thread_pointer(c: &mut Caller<'_, Ctx>) -> u32 {
+    let global = c.get_export(wthreads_threadify::conventions::SELF_GLOBAL).and_then(wasmtime::Extern::into_global);
+    global.and_then(|g| g.get(&mut *c).i32()).map_or(0, i32::cast_unsigned)
 }

@@ -15,6 +15,7 @@ pub mod pool;
 pub mod runtime;
 pub mod threads;
 pub mod trace;
+pub mod watch;
 
 pub use main_thread::MainThread;
 pub use runtime::{Error, Options, Runtime};
@@ -26,6 +27,9 @@ pub const EXIT_MODULE: i32 = 2;
 /// Exit status of `wthreads check` when it reported a data race or a lock-order inversion (Go's
 /// race detector's).
 pub const EXIT_RACE: i32 = 66;
+/// Exit status of a program that the host ended because every live thread was blocked with no
+/// way out, after printing what each waits for (`docs/check.md`, "Deadlocks").
+pub const EXIT_DEADLOCK: i32 = 102;
 
 /// Loads `wasm` and runs `options.invoke` on its main thread; returns its i32 result.
 ///

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::exit;
 use wthreads_host::output::stderr_line;
 use wthreads_host::trace::{self, Format, Recorder};
-use wthreads_host::{EXIT_MODULE, EXIT_RACE, EXIT_TRAP, Error, Options};
+use wthreads_host::{EXIT_DEADLOCK, EXIT_MODULE, EXIT_RACE, EXIT_TRAP, Error, Options};
 
 /// Runs and patches threaded WebAssembly guests built with the wthreads crate.
 #[derive(Parser)]
@@ -88,6 +88,9 @@ fn run(a: &RunArgs, options: Options, finish: impl FnOnce(bool) -> Option<i32>) 
     let file = a.file.display().to_string();
     let wasm = std::fs::read(&a.file).unwrap_or_else(|e| fail(&format!("{file}: {e}")));
     let result = wthreads_host::run(&wasm, options);
+    if let Err(Error::Deadlock(report)) = &result {
+        eprint!("{report}");
+    }
     let status = finish(!matches!(result, Err(Error::Module(_))));
     match result {
         Ok(code) => exit(status.unwrap_or(code)),
@@ -96,6 +99,7 @@ fn run(a: &RunArgs, options: Options, finish: impl FnOnce(bool) -> Option<i32>) 
             stderr_line(&format!("wthreads: {file}: `{}` did not return: {m}", a.invoke));
             exit(status.unwrap_or(EXIT_TRAP))
         }
+        Err(Error::Deadlock(_)) => exit(status.unwrap_or(EXIT_DEADLOCK)),
     }
 }
 

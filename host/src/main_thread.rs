@@ -21,6 +21,7 @@ pub struct MainThread {
 impl Drop for MainThread {
     fn drop(&mut self) {
         self.rt.trace_exit(abi::MAIN_THREAD_ID, &self.outcome);
+        self.rt.watch.leave(abi::MAIN_THREAD_ID);
         self.rt.close_pool();
     }
 }
@@ -30,7 +31,9 @@ impl MainThread {
     ///
     /// # Errors
     /// [`Error::Module`] if there is no such function or its type does not fit,
-    /// [`Error::Trap`] (after printing the message) if it traps or panics.
+    /// [`Error::Trap`] (after printing the message) if it traps or panics,
+    /// [`Error::Deadlock`] (with the report, not printed) if every live thread was blocked for
+    /// good.
     pub fn call(&mut self, name: &str, args: &[i32]) -> Result<i32, Error> {
         let func = self
             .instance
@@ -57,6 +60,10 @@ impl MainThread {
                 Ok(results.first().and_then(Val::i32).unwrap_or(0))
             }
             Err(e) => {
+                if let Some(deadlock) = self.rt.watch.deadlock().filter(|_| e.is::<crate::watch::Deadlocked>()) {
+                    self.outcome = Outcome::Trapped(crate::watch::Deadlocked.to_string());
+                    return Err(Error::Deadlock(deadlock.to_string()));
+                }
                 let message = report(abi::MAIN_THREAD_ID, Some("main"), &e);
                 self.outcome = Outcome::Trapped(message.clone());
                 Err(Error::Trap(message))

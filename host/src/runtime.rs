@@ -47,12 +47,14 @@ pub enum Error {
     Module(String),
     /// The invoked function trapped or panicked; the message.
     Trap(String),
+    /// Every live thread was blocked for good; the report of what each waited for.
+    Deadlock(String),
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Module(m) | Error::Trap(m) => f.write_str(m),
+            Error::Module(m) | Error::Trap(m) | Error::Deadlock(m) => f.write_str(m),
         }
     }
 }
@@ -81,12 +83,18 @@ pub struct Ctx {
     pub site: u32,
     /// With `--memory`, the instance's access buffer.
     pub buffer: Option<crate::trace::host::Buffer>,
+    /// In a traced run, the last wait context event (kind, address): the trace replaces the
+    /// module's own event function, which keeps it otherwise.
+    pub wait_context: Option<(i32, i32)>,
+    /// The thread's entry in the deadlock watch.
+    pub(crate) slot: Option<Arc<crate::watch::Slot>>,
 }
 
 impl Ctx {
     /// The data of a store that runs guest thread `tid` (0: none yet) of `rt`.
     fn new(rt: Arc<Runtime>, tid: i32) -> Ctx {
-        Ctx { rt, tid, site: NO_SITE, buffer: None }
+        let slot = rt.watch.slot(tid);
+        Ctx { rt, tid, site: NO_SITE, buffer: None, wait_context: None, slot }
     }
 }
 
@@ -109,6 +117,8 @@ pub struct Runtime {
     host_threads_started: AtomicUsize,
     /// Held while a host thread starts (see `start_host_thread`).
     starting: Mutex<()>,
+    /// What the live threads wait for, for the deadlock watchdog.
+    pub watch: crate::watch::Watch,
 }
 
 /// Work for a host thread.
@@ -126,6 +136,7 @@ impl Closing for Job {
 /// A host thread's instance, ready to run `wthreads_thread_start` again.
 struct Ready {
     store: Store<Ctx>,
+    instance: wasmtime::Instance,
     start: TypedFunc<(i32, i32, i32, i32), ()>,
 }
 
@@ -169,6 +180,7 @@ impl Runtime {
             options,
             host_threads_started: AtomicUsize::new(0),
             starting: Mutex::new(()),
+            watch: crate::watch::Watch::default(),
             pool: Pool::new(std::thread::available_parallelism().map_or(8, |n| (2 * n.get()).max(8))),
         });
         let mut linker = Linker::new(&engine);
@@ -230,6 +242,8 @@ impl Runtime {
     /// [`Error::Module`] for an ABI mismatch, or if the module's start function or its
     /// `wthreads_abi_version` traps (nothing was invoked yet).
     pub fn main_thread(self: &Arc<Runtime>) -> Result<MainThread, Error> {
+        self.watch.register(abi::MAIN_THREAD_ID, None);
+        crate::watch::dog::start(self);
         let mut store = Store::new(&self.engine, Ctx::new(Arc::clone(self), abi::MAIN_THREAD_ID));
         // Nothing was invoked yet: a trap here means the module cannot be run (exit status 2 in
         // both command lines), not that the invoked function trapped.
@@ -265,6 +279,8 @@ impl Runtime {
             Ok(r) => r,
             Err(code) => return code,
         };
+        // Live from now on: it will run, and may wake threads that wait for it.
+        self.watch.register(tid, spawn.name.clone());
         // Recorded before the thread can start, so that the spawn precedes its start.
         // A stack limit of 0 checks nothing and says nothing of the stack's size.
         let stack =
@@ -275,6 +291,7 @@ impl Runtime {
             tid
         } else {
             self.threads.unregister(tid);
+            self.watch.leave(tid);
             abi::ERR_SPAWN_FAILED
         }
     }
@@ -343,6 +360,7 @@ impl Runtime {
                 self.memory.atomic_notify(u64::from(spawn.exit_word.cast_unsigned()), u32::MAX).ok();
             }
             self.threads.finish(tid, &record, outcome);
+            self.watch.leave(tid);
             match parked.then(|| self.pool.wait(&me)).flatten() {
                 Some(next) => job = next,
                 None => return,
@@ -358,7 +376,10 @@ impl Runtime {
             None => self.instantiate_thread(tid).map(|r| ready.insert(r)),
         }
         .and_then(|r| {
-            r.store.data_mut().tid = tid;
+            let ctx = r.store.data_mut();
+            ctx.tid = tid;
+            ctx.slot = self.watch.slot(tid);
+            ctx.wait_context = None;
             self.trace(tid, abi::THREAD_START, (spawn.parent.cast_unsigned(), 0, 0), NO_SITE, None);
             let ended =
                 r.start.call(&mut r.store, (spawn.start_arg, spawn.stack_top, spawn.tls_block, spawn.stack_limit));
@@ -368,6 +389,9 @@ impl Runtime {
         match result {
             Ok(()) => Outcome::Returned,
             Err(e) => {
+                if let Some(r) = ready.as_mut() {
+                    self.note_death(r);
+                }
                 *ready = None;
                 Outcome::Trapped(report(tid, spawn.name.as_deref(), &e))
             }
@@ -389,12 +413,23 @@ impl Runtime {
         *ready = std::panic::catch_unwind(call).ok().and_then(Result::ok);
     }
 
+    /// Tells the deadlock watch the owner value of the thread that just trapped in `r`, found
+    /// at its thread pointer, so that the waiters of its mutexes are woken.
+    fn note_death(&self, r: &mut Ready) {
+        let pointer = r.instance.get_global(&mut r.store, wthreads_threadify::conventions::SELF_GLOBAL);
+        let pointer = pointer.and_then(|g| g.get(&mut r.store).i32()).map_or(0, i32::cast_unsigned);
+        let owner = crate::watch::report::word(self, pointer.saturating_add(abi::OWNER_AT_THREAD_POINTER));
+        if let Some(owner) = owner.filter(|_| pointer != 0) {
+            self.watch.died(owner);
+        }
+    }
+
     fn instantiate_thread(self: &Arc<Runtime>, tid: i32) -> wasmtime::Result<Ready> {
         let mut store = Store::new(&self.engine, Ctx::new(Arc::clone(self), tid));
         let instance = self.instance_pre().instantiate(&mut store)?;
         crate::trace::host::Buffer::attach(&instance, &mut store);
         let start = instance.get_typed_func::<(i32, i32, i32, i32), ()>(&mut store, abi::EXPORT_THREAD_START)?;
-        Ok(Ready { store, start })
+        Ok(Ready { store, instance, start })
     }
 
     /// Records an event of thread `tid` if the run is traced.
@@ -476,6 +511,10 @@ pub(crate) fn report(tid: i32, name: Option<&str>, e: &wasmtime::Error) -> Strin
         Some(n) => format!("thread {tid} '{n}'"),
         None => format!("thread {tid}"),
     };
+    if e.is::<crate::watch::Deadlocked>() {
+        // The deadlock's report says what it waited for; one line per thread would only repeat it.
+        return crate::watch::Deadlocked.to_string();
+    }
     let msg = if e.is::<GuestAbort>() { describe(e) } else { format!("trapped: {}", describe(e)) };
     crate::output::stderr_line(&format!("{who} {msg}"));
     msg

@@ -118,12 +118,20 @@ impl ThreadTable {
         }
     }
 
-    /// Waits for thread `tid` to end and forgets it.
+    /// Waits for thread `tid` to end and forgets it. Every `patience` of waiting (and whenever
+    /// [`ThreadTable::interrupt_joins`] says so) it asks `go_on`, and gives up if it says no.
     ///
     /// # Errors
     /// `ERR_JOIN_SELF`, `ERR_NO_SUCH_THREAD` (unknown, detached or already joined), or
-    /// `ERR_ALREADY_JOINED` (another thread is joining it right now).
-    pub fn join(&self, caller: i32, tid: i32) -> Result<Outcome, i32> {
+    /// `ERR_ALREADY_JOINED` (another thread is joining it right now); `ERR_INVALID_ARGUMENT` if
+    /// it gave up (the thread stays joinable).
+    pub fn join(
+        &self,
+        caller: i32,
+        tid: i32,
+        patience: std::time::Duration,
+        mut go_on: impl FnMut() -> bool,
+    ) -> Result<Outcome, i32> {
         if tid == caller {
             return Err(abi::ERR_JOIN_SELF);
         }
@@ -140,12 +148,32 @@ impl ThreadTable {
         let outcome = loop {
             match &*state {
                 State::Finished(o) => break o.clone(),
-                State::Running => state = record.done.wait(state).unwrap_or_else(std::sync::PoisonError::into_inner),
+                State::Running => {
+                    state = record.done.wait_timeout(state, patience).map_or_else(|e| e.into_inner().0, |(s, _)| s);
+                    if matches!(*state, State::Running) && !go_on() {
+                        drop(state);
+                        if let Some(e) = self.lock().entries.get_mut(&tid) {
+                            e.joining = false;
+                        }
+                        return Err(abi::ERR_INVALID_ARGUMENT);
+                    }
+                }
             }
         };
         drop(state);
         self.lock().entries.remove(&tid);
         Ok(outcome)
+    }
+
+    /// Wakes every joiner, so that each asks its `give_up` again.
+    pub fn interrupt_joins(&self) {
+        let records: Vec<Arc<Record>> = self.lock().entries.values().map(|e| Arc::clone(&e.record)).collect();
+        for r in records {
+            // Under the record's lock, so that a joiner between its question and its wait
+            // cannot miss it.
+            let _state = r.state();
+            r.done.notify_all();
+        }
     }
 
     /// Marks thread `tid` as never to be joined; its record goes when it ends.

@@ -213,3 +213,23 @@ mod traces {
 
     include!("common/trace_checks.rs");
 }
+
+/// A deadlocked program ends in a Chromium page as on the native host: the page's watchdog
+/// (the page never blocks) finds it, and the runner prints the report with status 102.
+#[test]
+fn deadlocks_end_with_102_in_chromium() {
+    let run = |name: &str| {
+        let out = command().args(["run", wthreads_guest_tests::PROGRAMS, "--invoke", name]).output().unwrap();
+        assert_eq!(out.status.code(), Some(wthreads_host::EXIT_DEADLOCK), "{name}: {}", text(&out.stderr));
+        (text(&out.stdout), text(&out.stderr))
+    };
+    let (out, err) = run("deadlock_abba");
+    let a = out.split("A at ").nth(1).and_then(|r| r.split(',').next()).unwrap_or_else(|| panic!("{out}"));
+    let b = out.split("B at ").nth(1).map(str::trim).unwrap_or_else(|| panic!("{out}"));
+    let main = format!("thread 1 'main' waits for the mutex at {b}, held by thread 2\n    in deadlock_abba\n");
+    let other = format!("thread 2 'backward' waits for the mutex at {a}, held by thread 1\n");
+    assert!(err.contains(&main) && err.contains(&other), "{err}");
+    let (_, err) = run("deadlock_join");
+    assert!(err.contains("thread 1 'main' waits to join thread 2\n    in deadlock_join\n"), "{err}");
+    assert!(err.contains("thread 2 'waiter' waits on the condition variable at 0x"), "{err}");
+}

@@ -39,13 +39,16 @@ fn table(functions: &[Function]) -> BTreeMap<String, String> {
     functions.iter().map(|f| (f.name.to_string(), f.signature().to_string())).collect()
 }
 
-/// The guest library's `extern` blocks (`src/sys/wasm.rs`) declare exactly the table's
-/// functions: every import of the guest modules is in the table with its type, and every
-/// function of the table is imported by one of them.
+/// The guest library's `extern` blocks (`src/sys/wasm.rs`) and threadify's patch (which adds
+/// `wait_watched`) declare exactly the table's functions: every import of the guest modules is
+/// in the table with its type, and every function of the table is imported by one of them.
 #[test]
 fn guest_imports_are_the_table() {
-    let guests = [wthreads_guest_tests::PROGRAMS_UNPATCHED];
-    for (module, functions) in [(abi::IMPORT_MODULE, abi::IMPORTS), (abi::PATCH_MODULE, abi::PATCH_IMPORTS)] {
+    let (unpatched, patched) = (wthreads_guest_tests::PROGRAMS_UNPATCHED, wthreads_guest_tests::PROGRAMS);
+    for (module, functions, guests) in [
+        (abi::IMPORT_MODULE, abi::IMPORTS, vec![unpatched, patched]),
+        (abi::PATCH_MODULE, abi::PATCH_IMPORTS, vec![unpatched]),
+    ] {
         let want = table(functions);
         let mut seen = BTreeMap::new();
         for guest in guests {
@@ -102,6 +105,7 @@ fn web_abi_is_the_table() {
         ("EXIT_TRAP", wthreads_host::EXIT_TRAP.into()),
         ("EXIT_MODULE", wthreads_host::EXIT_MODULE.into()),
         ("EXIT_RACE", wthreads_host::EXIT_RACE.into()),
+        ("EXIT_DEADLOCK", wthreads_host::EXIT_DEADLOCK.into()),
     ];
     let expected: Vec<(&str, i64)> = abi::CONSTANTS.iter().copied().chain(exits).collect();
     for (name, want) in expected {

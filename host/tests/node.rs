@@ -157,3 +157,42 @@ mod traces {
 
     include!("common/trace_checks.rs");
 }
+
+/// A deadlocked program ends in Node as on the native host: status 102 and a report of what
+/// each thread waits for, with the mutexes' holders and the functions they wait in (`run` in
+/// the machine's Node, `check` in Node 22).
+#[test]
+fn deadlocks_end_with_102_and_a_report() {
+    let run = |cmd: &mut Command, name: &str| {
+        let out = cmd.args([wthreads_guest_tests::PROGRAMS, "--invoke", name]).output().unwrap();
+        assert_eq!(out.status.code(), Some(wthreads_host::EXIT_DEADLOCK), "{name}: {}", text(&out.stderr));
+        (text(&out.stdout), text(&out.stderr))
+    };
+    for (out, err) in [
+        run(command().arg("run"), "deadlock_abba"),
+        run(
+            Command::new(trace_node())
+                .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../web/cli.mjs"))
+                .arg("check")
+                .env("WTHREADS_TOOL", web_tool()),
+            "deadlock_abba",
+        ),
+    ] {
+        let a = out.split("A at ").nth(1).and_then(|r| r.split(',').next()).unwrap_or_else(|| panic!("{out}"));
+        let b = out.split("B at ").nth(1).map(str::trim).unwrap_or_else(|| panic!("{out}"));
+        assert!(err.starts_with("deadlock: all 2 live threads of the program are blocked"), "{err}");
+        let main = format!("thread 1 'main' waits for the mutex at {b}, held by thread 2\n    in deadlock_abba\n");
+        let other = format!("thread 2 'backward' waits for the mutex at {a}, held by thread 1\n    in ");
+        assert!(err.contains(&main) && err.contains(&other), "{err}");
+    }
+    let (_, err) = run(command().arg("run"), "deadlock_join");
+    assert!(err.contains("thread 1 'main' waits to join thread 2\n    in deadlock_join\n"), "{err}");
+    assert!(err.contains("thread 2 'waiter' waits on the condition variable at 0x"), "{err}");
+    let (_, err) = run(command().arg("run"), "deadlock_relock");
+    assert!(err.contains("waits for the mutex at 0x") && err.contains(", which it holds itself\n"), "{err}");
+    let (_, err) = run(command().arg("run"), "deadlock_dead_sender");
+    assert!(
+        err.contains("thread 2 'sender' trapped") && err.contains("thread 1 'main' waits on the condition variable"),
+        "{err}"
+    );
+}

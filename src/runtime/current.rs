@@ -10,7 +10,10 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 /// What locks, the death registry and the allocator know of a thread. It is the first field of
 /// the control block (`tcb::Tcb`, `repr(C)`), so the thread's self pointer (`sys::self_get`)
-/// points at both.
+/// points at both. `repr(C)`, so that the owner value is where a host that watches for
+/// deadlocks reads it (`abi::OWNER_AT_THREAD_POINTER` from the thread pointer), to name a
+/// mutex's holder.
+#[repr(C)]
 pub(crate) struct ThreadCore {
     /// The thread's handle: its id, name and park token.
     pub thread: Thread,

@@ -32,6 +32,12 @@ pub(crate) const ANONYMOUS: u32 = OWNER_MASK;
 /// cannot wake the waiters of locks it does not know it holds, so they look by themselves.
 pub(crate) const DEAD_OWNER_POLL: Duration = Duration::from_millis(20);
 
+/// How often a thread waiting for a `Mutex` checks whether its holder died: on wasm never, as a
+/// host wakes the waiters of a dead thread's mutexes (`docs/abi.md`, "Deadlocks"), so that the
+/// wait has no timeout and the host can tell a deadlock.
+pub(crate) const MUTEX_DEAD_OWNER_POLL: Option<Duration> =
+    if cfg!(target_arch = "wasm32") { None } else { Some(DEAD_OWNER_POLL) };
+
 /// The owner value of the thread with id `id`: in `1..ANONYMOUS`, so never 0 (unlocked) nor
 /// [`ANONYMOUS`]. Values repeat only after 2^31 − 2 threads.
 pub(crate) fn owner_of(id: ThreadId) -> u32 {

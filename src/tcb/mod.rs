@@ -44,6 +44,12 @@ pub(crate) struct Tcb {
     pub locals: UnsafeCell<locals::Slots>,
 }
 
+// A host finds a thread's owner value at its thread pointer (`docs/abi.md`, "Deadlocks").
+const _: () = assert!(
+    core::mem::offset_of!(Tcb, core) + core::mem::offset_of!(ThreadCore, owner)
+        == crate::abi::OWNER_AT_THREAD_POINTER as usize
+);
+
 impl core::ops::Deref for Tcb {
     type Target = ThreadCore;
 

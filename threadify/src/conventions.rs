@@ -66,7 +66,9 @@ pub enum PatchImport {
     SelfGet,
     /// `self_set(i32)`: writes the per-instance thread pointer.
     SelfSet,
-    /// `event(kind, a, b, c)`: empty, exported as [`EVENT`] so that `trace` finds its callers.
+    /// `event(kind, a, b, c)`: keeps the kind and address of the wait context events
+    /// ([`wthreads::abi::WAIT_CONTEXT_EVENTS`]) and does nothing else; exported as [`EVENT`] so
+    /// that `trace` finds its callers.
     Event,
 }
 
@@ -101,6 +103,25 @@ impl PatchImport {
             None => unreachable!("`patch_imports_are_the_table` holds every patch import to the table"),
         }
     }
+}
+
+/// The walrus type of a runtime API value type.
+#[must_use]
+pub fn val_type(v: &wthreads::abi::Val) -> walrus::ValType {
+    match v {
+        wthreads::abi::Val::I32 => walrus::ValType::I32,
+        wthreads::abi::Val::I64 => walrus::ValType::I64,
+    }
+}
+
+/// Adds the import `module.NAME` of the table's function `f` (named so in the name section).
+pub fn add_import(m: &mut walrus::Module, module: &str, f: wthreads::abi::Function) -> walrus::FunctionId {
+    let params: Vec<walrus::ValType> = f.params.iter().map(val_type).collect();
+    let results: Vec<walrus::ValType> = f.results.iter().map(val_type).collect();
+    let ty = m.types.add(&params, &results);
+    let id = m.add_import_func(module, f.name, ty).0;
+    m.funcs.get_mut(id).name = Some(format!("{module}.{}", f.name));
+    id
 }
 
 #[cfg(test)]

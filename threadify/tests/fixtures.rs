@@ -153,7 +153,8 @@ fn wait_and_wake_become_instructions() {
 
 /// The inlined wait and wake in wasmtime: the host's error codes for bad addresses, the
 /// instruction's results otherwise, bounds that follow `memory.grow`, and a waiter woken by
-/// the host's own notify (how the end of a thread reaches its joiner).
+/// the host's own notify (how the end of a thread reaches its joiner). A wait without a
+/// timeout is the host's `wait_watched`, with no wait context and no thread pointer yet.
 #[test]
 fn inlined_wait_and_wake_run_in_wasmtime() {
     let out = patch(&fixture("wait.wat")).unwrap();
@@ -162,6 +163,19 @@ fn inlined_wait_and_wake_run_in_wasmtime() {
     let memory = wasmtime::SharedMemory::new(&engine, wasmtime::MemoryType::shared(1, 16)).unwrap();
     let mut linker = wasmtime::Linker::new(&engine);
     linker.func_wrap("wthreads", "write", |_: i32, _: i32, len: i32| len).unwrap();
+    let watched = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (seen, shared) = (std::sync::Arc::clone(&watched), memory.clone());
+    // A host's watched wait: it notes the arguments and waits as `wait32` without timeout.
+    linker
+        .func_wrap("wthreads", "wait_watched", move |addr: i32, expected: i32, what: i32, at: i32, thread: i32| {
+            seen.lock().unwrap().push([addr, expected, what, at, thread]);
+            match shared.atomic_wait32(u64::from(addr.cast_unsigned()), expected.cast_unsigned(), None) {
+                Ok(wasmtime::WaitResult::Ok) => wthreads::abi::WAIT_WOKEN,
+                Ok(wasmtime::WaitResult::Mismatch) => wthreads::abi::WAIT_NOT_EQUAL,
+                _ => wthreads::abi::WAIT_TIMED_OUT,
+            }
+        })
+        .unwrap();
     let instantiate = |store: &mut wasmtime::Store<()>| {
         let mut l = linker.clone();
         l.define(&mut *store, "env", "memory", memory.clone()).unwrap();
@@ -177,6 +191,7 @@ fn inlined_wait_and_wake_run_in_wasmtime() {
     assert_eq!(wait.call(&mut store, (-4, 0, 0)).unwrap(), oob);
     assert_eq!(wait.call(&mut store, (65532, 1, -1)).unwrap(), wthreads::abi::WAIT_NOT_EQUAL);
     assert_eq!(wait.call(&mut store, (65532, 0, 1_000_000)).unwrap(), wthreads::abi::WAIT_TIMED_OUT);
+    assert_eq!(watched.lock().unwrap()[..], [[65532, 1, wthreads::abi::NO_WAIT_CONTEXT, 0, 0]]);
     assert_eq!(wake.call(&mut store, (6, 1)).unwrap(), misaligned);
     assert_eq!(wake.call(&mut store, (65536, 1)).unwrap(), oob);
     assert_eq!(wake.call(&mut store, (8, -1)).unwrap(), 0);
@@ -289,15 +304,17 @@ fn unknown_patch_import_is_named() {
     refuse(&wasm, "wthreads_patch.future");
 }
 
-/// The event patch import becomes an empty function exported as `wthreads_event`; `trace`
+/// The event patch import becomes a function that keeps the wait context, exported as
+/// `wthreads_event`; `trace`
 /// makes its call a call of `wthreads_trace.event` with the call's site, precedes the runtime
 /// API call with `wthreads_trace.at`, and its location table names the calls' function and
 /// offsets in the patched module.
 #[test]
 fn trace_instruments_event_and_runtime_calls() {
     let text = blessed("trace", &Options::default());
-    let event = text.lines().find(|l| l.starts_with("  (func $wthreads_event ")).unwrap();
-    assert!(event.ends_with("(param i32 i32 i32 i64))"), "not empty: {event}");
+    let event = text.lines().position(|l| l.starts_with("  (func $wthreads_event ")).unwrap();
+    let body: Vec<&str> = text.lines().skip(event).take_while(|l| *l != "  )").collect();
+    assert!(body.iter().any(|l| l.trim().starts_with("global.set ")), "{body:#?}");
     assert!(text.contains("(export \"wthreads_event\" (func $wthreads_event))"), "{text}");
 
     let patched = patch(&fixture("trace.wat")).unwrap();

@@ -61,7 +61,10 @@ try {
   }
   const status = found?.summary ? abi.EXIT_RACE : null;
   if (!r.error) process.exitCode = status ?? r.code & 0xff;
-  else if (r.error.kind === 'trap') {
+  else if (r.error.kind === 'deadlock') {
+    process.stderr.write(r.error.message);
+    process.exitCode = status ?? abi.EXIT_DEADLOCK;
+  } else if (r.error.kind === 'trap') {
     process.stderr.write(`wthreads: ${file}: \`${options.invoke}\` did not return: ${r.error.message}\n`);
     process.exitCode = status ?? abi.EXIT_TRAP;
   } else {

@@ -162,6 +162,8 @@ export class Recorder {
 export function traceImports(recorder, me) {
   return {
     event(kind, a, b, c, site) {
+      // What the module's own event function keeps when it is not traced (`wait_watched`).
+      if (abi.WAIT_CONTEXT_EVENTS.includes(kind & abi.EVENT_MASK)) me.waitContext = [kind, a];
       const ts = recorder.now();
       drain(recorder, me, ts);
       recorder.event(me.tid, kind, a, b, c, site, undefined, ts);

@@ -65,6 +65,8 @@ mod barrier;
 mod basics;
 mod bench;
 mod condvar;
+#[cfg(target_arch = "wasm32")]
+mod deadlocks;
 mod events;
 #[cfg(target_arch = "wasm32")]
 mod hostile;

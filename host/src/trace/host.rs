@@ -52,6 +52,10 @@ pub fn define(linker: &mut Linker<Ctx>, store: &Store<Ctx>, order: SharedMemory)
     let m = abi::TRACE_MODULE;
     linker.func_wrap(m, "event", |mut c: Caller<'_, Ctx>, kind: i32, a: i32, b: i32, x: i64, site: i32| {
         drain(&mut c);
+        // What the module's own event function keeps when it is not traced (`wait_watched`).
+        if abi::WAIT_CONTEXT_EVENTS.contains(&(kind & abi::EVENT_MASK)) {
+            c.data_mut().wait_context = Some((kind, a));
+        }
         let ctx = c.data();
         ctx.rt.trace(ctx.tid, kind, (a.cast_unsigned(), b.cast_unsigned(), x), site.cast_unsigned(), None);
     })?;

@@ -9,7 +9,7 @@ use crate::runtime::death::{self, ANONYMOUS, OWNER_MASK};
 /// Nobody holds the lock.
 const UNLOCKED: u32 = 0;
 /// Set while threads may be sleeping on the word: the unlocker must wake one.
-const CONTENDED: u32 = 1 << 31;
+const CONTENDED: u32 = abi::MUTEX_CONTENDED;
 
 /// How a lock was acquired.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -126,7 +126,7 @@ impl RawMutex {
             }
             flag = CONTENDED;
             let holder = state & OWNER_MASK;
-            let poll = (holder != ANONYMOUS).then_some(death::DEAD_OWNER_POLL);
+            let poll = death::MUTEX_DEAD_OWNER_POLL.filter(|_| holder != ANONYMOUS);
             futex_wait(&self.futex, holder | CONTENDED, poll);
             state = self.spin();
         }

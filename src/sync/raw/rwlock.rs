@@ -165,7 +165,7 @@ impl RawRwLock {
         if ok {
             self.writer.set(owner);
         }
-        emit(if ok { abi::LOCK_ACQUIRED } else { abi::LOCK_TRY_FAILED }, LockKind::USER, self.addr());
+        emit(if ok { abi::LOCK_ACQUIRED } else { abi::LOCK_TRY_FAILED }, LockKind::WRITE, self.addr());
         ok
     }
 
@@ -181,14 +181,14 @@ impl RawRwLock {
                 self.write_contended()
             };
         self.writer.set(owner);
-        emit(abi::LOCK_ACQUIRED, LockKind::USER, self.addr());
+        emit(abi::LOCK_ACQUIRED, LockKind::WRITE, self.addr());
         recovered
     }
 
     /// The slow path, where the acquire may wait: reported as started here (as the mutex's).
     #[cold]
     fn write_contended(&self) -> bool {
-        emit(abi::LOCK_ACQUIRE_STARTED, LockKind::USER, self.addr());
+        emit(abi::LOCK_ACQUIRE_STARTED, LockKind::WRITE, self.addr());
         // Holders that died long ago are released before this writer ever sleeps on them.
         let mut recovered = self.recover_dead();
         let mut state = self.spin_write();
@@ -239,7 +239,7 @@ impl RawRwLock {
     /// # Safety
     /// The calling thread holds the write lock.
     pub(in crate::sync) unsafe fn downgrade(&self) {
-        emit(abi::LOCK_RELEASED, LockKind::USER, self.addr());
+        emit(abi::LOCK_RELEASED, LockKind::WRITE, self.addr());
         // Cleared before the state's Release below, as in `write_unlock`.
         self.writer.clear();
         // Release: publishes the writer's writes to the readers let in from now on.
@@ -341,7 +341,7 @@ impl RawRwLock {
     #[inline]
     pub(in crate::sync) unsafe fn write_unlock(&self) {
         // Reported before the release, so that a trace orders it before the next acquire.
-        emit(abi::LOCK_RELEASED, LockKind::USER, self.addr());
+        emit(abi::LOCK_RELEASED, LockKind::WRITE, self.addr());
         // SAFETY: per the contract.
         unsafe { self.write_release() };
     }

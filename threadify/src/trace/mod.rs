@@ -13,7 +13,7 @@ mod memory;
 use crate::Error;
 use crate::conventions as conv;
 use walrus::ir::{Call, Const, Instr, InstrSeq, Value, VisitorMut};
-use walrus::{ExportItem, FunctionId, FunctionKind, InstrLocId, ValType};
+use walrus::{ExportItem, FunctionId, FunctionKind, InstrLocId};
 use wthreads::abi;
 
 /// What to record.
@@ -106,20 +106,11 @@ fn rewrite(wasm: &[u8], options: Option<&Options>) -> Result<Instrumented, Error
 
 /// Adds the import `wthreads_trace.NAME` of the table's function `f`.
 fn import(m: &mut walrus::Module, f: abi::Function) -> FunctionId {
-    let val = |v: &abi::Val| match v {
-        abi::Val::I32 => ValType::I32,
-        abi::Val::I64 => ValType::I64,
-    };
-    let params: Vec<ValType> = f.params.iter().map(val).collect();
-    let results: Vec<ValType> = f.results.iter().map(val).collect();
-    let ty = m.types.add(&params, &results);
-    let id = m.add_import_func(conv::TRACE_MODULE, f.name, ty).0;
-    m.funcs.get_mut(id).name = Some(format!("{}.{}", conv::TRACE_MODULE, f.name));
-    id
+    conv::add_import(m, conv::TRACE_MODULE, f)
 }
 
 /// A function's name as people read it: a Rust symbol demangled without its hash.
-fn demangle(name: &str) -> String {
+pub fn demangle(name: &str) -> String {
     format!("{:#}", rustc_demangle::demangle(name))
 }
 

@@ -1,5 +1,7 @@
-//! Pass: replace the host calls `wait32` and `wake` with the wasm instructions.
+//! Pass: replace the host calls `wait32` and `wake` with the wasm instructions, except for
+//! waits without a timeout, which the host watches for deadlocks (`wait_watched`).
 
+use super::Globals;
 use crate::Error;
 use crate::conventions as conv;
 use walrus::ir::{BinaryOp, MemArg, UnaryOp};
@@ -13,11 +15,14 @@ use wthreads::abi;
 /// execute `memory.atomic.wait32` / `memory.atomic.notify`. Their results already are the
 /// ABI's (`WAIT_WOKEN`, `WAIT_NOT_EQUAL`, `WAIT_TIMED_OUT`; the number woken), a negative
 /// timeout waits forever in both, and a host's own `notify` on the shared memory (the end of a
-/// thread) wakes them. Returns how many imports were replaced.
+/// thread) wakes them. A wait with a negative timeout (none) calls the runtime API's
+/// `wait_watched(addr, expected, what, what_addr, thread)` instead, with the instance's wait
+/// context globals and thread pointer (`globals`), so that the host knows who waits for what.
+/// Returns how many imports were replaced.
 ///
 /// # Errors
 /// [`Error::Invalid`] if walrus refuses the replacement (a bug).
-pub fn inline_wait(m: &mut Module) -> Result<usize, Error> {
+pub(crate) fn inline_wait(m: &mut Module, globals: &Globals) -> Result<usize, Error> {
     let Some(memory) = m.memories.iter().next().map(|mem| mem.id()) else { return Ok(0) };
     let wanted: [(&str, &[ValType]); 2] =
         [(conv::WAIT32, &[ValType::I32, ValType::I32, ValType::I64]), (conv::WAKE, &[ValType::I32, ValType::I32])];
@@ -33,13 +38,33 @@ pub fn inline_wait(m: &mut Module) -> Result<usize, Error> {
             _ => None,
         })
         .collect();
+    let watched = found.iter().any(|(name, _)| *name == conv::WAIT32).then(|| watched_wait(m));
     let arg = MemArg { align: 4, offset: 0 };
     for (name, f) in &found {
         let res = m.replace_imported_func(*f, |(body, args)| {
             check_futex_addr(body, memory, args[0]);
-            match *name {
-                conv::WAIT32 => {
-                    body.local_get(args[0]).local_get(args[1]).local_get(args[2]).atomic_wait(memory, arg, false)
+            match (*name, watched) {
+                (conv::WAIT32, Some(watched)) => {
+                    let (addr, expected, timeout) = (args[0], args[1], args[2]);
+                    body.local_get(timeout).i64_const(0).binop(BinaryOp::I64LtS).if_else(
+                        ValType::I32,
+                        |forever| {
+                            forever
+                                .local_get(addr)
+                                .local_get(expected)
+                                .global_get(globals.wait_kind)
+                                .global_get(globals.wait_addr)
+                                .global_get(globals.self_ptr)
+                                .call(watched);
+                        },
+                        |timed| {
+                            timed
+                                .local_get(addr)
+                                .local_get(expected)
+                                .local_get(timeout)
+                                .atomic_wait(memory, arg, false);
+                        },
+                    )
                 }
                 _ => body.local_get(args[0]).local_get(args[1]).atomic_notify(memory, arg),
             };
@@ -47,6 +72,12 @@ pub fn inline_wait(m: &mut Module) -> Result<usize, Error> {
         res.map_err(|e| Error::Invalid(e.to_string()))?;
     }
     Ok(found.len())
+}
+
+/// Imports the runtime API's `wthreads.wait_watched`.
+fn watched_wait(m: &mut Module) -> FunctionId {
+    let f = abi::find(abi::IMPORTS, abi::WAIT_WATCHED).expect("the runtime API table has wait_watched");
+    conv::add_import(m, abi::IMPORT_MODULE, f)
 }
 
 /// Returns `ERR_MISALIGNED` unless `addr` is 4-aligned and `ERR_OUT_OF_BOUNDS` unless the

@@ -3,7 +3,7 @@
 //! `tests/fixtures`:
 //! - `patch_imports`: the `wthreads_patch` imports become code of the module (`minimal.wat`);
 //! - `stack_check`: every move of the shadow stack pointer is checked (`stack_check.wat`);
-//! - [`inline_wait`]: `wait32`/`wake` become instructions (`wait.wat`);
+//! - `inline_wait`: `wait32`/`wake` become instructions (a wait without timeout a watched host call) (`wait.wat`);
 //! - `thread_start`: the export through which a host starts a thread (`reuse.wat`);
 //! - `mark_patched`: the marker section (every fixture's output carries it).
 
@@ -11,8 +11,6 @@ mod inline_wait;
 mod patch_imports;
 mod stack_check;
 mod thread_start;
-
-pub use inline_wait::inline_wait;
 
 use crate::Error;
 use crate::conventions as conv;
@@ -28,8 +26,10 @@ pub struct Options {
     pub stack_check: bool,
     /// Replace the runtime API imports `wthreads.wait32` and `wthreads.wake` with local
     /// functions that check the address like the host does and then execute
-    /// `memory.atomic.wait32` / `memory.atomic.notify` (default: on), so a wait or a wake costs
-    /// no host call. Off keeps the host calls (for a host that wants to see every wait).
+    /// `memory.atomic.wait32` / `memory.atomic.notify` (default: on), so a wake or a wait with a
+    /// timeout costs no host call; a wait without one calls `wthreads.wait_watched`, so that the
+    /// host can tell a deadlock. Off keeps the host calls (for a host that wants to see every
+    /// wait).
     pub inline_wait: bool,
 }
 
@@ -103,16 +103,28 @@ pub(crate) struct Globals {
     pub(crate) self_ptr: GlobalId,
     /// The lowest address the shadow stack pointer may take (0: no check).
     pub(crate) limit: GlobalId,
+    /// The kind of the thread's last wait context event (`abi::NO_WAIT_CONTEXT`: none yet).
+    pub(crate) wait_kind: GlobalId,
+    /// The address of that event.
+    pub(crate) wait_addr: GlobalId,
 }
 
 impl Globals {
     fn add(m: &mut Module) -> Globals {
-        let mut global = |name: &str| {
-            let id = m.globals.add_local(ValType::I32, true, false, ConstExpr::Value(Value::I32(0)));
-            m.globals.get_mut(id).name = Some(name.into());
+        let mut global = |name: Option<&str>, init: i32| {
+            let id = m.globals.add_local(ValType::I32, true, false, ConstExpr::Value(Value::I32(init)));
+            m.globals.get_mut(id).name = name.map(Into::into);
             id
         };
-        Globals { self_ptr: global(conv::SELF_GLOBAL), limit: global(conv::STACK_LIMIT_GLOBAL) }
+        let globals = Globals {
+            self_ptr: global(Some(conv::SELF_GLOBAL), 0),
+            limit: global(Some(conv::STACK_LIMIT_GLOBAL), 0),
+            wait_kind: global(None, wthreads::abi::NO_WAIT_CONTEXT),
+            wait_addr: global(None, 0),
+        };
+        // A host that watches for deadlocks reads a joining thread's pointer (docs/abi.md).
+        m.exports.add(conv::SELF_GLOBAL, globals.self_ptr);
+        globals
     }
 }
 
@@ -131,8 +143,9 @@ impl Globals {
 ///   after every `global.get $__stack_pointer; i32.const N; i32.sub` (a frame carved out, also
 ///   by leaf functions, which never write the pointer back);
 /// - with [`Options::inline_wait`], replaces the imports `wthreads.wait32` and `wthreads.wake`
-///   with local functions around `memory.atomic.wait32` and `memory.atomic.notify` (see
-///   [`inline_wait`]);
+///   with local functions around `memory.atomic.wait32` and `memory.atomic.notify`, except that
+///   a wait with no timeout calls the host's `wthreads.wait_watched`, which watches for
+///   deadlocks (see `inline_wait`);
 /// - adds the marker section, so a second patch is refused.
 ///
 /// `wthreads_thread_start` first clears the instance's stack limit and thread pointer, so a
@@ -146,15 +159,32 @@ pub fn apply(m: &mut Module, options: &Options) -> Result<usize, Error> {
         return Err(Error::AlreadyPatched);
     }
     let patch = patch_imports::check(m)?;
+    // A module built without names (a stripped release build) stays without: what the patch
+    // adds is named only where the module's own functions are.
+    let named = m.funcs.iter().any(|f| f.name.is_some());
     let globals = Globals::add(m);
     patch_imports::replace(m, patch, &sym, &globals)?;
     let checked = if options.stack_check { stack_check::add(m, sym.stack_pointer, globals.limit) } else { 0 };
     if options.inline_wait {
-        inline_wait(m)?;
+        inline_wait::inline_wait(m, &globals)?;
     }
     thread_start::add(m, &sym, &globals);
+    if !named {
+        unname(m);
+    }
     mark_patched(m);
     Ok(checked)
+}
+
+/// Removes every function's and global's name (the patch's own; the module had none).
+fn unname(m: &mut Module) {
+    for f in m.funcs.iter_mut() {
+        f.name = None;
+    }
+    let globals: Vec<GlobalId> = m.globals.iter().map(|g| g.id()).collect();
+    for g in globals {
+        m.globals.get_mut(g).name = None;
+    }
 }
 
 /// Adds the marker section (the patch version), so that a second patch is refused and hosts

@@ -22,10 +22,7 @@ pub(crate) fn check(m: &Module) -> Result<Vec<(PatchImport, FunctionId)>, Error>
             _ => Err(Error::UnknownPatchImport(i.name.clone())),
         })
         .collect::<Result<_, _>>()?;
-    let val = |v: &abi::Val| match v {
-        abi::Val::I32 => ValType::I32,
-        abi::Val::I64 => ValType::I64,
-    };
+    let val = conv::val_type;
     for (p, f) in &found {
         let ty = m.types.get(m.funcs.get(*f).ty());
         let want = p.function();
@@ -40,7 +37,7 @@ pub(crate) fn check(m: &Module) -> Result<Vec<(PatchImport, FunctionId)>, Error>
 
 /// Replaces each import `check` found with a function of the module: the TLS size and
 /// alignment read lld's globals, the thread pointer is the per-instance global, and the event
-/// function is empty (an engine inlines it away) and exported for `trace`.
+/// function keeps the wait context (see [`keep_wait_context`]) and is exported for `trace`.
 ///
 /// # Errors
 /// [`Error::Invalid`] if walrus refuses a replacement (a bug).
@@ -57,7 +54,7 @@ pub(crate) fn replace(
                 PatchImport::TlsAlign => body.global_get(sym.tls_align),
                 PatchImport::SelfGet => body.global_get(globals.self_ptr),
                 PatchImport::SelfSet => body.local_get(args[0]).global_set(globals.self_ptr),
-                PatchImport::Event => body,
+                PatchImport::Event => keep_wait_context(body, args[0], args[1], globals),
             };
         });
         let id = res.map_err(|e| Error::Invalid(e.to_string()))?;
@@ -67,4 +64,37 @@ pub(crate) fn replace(
         }
     }
     Ok(())
+}
+
+/// The event function's body: if `kind` is one of [`abi::WAIT_CONTEXT_EVENTS`] (with any flags),
+/// stores it and the address `a` in the instance's wait context globals, for the next
+/// `wait_watched`; any other event does nothing. Every call passes a constant kind, so an engine
+/// that inlines the function folds the test away.
+fn keep_wait_context<'a, 'b>(
+    body: &'a mut walrus::InstrSeqBuilder<'b>,
+    kind: walrus::LocalId,
+    a: walrus::LocalId,
+    globals: &Globals,
+) -> &'a mut walrus::InstrSeqBuilder<'b> {
+    use walrus::ir::{BinaryOp, UnaryOp};
+    // Bit k of `mask` is set for each event k (all below 64) of the list; `(mask >> kind) & 1`
+    // looks at `kind & 63` (a shift's count is taken modulo 64). Another event whose low six
+    // bits are a listed one's (a channel's send, 64) is kept too, which is harmless: a wait
+    // uses the context only if its word lies in the object the event named, and no wait is
+    // ever inside a channel's send.
+    let mask = abi::WAIT_CONTEXT_EVENTS.iter().fold(0u64, |m, &k| m | 1 << k);
+    body.i64_const(mask.cast_signed())
+        .local_get(kind)
+        .unop(UnaryOp::I64ExtendUI32)
+        .binop(BinaryOp::I64ShrU)
+        .unop(UnaryOp::I32WrapI64)
+        .i32_const(1)
+        .binop(BinaryOp::I32And)
+        .if_else(
+            None,
+            |keep| {
+                keep.local_get(kind).global_set(globals.wait_kind).local_get(a).global_set(globals.wait_addr);
+            },
+            |_| {},
+        )
 }

@@ -1,0 +1,115 @@
+//! The watchdog: a host thread that looks at every live thread's slot each [`PERIOD`] and, when
+//! all of them were blocked for good in two looks in a row with nothing changed between, ends the
+//! program: it records the report, and wakes every waiter, whose wait then ends its thread with
+//! [`super::Deadlocked`].
+//!
+//! A thread counts as blocked for good while it waits on a futex word that still holds the
+//! value it expected (a woken thread that has not run yet sees a changed word: every primitive
+//! changes its word before it wakes), or joins a thread that is still live. A thread in a wait
+//! with a timeout, in a host call, or running counts as not blocked.
+
+use super::{State, Wait};
+use crate::runtime::Runtime;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+/// How often the watchdog looks: a deadlock ends the program within about four periods after
+/// its threads' frames were captured.
+const PERIOD: Duration = Duration::from_millis(100);
+
+/// How long a watched wait lasts before its thread captures the functions it waits in.
+pub(crate) const FRAMES_AFTER: Duration = Duration::from_millis(100);
+
+/// How often, and how many times, the watchdog wakes the waiters of a deadlocked program until
+/// none waits any more.
+const WAKE_EVERY: Duration = Duration::from_millis(10);
+const WAKE_ROUNDS: u32 = 500;
+
+/// Starts the watchdog of `rt` unless it runs already; it ends with the runtime.
+pub(crate) fn start(rt: &Arc<Runtime>) {
+    if !rt.watch.start_once() {
+        return;
+    }
+    let rt = Arc::downgrade(rt);
+    // Without a watchdog the program runs as before; a deadlock then hangs, as without one.
+    std::thread::Builder::new().name("wthreads-watchdog".into()).spawn(move || watch(&rt)).ok();
+}
+
+fn watch(rt: &Weak<Runtime>) {
+    // The threads and generations of the last look, if all were blocked then.
+    let mut last: Option<Vec<(i32, u64)>> = None;
+    loop {
+        std::thread::sleep(PERIOD);
+        let Some(rt) = rt.upgrade() else { return };
+        wake_dead_holders_waiters(&rt);
+        let now = look(&rt);
+        let seen = now.as_ref().map(|threads| threads.iter().map(|(t, s)| (*t, s.generation)).collect());
+        if let Some(threads) = now.filter(|_| seen.is_some() && seen == last) {
+            end(&rt, threads);
+            return;
+        }
+        last = seen;
+    }
+}
+
+/// Every live thread's id and state if each is blocked for good now, else `None`.
+fn look(rt: &Runtime) -> Option<Vec<(i32, State)>> {
+    let threads = rt.watch.threads();
+    if threads.is_empty() {
+        return None;
+    }
+    threads
+        .into_iter()
+        .map(|(tid, slot)| {
+            let state = slot.snapshot();
+            state.wait.as_ref().is_some_and(|w| blocked(rt, w)).then_some((tid, state))
+        })
+        .collect()
+}
+
+fn blocked(rt: &Runtime, wait: &Wait) -> bool {
+    match wait {
+        Wait::Futex { addr, expected, .. } => {
+            super::report::word(rt, *addr) == Some(*expected) && dead_holder(rt, wait).is_none()
+        }
+        Wait::Join { tid, .. } => rt.watch.is_live(*tid),
+    }
+}
+
+/// The word address of the mutex `wait` is for, if its holder ended by a trap.
+fn dead_holder(rt: &Runtime, wait: &Wait) -> Option<u32> {
+    let addr = super::report::mutex_of(wait)?;
+    let owner = super::report::word(rt, addr)? & !wthreads::abi::MUTEX_CONTENDED;
+    rt.watch.is_dead(owner).then_some(addr)
+}
+
+/// Wakes the threads that wait for a mutex whose holder ended by a trap: they take it over (the
+/// guest does not poll for dead holders on a watching host). Until they do, every look wakes
+/// them again, so that one that was about to sleep cannot miss it.
+fn wake_dead_holders_waiters(rt: &Runtime) {
+    for (_, slot) in rt.watch.threads() {
+        if let Some(addr) = slot.snapshot().wait.and_then(|w| dead_holder(rt, &w)) {
+            rt.memory.atomic_notify(u64::from(addr), u32::MAX).ok();
+        }
+    }
+}
+
+/// Ends the deadlocked program: records the report, then wakes every waiter until none is left.
+fn end(rt: &Runtime, threads: Vec<(i32, State)>) {
+    rt.watch.found(super::report::write(rt, &threads));
+    for _ in 0..WAKE_ROUNDS {
+        let waiting: Vec<Wait> = rt.watch.threads().iter().filter_map(|(_, s)| s.snapshot().wait).collect();
+        if waiting.is_empty() {
+            return;
+        }
+        for w in waiting {
+            match w {
+                Wait::Futex { addr, .. } => {
+                    rt.memory.atomic_notify(u64::from(addr), u32::MAX).ok();
+                }
+                Wait::Join { .. } => rt.threads.interrupt_joins(),
+            }
+        }
+        std::thread::sleep(WAKE_EVERY);
+    }
+}

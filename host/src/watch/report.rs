@@ -1,0 +1,117 @@
+//! The text of a deadlock report: for each thread, what it waits for (with a mutex's holder)
+//! and the functions it waits in, like Go's "all goroutines are asleep" with owners.
+
+use super::{State, Wait};
+use crate::runtime::Runtime;
+use std::fmt::Write;
+use wthreads::abi;
+
+/// How many of a thread's own functions (the runtime's left out) a report shows.
+const FRAMES: usize = 4;
+
+/// The word of guest memory at `addr`, if it is inside the memory and aligned.
+pub(crate) fn word(rt: &Runtime, addr: u32) -> Option<u32> {
+    let w = crate::memory::GuestMemory::new(&rt.memory).word(addr.cast_signed()).ok()?;
+    Some(w.load(std::sync::atomic::Ordering::SeqCst))
+}
+
+/// The word of the user `Mutex` that `wait` is for, if it is one: the wait context event says
+/// so, and the word is inside the object it named.
+pub(crate) fn mutex_of(wait: &Wait) -> Option<u32> {
+    let Wait::Futex { addr, what, .. } = *wait else { return None };
+    let user_mutex =
+        what & abi::EVENT_MASK == abi::LOCK_ACQUIRE_STARTED && what & (abi::LOCK_RWLOCK | abi::LOCK_INTERNAL) == 0;
+    (has_context(wait) && user_mutex).then_some(addr)
+}
+
+/// Whether the wait context event of a futex wait is this wait's: the word is inside the
+/// object it named (a thread keeps its last one across other waits).
+fn has_context(wait: &Wait) -> bool {
+    let Wait::Futex { addr, what, what_addr, .. } = *wait else { return false };
+    what != abi::NO_WAIT_CONTEXT && (what_addr..what_addr.saturating_add(64)).contains(&addr)
+}
+
+/// The report on `threads`, every live thread with what it waits for.
+pub(crate) fn write(rt: &Runtime, threads: &[(i32, State)]) -> String {
+    let mut out = match threads.len() {
+        1 => "deadlock: the program's only live thread is blocked, and nothing can wake it\n".to_string(),
+        n => format!("deadlock: all {n} live threads of the program are blocked, and none can wake another\n"),
+    };
+    for (tid, state) in threads {
+        let name = rt.watch.slot(*tid).and_then(|s| s.name.clone());
+        let who = describe_thread(*tid, name.as_deref());
+        let Some(wait) = &state.wait else { continue };
+        let _ = writeln!(out, "\n{who} {}", waits_for(rt, *tid, wait, threads));
+        let frames = state.frames.as_ref().filter(|(w, _)| w == wait).map(|(_, f)| own_frames(f));
+        for f in frames.unwrap_or_default() {
+            let _ = writeln!(out, "    in {f}");
+        }
+    }
+    out
+}
+
+fn describe_thread(tid: i32, name: Option<&str>) -> String {
+    match name {
+        Some(n) => format!("thread {tid} '{n}'"),
+        None if tid == abi::MAIN_THREAD_ID => format!("thread {tid} 'main'"),
+        None => format!("thread {tid}"),
+    }
+}
+
+/// "waits for the mutex at 0x…, held by thread 2", "waits to join thread 3", …
+fn waits_for(rt: &Runtime, me: i32, wait: &Wait, threads: &[(i32, State)]) -> String {
+    let (addr, expected, what, what_addr) = match wait {
+        Wait::Join { tid, .. } => return format!("waits to join thread {tid}"),
+        Wait::Futex { addr, expected, what, what_addr, .. } => (*addr, *expected, *what, *what_addr),
+    };
+    if !has_context(wait) {
+        return format!("waits on the futex word at {addr:#x} (holding {expected})");
+    }
+    match what & abi::EVENT_MASK {
+        abi::LOCK_ACQUIRE_STARTED if what & abi::LOCK_RWLOCK != 0 => {
+            let how = if what & abi::LOCK_SHARED != 0 { "read" } else { "write" };
+            format!("waits to {how}-lock the RwLock at {what_addr:#x}")
+        }
+        abi::LOCK_ACQUIRE_STARTED if what & abi::LOCK_INTERNAL != 0 => {
+            format!("waits for a lock of the runtime at {what_addr:#x}")
+        }
+        abi::LOCK_ACQUIRE_STARTED => {
+            format!("waits for the mutex at {what_addr:#x}, {}", holder(rt, me, addr, threads))
+        }
+        abi::CONDVAR_WAIT => format!("waits on the condition variable at {what_addr:#x}"),
+        abi::BARRIER_WAIT => format!("waits at the barrier at {what_addr:#x}"),
+        abi::PARK => "is parked (thread::park) and nobody unparks it".to_string(),
+        _ => format!("waits on the futex word at {addr:#x} (holding {expected})"),
+    }
+}
+
+/// Who holds the mutex whose word is at `addr`: the thread whose owner value the word holds.
+fn holder(rt: &Runtime, me: i32, addr: u32, threads: &[(i32, State)]) -> String {
+    let Some(owner) = word(rt, addr).map(|w| w & !abi::MUTEX_CONTENDED) else { return "held".into() };
+    if owner == 0 {
+        return "which is free now".into();
+    }
+    let owner_of = |state: &State| {
+        let ptr = state.wait.as_ref().map_or(0, Wait::thread_pointer);
+        (ptr != 0).then(|| word(rt, ptr.saturating_add(abi::OWNER_AT_THREAD_POINTER))).flatten()
+    };
+    match threads.iter().find(|(_, s)| owner_of(s) == Some(owner)) {
+        Some((tid, _)) if *tid == me => "which it holds itself".into(),
+        Some((tid, _)) => format!("held by thread {tid}"),
+        None => "held by a thread that has ended".into(),
+    }
+}
+
+/// The frames that are the program's own, innermost first: the runtime's, the standard
+/// library's and threadify's left out (all of them if nothing else is left).
+fn own_frames(frames: &[String]) -> Vec<String> {
+    const RUNTIME: [&str; 9] =
+        ["wthreads::", "wthreads_", "core::", "alloc::", "std::", "dlmalloc::", "spin::", "__", "wthreads."];
+    // A spawned thread's closure is called through `FnOnce::call_once`'s shim, under that name.
+    let runtime = |f: &String| {
+        let name = f.trim_start_matches('<');
+        RUNTIME.iter().any(|p| name.starts_with(p)) && !name.contains("{{vtable.shim}}")
+    };
+    let own: Vec<String> = frames.iter().filter(|f| !runtime(f)).take(FRAMES).cloned().collect();
+    if own.is_empty() { frames.iter().take(FRAMES).cloned().collect() } else { own }
+}
