@@ -2,7 +2,8 @@
 // blocks: every PERIOD_MS it looks at every live thread's record in the watch table
 // (`watch.mjs`), and when all of them were blocked for good in two looks in a row with nothing
 // changed between, it ends the program with a report of what each waits for. The rules and the
-// report are the native host's (`host/src/watch`, docs/check.md "Deadlocks").
+// report are the native host's (`host/src/watch`, docs/check.md "Deadlocks"): threads that wait
+// for each other in a cycle while others still run are reported once, and the program goes on.
 import * as abi from './abi.mjs';
 import { S_TID, RUNNING } from './control.mjs';
 import { FUTEX, JOIN } from './watch.mjs';
@@ -15,10 +16,12 @@ const FRAMES = 4;
 
 /**
  * Watches the run of `control` (its `Control`), `watch` (its `WatchTable`) over `memory`;
- * calls `onDeadlock(report)` once if the program deadlocks. Returns a function that stops it.
+ * calls `onDeadlock(report)` once if the program deadlocks, and `onCycle(report)` for each
+ * wait-for cycle among some of its threads. Returns a function that stops it.
  */
-export function startWatchdog(control, watch, memory, onDeadlock) {
-  let last = null;
+export function startWatchdog(control, watch, memory, onDeadlock, onCycle) {
+  let last = new Set();
+  const reported = new Set();
   let timer = null;
   const words = () => new Int32Array(memory.buffer);
   const word = (addr) => {
@@ -51,21 +54,31 @@ export function startWatchdog(control, watch, memory, onDeadlock) {
     for (const t of live) {
       if (t.wait.kind === FUTEX && deadHolder(t.wait)) Atomics.notify(words(), (t.wait.addr >>> 0) / 4);
     }
-    const all = live.length > 0 && live.every(blocked);
-    const seen = all ? live.map((t) => `${t.tid}:${t.wait.gen}`).join(' ') : null;
-    if (seen !== null && seen === last) {
+    const blockedNow = live.filter(blocked);
+    // Blocked in both looks, with no wait started or ended between.
+    const stuck = blockedNow.filter((t) => last.has(`${t.tid}:${t.wait.gen}`));
+    last = new Set(blockedNow.map((t) => `${t.tid}:${t.wait.gen}`));
+    if (stuck.length === 0 || stuck.length < live.length) {
+      for (const cycle of cycles(stuck, word)) {
+        const key = cycle.map((t) => t.tid).join(',');
+        if (!reported.has(key)) {
+          reported.add(key);
+          onCycle(report(cycle, word, false, live.length));
+        }
+      }
+      return;
+    }
+    {
       clearInterval(timer);
       watch.setDeadlocked();
-      onDeadlock(report(live, word));
+      onDeadlock(report(live, word, true, live.length));
       let rounds = 0;
       const wake = setInterval(() => {
         const waiting = threads().filter((t) => t.wait.kind === FUTEX);
         for (const t of waiting) Atomics.notify(words(), (t.wait.addr >>> 0) / 4);
         if (waiting.length === 0 || ++rounds >= WAKE_ROUNDS) clearInterval(wake);
       }, WAKE_EVERY_MS);
-      return;
     }
-    last = seen;
   };
   timer = setInterval(look, PERIOD_MS);
   // The watchdog alone does not keep Node running.
@@ -87,19 +100,47 @@ function hasContext(wait) {
 
 const hex = (n) => `0x${(n >>> 0).toString(16)}`;
 
-function report(live, word) {
-  let out =
-    live.length === 1
-      ? "deadlock: the program's only live thread is blocked, and nothing can wake it\n"
-      : `deadlock: all ${live.length} live threads of the program are blocked, and none can wake another\n`;
-  for (const t of live) {
-    out += `\nthread ${t.tid}${t.name ? ` '${t.name}'` : ''} ${waitsFor(t, live, word)}\n`;
+/** The report on `threads`: every live thread (`all`), or a wait-for cycle's while others run. */
+function report(threads, word, all, liveCount) {
+  let out;
+  if (all && threads.length === 1) out = "deadlock: the program's only live thread is blocked, and nothing can wake it\n";
+  else if (all) out = `deadlock: all ${threads.length} live threads of the program are blocked, and none can wake another\n`;
+  else if (threads.length === 1) out = `deadlock: thread ${threads[0].tid} waits for itself (other threads still run)\n`;
+  else out = `deadlock: threads ${threads.map((t) => t.tid).join(', ')} wait for each other (other threads still run)\n`;
+  for (const t of threads) {
+    out += `\nthread ${t.tid}${t.name ? ` '${t.name}'` : ''} ${waitsFor(t, threads, word, threads.length === liveCount)}\n`;
     for (const f of ownFrames(t.wait.frames)) out += `    in ${f}\n`;
   }
   return out;
 }
 
-function waitsFor(t, live, word) {
+/** The wait-for cycles among `threads` (each blocked for good), each once, in id order. */
+function cycles(threads, word) {
+  const next = (t) => {
+    if (t.wait.kind === JOIN) return t.wait.addr;
+    const addr = mutexOf(t.wait);
+    return addr === null ? null : holderOf(addr, threads, word)?.tid ?? null;
+  };
+  const edges = new Map(threads.map((t) => [t.tid, next(t)]));
+  const found = new Map();
+  for (const start of edges.keys()) {
+    const path = [start];
+    let at = start;
+    for (let n = edges.get(at); n !== null && n !== undefined; n = edges.get(at)) {
+      const i = path.indexOf(n);
+      if (i >= 0) {
+        const cycle = path.slice(i).sort((a, b) => a - b);
+        found.set(cycle.join(','), cycle.map((tid) => threads.find((t) => t.tid === tid)));
+        break;
+      }
+      path.push(n);
+      at = n;
+    }
+  }
+  return [...found.values()];
+}
+
+function waitsFor(t, live, word, everyone) {
   const w = t.wait;
   if (w.kind === JOIN) return `waits to join thread ${w.addr}`;
   const plain = `waits on the futex word at ${hex(w.addr)} (holding ${w.expected >>> 0})`;
@@ -109,7 +150,7 @@ function waitsFor(t, live, word) {
     case abi.LOCK_ACQUIRE_STARTED:
       if (w.what & abi.LOCK_RWLOCK) return `waits to ${w.what & abi.LOCK_SHARED ? 'read' : 'write'}-lock the RwLock at ${at}`;
       if (w.what & abi.LOCK_INTERNAL) return `waits for a lock of the runtime at ${at}`;
-      return `waits for the mutex at ${at}, ${holder(t, live, word)}`;
+      return `waits for the mutex at ${at}, ${holder(t, live, word, everyone)}`;
     case abi.CONDVAR_WAIT:
       return `waits on the condition variable at ${at}`;
     case abi.BARRIER_WAIT:
@@ -121,14 +162,18 @@ function waitsFor(t, live, word) {
   }
 }
 
-function holder(t, live, word) {
-  const w = word(t.wait.addr >>> 0);
-  if (w === undefined) return 'held';
-  const owner = w & ~abi.MUTEX_CONTENDED;
-  if (owner === 0) return 'which is free now';
-  const found = live.find((o) => o.wait.thread !== 0 && word((o.wait.thread >>> 0) + abi.OWNER_AT_THREAD_POINTER) === owner);
-  if (!found) return 'held by a thread that has ended';
+function holder(t, live, word, everyone) {
+  if (((word(t.wait.addr >>> 0) ?? 0) & ~abi.MUTEX_CONTENDED) === 0) return 'which is free now';
+  const found = holderOf(t.wait.addr >>> 0, live, word);
+  if (!found) return everyone ? 'held by a thread that has ended' : 'held by a thread that still runs';
   return found.tid === t.tid ? 'which it holds itself' : `held by thread ${found.tid}`;
+}
+
+/** The thread of `threads` whose owner value the mutex word at `addr` holds. */
+function holderOf(addr, threads, word) {
+  const owner = (word(addr) ?? 0) & ~abi.MUTEX_CONTENDED;
+  if (owner === 0) return undefined;
+  return threads.find((o) => o.wait.thread !== 0 && word((o.wait.thread >>> 0) + abi.OWNER_AT_THREAD_POINTER) === owner);
 }
 
 /** The program's own frames, innermost first (all of them if nothing else is left). */

@@ -194,7 +194,13 @@ export async function run(wasm, options = {}) {
     let result = null;
     let done = false;
     let deadlock = null;
-    const stopWatchdog = startWatchdog(control, watch, memory, (report) => (deadlock = report));
+    const stopWatchdog = startWatchdog(
+      control,
+      watch,
+      memory,
+      (report) => (deadlock = report),
+      (report) => sinks[abi.FD_STDERR](report),
+    );
     const finish = () => {
       done = true;
       stopWatchdog();

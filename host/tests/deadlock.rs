@@ -103,3 +103,17 @@ fn trace_of_a_deadlocked_program_is_written() {
     std::fs::remove_file(&path).ok();
     assert!(trace.contains("\"traceEvents\""), "{trace}");
 }
+
+/// Two threads that wait for each other while the main thread still runs: their cycle is
+/// reported (each with the mutex it waits for and its holder), and the program ends normally.
+#[test]
+fn a_cycle_among_some_threads_is_reported_while_others_run() {
+    let o = wthreads("run", "deadlock_among_workers");
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let (c, d) = (printed(&out, "C at "), printed(&out, "D at "));
+    assert!(err.starts_with("deadlock: threads 2, 3 wait for each other (other threads still run)\n"), "{err}");
+    assert!(err.contains(&format!("waits for the mutex at {d}, held by thread 3")), "{err}");
+    assert!(err.contains(&format!("waits for the mutex at {c}, held by thread 2")), "{err}");
+    assert_eq!(err.matches("deadlock:").count(), 1, "reported once: {err}");
+}

@@ -31,6 +31,30 @@ pub extern "C" fn deadlock_abba() -> i32 {
     0
 }
 
+/// Two detached threads take two mutexes in opposite orders and wait for each other, while the
+/// main thread goes on (it sleeps, then returns 0): the host reports their cycle and the program
+/// ends normally.
+#[unsafe(no_mangle)]
+pub extern "C" fn deadlock_among_workers() -> i32 {
+    static C: Mutex<u32> = Mutex::new(0);
+    static D: Mutex<u32> = Mutex::new(0);
+    static MET: Barrier = Barrier::new(2);
+    wthreads::println!("C at {:p}, D at {:p}", &C, &D);
+    let forward = thread::spawn(|| {
+        let c = C.lock().unwrap();
+        MET.wait();
+        *D.lock().unwrap() += *c;
+    });
+    let backward = thread::spawn(|| {
+        let d = D.lock().unwrap();
+        MET.wait();
+        *C.lock().unwrap() += *d;
+    });
+    drop((forward, backward));
+    thread::sleep(core::time::Duration::from_millis(1500));
+    0
+}
+
 /// The main thread takes a mutex it holds already.
 #[unsafe(no_mangle)]
 pub extern "C" fn deadlock_relock() -> i32 {

@@ -1,7 +1,8 @@
 //! The watchdog: a host thread that looks at every live thread's slot each [`PERIOD`] and, when
 //! all of them were blocked for good in two looks in a row with nothing changed between, ends the
 //! program: it records the report, and wakes every waiter, whose wait then ends its thread with
-//! [`super::Deadlocked`].
+//! [`super::Deadlocked`]. Threads that wait for each other in a cycle (mutexes' holders, joins)
+//! while others still run are reported once, and the program goes on.
 //!
 //! A thread counts as blocked for good while it waits on a futex word that still holds the
 //! value it expected (a woken thread that has not run yet sees a changed word: every primitive
@@ -10,6 +11,7 @@
 
 use super::{State, Wait};
 use crate::runtime::Runtime;
+use std::collections::HashSet;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -36,33 +38,48 @@ pub(crate) fn start(rt: &Arc<Runtime>) {
 }
 
 fn watch(rt: &Weak<Runtime>) {
-    // The threads and generations of the last look, if all were blocked then.
-    let mut last: Option<Vec<(i32, u64)>> = None;
+    // The threads blocked for good at the last look, with their generations.
+    let mut last: HashSet<(i32, u64)> = HashSet::new();
+    // The wait-for cycles reported so far (their threads, in id order).
+    let mut reported: Vec<Vec<i32>> = Vec::new();
     loop {
         std::thread::sleep(PERIOD);
         let Some(rt) = rt.upgrade() else { return };
         wake_dead_holders_waiters(&rt);
-        let now = look(&rt);
-        let seen = now.as_ref().map(|threads| threads.iter().map(|(t, s)| (*t, s.generation)).collect());
-        if let Some(threads) = now.filter(|_| seen.is_some() && seen == last) {
-            end(&rt, threads);
+        let live = look(&rt);
+        let live_count = live.len();
+        let blocked_now: HashSet<(i32, u64)> =
+            live.iter().filter(|(_, _, b)| *b).map(|(t, s, _)| (*t, s.generation)).collect();
+        // Blocked in both looks, with no wait started or ended between.
+        let stuck: Vec<(i32, State)> = live
+            .into_iter()
+            .filter(|(t, s, b)| *b && last.contains(&(*t, s.generation)))
+            .map(|(t, s, _)| (t, s))
+            .collect();
+        if !stuck.is_empty() && stuck.len() == live_count {
+            end(&rt, stuck);
             return;
         }
-        last = seen;
+        for cycle in super::report::cycles(&rt, &stuck) {
+            let tids: Vec<i32> = cycle.iter().map(|(t, _)| *t).collect();
+            if !reported.contains(&tids) {
+                crate::output::stderr_line(super::report::write(&rt, &cycle, false).trim_end());
+                reported.push(tids);
+            }
+        }
+        last = blocked_now;
     }
 }
 
-/// Every live thread's id and state if each is blocked for good now, else `None`.
-fn look(rt: &Runtime) -> Option<Vec<(i32, State)>> {
-    let threads = rt.watch.threads();
-    if threads.is_empty() {
-        return None;
-    }
-    threads
+/// Every live thread's id and state, and whether it is blocked for good now.
+fn look(rt: &Runtime) -> Vec<(i32, State, bool)> {
+    rt.watch
+        .threads()
         .into_iter()
         .map(|(tid, slot)| {
             let state = slot.snapshot();
-            state.wait.as_ref().is_some_and(|w| blocked(rt, w)).then_some((tid, state))
+            let blocked = state.wait.as_ref().is_some_and(|w| blocked(rt, w));
+            (tid, state, blocked)
         })
         .collect()
 }
@@ -96,7 +113,7 @@ fn wake_dead_holders_waiters(rt: &Runtime) {
 
 /// Ends the deadlocked program: records the report, then wakes every waiter until none is left.
 fn end(rt: &Runtime, threads: Vec<(i32, State)>) {
-    rt.watch.found(super::report::write(rt, &threads));
+    rt.watch.found(super::report::write(rt, &threads, true));
     for _ in 0..WAKE_ROUNDS {
         let waiting: Vec<Wait> = rt.watch.threads().iter().filter_map(|(_, s)| s.snapshot().wait).collect();
         if waiting.is_empty() {

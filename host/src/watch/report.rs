@@ -3,6 +3,7 @@
 
 use super::{State, Wait};
 use crate::runtime::Runtime;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 use wthreads::abi;
 
@@ -31,11 +32,17 @@ fn has_context(wait: &Wait) -> bool {
     what != abi::NO_WAIT_CONTEXT && (what_addr..what_addr.saturating_add(64)).contains(&addr)
 }
 
-/// The report on `threads`, every live thread with what it waits for.
-pub(crate) fn write(rt: &Runtime, threads: &[(i32, State)]) -> String {
-    let mut out = match threads.len() {
-        1 => "deadlock: the program's only live thread is blocked, and nothing can wake it\n".to_string(),
-        n => format!("deadlock: all {n} live threads of the program are blocked, and none can wake another\n"),
+/// The report on `threads`: every live thread (`all`), or the threads of a wait-for cycle while
+/// others run, with what each waits for.
+pub(crate) fn write(rt: &Runtime, threads: &[(i32, State)], all: bool) -> String {
+    let mut out = match (all, threads.len()) {
+        (true, 1) => "deadlock: the program's only live thread is blocked, and nothing can wake it\n".to_string(),
+        (true, n) => format!("deadlock: all {n} live threads of the program are blocked, and none can wake another\n"),
+        (false, 1) => format!("deadlock: thread {} waits for itself (other threads still run)\n", threads[0].0),
+        (false, _) => {
+            let tids: Vec<String> = threads.iter().map(|(t, _)| t.to_string()).collect();
+            format!("deadlock: threads {} wait for each other (other threads still run)\n", tids.join(", "))
+        }
     };
     for (tid, state) in threads {
         let name = rt.watch.slot(*tid).and_then(|s| s.name.clone());
@@ -87,19 +94,60 @@ fn waits_for(rt: &Runtime, me: i32, wait: &Wait, threads: &[(i32, State)]) -> St
 
 /// Who holds the mutex whose word is at `addr`: the thread whose owner value the word holds.
 fn holder(rt: &Runtime, me: i32, addr: u32, threads: &[(i32, State)]) -> String {
-    let Some(owner) = word(rt, addr).map(|w| w & !abi::MUTEX_CONTENDED) else { return "held".into() };
-    if owner == 0 {
+    if word(rt, addr).is_some_and(|w| w & !abi::MUTEX_CONTENDED == 0) {
         return "which is free now".into();
     }
-    let owner_of = |state: &State| {
-        let ptr = state.wait.as_ref().map_or(0, Wait::thread_pointer);
-        (ptr != 0).then(|| word(rt, ptr.saturating_add(abi::OWNER_AT_THREAD_POINTER))).flatten()
-    };
-    match threads.iter().find(|(_, s)| owner_of(s) == Some(owner)) {
-        Some((tid, _)) if *tid == me => "which it holds itself".into(),
-        Some((tid, _)) => format!("held by thread {tid}"),
-        None => "held by a thread that has ended".into(),
+    match holder_of(rt, addr, threads) {
+        Some(tid) if tid == me => "which it holds itself".into(),
+        Some(tid) => format!("held by thread {tid}"),
+        None if threads.len() == rt.watch.threads().len() => "held by a thread that has ended".into(),
+        None => "held by a thread that still runs".into(),
     }
+}
+
+/// The thread of `threads` whose owner value the mutex word at `addr` holds (found through the
+/// threads' thread pointers).
+fn holder_of(rt: &Runtime, addr: u32, threads: &[(i32, State)]) -> Option<i32> {
+    let owner = word(rt, addr)? & !abi::MUTEX_CONTENDED;
+    (owner != 0).then(|| threads.iter().find(|(_, s)| owner_of(rt, s) == Some(owner)).map(|(t, _)| *t)).flatten()
+}
+
+/// The owner value at the thread pointer of a waiting thread, if it has one.
+fn owner_of(rt: &Runtime, state: &State) -> Option<u32> {
+    let ptr = state.wait.as_ref().map_or(0, Wait::thread_pointer);
+    (ptr != 0).then(|| word(rt, ptr.saturating_add(abi::OWNER_AT_THREAD_POINTER))).flatten()
+}
+
+/// The wait-for cycles among `threads` (each blocked for good): a thread waits for the holder of
+/// the mutex it waits for, or for the thread it joins. Each cycle once, in id order.
+pub(crate) fn cycles(rt: &Runtime, threads: &[(i32, State)]) -> Vec<Vec<(i32, State)>> {
+    let by_owner: HashMap<u32, i32> = threads.iter().filter_map(|(t, s)| Some((owner_of(rt, s)?, *t))).collect();
+    let next = |state: &State| match state.wait.as_ref()? {
+        Wait::Join { tid, .. } => Some(*tid),
+        wait => by_owner.get(&(word(rt, mutex_of(wait)?)? & !abi::MUTEX_CONTENDED)).copied(),
+    };
+    // Each thread waits for at most one: the graph is a function, whose cycles a walk from each
+    // thread finds; a thread already walked through is not walked again.
+    let edges: HashMap<i32, Option<i32>> = threads.iter().map(|(t, s)| (*t, next(s))).collect();
+    let mut walked: HashSet<i32> = HashSet::new();
+    let mut found: Vec<Vec<i32>> = Vec::new();
+    for (start, _) in threads {
+        let mut path = vec![*start];
+        let mut at = *start;
+        while walked.insert(at) {
+            let Some(n) = edges.get(&at).copied().flatten() else { break };
+            if let Some(i) = path.iter().position(|t| *t == n) {
+                let mut cycle = path.split_off(i);
+                cycle.sort_unstable();
+                found.push(cycle);
+                break;
+            }
+            path.push(n);
+            at = n;
+        }
+    }
+    let state: HashMap<i32, &State> = threads.iter().map(|(t, s)| (*t, s)).collect();
+    found.into_iter().map(|c| c.iter().filter_map(|t| Some((*t, (*state.get(t)?).clone()))).collect()).collect()
 }
 
 /// The frames that are the program's own, innermost first: the runtime's, the standard
