@@ -9,7 +9,9 @@
 //! Two more columns measure tracing (docs/trace.md) in the same run: the wasm side traced
 //! (`traced ÷ wasm`, the events recorded and written to /dev/null), and the wasm side with its
 //! event calls removed (`wasm ÷ no events`: what the empty event calls of an untraced run
-//! cost; 1.0 is nothing), and the wasm side traced with `--memory` (`--memory ÷ wasm`).
+//! cost; 1.0 is nothing), and the wasm side traced with `--memory` (`--memory ÷ wasm`). The last
+//! column is the deadlock watch's cost: the wasm side against the same module patched with its
+//! waits without timeout inlined instead of watched (`wasm ÷ unwatched`; 1.0 is nothing).
 //!
 //! When wasmtime 46 is installed (`wasmtime` on `PATH`, or the path in `WTHREADS_PEER_WASMTIME`)
 //! and the `wasm32-wasip1-threads` target is, the table has a peer column: the same workloads as
@@ -99,6 +101,8 @@ struct Figure {
     bare: Vec<f64>,
     /// The wasm side traced with `--memory` (every access recorded, written to /dev/null).
     memory: Vec<f64>,
+    /// The wasm side patched without the deadlock watch (its waits without timeout inlined).
+    unwatched: Vec<f64>,
     /// Largest acceptable wasm ÷ native time ratio.
     target: Option<f64>,
 }
@@ -160,6 +164,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bare_wasm = wthreads_threadify::trace::without_events(&wasm)?;
     let bare_rt = Runtime::load(&bare_wasm, Options::default()).map_err(|e| e.to_string())?;
     let mut bare = bare_rt.main_thread().map_err(|e| e.to_string())?;
+    let unwatched_options = wthreads_threadify::Options { watch_waits: false, ..Default::default() };
+    let unwatched_wasm =
+        wthreads_threadify::patch_with(&std::fs::read(wthreads_guest_tests::BENCH_UNPATCHED)?, &unwatched_options)?;
+    let unwatched_rt = Runtime::load(&unwatched_wasm, Options::default()).map_err(|e| e.to_string())?;
+    let mut unwatched = unwatched_rt.main_thread().map_err(|e| e.to_string())?;
     let peer = Peer::find();
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get) as u32;
 
@@ -174,6 +183,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             traced: Vec::new(),
             bare: Vec::new(),
             memory: Vec::new(),
+            unwatched: Vec::new(),
             target,
         });
         figures.len() - 1
@@ -196,53 +206,41 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     const INCREMENTS: u32 = 1_000_000;
     const TRIPS: u32 = 20_000;
     const ALLOCS: u32 = 500_000;
+    // Every wasm side runs each workload, in this order, right after the native side.
+    type Side = fn(&mut Figure) -> &mut Vec<f64>;
+    let mut sides: [(&mut MainThread, Side); 5] = [
+        (&mut guest, |f| &mut f.wasm),
+        (&mut traced, |f| &mut f.traced),
+        (&mut bare, |f| &mut f.bare),
+        (&mut memory, |f| &mut f.memory),
+        (&mut unwatched, |f| &mut f.unwatched),
+    ];
+    let mut wasm = |f: &mut Figure, name: &str, args: &[i32], per: u32| {
+        for (guest, side) in &mut sides {
+            side(f).push(call(guest, name, args) / f64::from(per));
+        }
+    };
     for _ in 0..runs {
         let f = &mut figures;
         f[spawn].native.push(workloads::spawn_join(SPAWNS) as f64 / f64::from(SPAWNS));
-        f[spawn].wasm.push(call(&mut guest, "bench_spawn_join", &[SPAWNS as i32]) / f64::from(SPAWNS));
-        f[spawn].traced.push(call(&mut traced, "bench_spawn_join", &[SPAWNS as i32]) / f64::from(SPAWNS));
-        f[spawn].bare.push(call(&mut bare, "bench_spawn_join", &[SPAWNS as i32]) / f64::from(SPAWNS));
-        f[spawn].memory.push(call(&mut memory, "bench_spawn_join", &[SPAWNS as i32]) / f64::from(SPAWNS));
+        wasm(&mut f[spawn], "bench_spawn_join", &[SPAWNS as i32], SPAWNS);
         f[unc].native.push(workloads::uncontended(PAIRS) as f64 / f64::from(PAIRS));
-        f[unc].wasm.push(call(&mut guest, "bench_uncontended", &[PAIRS as i32]) / f64::from(PAIRS));
-        f[unc].traced.push(call(&mut traced, "bench_uncontended", &[PAIRS as i32]) / f64::from(PAIRS));
-        f[unc].bare.push(call(&mut bare, "bench_uncontended", &[PAIRS as i32]) / f64::from(PAIRS));
-        f[unc].memory.push(call(&mut memory, "bench_uncontended", &[PAIRS as i32]) / f64::from(PAIRS));
+        wasm(&mut f[unc], "bench_uncontended", &[PAIRS as i32], PAIRS);
         f[unr].native.push(workloads::uncontended_read(PAIRS) as f64 / f64::from(PAIRS));
-        f[unr].wasm.push(call(&mut guest, "bench_uncontended_read", &[PAIRS as i32]) / f64::from(PAIRS));
-        f[unr].traced.push(call(&mut traced, "bench_uncontended_read", &[PAIRS as i32]) / f64::from(PAIRS));
-        f[unr].bare.push(call(&mut bare, "bench_uncontended_read", &[PAIRS as i32]) / f64::from(PAIRS));
-        f[unr].memory.push(call(&mut memory, "bench_uncontended_read", &[PAIRS as i32]) / f64::from(PAIRS));
+        wasm(&mut f[unr], "bench_uncontended_read", &[PAIRS as i32], PAIRS);
         for (i, t) in [(c2, 2), (c4, 4)] {
             f[i].native.push(workloads::contended(t, INCREMENTS) as f64 / f64::from(INCREMENTS));
-            f[i].wasm.push(call(&mut guest, "bench_contended", &[t as i32, INCREMENTS as i32]) / f64::from(INCREMENTS));
-            f[i].traced
-                .push(call(&mut traced, "bench_contended", &[t as i32, INCREMENTS as i32]) / f64::from(INCREMENTS));
-            f[i].bare.push(call(&mut bare, "bench_contended", &[t as i32, INCREMENTS as i32]) / f64::from(INCREMENTS));
-            f[i].memory
-                .push(call(&mut memory, "bench_contended", &[t as i32, INCREMENTS as i32]) / f64::from(INCREMENTS));
+            wasm(&mut f[i], "bench_contended", &[t as i32, INCREMENTS as i32], INCREMENTS);
         }
         f[pp].native.push(workloads::ping_pong(TRIPS) as f64 / f64::from(TRIPS));
-        f[pp].wasm.push(call(&mut guest, "bench_ping_pong", &[TRIPS as i32]) / f64::from(TRIPS));
-        f[pp].traced.push(call(&mut traced, "bench_ping_pong", &[TRIPS as i32]) / f64::from(TRIPS));
-        f[pp].bare.push(call(&mut bare, "bench_ping_pong", &[TRIPS as i32]) / f64::from(TRIPS));
-        f[pp].memory.push(call(&mut memory, "bench_ping_pong", &[TRIPS as i32]) / f64::from(TRIPS));
+        wasm(&mut f[pp], "bench_ping_pong", &[TRIPS as i32], TRIPS);
         f[a1].native.push(workloads::alloc_mixed(1, ALLOCS) as f64 / f64::from(ALLOCS));
-        f[a1].wasm.push(call(&mut guest, "bench_alloc", &[1, ALLOCS as i32]) / f64::from(ALLOCS));
-        f[a1].traced.push(call(&mut traced, "bench_alloc", &[1, ALLOCS as i32]) / f64::from(ALLOCS));
-        f[a1].bare.push(call(&mut bare, "bench_alloc", &[1, ALLOCS as i32]) / f64::from(ALLOCS));
-        f[a1].memory.push(call(&mut memory, "bench_alloc", &[1, ALLOCS as i32]) / f64::from(ALLOCS));
+        wasm(&mut f[a1], "bench_alloc", &[1, ALLOCS as i32], ALLOCS);
         f[a2].native.push(workloads::alloc_mixed(2, ALLOCS) as f64 / f64::from(2 * ALLOCS));
-        f[a2].wasm.push(call(&mut guest, "bench_alloc", &[2, ALLOCS as i32]) / f64::from(2 * ALLOCS));
-        f[a2].traced.push(call(&mut traced, "bench_alloc", &[2, ALLOCS as i32]) / f64::from(2 * ALLOCS));
-        f[a2].bare.push(call(&mut bare, "bench_alloc", &[2, ALLOCS as i32]) / f64::from(2 * ALLOCS));
-        f[a2].memory.push(call(&mut memory, "bench_alloc", &[2, ALLOCS as i32]) / f64::from(2 * ALLOCS));
+        wasm(&mut f[a2], "bench_alloc", &[2, ALLOCS as i32], 2 * ALLOCS);
         for &(t, i) in &mandel {
             f[i].native.push(workloads::mandelbrot(400, 300, t) as f64);
-            f[i].wasm.push(call(&mut guest, "bench_mandelbrot", &[400, 300, t as i32]));
-            f[i].traced.push(call(&mut traced, "bench_mandelbrot", &[400, 300, t as i32]));
-            f[i].bare.push(call(&mut bare, "bench_mandelbrot", &[400, 300, t as i32]));
-            f[i].memory.push(call(&mut memory, "bench_mandelbrot", &[400, 300, t as i32]));
+            wasm(&mut f[i], "bench_mandelbrot", &[400, 300, t as i32], 1);
         }
         if let Ok(p) = &peer {
             let n = |x: u32| x.to_string();
@@ -263,7 +261,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("wthreads benchmarks: {runs} runs, medians; ratio = wasm time ÷ native time (lower is better)");
     println!(
-        "{:<40} {:>12} {:>12} {:>7} {:>8} {:>12} {:>7} {:>12} {:>7} {:>12} {:>7} {:>12} {:>7}",
+        "{:<40} {:>12} {:>12} {:>7} {:>8} {:>12} {:>7} {:>12} {:>7} {:>12} {:>7} {:>12} {:>7} {:>12} {:>7}",
         "",
         "native",
         "wasm",
@@ -276,7 +274,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "no events",
         "wasm ÷",
         "--memory",
-        "÷ wasm"
+        "÷ wasm",
+        "unwatched",
+        "wasm ÷"
     );
     let mut warnings = Vec::new();
     let mut missed = Vec::new();
@@ -297,8 +297,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (show(median(&f.peer), f.show), format!("{:.2}", median(&f.peer) / n))
         };
         let (traced, bare, memory) = (median(&f.traced), median(&f.bare), median(&f.memory));
+        let unwatched = median(&f.unwatched);
         println!(
-            "{:<40} {:>12} {:>12} {:>7.2} {:>8} {peer:>12} {peer_ratio:>7} {:>12} {:>7.2} {:>12} {:>7.2} {:>12} {:>7.2}{mark}",
+            "{:<40} {:>12} {:>12} {:>7.2} {:>8} {peer:>12} {peer_ratio:>7} {:>12} {:>7.2} {:>12} {:>7.2} {:>12} {:>7.2} {:>12} {:>7.2}{mark}",
             f.name,
             show(n, f.show),
             show(w, f.show),
@@ -309,7 +310,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             show(bare, f.show),
             w / bare,
             show(memory, f.show),
-            memory / w
+            memory / w,
+            show(unwatched, f.show),
+            w / unwatched
         );
         let sides = [
             ("native", &f.native),
@@ -317,6 +320,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ("peer", &f.peer),
             ("traced", &f.traced),
             ("no events", &f.bare),
+            ("unwatched", &f.unwatched),
         ];
         for (side, v) in sides {
             if !v.is_empty() && spread(v) > 0.25 {

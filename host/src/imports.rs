@@ -113,7 +113,7 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
             let joined = rt.threads.join(me, tid, FRAMES_AFTER, || {
                 if let Some(slot) = slot.as_ref().filter(|_| !framed) {
                     framed = true;
-                    slot.set_frames(frames(&mut c));
+                    slot.set_frames(Wait::Join { tid, thread }, frames(&mut c));
                 }
                 rt.watch.deadlock().is_none()
             });
@@ -219,12 +219,20 @@ fn wait_watched(
     what_addr: i32,
     thread: i32,
 ) -> wasmtime::Result<i32> {
-    let rt = std::sync::Arc::clone(&c.data().rt);
-    let at = match GuestMemory::new(&rt.memory).futex_addr(addr) {
+    // Borrowed, not cloned: an `Arc` clone of the runtime would be a contended atomic on every
+    // wait of every thread.
+    let ctx = c.data();
+    let rt = &ctx.rt;
+    let memory = GuestMemory::new(&rt.memory);
+    let at = match memory.futex_addr(addr) {
         Ok(a) => a,
         Err(e) => return Ok(e),
     };
-    let (what, what_addr) = c.data().wait_context.filter(|_| what == abi::NO_WAIT_CONTEXT).unwrap_or((what, what_addr));
+    // A word that changed already (most waits of a contended lock) needs no record.
+    if memory.word(addr).is_ok_and(|w| w.load(std::sync::atomic::Ordering::SeqCst) != expected.cast_unsigned()) {
+        return Ok(abi::WAIT_NOT_EQUAL);
+    }
+    let (what, what_addr) = ctx.wait_context.filter(|_| what == abi::NO_WAIT_CONTEXT).unwrap_or((what, what_addr));
     let wait = Wait::Futex {
         addr: addr.cast_unsigned(),
         expected: expected.cast_unsigned(),
@@ -232,20 +240,23 @@ fn wait_watched(
         what_addr: what_addr.cast_unsigned(),
         thread: thread.cast_unsigned(),
     };
-    let Some(slot) = c.data().slot.clone() else { return Ok(futex_wait(&rt, at, expected, None)) };
-    let (waiting, known) = slot.enter(wait);
-    if rt.watch.deadlock().is_some() {
-        return Err(Deadlocked.into());
-    }
-    let r = futex_wait(&rt, at, expected, if known { None } else { Some(FRAMES_AFTER) });
-    if r == abi::WAIT_TIMED_OUT {
-        slot.set_frames(frames(&mut c));
-    }
+    let Some(slot) = ctx.slot.as_ref() else { return Ok(futex_wait(rt, at, expected, None)) };
+    let (waiting, known) = slot.enter(wait.clone());
+    let r = if rt.watch.deadlock().is_some() {
+        None
+    } else {
+        Some(futex_wait(rt, at, expected, if known { None } else { Some(FRAMES_AFTER) }))
+    };
     drop(waiting);
-    if rt.watch.deadlock().is_some() {
-        return Err(Deadlocked.into());
+    let Some(r) = r.filter(|_| rt.watch.deadlock().is_none()) else { return Err(Deadlocked.into()) };
+    if r == abi::WAIT_TIMED_OUT {
+        let frames = frames(&mut c);
+        if let Some(slot) = &c.data().slot {
+            slot.set_frames(wait, frames);
+        }
+        return Ok(abi::WAIT_WOKEN);
     }
-    Ok(if r == abi::WAIT_TIMED_OUT { abi::WAIT_WOKEN } else { r })
+    Ok(r)
 }
 
 /// `memory.atomic.wait32` on the shared memory, with the runtime API's results.

@@ -25,7 +25,11 @@ impl PatchArgs {
     /// # Errors
     /// A message naming the file and the problem.
     pub fn run(&self) -> Result<(), String> {
-        let options = crate::Options { stack_check: !self.no_stack_check, inline_wait: !self.host_wait };
+        let options = crate::Options {
+            stack_check: !self.no_stack_check,
+            inline_wait: !self.host_wait,
+            ..crate::Options::default()
+        };
         let input = self.input.display();
         let bytes = std::fs::read(&self.input).map_err(|e| format!("{input}: {e}"))?;
         let patched = crate::patch_with(&bytes, &options).map_err(|e| format!("{input}: {e}"))?;

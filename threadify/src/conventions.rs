@@ -19,7 +19,7 @@ pub const PATCH_MODULE: &str = wthreads::abi::PATCH_MODULE;
 /// Marker section of a patched module; its content is [`PATCH_VERSION`] as a decimal string.
 pub const PATCHED_SECTION: &str = wthreads::abi::PATCHED_SECTION;
 /// Version of the transformation (bumped when the patched module's shape changes).
-pub const PATCH_VERSION: u32 = 5;
+pub const PATCH_VERSION: u32 = 6;
 /// The guest library's stack-overflow handler `() -> ()` (optional export): called by the
 /// stack check, with the check turned off for the thread, to report the overflow and abort.
 pub const STACK_OVERFLOW: &str = "wthreads_stack_overflow";

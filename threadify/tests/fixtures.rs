@@ -151,6 +151,26 @@ fn wait_and_wake_become_instructions() {
     assert!(kept.contains("(import \"wthreads\" \"wait32\"") && !kept.contains("memory.atomic.wait32"), "{kept}");
 }
 
+/// Without the deadlock watch, a wait with no timeout is the instruction too (what the benchmark
+/// suite compares against): no `wait_watched` import, and it waits like the instruction.
+#[test]
+fn unwatched_waits_are_instructions() {
+    let out = patch_with(&fixture("wait.wat"), &Options { watch_waits: false, ..Options::default() }).unwrap();
+    let text = wasmprinter::print_bytes(&out).unwrap();
+    assert!(!text.contains("wait_watched") && text.matches("memory.atomic.wait32").count() == 1, "{text}");
+    let engine = engine();
+    let module = wasmtime::Module::new(&engine, &out).unwrap();
+    let memory = wasmtime::SharedMemory::new(&engine, wasmtime::MemoryType::shared(1, 16)).unwrap();
+    let mut linker = wasmtime::Linker::new(&engine);
+    linker.func_wrap("wthreads", "write", |_: i32, _: i32, len: i32| len).unwrap();
+    let mut store = wasmtime::Store::new(&engine, ());
+    linker.define(&mut store, "env", "memory", memory).unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let wait = instance.get_typed_func::<(i32, i32, i64), i32>(&mut store, "wait").unwrap();
+    assert_eq!(wait.call(&mut store, (65532, 1, -1)).unwrap(), wthreads::abi::WAIT_NOT_EQUAL);
+    assert_eq!(wait.call(&mut store, (65532, 0, 1_000_000)).unwrap(), wthreads::abi::WAIT_TIMED_OUT);
+}
+
 /// The inlined wait and wake in wasmtime: the host's error codes for bad addresses, the
 /// instruction's results otherwise, bounds that follow `memory.grow`, and a waiter woken by
 /// the host's own notify (how the end of a thread reaches its joiner). A wait without a

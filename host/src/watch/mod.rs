@@ -69,12 +69,10 @@ impl Slot {
         (Waiting(self), known)
     }
 
-    /// Keeps the functions the thread waits in for its current wait.
-    pub(crate) fn set_frames(&self, frames: Vec<String>) {
-        let mut s = self.state();
-        if let Some(w) = s.wait.clone() {
-            s.frames = Some((w, frames));
-        }
+    /// Keeps the functions the thread waits in during `wait` (its current one, or the one it
+    /// just left and will start again).
+    pub(crate) fn set_frames(&self, wait: Wait, frames: Vec<String>) {
+        self.state().frames = Some((wait, frames));
     }
 
     /// A copy of the slot's state.

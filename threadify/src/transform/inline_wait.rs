@@ -17,12 +17,12 @@ use wthreads::abi;
 /// timeout waits forever in both, and a host's own `notify` on the shared memory (the end of a
 /// thread) wakes them. A wait with a negative timeout (none) calls the runtime API's
 /// `wait_watched(addr, expected, what, what_addr, thread)` instead, with the instance's wait
-/// context globals and thread pointer (`globals`), so that the host knows who waits for what.
-/// Returns how many imports were replaced.
+/// context globals and thread pointer (`globals`), so that the host knows who waits for what
+/// (unless `watch` is off: then it is inlined as well). Returns how many imports were replaced.
 ///
 /// # Errors
 /// [`Error::Invalid`] if walrus refuses the replacement (a bug).
-pub(crate) fn inline_wait(m: &mut Module, globals: &Globals) -> Result<usize, Error> {
+pub(crate) fn inline_wait(m: &mut Module, globals: &Globals, watch: bool) -> Result<usize, Error> {
     let Some(memory) = m.memories.iter().next().map(|mem| mem.id()) else { return Ok(0) };
     let wanted: [(&str, &[ValType]); 2] =
         [(conv::WAIT32, &[ValType::I32, ValType::I32, ValType::I64]), (conv::WAKE, &[ValType::I32, ValType::I32])];
@@ -38,7 +38,7 @@ pub(crate) fn inline_wait(m: &mut Module, globals: &Globals) -> Result<usize, Er
             _ => None,
         })
         .collect();
-    let watched = found.iter().any(|(name, _)| *name == conv::WAIT32).then(|| watched_wait(m));
+    let watched = (watch && found.iter().any(|(name, _)| *name == conv::WAIT32)).then(|| watched_wait(m));
     let arg = MemArg { align: 4, offset: 0 };
     for (name, f) in &found {
         let res = m.replace_imported_func(*f, |(body, args)| {
@@ -65,6 +65,9 @@ pub(crate) fn inline_wait(m: &mut Module, globals: &Globals) -> Result<usize, Er
                                 .atomic_wait(memory, arg, false);
                         },
                     )
+                }
+                (conv::WAIT32, None) => {
+                    body.local_get(args[0]).local_get(args[1]).local_get(args[2]).atomic_wait(memory, arg, false)
                 }
                 _ => body.local_get(args[0]).local_get(args[1]).atomic_notify(memory, arg),
             };

@@ -31,11 +31,16 @@ pub struct Options {
     /// host can tell a deadlock. Off keeps the host calls (for a host that wants to see every
     /// wait).
     pub inline_wait: bool,
+    /// With [`Options::inline_wait`], route the waits without a timeout through the host's
+    /// `wait_watched` (default: on). Off inlines them too: the host can then tell no deadlock,
+    /// and the waiters of a `Mutex` whose holder trapped are never woken to take it over. Only
+    /// for measuring what the watch costs.
+    pub watch_waits: bool,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { stack_check: true, inline_wait: true }
+        Options { stack_check: true, inline_wait: true, watch_waits: true }
     }
 }
 
@@ -166,7 +171,7 @@ pub fn apply(m: &mut Module, options: &Options) -> Result<usize, Error> {
     patch_imports::replace(m, patch, &sym, &globals)?;
     let checked = if options.stack_check { stack_check::add(m, sym.stack_pointer, globals.limit) } else { 0 };
     if options.inline_wait {
-        inline_wait::inline_wait(m, &globals)?;
+        inline_wait::inline_wait(m, &globals, options.watch_waits)?;
     }
     thread_start::add(m, &sym, &globals);
     if !named {
