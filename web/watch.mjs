@@ -19,7 +19,8 @@ const R_WHAT = 4; // the last wait context event's kind (abi.NO_WAIT_CONTEXT: no
 const R_WHAT_ADDR = 5;
 const R_THREAD = 6; // the thread pointer
 const R_FRAMES_LEN = 7;
-const R_FRAMES_FOR = 8; // the generation whose wait the frames are of
+const R_FRAMES_FOR = 8; // the generation of the wait the frames are of (0: none)
+const R_WANT_FRAMES = 9; // set by the watchdog: note the functions you wait in when you wake
 const RECORD = 10;
 const FRAMES_CAP = 1024;
 
@@ -54,21 +55,22 @@ export class WatchTable {
     return Atomics.load(this.i32, this.at(record, field));
   }
 
-  /** Notes that the thread of `record` waits; returns whether its frames are known for this wait. */
+  /**
+   * Notes that the thread of `record` waits. Frames noted in the wait it left last stay its
+   * frames if this one is the same (a thread the watchdog woke to note them waits again).
+   */
   enter(record, kind, addr, expected = 0, what = -1, whatAddr = 0, thread = 0) {
     const same =
-      this.get(record, R_KIND) === NONE &&
       this.get(record, R_FRAMES_FOR) !== 0 &&
       this.get(record, R_ADDR) === addr &&
-      this.get(record, R_EXPECTED) === expected;
+      this.get(record, R_EXPECTED) === expected &&
+      this.get(record, R_WHAT) === what;
     for (const [f, v] of [[R_ADDR, addr], [R_EXPECTED, expected], [R_WHAT, what], [R_WHAT_ADDR, whatAddr], [R_THREAD, thread]]) {
       Atomics.store(this.i32, this.at(record, f), v);
     }
     Atomics.store(this.i32, this.at(record, R_KIND), kind);
     const gen = Atomics.add(this.i32, this.at(record, R_GEN), 1) + 1;
-    if (!same) Atomics.store(this.i32, this.at(record, R_FRAMES_FOR), 0);
-    else Atomics.store(this.i32, this.at(record, R_FRAMES_FOR), gen);
-    return same;
+    Atomics.store(this.i32, this.at(record, R_FRAMES_FOR), same ? gen : 0);
   }
 
   leave(record) {
@@ -76,12 +78,22 @@ export class WatchTable {
     Atomics.add(this.i32, this.at(record, R_GEN), 1);
   }
 
-  /** Keeps the functions the thread of `record` waits in, for its current wait. */
+  /** Asks the thread of `record` for the functions it waits in, when it wakes. */
+  wantFrames(record) {
+    Atomics.store(this.i32, this.at(record, R_WANT_FRAMES), 1);
+  }
+
+  /** Whether the watchdog asked for the functions the thread waits in (asks once). */
+  framesWanted(record) {
+    return Atomics.exchange(this.i32, this.at(record, R_WANT_FRAMES), 0) === 1;
+  }
+
+  /** Keeps the functions the thread of `record` waits in (or, after `leave`, waited in). */
   setFrames(record, text) {
     const bytes = encoder.encode(text).subarray(0, FRAMES_CAP);
     this.bytes.set(bytes, this.textBase + record * FRAMES_CAP);
     Atomics.store(this.i32, this.at(record, R_FRAMES_LEN), bytes.length);
-    Atomics.store(this.i32, this.at(record, R_FRAMES_FOR), this.get(record, R_GEN));
+    Atomics.store(this.i32, this.at(record, R_FRAMES_FOR), this.get(record, R_GEN) | 1);
   }
 
   /** What the thread of `record` waits for now: `{gen, kind, addr, expected, what, whatAddr, thread, frames}`. */

@@ -9,6 +9,8 @@ import { S_TID, RUNNING } from './control.mjs';
 import { FUTEX, JOIN } from './watch.mjs';
 
 const PERIOD_MS = 100;
+/** How many looks a report waits for the functions its threads wait in (see `framesReady`). */
+const FRAMES_PATIENCE = 3;
 const WAKE_EVERY_MS = 10;
 const WAKE_ROUNDS = 500;
 /** How many of a thread's own functions (the runtime's left out) a report shows. */
@@ -22,6 +24,8 @@ const FRAMES = 4;
 export function startWatchdog(control, watch, memory, onDeadlock, onCycle) {
   let last = new Set();
   const reported = new Set();
+  // How many looks each report has waited for its threads' functions (the key: the threads).
+  const asked = new Map();
   let timer = null;
   const words = () => new Int32Array(memory.buffer);
   const word = (addr) => {
@@ -58,17 +62,32 @@ export function startWatchdog(control, watch, memory, onDeadlock, onCycle) {
     // Blocked in both looks, with no wait started or ended between.
     const stuck = blockedNow.filter((t) => last.has(`${t.tid}:${t.wait.gen}`));
     last = new Set(blockedNow.map((t) => `${t.tid}:${t.wait.gen}`));
+    // Whether a report on `threads` can be written: each told the functions it waits in, or the
+    // report waited FRAMES_PATIENCE looks for them. Asks (wakes) the threads that have not.
+    const framesReady = (threads) => {
+      const key = threads.map((t) => t.tid).join(',');
+      const missing = threads.filter((t) => t.wait.frames.length === 0);
+      const looks = asked.get(key) ?? 0;
+      if (missing.length === 0 || looks >= FRAMES_PATIENCE) return true;
+      asked.set(key, looks + 1);
+      for (const t of missing) {
+        watch.wantFrames(t.record);
+        // A join asks by itself, every little while.
+        if (t.wait.kind === FUTEX) Atomics.notify(words(), (t.wait.addr >>> 0) / 4);
+      }
+      return false;
+    };
     if (stuck.length === 0 || stuck.length < live.length) {
       for (const cycle of cycles(stuck, word)) {
         const key = cycle.map((t) => t.tid).join(',');
-        if (!reported.has(key)) {
+        if (!reported.has(key) && framesReady(cycle)) {
           reported.add(key);
           onCycle(report(cycle, word, false, live.length));
         }
       }
       return;
     }
-    {
+    if (framesReady(stuck)) {
       clearInterval(timer);
       watch.setDeadlocked();
       onDeadlock(report(live, word, true, live.length));

@@ -21,8 +21,8 @@ class GuestAbort extends Error {}
 /** Thrown by a wait once the watchdog found the program deadlocked: ends the thread. */
 class Deadlocked extends Error {}
 
-/** How long a watched wait lasts before its thread notes the functions it waits in. */
-const FRAMES_AFTER_MS = 100;
+/** How often a join asks whether the watchdog wants something of it. */
+const JOIN_PATIENCE_MS = 50;
 
 /** The wasm functions the calling thread is in, innermost first, as the engine names them. */
 function frames() {
@@ -109,22 +109,20 @@ function imports(init, ctl, me) {
   };
   const text = (ptr, len) => decoder.decode(u8.slice(ptr >>> 0, (ptr >>> 0) + len));
   const emit = (fd, bytes) => post({ kind: 'write', seq: ctl.nextOutputSeq(), fd, bytes });
-  // `wait32` with no timeout, noted in the thread's record for the deadlock watchdog; a wait that
-  // lasts FRAMES_AFTER_MS notes the functions it waits in once and returns as woken (spuriously).
+  // `wait32` with no timeout, noted in the thread's record for the deadlock watchdog; a thread the
+  // watchdog wakes to learn where it waits notes the functions it is in, and returns as woken.
   const waitWatched = (addr, expected, what, whatAddr, thread) => {
     const bad = word(addr);
     if (bad) return bad;
     if (what === abi.NO_WAIT_CONTEXT && me.waitContext) [what, whatAddr] = me.waitContext;
+    // A word that changed already (most waits of a contended lock) needs no record.
+    if (Atomics.load(i32, (addr >>> 0) / 4) !== expected) return abi.WAIT_NOT_EQUAL;
     const watch = init.watchTable;
-    const known = watch.enter(me.record, FUTEX, addr, expected, what, whatAddr, thread);
-    let r = 'ok';
-    if (!watch.deadlocked()) {
-      r = Atomics.wait(i32, (addr >>> 0) / 4, expected, known ? Infinity : FRAMES_AFTER_MS);
-      if (r === 'timed-out') watch.setFrames(me.record, frames());
-    }
+    watch.enter(me.record, FUTEX, addr, expected, what, whatAddr, thread);
+    const r = watch.deadlocked() ? 'ok' : Atomics.wait(i32, (addr >>> 0) / 4, expected);
     watch.leave(me.record);
     if (watch.deadlocked()) throw new Deadlocked();
-    // A wait that noted its frames returns as woken spuriously, as the guest's loops expect.
+    if (watch.framesWanted(me.record)) watch.setFrames(me.record, frames());
     return r === 'not-equal' ? abi.WAIT_NOT_EQUAL : abi.WAIT_WOKEN;
   };
   const rec = init.recorder;
@@ -171,10 +169,8 @@ function imports(init, ctl, me) {
         if (tid === me.tid) return abi.ERR_JOIN_SELF;
         const watch = init.watchTable;
         watch.enter(me.record, JOIN, tid, 0, abi.NO_WAIT_CONTEXT, 0, me.instance?.exports.wthreads_self?.value ?? 0);
-        let framed = false;
-        const r = ctl.join(tid, FRAMES_AFTER_MS, () => {
-          if (!framed) watch.setFrames(me.record, frames());
-          framed = true;
+        const r = ctl.join(tid, JOIN_PATIENCE_MS, () => {
+          if (watch.framesWanted(me.record)) watch.setFrames(me.record, frames());
           return !watch.deadlocked();
         });
         watch.leave(me.record);

@@ -5,7 +5,7 @@
 
 use crate::memory::GuestMemory;
 use crate::runtime::{Ctx, GuestAbort, Spawn};
-use crate::watch::{Deadlocked, Wait, dog::FRAMES_AFTER};
+use crate::watch::{Deadlocked, Wait};
 use std::io::Write;
 use std::time::Duration;
 use wasmtime::{Caller, Linker, WaitResult};
@@ -44,6 +44,10 @@ pub fn check_definitions(linker: &Linker<Ctx>, store: &mut wasmtime::Store<Ctx>)
         None => Ok(()),
     }
 }
+
+/// How often a join asks whether the watchdog wants something of it (where it waits) or the
+/// program is deadlocked.
+const JOIN_PATIENCE: Duration = Duration::from_millis(50);
 
 fn code<T>(r: Result<T, i32>, ok: impl FnOnce(T) -> i32) -> i32 {
     r.map_or_else(|e| e, ok)
@@ -107,12 +111,10 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
             }
             let slot = ctx.slot.clone();
             let thread = thread_pointer(&mut c);
-            let watched = slot.as_ref().map(|s| s.enter(Wait::Join { tid, thread }));
+            let watched = slot.as_ref().map(|s| s.enter(&Wait::Join { tid, thread }));
             let (rt, me) = (std::sync::Arc::clone(&c.data().rt), c.data().tid);
-            let mut framed = false;
-            let joined = rt.threads.join(me, tid, FRAMES_AFTER, || {
-                if let Some(slot) = slot.as_ref().filter(|_| !framed) {
-                    framed = true;
+            let joined = rt.threads.join(me, tid, JOIN_PATIENCE, || {
+                if let Some(slot) = slot.as_ref().filter(|s| s.frames_wanted()) {
                     slot.set_frames(Wait::Join { tid, thread }, frames(&mut c));
                 }
                 rt.watch.deadlock().is_none()
@@ -207,10 +209,9 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
 }
 
 /// `wait_watched(addr, expected, what, what_addr, thread)`: `wait32` with no timeout, noted in the
-/// thread's slot for the deadlock watchdog. A wait that lasts [`FRAMES_AFTER`] captures the
-/// functions the thread waits in and returns `WAIT_WOKEN` (a spurious wake the guest's loops
-/// expect), so that the next one, for the same word, waits with them known. Once the program is
-/// deadlocked, every wait ends its thread.
+/// thread's slot for the deadlock watchdog. A thread the watchdog wakes to learn where it waits
+/// captures the functions it is in and returns `WAIT_WOKEN` (a spurious wake, which the guest's
+/// loops expect). Once the program is deadlocked, every wait ends its thread.
 fn wait_watched(
     mut c: Caller<'_, Ctx>,
     addr: i32,
@@ -241,20 +242,16 @@ fn wait_watched(
         thread: thread.cast_unsigned(),
     };
     let Some(slot) = ctx.slot.as_ref() else { return Ok(futex_wait(rt, at, expected, None)) };
-    let (waiting, known) = slot.enter(wait.clone());
-    let r = if rt.watch.deadlock().is_some() {
-        None
-    } else {
-        Some(futex_wait(rt, at, expected, if known { None } else { Some(FRAMES_AFTER) }))
-    };
+    let waiting = slot.enter(&wait);
+    let r = rt.watch.deadlock().is_none().then(|| futex_wait(rt, at, expected, None));
     drop(waiting);
     let Some(r) = r.filter(|_| rt.watch.deadlock().is_none()) else { return Err(Deadlocked.into()) };
-    if r == abi::WAIT_TIMED_OUT {
+    // The watchdog woke this thread to learn where it waits (it waits again at once).
+    if slot.frames_wanted() {
         let frames = frames(&mut c);
         if let Some(slot) = &c.data().slot {
             slot.set_frames(wait, frames);
         }
-        return Ok(abi::WAIT_WOKEN);
     }
     Ok(r)
 }

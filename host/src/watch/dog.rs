@@ -11,16 +11,17 @@
 
 use super::{State, Wait};
 use crate::runtime::Runtime;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-/// How often the watchdog looks: a deadlock ends the program within about four periods after
-/// its threads' frames were captured.
+/// How often the watchdog looks: a deadlock ends the program within about five periods (two
+/// looks to see it, two more once its threads told where they wait).
 const PERIOD: Duration = Duration::from_millis(100);
 
-/// How long a watched wait lasts before its thread captures the functions it waits in.
-pub(crate) const FRAMES_AFTER: Duration = Duration::from_millis(100);
+/// How many looks a report waits for the functions its threads wait in: the watchdog asks each
+/// thread that has not told them (it wakes the thread, which captures them and waits again).
+const FRAMES_PATIENCE: u32 = 3;
 
 /// How often, and how many times, the watchdog wakes the waiters of a deadlocked program until
 /// none waits any more.
@@ -42,6 +43,8 @@ fn watch(rt: &Weak<Runtime>) {
     let mut last: HashSet<(i32, u64)> = HashSet::new();
     // The wait-for cycles reported so far (their threads, in id order).
     let mut reported: Vec<Vec<i32>> = Vec::new();
+    // How many looks each report has waited for its threads' functions (the key: the threads).
+    let mut asked: HashMap<Vec<i32>, u32> = HashMap::new();
     loop {
         std::thread::sleep(PERIOD);
         let Some(rt) = rt.upgrade() else { return };
@@ -56,19 +59,47 @@ fn watch(rt: &Weak<Runtime>) {
             .filter(|(t, s, b)| *b && last.contains(&(*t, s.generation)))
             .map(|(t, s, _)| (t, s))
             .collect();
+        last = blocked_now.clone();
+        if blocked_now.len() < live_count {
+            // Some thread runs: a deadlock of all is not near, and any other is a new one.
+            asked.retain(|tids, _| tids.len() < live_count);
+        }
         if !stuck.is_empty() && stuck.len() == live_count {
-            end(&rt, stuck);
-            return;
+            if frames_ready(&rt, &stuck, &mut asked) {
+                end(&rt, stuck);
+                return;
+            }
+            continue;
         }
         for cycle in super::report::cycles(&rt, &stuck) {
             let tids: Vec<i32> = cycle.iter().map(|(t, _)| *t).collect();
-            if !reported.contains(&tids) {
+            if !reported.contains(&tids) && frames_ready(&rt, &cycle, &mut asked) {
                 crate::output::stderr_line(super::report::write(&rt, &cycle, false).trim_end());
                 reported.push(tids);
             }
         }
-        last = blocked_now;
     }
+}
+
+/// Whether the report on `threads` can be written: each thread told the functions it waits in,
+/// or the report waited [`FRAMES_PATIENCE`] looks for them. Asks the threads that have not.
+fn frames_ready(rt: &Runtime, threads: &[(i32, State)], asked: &mut HashMap<Vec<i32>, u32>) -> bool {
+    let missing: Vec<&(i32, State)> = threads.iter().filter(|(_, s)| s.frames.is_none()).collect();
+    let looks = asked.entry(threads.iter().map(|(t, _)| *t).collect()).or_insert(0);
+    if missing.is_empty() || *looks >= FRAMES_PATIENCE {
+        return true;
+    }
+    *looks += 1;
+    for (tid, state) in missing {
+        if let Some(slot) = rt.watch.slot(*tid) {
+            slot.want_frames();
+        }
+        // A join asks by itself, every little while.
+        if let Some(Wait::Futex { addr, .. }) = state.wait {
+            rt.memory.atomic_notify(u64::from(addr), u32::MAX).ok();
+        }
+    }
+    false
 }
 
 /// Every live thread's id and state, and whether it is blocked for good now.

@@ -10,7 +10,7 @@ pub(crate) mod dog;
 pub(crate) mod report;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering, fence};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// What a thread waits for.
@@ -33,51 +33,139 @@ impl Wait {
     }
 }
 
-/// One live thread's entry.
+/// One live thread's entry. Only its thread writes what it waits for, without a lock (a
+/// sequence lock: `seq` is odd while it writes); the watchdog reads it.
 #[derive(Debug)]
 pub(crate) struct Slot {
     /// Its name, if it was given one.
     pub(crate) name: Option<String>,
-    state: Mutex<State>,
+    /// Odd while the thread writes; counts every start and end of a wait (twice each).
+    seq: AtomicU64,
+    /// `NONE`, `FUTEX` or `JOIN`.
+    kind: AtomicU32,
+    /// Futex: the word and the expected value; join: the joined thread's id.
+    target: AtomicU64,
+    /// Futex: the wait context event's kind and address.
+    context: AtomicU64,
+    /// The thread pointer.
+    thread: AtomicU32,
+    /// Set by the watchdog: capture the functions you wait in when you wake.
+    want_frames: AtomicBool,
+    /// The functions it waits in (innermost first), with the wait they were captured in.
+    frames: Mutex<Option<(Wait, Vec<String>)>>,
 }
 
-/// A slot's changing part.
+const NONE: u32 = 0;
+const FUTEX: u32 = 1;
+const JOIN: u32 = 2;
+
+/// What the watchdog reads of a slot.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct State {
-    /// Counts every start and end of a wait, so that the watchdog sees a thread that woke
+    /// Changes with every start and end of a wait, so that the watchdog sees a thread that woke
     /// and waited again between two looks.
     pub(crate) generation: u64,
     /// What it waits for now.
     pub(crate) wait: Option<Wait>,
-    /// The functions it waits in (innermost first), captured once a wait has lasted, for the
-    /// wait it was captured for.
-    pub(crate) frames: Option<(Wait, Vec<String>)>,
+    /// The functions it waits in, if they were captured in this wait.
+    pub(crate) frames: Option<Vec<String>>,
+}
+
+/// Two `u32`s in one word.
+fn pair(lo: u32, hi: u32) -> u64 {
+    u64::from(lo) | u64::from(hi) << 32
+}
+
+fn unpair(v: u64) -> (u32, u32) {
+    (v as u32, (v >> 32) as u32)
 }
 
 impl Slot {
-    fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn new(name: Option<String>) -> Slot {
+        Slot {
+            name,
+            seq: AtomicU64::new(0),
+            kind: AtomicU32::new(NONE),
+            target: AtomicU64::new(0),
+            context: AtomicU64::new(0),
+            thread: AtomicU32::new(0),
+            want_frames: AtomicBool::new(false),
+            frames: Mutex::new(None),
+        }
     }
 
-    /// Notes that the thread waits for `wait` until the returned guard is dropped; returns
-    /// whether its frames are known for this wait already.
-    pub(crate) fn enter(&self, wait: Wait) -> (Waiting<'_>, bool) {
-        let mut s = self.state();
-        s.generation += 1;
-        let known = s.frames.as_ref().is_some_and(|(w, _)| *w == wait);
-        s.wait = Some(wait);
-        (Waiting(self), known)
+    /// Rewrites the record under the sequence lock (only the slot's thread calls this).
+    fn write(&self, f: impl FnOnce()) {
+        let s = self.seq.load(Ordering::Relaxed);
+        self.seq.store(s + 1, Ordering::Relaxed);
+        fence(Ordering::Release);
+        f();
+        self.seq.store(s + 2, Ordering::Release);
+    }
+
+    /// Notes that the thread waits for `wait` until the returned guard is dropped.
+    pub(crate) fn enter(&self, wait: &Wait) -> Waiting<'_> {
+        self.write(|| {
+            let (kind, target, context, thread) = match *wait {
+                Wait::Futex { addr, expected, what, what_addr, thread } => {
+                    (FUTEX, pair(addr, expected), pair(what.cast_unsigned(), what_addr), thread)
+                }
+                Wait::Join { tid, thread } => (JOIN, u64::from(tid.cast_unsigned()), 0, thread),
+            };
+            self.target.store(target, Ordering::Relaxed);
+            self.context.store(context, Ordering::Relaxed);
+            self.thread.store(thread, Ordering::Relaxed);
+            self.kind.store(kind, Ordering::Relaxed);
+        });
+        Waiting(self)
+    }
+
+    /// Whether the watchdog asked for the functions the thread waits in (asks once).
+    pub(crate) fn frames_wanted(&self) -> bool {
+        self.want_frames.swap(false, Ordering::Relaxed)
+    }
+
+    /// Asks the thread for the functions it waits in, when it wakes.
+    pub(crate) fn want_frames(&self) {
+        self.want_frames.store(true, Ordering::Relaxed);
     }
 
     /// Keeps the functions the thread waits in during `wait` (its current one, or the one it
     /// just left and will start again).
     pub(crate) fn set_frames(&self, wait: Wait, frames: Vec<String>) {
-        self.state().frames = Some((wait, frames));
+        *self.frames.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((wait, frames));
     }
 
-    /// A copy of the slot's state.
+    /// What the thread waits for now, read consistently.
     pub(crate) fn snapshot(&self) -> State {
-        self.state().clone()
+        loop {
+            let seq = self.seq.load(Ordering::Acquire);
+            if seq % 2 == 1 {
+                std::hint::spin_loop();
+                continue;
+            }
+            let (kind, target, context, thread) = (
+                self.kind.load(Ordering::Relaxed),
+                self.target.load(Ordering::Relaxed),
+                self.context.load(Ordering::Relaxed),
+                self.thread.load(Ordering::Relaxed),
+            );
+            fence(Ordering::Acquire);
+            if self.seq.load(Ordering::Relaxed) != seq {
+                continue;
+            }
+            let wait = match kind {
+                FUTEX => {
+                    let ((addr, expected), (what, what_addr)) = (unpair(target), unpair(context));
+                    Some(Wait::Futex { addr, expected, what: what.cast_signed(), what_addr, thread })
+                }
+                JOIN => Some(Wait::Join { tid: (target as u32).cast_signed(), thread }),
+                _ => None,
+            };
+            let frames = self.frames.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let frames = frames.as_ref().filter(|(w, _)| Some(w) == wait.as_ref()).map(|(_, f)| f.clone());
+            return State { generation: seq, wait, frames };
+        }
     }
 }
 
@@ -86,9 +174,7 @@ pub(crate) struct Waiting<'a>(&'a Slot);
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
-        let mut s = self.0.state();
-        s.generation += 1;
-        s.wait = None;
+        self.0.write(|| self.0.kind.store(NONE, Ordering::Relaxed));
     }
 }
 
@@ -109,7 +195,7 @@ impl Watch {
 
     /// Registers live thread `tid`; returns its slot.
     pub(crate) fn register(&self, tid: i32, name: Option<String>) -> Arc<Slot> {
-        let slot = Arc::new(Slot { name, state: Mutex::new(State::default()) });
+        let slot = Arc::new(Slot::new(name));
         self.live().insert(tid, Arc::clone(&slot));
         slot
     }

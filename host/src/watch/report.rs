@@ -49,8 +49,7 @@ pub(crate) fn write(rt: &Runtime, threads: &[(i32, State)], all: bool) -> String
         let who = describe_thread(*tid, name.as_deref());
         let Some(wait) = &state.wait else { continue };
         let _ = writeln!(out, "\n{who} {}", waits_for(rt, *tid, wait, threads));
-        let frames = state.frames.as_ref().filter(|(w, _)| w == wait).map(|(_, f)| own_frames(f));
-        for f in frames.unwrap_or_default() {
+        for f in state.frames.as_deref().map(own_frames).unwrap_or_default() {
             let _ = writeln!(out, "    in {f}");
         }
     }
