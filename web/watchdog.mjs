@@ -97,6 +97,7 @@ export function startWatchdog(control, watch, memory, onDeadlock, onCycle) {
         for (const t of waiting) Atomics.notify(words(), (t.wait.addr >>> 0) / 4);
         if (waiting.length === 0 || ++rounds >= WAKE_ROUNDS) clearInterval(wake);
       }, WAKE_EVERY_MS);
+      wake.unref?.();
     }
   };
   timer = setInterval(look, PERIOD_MS);

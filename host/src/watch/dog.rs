@@ -59,8 +59,9 @@ fn watch(rt: &Weak<Runtime>) {
             .filter(|(t, s, b)| *b && last.contains(&(*t, s.generation)))
             .map(|(t, s, _)| (t, s))
             .collect();
-        last = blocked_now.clone();
-        if blocked_now.len() < live_count {
+        let blocked = blocked_now.len();
+        last = blocked_now;
+        if blocked < live_count {
             // Some thread runs: a deadlock of all is not near, and any other is a new one.
             asked.retain(|tids, _| tids.len() < live_count);
         }
