@@ -505,16 +505,21 @@ fn trap_text(e: &wasmtime::Error) -> String {
     e.downcast_ref::<wasmtime::Trap>().map_or_else(|| format!("{e:#}"), ToString::to_string)
 }
 
-/// Prints how a thread ended abnormally to stderr and returns the message for `join`.
-pub(crate) fn report(tid: i32, name: Option<&str>, e: &wasmtime::Error) -> String {
-    let who = match name {
+/// How messages name a thread: "thread 2 'worker'", or "thread 3" without a name.
+pub(crate) fn thread_label(tid: i32, name: Option<&str>) -> String {
+    match name {
         Some(n) => format!("thread {tid} '{n}'"),
         None => format!("thread {tid}"),
-    };
+    }
+}
+
+/// Prints how a thread ended abnormally to stderr and returns the message for `join`.
+pub(crate) fn report(tid: i32, name: Option<&str>, e: &wasmtime::Error) -> String {
     if e.is::<crate::watch::Deadlocked>() {
         // The deadlock's report says what it waited for; one line per thread would only repeat it.
         return crate::watch::Deadlocked.to_string();
     }
+    let who = thread_label(tid, name);
     let msg = if e.is::<GuestAbort>() { describe(e) } else { format!("trapped: {}", describe(e)) };
     crate::output::stderr_line(&format!("{who} {msg}"));
     msg

@@ -56,12 +56,10 @@ pub(crate) fn write(rt: &Runtime, threads: &[(i32, State)], all: bool) -> String
     out
 }
 
+/// The thread's label in messages; the main thread is named "main", as in its trap messages.
 fn describe_thread(tid: i32, name: Option<&str>) -> String {
-    match name {
-        Some(n) => format!("thread {tid} '{n}'"),
-        None if tid == abi::MAIN_THREAD_ID => format!("thread {tid} 'main'"),
-        None => format!("thread {tid}"),
-    }
+    let name = name.or((tid == abi::MAIN_THREAD_ID).then_some("main"));
+    crate::runtime::thread_label(tid, name)
 }
 
 /// "waits for the mutex at 0x…, held by thread 2", "waits to join thread 3", …
