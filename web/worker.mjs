@@ -313,7 +313,7 @@ function runMain(init, ctl) {
   const r = guard(() => f(...args));
   init.watchTable.setMainLive(false);
   const elapsedMs = performance.now() - start;
-  if (rec) traceExit(rec, me, r);
+  if (rec) traceExit(rec, me, r, 0);
   if (r.deadlocked) return { trapped: true, deadlocked: true, message: r.message };
   if (r.trapped) {
     report(imp.emit, me.tid, me.name, r.message);
@@ -342,12 +342,13 @@ function startArgs(ctl, slot) {
 
 /**
  * Records the end of thread `me` (how `r` says it ended), after the accesses before it, and
- * sends its items: before its joiner can see the end.
+ * sends its items: before its joiner can see the end. `exitWord` is the word stored next (0 for
+ * the main thread).
  */
-function traceExit(rec, me, r) {
+function traceExit(rec, me, r, exitWord) {
   drain(rec, me);
   const code = r.trapped ? abi.JOIN_TRAPPED : abi.JOIN_RETURNED;
-  rec.event(me.tid, abi.THREAD_EXIT, code, 0, 0n, NO_SITE, r.trapped ? r.message : undefined);
+  rec.event(me.tid, abi.THREAD_EXIT, code, exitWord, 0n, NO_SITE, r.trapped ? r.message : undefined);
   rec.flush();
 }
 
@@ -390,7 +391,7 @@ function pool(init, ctl) {
         post({ kind: 'abort', seq: ctl.nextOutputSeq(), tid: me.tid, name: me.name || null, message: r.message });
       }
     }
-    if (rec) traceExit(rec, me, r);
+    if (rec) traceExit(rec, me, r, ctl.get(slot, S_EXIT_WORD) >>> 0);
     // The exit event takes its place in the output order before a joiner can see the end.
     if (init.events) {
       const exit = { kind: 'event', seq: ctl.nextOutputSeq(), event: 'exit', tid: me.tid, trapped: r.trapped };

@@ -20,7 +20,7 @@ pub struct MainThread {
 
 impl Drop for MainThread {
     fn drop(&mut self) {
-        self.rt.trace_exit(abi::MAIN_THREAD_ID, &self.outcome);
+        self.rt.trace_exit(abi::MAIN_THREAD_ID, &self.outcome, 0);
         self.rt.watch.leave(abi::MAIN_THREAD_ID);
         self.rt.close_pool();
     }

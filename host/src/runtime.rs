@@ -352,7 +352,7 @@ impl Runtime {
             }
             // Parked before the joiner hears of the end, so a spawn right after the join finds
             // this thread; a job handed over now waits in the mailbox.
-            self.trace_exit(tid, &outcome);
+            self.trace_exit(tid, &outcome, spawn.exit_word);
             let parked = self.pool.offer(&me);
             // The thread's code has finished: its stack and TLS block are no longer in use.
             if let Ok(word) = crate::memory::GuestMemory::new(&self.memory).word(spawn.exit_word) {
@@ -440,9 +440,11 @@ impl Runtime {
     }
 
     /// Records the end of thread `tid` and writes out its events, if the run is traced.
-    pub(crate) fn trace_exit(&self, tid: i32, outcome: &Outcome) {
+    /// `exit_word` is the word the host stores 1 in next (0 for the main thread, which has none).
+    pub(crate) fn trace_exit(&self, tid: i32, outcome: &Outcome, exit_word: i32) {
         let Some(r) = &self.options.trace else { return };
-        r.record(tid, abi::THREAD_EXIT, (outcome.code().cast_unsigned(), 0, 0), NO_SITE, outcome.message());
+        let args = (outcome.code().cast_unsigned(), exit_word.cast_unsigned(), 0);
+        r.record(tid, abi::THREAD_EXIT, args, NO_SITE, outcome.message());
         r.flush_this_thread();
     }
 

@@ -3,7 +3,8 @@
 //! that happens-before does not order.
 //!
 //! Happens-before comes from each thread's program order; a spawn before the thread's start;
-//! its exit before the join that returns it; a lock's release before its next acquire; and
+//! its exit before the join that returns it and before an atomic read of its exit word (the
+//! reclaim of a detached thread); a lock's release before its next acquire; and
 //! every atomic access, as ThreadSanitizer treats wasm's sequentially consistent atomics: its
 //! write side releases to the bytes' synchronisation clock, its read side acquires from it (the
 //! trace orders a write side before the access and a read side after it). The runtime's own
@@ -155,6 +156,11 @@ impl Detector {
             abi::THREAD_EXIT => {
                 let clock = self.clocks[n].clone();
                 self.exited.insert(tid, clock);
+                // The host stores 1 in the exit word after this: a guest that reads it (the
+                // reclaim of a detached thread) acquires the thread's whole run.
+                if e.b != 0 {
+                    self.release_bytes(n, e.b, 4);
+                }
             }
             abi::THREAD_JOIN => {
                 if let Some(child) = self.exited.get(&e.a.cast_signed()) {

@@ -120,6 +120,27 @@ fn spawn_and_join_order_parent_and_child() {
     assert_eq!(run(&unjoined).len(), 1);
 }
 
+/// A detached thread is never joined: the runtime reclaims its memory once an atomic read of
+/// its exit word sees the host's 1, which the exit event's second argument names.
+#[test]
+fn reading_a_detached_threads_exit_word_orders_its_run() {
+    let t = vec![
+        (1, abi::THREAD_SPAWN, 2, 0, 0),
+        (2, abi::THREAD_START, 1, 0, 0),
+        (2, MEM, 0x100, 4, WRITE),
+        (2, abi::THREAD_EXIT, 0, 0x300, 0),
+        (1, ATOMIC, 0x300, 4, ATOMIC_READ),
+        (1, MEM, 0x100, 4, WRITE),
+    ];
+    assert!(run(&t).is_empty());
+    // Another word orders nothing.
+    let other: Vec<_> = t
+        .iter()
+        .map(|&(tid, k, a, b, s)| if k == ATOMIC { (tid, k, 0x400, b, s) } else { (tid, k, a, b, s) })
+        .collect();
+    assert_eq!(run(&other).len(), 1);
+}
+
 #[test]
 fn concurrent_reads_are_all_checked_by_a_write() {
     // Threads 2 and 3 read unordered; thread 2 then takes a lock thread 4 releases later, so

@@ -94,24 +94,3 @@ pub extern "C" fn test_racy_counter() -> i32 {
     wthreads::println!("counter at {:#x}", COUNTER.0.get() as usize);
     0
 }
-
-/// Two threads, one after the other, take two mutexes in opposite orders: a lock-order inversion
-/// (a potential deadlock, had they run at once), which `wthreads check` reports although this
-/// run cannot deadlock. Prints where the two locks are.
-#[unsafe(no_mangle)]
-pub extern "C" fn test_lock_order_inversion() -> i32 {
-    static FIRST: Mutex<u32> = Mutex::new(0);
-    static SECOND: Mutex<u32> = Mutex::new(0);
-    let forward = thread::spawn(|| {
-        let a = FIRST.lock().unwrap();
-        *SECOND.lock().unwrap() += *a;
-    });
-    forward.join().unwrap();
-    let backward = thread::spawn(|| {
-        let b = SECOND.lock().unwrap();
-        *FIRST.lock().unwrap() += *b;
-    });
-    backward.join().unwrap();
-    wthreads::println!("locks at {:p} and {:p}", &FIRST, &SECOND);
-    0
-}

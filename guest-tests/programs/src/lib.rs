@@ -73,14 +73,18 @@ mod hostile;
 #[cfg(target_arch = "wasm32")]
 mod lifecycle;
 mod local;
+mod lock_order;
 mod mpsc;
 mod once;
 #[cfg(target_arch = "wasm32")]
 mod oom;
+mod ordered;
 mod panics;
 mod parity;
 mod park;
 mod poison;
+#[cfg(target_arch = "wasm32")]
+mod races;
 mod rwlock;
 mod scope;
 #[cfg(target_arch = "wasm32")]
@@ -111,7 +115,19 @@ pub const NATIVE_PROGRAMS: &[Program] = &[
     ("test_sleep_and_is_finished", basics::test_sleep_and_is_finished),
     ("test_condvar_producer_consumer", condvar::test_condvar_producer_consumer),
     ("test_lock_events", events::test_lock_events),
-    ("test_lock_order_inversion", events::test_lock_order_inversion),
+    ("test_lock_order_inversion", lock_order::test_lock_order_inversion),
+    ("test_lock_order_rwlock_inversion", lock_order::test_lock_order_rwlock_inversion),
+    ("test_lock_order_one_thread", lock_order::test_lock_order_one_thread),
+    ("test_lock_order_gated", lock_order::test_lock_order_gated),
+    ("test_ordered_atomic_publication", ordered::test_ordered_atomic_publication),
+    ("test_ordered_condvar_handoff", ordered::test_ordered_condvar_handoff),
+    ("test_ordered_boxed_buffer_channel", ordered::test_ordered_boxed_buffer_channel),
+    ("test_ordered_barrier_phases", ordered::test_ordered_barrier_phases),
+    ("test_ordered_join_then_read", ordered::test_ordered_join_then_read),
+    ("test_ordered_scoped_halves", ordered::test_ordered_scoped_halves),
+    ("test_ordered_once_lock", ordered::test_ordered_once_lock),
+    ("test_ordered_thread_locals", ordered::test_ordered_thread_locals),
+    ("test_ordered_reuse", ordered::test_ordered_reuse),
     ("test_condvar_notify_all", condvar::test_condvar_notify_all),
     ("test_condvar_timeouts", condvar::test_condvar_timeouts),
     ("test_condvar_spurious_wakeups", condvar::test_condvar_spurious_wakeups),

@@ -65,6 +65,78 @@ mod programs {
         assert!(pass(M, "test_lock_order_inversion").contains("locks at 0x"));
     }
 
+    /// A program of the corpus whose verdict `check` gives (`common/corpus.rs`); here it runs.
+    #[test]
+    pub(super) fn test_lock_order_rwlock_inversion() {
+        assert!(pass(M, "test_lock_order_rwlock_inversion").contains("locks at 0x"));
+    }
+
+    /// A program of the corpus whose verdict `check` gives (`common/corpus.rs`); here it runs.
+    #[test]
+    pub(super) fn test_lock_order_one_thread() {
+        assert!(pass(M, "test_lock_order_one_thread").contains("locks at 0x"));
+    }
+
+    /// A program of the corpus whose verdict `check` gives (`common/corpus.rs`); here it runs.
+    #[test]
+    pub(super) fn test_lock_order_gated() {
+        assert!(pass(M, "test_lock_order_gated").contains("locks at 0x"));
+    }
+
+    /// A program of the corpus that `check` finds clean (`common/corpus.rs`); here it runs.
+    #[test]
+    pub(super) fn test_ordered_atomic_publication() {
+        pass(M, "test_ordered_atomic_publication");
+    }
+
+    /// A program of the corpus that `check` finds clean (`common/corpus.rs`); here it runs.
+    #[test]
+    pub(super) fn test_ordered_condvar_handoff() {
+        pass(M, "test_ordered_condvar_handoff");
+    }
+
+    /// A program of the corpus that `check` finds clean (`common/corpus.rs`); here it runs.
+    #[test]
+    pub(super) fn test_ordered_boxed_buffer_channel() {
+        pass(M, "test_ordered_boxed_buffer_channel");
+    }
+
+    /// A program of the corpus that `check` finds clean (`common/corpus.rs`); here it runs.
+    #[test]
+    pub(super) fn test_ordered_barrier_phases() {
+        pass(M, "test_ordered_barrier_phases");
+    }
+
+    /// A program of the corpus that `check` finds clean (`common/corpus.rs`); here it runs.
+    #[test]
+    pub(super) fn test_ordered_join_then_read() {
+        pass(M, "test_ordered_join_then_read");
+    }
+
+    /// A program of the corpus that `check` finds clean (`common/corpus.rs`); here it runs.
+    #[test]
+    pub(super) fn test_ordered_scoped_halves() {
+        pass(M, "test_ordered_scoped_halves");
+    }
+
+    /// A program of the corpus that `check` finds clean (`common/corpus.rs`); here it runs.
+    #[test]
+    pub(super) fn test_ordered_once_lock() {
+        pass(M, "test_ordered_once_lock");
+    }
+
+    /// A program of the corpus that `check` finds clean (`common/corpus.rs`); here it runs.
+    #[test]
+    pub(super) fn test_ordered_thread_locals() {
+        pass(M, "test_ordered_thread_locals");
+    }
+
+    /// A program of the corpus that `check` finds clean (`common/corpus.rs`); here it runs.
+    #[test]
+    pub(super) fn test_ordered_reuse() {
+        pass(M, "test_ordered_reuse");
+    }
+
     /// Its trace is checked by `trace.rs`; here it runs (its count may be anything up to 2,000).
     #[test]
     pub(super) fn test_racy_counter() {
