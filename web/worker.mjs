@@ -109,6 +109,7 @@ function imports(init, ctl, me) {
   };
   const text = (ptr, len) => decoder.decode(u8.slice(ptr >>> 0, (ptr >>> 0) + len));
   const emit = (fd, bytes) => post({ kind: 'write', seq: ctl.nextOutputSeq(), fd, bytes });
+  const rec = init.recorder;
   // `wait32` with no timeout, noted in the thread's record for the deadlock watchdog; a thread the
   // watchdog wakes to learn where it waits notes the functions it is in, and returns as woken.
   const waitWatched = (addr, expected, what, whatAddr, thread) => {
@@ -117,6 +118,12 @@ function imports(init, ctl, me) {
     if (what === abi.NO_WAIT_CONTEXT && me.waitContext) [what, whatAddr] = me.waitContext;
     // A word that changed already (most waits of a contended lock) needs no record.
     if (Atomics.load(i32, (addr >>> 0) / 4) !== expected) return abi.WAIT_NOT_EQUAL;
+    // A traced thread that blocks sends what it recorded first: it may stay blocked until the
+    // run ends, and its accesses and releases before the wait order what others do after.
+    if (rec) {
+      drain(rec, me);
+      rec.flush();
+    }
     const watch = init.watchTable;
     watch.enter(me.record, FUTEX, addr, expected, what, whatAddr, thread);
     const r = watch.deadlocked() ? 'ok' : Atomics.wait(i32, (addr >>> 0) / 4, expected);
@@ -125,7 +132,6 @@ function imports(init, ctl, me) {
     if (watch.framesWanted(me.record)) watch.setFrames(me.record, frames());
     return r === 'not-equal' ? abi.WAIT_NOT_EQUAL : abi.WAIT_WOKEN;
   };
-  const rec = init.recorder;
   me.site ??= NO_SITE;
   const traced = rec ? { [abi.TRACE_MODULE]: traceImports(rec, me) } : {};
   return {

@@ -252,6 +252,9 @@ export async function run(wasm, options = {}) {
         case 'trace':
         case 'event':
         case 'abort':
+          // What threads still running send after the program's end is dropped, as the
+          // native host drops it when the process exits (the trace has ended).
+          if (done) break;
           outputs.set(msg.seq, msg);
           flush();
           break;

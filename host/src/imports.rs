@@ -222,9 +222,7 @@ fn wait_watched(
 ) -> wasmtime::Result<i32> {
     // Borrowed, not cloned: an `Arc` clone of the runtime would be a contended atomic on every
     // wait of every thread.
-    let ctx = c.data();
-    let rt = &ctx.rt;
-    let memory = GuestMemory::new(&rt.memory);
+    let memory = GuestMemory::new(&c.data().rt.memory);
     let at = match memory.futex_addr(addr) {
         Ok(a) => a,
         Err(e) => return Ok(e),
@@ -233,6 +231,16 @@ fn wait_watched(
     if memory.word(addr).is_ok_and(|w| w.load(std::sync::atomic::Ordering::SeqCst) != expected.cast_unsigned()) {
         return Ok(abi::WAIT_NOT_EQUAL);
     }
+    // A traced thread that blocks writes out what it recorded first: it may stay blocked until
+    // the run ends, and its accesses and releases before the wait order what others do after.
+    if c.data().rt.options.trace.is_some() {
+        crate::trace::host::drain(&mut c);
+        if let Some(recorder) = &c.data().rt.options.trace {
+            recorder.flush_this_thread();
+        }
+    }
+    let ctx = c.data();
+    let rt = &ctx.rt;
     let (what, what_addr) = ctx.wait_context.filter(|_| what == abi::NO_WAIT_CONTEXT).unwrap_or((what, what_addr));
     let wait = Wait::Futex {
         addr: addr.cast_unsigned(),

@@ -171,13 +171,18 @@ include!("common/web_tool.rs");
 /// `node web/tools/browser-run.mjs check PROGRAMS --invoke NAME`: the page records every
 /// access, checks the trace with the tool module, and the runner prints the findings as
 /// `wthreads check` does.
-fn check_program(name: &str) -> std::process::Output {
-    command()
-        .args(["check", wthreads_guest_tests::PROGRAMS, "--invoke", name])
-        .env("WTHREADS_TOOL", web_tool())
-        .output()
-        .unwrap()
+fn check_program(module: &str, name: &str, options: &[&str]) -> std::process::Output {
+    let mut cmd = command();
+    cmd.args(["check", module, "--invoke", name]).args(options).env("WTHREADS_TOOL", web_tool());
+    wthreads_guest_tests::output_within(&mut cmd, CHECK_DEADLINE, name)
 }
+
+/// Programs `check` cannot run on this host yet, each with the bug (in the session notes).
+const CHECK_KNOWN_BUGS: &[(&str, &str)] = &[(
+    "test_stack_size_8m",
+    "its thread overflows Chromium's own call stack, which ends it under `run`; traced with \
+     every access, the run hangs instead (a bug of the web runtime's traced runs, to mend)",
+)];
 
 include!("common/corpus.rs");
 
@@ -185,7 +190,7 @@ include!("common/corpus.rs");
 /// `common/corpus.rs`, has the rest).
 #[test]
 fn check_in_chromium() {
-    let out = check_program("test_racy_counter");
+    let out = check_program(wthreads_guest_tests::PROGRAMS, "test_racy_counter", &[]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(wthreads_host::EXIT_RACE), "{err}");
     assert!(err.starts_with("WARNING: data race\n"), "{err}");

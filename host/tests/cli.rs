@@ -227,6 +227,9 @@ fn benchmark_suite_runs() {
         "demo speedup at 2 threads",
         "hello-threads release module",
         "threadify, ",
+        "wthreads check: ",
+        "contended counter, 2 threads (100,000)",
+        "demo workload 200x150, 2 threads",
     ] {
         assert!(stdout.lines().any(|l| l.starts_with(row)), "no `{row}` row in:\n{stdout}");
     }

@@ -5,12 +5,14 @@
 
 pub mod check;
 pub mod html;
+pub mod judge;
 pub mod lockorder;
 pub mod perfetto;
 pub mod race;
 pub mod rapid;
 pub mod raw;
 pub mod reader;
+mod shadow;
 pub mod text;
 
 use std::io;

@@ -13,8 +13,17 @@
 //!
 //! Vector clocks with FastTrack-style epochs: a byte remembers its last write and its last read
 //! (every concurrent read once reads are shared), so most accesses cost O(1) per byte.
+//!
+//! A clock has one component per *slot*, not per thread ever spawned: a new thread takes over
+//! the slot of a thread that ended, once its spawner has seen that end (joined it, or read its
+//! exit word), and counts on from where the old thread stopped. Everything the old thread did is
+//! then ordered before the new one, so an epoch of either still compares correctly, and clocks
+//! stay as long as the most threads alive at once (a program that spawns and joins 100,000
+//! threads one after another has clocks of two components, not 100,000).
 
+use super::judge::Judge;
 use super::reader::Trace;
+use super::shadow::{Clock, Epoch, ShadowMemory};
 use super::{Event, location};
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
@@ -48,8 +57,12 @@ pub struct Race {
     pub later: RaceAccess,
 }
 
-/// A vector clock, indexed by thread number (see `Detector::thread`).
-type Clock = Vec<u32>;
+/// The bytes an atomic access synchronises as one: an atomic write releases to each aligned
+/// word it touches, and a read acquires from each, as ThreadSanitizer keeps one clock per
+/// atomic's address rather than per byte. Two atomics of different bytes of one word (flags of
+/// one byte packed in a word) thus also order each other, which can only hide a race, never
+/// make one up.
+const SYNC_GRANULE: u32 = 4;
 
 fn join(into: &mut Clock, from: &Clock) {
     if into.len() < from.len() {
@@ -60,52 +73,28 @@ fn join(into: &mut Clock, from: &Clock) {
     }
 }
 
-/// An access as a byte remembers it: the thread (its number + 1; 0: none), that thread's clock
-/// at the access, and what it was.
-#[derive(Debug, Clone, Copy, Default)]
-struct Epoch {
-    thread: u32,
-    clock: u32,
-    site: u32,
-    start: u32,
-    len: u32,
-    atomic: bool,
-}
-
-impl Epoch {
-    /// Whether the access is ordered before an access of a thread whose clock is `now`.
-    fn before(&self, now: &Clock) -> bool {
-        self.thread == 0 || now.get(self.thread as usize - 1).is_some_and(|c| self.clock <= *c)
-    }
-}
-
-/// What a byte remembers: its last write, and its reads since (one, or every thread's).
-#[derive(Debug, Clone, Default)]
-struct Shadow {
-    write: Epoch,
-    read: Epoch,
-    /// The reads of several threads that are not ordered with each other (FastTrack's
-    /// read-shared state), when there are.
-    shared: Vec<Epoch>,
-}
-
 /// The detector: feed it a trace's events in order ([`Detector::event`]).
 #[derive(Default)]
 pub struct Detector {
-    /// Thread numbers by thread id.
+    /// The slot of each live thread, by thread id.
     numbers: HashMap<i32, usize>,
-    tids: Vec<i32>,
+    /// Each slot's clock: its thread's, or the last one's that ended in it.
     clocks: Vec<Clock>,
-    /// What a thread that was spawned but has not started inherits.
-    spawned: HashMap<i32, Clock>,
+    /// Slots whose threads ended, the latest last.
+    free: Vec<usize>,
     /// The clocks of threads that exited, for their joiners.
     exited: HashMap<i32, Clock>,
-    /// The clocks of locks (by address) and of atomically accessed bytes (by address).
+    /// The clocks of locks (by address) and of atomically accessed words (by address divided
+    /// by [`SYNC_GRANULE`]).
     locks: HashMap<u32, Clock>,
     atomics: HashMap<u32, Clock>,
-    shadow: HashMap<u32, Shadow>,
+    shadow: ShadowMemory,
     /// Pairs of sites already reported.
     reported: HashSet<(u32, u32)>,
+    /// By slot: the thread's last event if it was an atomic write side, as (address, the slot's
+    /// clock at it): the write side of a read-modify-write, whose read side the trace gives
+    /// next.
+    write_sides: Vec<Option<(u32, u32)>>,
 }
 
 impl Detector {
@@ -115,18 +104,52 @@ impl Detector {
         Detector::default()
     }
 
-    /// The number of thread `tid`, which gets a clock of its own on first sight.
+    /// The slot of thread `tid`, which gets a new one on first sight (the main thread; a
+    /// spawned thread gets its slot at its spawn).
     fn thread(&mut self, tid: i32) -> usize {
         if let Some(n) = self.numbers.get(&tid) {
             return *n;
         }
-        let n = self.tids.len();
+        let n = self.clocks.len();
         self.numbers.insert(tid, n);
-        self.tids.push(tid);
         let mut clock = vec![0; n + 1];
         clock[n] = 1;
         self.clocks.push(clock);
         n
+    }
+
+    /// How many slots the clocks have: the most threads the trace had alive at once, or more
+    /// where a spawner had not seen the end of a thread that ended (for tests and diagnostics).
+    #[must_use]
+    pub fn slots(&self) -> usize {
+        self.clocks.len()
+    }
+
+    /// How many free slots a spawn looks at for one it may take over.
+    const REUSE_LOOKS: usize = 8;
+
+    /// Gives thread `child`, spawned by the thread in slot `parent`, a slot and its first clock:
+    /// the parent's, and a count in its own slot above any the slot had. The slot is a free one
+    /// whose last thread's end the parent has seen (so that all it did is ordered before the
+    /// child), else a new one.
+    fn spawn(&mut self, parent: usize, child: i32) {
+        let now = &self.clocks[parent];
+        let seen = |s: usize| now.get(s).copied().unwrap_or(0) >= self.clocks[s][s];
+        let reusable = self.free.iter().rev().take(Self::REUSE_LOOKS).position(|&s| seen(s));
+        let n = match reusable {
+            Some(back) => self.free.remove(self.free.len() - 1 - back),
+            None => {
+                self.clocks.push(Vec::new());
+                self.clocks.len() - 1
+            }
+        };
+        let mut clock = self.clocks[parent].clone();
+        if clock.len() <= n {
+            clock.resize(n + 1, 0);
+        }
+        clock[n] = self.clocks[n].get(n).copied().unwrap_or(0) + 1;
+        self.clocks[n] = clock;
+        self.numbers.insert(child, n);
     }
 
     /// Advances thread `n`'s own component (after it released something).
@@ -142,52 +165,62 @@ impl Detector {
     /// of sites. `access` gives an access site's (write, atomic).
     pub fn event(&mut self, tid: i32, e: &Event, access: impl Fn(u32) -> Option<(bool, bool)>) -> Vec<Race> {
         let n = self.thread(tid);
+        if self.write_sides.len() <= n {
+            self.write_sides.resize(n + 1, None);
+        }
+        let write_side = self.write_sides[n].take();
         match e.kind & abi::EVENT_MASK {
             abi::THREAD_SPAWN => {
-                let clock = self.clocks[n].clone();
-                join(self.spawned.entry(e.a.cast_signed()).or_default(), &clock);
+                self.spawn(n, e.a.cast_signed());
                 self.tick(n);
             }
-            abi::THREAD_START => {
-                if let Some(parent) = self.spawned.remove(&tid) {
-                    join(&mut self.clocks[n], &parent);
-                }
-            }
             abi::THREAD_EXIT => {
-                let clock = self.clocks[n].clone();
-                self.exited.insert(tid, clock);
+                self.exited.insert(tid, self.clocks[n].clone());
                 // The host stores 1 in the exit word after this: a guest that reads it (the
-                // reclaim of a detached thread) acquires the thread's whole run.
+                // reclaim of a detached thread) acquires the thread's whole run. No tick: the
+                // thread does nothing more, and a spawner that saw its end may take its slot.
                 if e.b != 0 {
-                    self.release_bytes(n, e.b, 4);
+                    self.publish_bytes(n, e.b, 4);
                 }
+                // The thread does nothing more: its slot may serve a thread spawned later.
+                self.numbers.remove(&tid);
+                self.free.push(n);
             }
             abi::THREAD_JOIN => {
-                if let Some(child) = self.exited.get(&e.a.cast_signed()) {
-                    let child = child.clone();
+                if let Some(child) = self.exited.remove(&e.a.cast_signed()) {
                     join(&mut self.clocks[n], &child);
                 }
             }
             abi::LOCK_ACQUIRED => {
                 if let Some(lock) = self.locks.get(&e.a) {
-                    let lock = lock.clone();
-                    join(&mut self.clocks[n], &lock);
+                    join(&mut self.clocks[n], lock);
                 }
             }
             abi::LOCK_RELEASED => {
-                let clock = self.clocks[n].clone();
-                join(self.locks.entry(e.a).or_default(), &clock);
+                join(self.locks.entry(e.a).or_default(), &self.clocks[n]);
                 self.tick(n);
             }
             abi::MEMORY_ACCESS | abi::MEMORY_ATOMIC => {
                 let Some((write, atomic)) = access(e.site) else { return Vec::new() };
                 let len = e.b;
+                let now = self.clocks[n].get(n).copied().unwrap_or(0);
+                // The read side of a read-modify-write is one access with its write side, which
+                // came first in the trace and ticked the clock when it released: it keeps the
+                // clock of the write side, else a thread that acquired that release would not
+                // see the read as ordered before it. (An atomic load of the word a thread has
+                // just stored to, with nothing in between, is taken for one as well: it can
+                // only order that load a little early against a plain access elsewhere.)
+                let clock = match write_side {
+                    Some((addr, clock)) if atomic && !write && addr == e.a => clock,
+                    _ => now,
+                };
                 if atomic && !write {
                     self.acquire_bytes(n, e.a, len);
                 }
                 let this = RaceAccess { tid, write, atomic, addr: e.a, start: e.a, len, site: e.site };
-                let races = self.access(n, this);
+                let races = self.access(n, this, clock);
                 if atomic && write {
+                    self.write_sides[n] = Some((e.a, now));
                     self.release_bytes(n, e.a, len);
                 }
                 return races;
@@ -197,29 +230,43 @@ impl Detector {
         Vec::new()
     }
 
+    /// The words (of [`SYNC_GRANULE`] bytes) that `len` bytes at `addr` touch.
+    fn granules(addr: u32, len: u32) -> impl Iterator<Item = u32> {
+        let first = addr / SYNC_GRANULE;
+        let last = addr.saturating_add(len.max(1) - 1) / SYNC_GRANULE;
+        first..=last
+    }
+
+    /// An atomic read side: thread `n` acquires what was released to the bytes.
     fn acquire_bytes(&mut self, n: usize, addr: u32, len: u32) {
-        for b in addr..addr.saturating_add(len) {
-            if let Some(c) = self.atomics.get(&b) {
-                let c = c.clone();
-                join(&mut self.clocks[n], &c);
+        for g in Self::granules(addr, len) {
+            if let Some(c) = self.atomics.get(&g) {
+                join(&mut self.clocks[n], c);
             }
         }
     }
 
-    fn release_bytes(&mut self, n: usize, addr: u32, len: u32) {
-        let clock = self.clocks[n].clone();
-        for b in addr..addr.saturating_add(len) {
-            join(self.atomics.entry(b).or_default(), &clock);
+    /// Thread `n`'s clock joined into the bytes', without a tick (the thread's end).
+    fn publish_bytes(&mut self, n: usize, addr: u32, len: u32) {
+        for g in Self::granules(addr, len) {
+            join(self.atomics.entry(g).or_default(), &self.clocks[n]);
         }
+    }
+
+    /// An atomic write side: thread `n` releases to the bytes, then ticks.
+    fn release_bytes(&mut self, n: usize, addr: u32, len: u32) {
+        self.publish_bytes(n, addr, len);
         self.tick(n);
     }
 
     /// Checks an access against each byte's history and records it there.
-    fn access(&mut self, n: usize, this: RaceAccess) -> Vec<Race> {
+    /// `clock` is the slot's clock the access is recorded with.
+    fn access(&mut self, n: usize, this: RaceAccess, clock: u32) -> Vec<Race> {
         let now = &self.clocks[n];
         let me = Epoch {
             thread: u32::try_from(n + 1).unwrap_or(u32::MAX),
-            clock: now.get(n).copied().unwrap_or(0),
+            tid: this.tid,
+            clock,
             site: this.site,
             start: this.start,
             len: this.len,
@@ -227,7 +274,7 @@ impl Detector {
         };
         let mut found: Option<(Epoch, bool, u32)> = None;
         for b in this.start..this.start.saturating_add(this.len) {
-            let s = self.shadow.entry(b).or_default();
+            let s = self.shadow.byte(b);
             let races = |other: &Epoch| {
                 other.thread != 0 && other.thread != me.thread && !(other.atomic && this.atomic) && !other.before(now)
             };
@@ -259,33 +306,55 @@ impl Detector {
         if !self.reported.insert(pair) {
             return Vec::new();
         }
-        let tid = self.tids[other.thread as usize - 1];
-        let earlier =
-            RaceAccess { tid, write, atomic: other.atomic, addr, start: other.start, len: other.len, site: other.site };
+        let earlier = RaceAccess {
+            tid: other.tid,
+            write,
+            atomic: other.atomic,
+            addr,
+            start: other.start,
+            len: other.len,
+            site: other.site,
+        };
         vec![Race { earlier, later: RaceAccess { addr, ..this } }]
     }
 }
 
 /// Finds every data race in `trace` (a trace recorded with `--memory`) and writes each one's
-/// report to `out` as it is found ([`report`]); returns them in that order.
+/// report to `out` once it is judged ([`report`]); returns them in that order.
+///
+/// A race is reported once the thread of its earlier access has recorded something past the
+/// later access, or its end ([`super::judge`]); races against threads the program's end cut
+/// off that their records cannot judge are left out, and a note says how many.
 ///
 /// # Errors
 /// If `out` cannot be written.
 pub fn check(trace: &Trace, out: &mut dyn Write) -> io::Result<Vec<Race>> {
     let mut detector = Detector::new();
+    let mut judge = Judge::new();
     let mut names = HashMap::new();
     let mut found = Vec::new();
     let access = |site: u32| trace.site(site).and_then(|s| s.access).map(|a| (a.write, a.atomic));
     for (tid, e) in trace.merged() {
-        if e.kind & abi::EVENT_MASK == abi::THREAD_SPAWN
+        let kind = e.kind & abi::EVENT_MASK;
+        if kind == abi::THREAD_SPAWN
             && let Some(name) = trace.text(e.text)
         {
             names.insert(e.a.cast_signed(), name.to_string());
         }
-        for race in detector.event(tid, &e, access) {
+        let races = detector.event(tid, &e, access);
+        for race in judge.event(tid, kind == abi::THREAD_EXIT, races) {
             report(&race, trace, &names, out)?;
             found.push(race);
         }
+    }
+    let unjudged = judge.unjudged();
+    if unjudged > 0 {
+        let races = if unjudged == 1 { "race" } else { "races" };
+        writeln!(
+            out,
+            "note: {unjudged} possible data {races} against threads still running at the program's end \
+             left out (their last events were never recorded)"
+        )?;
     }
     Ok(found)
 }

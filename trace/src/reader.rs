@@ -136,12 +136,14 @@ impl Trace {
 
     /// Every event of every thread in the order of their `seq` (the trace's one total order:
     /// an atomic read side and a plain access come before the item whose seq is theirs, see
-    /// `raw`), a block of each thread at a time.
+    /// `raw`). A thread's block is held decoded only from when its first event comes up to its
+    /// last, so a trace of many threads that ran one after another is read a few blocks at a
+    /// time, not all its threads' first blocks at once.
     pub fn merged(&self) -> Merged<'_> {
         let mut cursors: Vec<Cursor> = self.blocks.iter().map(|(tid, b)| Cursor::new(*tid, b.clone())).collect();
         let mut heap = BinaryHeap::new();
         for (i, c) in cursors.iter_mut().enumerate() {
-            if let Some(place) = c.peek(self) {
+            if let Some(place) = c.glance(self) {
                 heap.push(std::cmp::Reverse((place, i)));
             }
         }
@@ -257,15 +259,33 @@ impl Cursor {
         Cursor { tid, blocks, next_block: 0, events: VecDeque::new() }
     }
 
+    /// The place of the thread's next event, its block decoded and kept.
     fn peek(&mut self, trace: &Trace) -> Option<Place> {
         while self.events.is_empty() {
-            let (start, len) = *self.blocks.get(self.next_block)?;
-            self.next_block += 1;
-            let mut items = vec![0u8; len];
-            trace.source.read_at(&mut items, start).ok()?;
-            trace.decode(&items, &mut self.events);
+            self.load(trace)?;
         }
         self.events.front().map(|(place, _)| *place)
+    }
+
+    /// The place of the thread's next event, its block decoded but not kept (`peek` decodes it
+    /// again when its turn comes).
+    fn glance(&mut self, trace: &Trace) -> Option<Place> {
+        let place = self.peek(trace);
+        if place.is_some() {
+            self.events = VecDeque::new();
+            self.next_block -= 1;
+        }
+        place
+    }
+
+    /// Decodes the next block into `events` and moves past it.
+    fn load(&mut self, trace: &Trace) -> Option<()> {
+        let (start, len) = *self.blocks.get(self.next_block)?;
+        self.next_block += 1;
+        let mut items = vec![0u8; len];
+        trace.source.read_at(&mut items, start).ok()?;
+        trace.decode(&items, &mut self.events);
+        Some(())
     }
 }
 
@@ -280,11 +300,22 @@ impl Iterator for Merged<'_> {
     type Item = (i32, Event);
 
     fn next(&mut self) -> Option<(i32, Event)> {
-        let std::cmp::Reverse((_, i)) = self.heap.pop()?;
+        // The thread whose event is first stays at the heap's top while its next events come
+        // before every other thread's: it is replaced there, not popped and pushed.
+        let std::cmp::Reverse((_, i)) = *self.heap.peek()?;
         let c = &mut self.cursors[i];
+        c.peek(self.trace)?;
         let (_, e) = c.events.pop_front()?;
-        if let Some(next) = c.peek(self.trace) {
-            self.heap.push(std::cmp::Reverse((next, i)));
+        match c.peek(self.trace) {
+            Some(next) => {
+                if let Some(mut top) = self.heap.peek_mut() {
+                    *top = std::cmp::Reverse((next, i));
+                }
+            }
+            None => {
+                self.heap.pop();
+                c.events = VecDeque::new(); // the thread's last block: its memory goes now
+            }
         }
         Some((c.tid, e))
     }

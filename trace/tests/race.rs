@@ -159,3 +159,54 @@ fn concurrent_reads_are_all_checked_by_a_write() {
     assert_eq!(races.len(), 1, "{races:?}");
     assert_eq!((races[0].earlier.tid, races[0].later.tid), (3, 4));
 }
+
+/// Threads spawned and joined one after another share one slot of the clocks, and a thread in a
+/// reused slot is still ordered after what the slot's last thread did, and unordered with a
+/// thread that runs beside it.
+#[test]
+fn slots_of_joined_threads_are_reused_soundly() {
+    let mut d = Detector::new();
+    let mut feed = |tid: i32, kind: i32, a: u32, b: u32, site: u32| d.event(tid, &event(kind, a, b, site), access);
+    let mut races = Vec::new();
+    for child in 2..1_002 {
+        races.extend(feed(1, abi::THREAD_SPAWN, child as u32, 0, 0));
+        races.extend(feed(child, abi::THREAD_START, 1, 0, 0));
+        // Each child writes what the one before it wrote: ordered through the joins.
+        races.extend(feed(child, MEM, 0x100, 4, WRITE));
+        races.extend(feed(child, abi::THREAD_EXIT, 0, 0, 0));
+        races.extend(feed(1, abi::THREAD_JOIN, child as u32, 0, 0));
+    }
+    assert!(races.is_empty(), "{races:?}");
+    // A thread that is never joined keeps its slot; the next spawn gets a new one, and races.
+    races.extend(feed(1, abi::THREAD_SPAWN, 2_000, 0, 0));
+    races.extend(feed(2_000, abi::THREAD_START, 1, 0, 0));
+    races.extend(feed(2_000, MEM, 0x200, 4, WRITE));
+    races.extend(feed(2_000, abi::THREAD_EXIT, 0, 0, 0));
+    races.extend(feed(1, abi::THREAD_SPAWN, 2_001, 0, 0));
+    races.extend(feed(2_001, abi::THREAD_START, 1, 0, 0));
+    races.extend(feed(2_001, MEM, 0x200, 4, READ));
+    assert_eq!(races.len(), 1, "{races:?}");
+    assert_eq!((races[0].earlier.tid, races[0].later.tid), (2_000, 2_001));
+    assert_eq!(d.slots(), 3, "main, the joined threads' slot, and the unjoined thread's");
+}
+
+/// Two threads drop an `Arc` at once: each read-modify-write is recorded as its write side, then
+/// its read side, and the two interleave in the trace. The thread whose decrement came last frees
+/// the block: its plain write is ordered after the other's whole decrement, read side included.
+#[test]
+fn a_read_modify_writes_read_side_is_ordered_with_its_write_side() {
+    let mut t = spawned();
+    t.extend([
+        (2, ATOMIC, 0x100, 4, ATOMIC_WRITE),
+        (3, ATOMIC, 0x100, 4, ATOMIC_WRITE),
+        (2, ATOMIC, 0x100, 4, ATOMIC_READ),
+        (3, ATOMIC, 0x100, 4, ATOMIC_READ),
+        (3, MEM, 0x100, 4, WRITE),
+    ]);
+    assert!(run(&t).is_empty(), "{:?}", run(&t));
+    // A load of another word is no read side: it races with the plain write.
+    t[6].2 = 0x104;
+    t.push((2, ATOMIC, 0x104, 4, ATOMIC_READ));
+    t.push((3, MEM, 0x104, 4, WRITE));
+    assert_eq!(run(&t).len(), 1);
+}

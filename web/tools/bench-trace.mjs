@@ -2,13 +2,14 @@
 // `node web/tools/bench-trace.mjs BENCH.wasm [RUNS]`: what tracing costs the web runtime in
 // Node, as same-run ratios on the benchmark suite's workloads (the exports of
 // guest-tests/bench, which time themselves): each row runs untraced (`run`), traced (`trace`,
-// its bytes dropped as they come) and traced with `--memory` (on an engine with multi-memory),
-// RUNS times each in turn, and prints the medians. Needs the tool module (scripts/web-tool.sh;
-// another place in WTHREADS_TOOL).
+// its bytes dropped as they come), traced with `--memory`, and as `check` does (every access
+// recorded, then the trace analysed by the tool module: the workload's time plus the
+// analysis's), the last two on an engine with multi-memory, RUNS times each in turn, and prints
+// the medians. Needs the tool module (scripts/web-tool.sh; another place in WTHREADS_TOOL).
 // `cargo run --release -p wthreads-host --example web_trace_cost` runs it on the bench module.
 import { readFileSync } from 'node:fs';
 import { run } from '../wthreads.mjs';
-import { Tool } from '../trace/tool.mjs';
+import { Tool, bytesInput } from '../trace/tool.mjs';
 import { hasMultiMemory } from '../module-info.mjs';
 
 const [module, runsArg = '5'] = process.argv.slice(2);
@@ -35,22 +36,32 @@ const rows = [
 const modes = [
   ['run', undefined],
   ['trace', { tool, write() {} }],
-  ...(memory ? [['--memory', { tool, memory: true, write() {} }]] : []),
+  ...(memory ? [['--memory', { tool, memory: true, write() {} }], ['check', { tool, memory: true }]] : []),
 ];
+
+/** Runs `invoke(args)` as `mode` does; resolves to its time in ns per operation. */
+async function measure([mode, trace], invoke, args, ops) {
+  const r = await run(bytes, { invoke, args, trace });
+  let analysisMs = 0;
+  if (mode === 'check') {
+    const start = performance.now();
+    const summary = await tool.check(bytesInput(r.trace), () => {});
+    analysisMs = performance.now() - start;
+    if (summary !== null) throw new Error(`${invoke}: check found ${summary}`);
+  }
+  return (r.value * 1e3 + analysisMs * 1e6) / ops;
+}
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const show = (ns, unit) => ({ ns: `${ns.toFixed(1)} ns`, µs: `${(ns / 1e3).toFixed(1)} µs`, ms: `${(ns / 1e6).toFixed(1)} ms` })[unit];
 
 console.log(`web runtime tracing cost, Node ${process.versions.node}: ${runs} runs, medians; ratio = traced time ÷ run time`);
-console.log(`| workload | run | trace | ÷ run | ${memory ? '--memory | ÷ run |' : '--memory (no multi-memory in this engine) |'}`);
-console.log(`|---|---:|---:|---:|${memory ? '---:|---:|' : '---|'}`);
+console.log(`| workload | run | trace | ÷ run | ${memory ? '--memory | ÷ run | check | ÷ run |' : '--memory, check (no multi-memory in this engine) |'}`);
+console.log(`|---|---:|---:|---:|${memory ? '---:|---:|---:|---:|' : '---|'}`);
 for (const [name, invoke, args, ops, unit] of rows) {
   const times = modes.map(() => []);
   for (let r = 0; r < runs; r++) {
-    for (const [i, [, trace]] of modes.entries()) {
-      const { value } = await run(bytes, { invoke, args, trace });
-      times[i].push((value * 1e3) / ops);
-    }
+    for (const [i, mode] of modes.entries()) times[i].push(await measure(mode, invoke, args, ops));
   }
   const [base, ...traced] = times.map(median);
   const cells = traced.map((t) => `${show(t, unit)} | ${(t / base).toFixed(2)}`);

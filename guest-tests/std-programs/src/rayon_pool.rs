@@ -53,17 +53,29 @@ fn run(threads: usize, data: &[u32], sorted: &[u32], sum: u64) -> u64 {
 
 const N: usize = 10_000_000;
 
-/// 10 million elements: a parallel sort and a parallel map-reduce on 2 pool threads equal
-/// the sequential results.
-#[unsafe(no_mangle)]
-pub extern "C" fn test_rayon_matches_sequential() -> i32 {
-    let data = input(N);
+/// `n` elements: a parallel sort and a parallel map-reduce on 2 pool threads, then on 4 (work
+/// stealing across more threads than cores), equal the sequential results.
+fn matches_sequential(n: usize) {
+    let data = input(n);
     let mut sorted = data.clone();
     sorted.sort_unstable();
     let sum: u64 = data.iter().map(|&x| weight(x)).sum();
     run(2, &data, &sorted, sum);
-    // Work stealing across more threads than cores still gives the same answer.
     run(4, &data, &sorted, sum);
+}
+
+/// 10 million elements.
+#[unsafe(no_mangle)]
+pub extern "C" fn test_rayon_matches_sequential() -> i32 {
+    matches_sequential(N);
+    0
+}
+
+/// The same on 20,000 elements, for `wthreads check`, which records each of the billions of
+/// accesses that 10 million take.
+#[unsafe(no_mangle)]
+pub extern "C" fn rayon_matches_sequential_small() -> i32 {
+    matches_sequential(20_000);
     0
 }
 

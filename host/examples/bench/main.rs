@@ -13,6 +13,9 @@
 //! column is the deadlock watch's cost: the wasm side against the same module patched with its
 //! waits without timeout inlined instead of watched (`wasm ÷ unwatched`; 1.0 is nothing).
 //!
+//! A second table gives the cost of `wthreads check` (`check.rs`): time and peak memory,
+//! `check ÷ run`, each workload in child processes of the benchmark.
+//!
 //! When wasmtime 46 is installed (`wasmtime` on `PATH`, or the path in `WTHREADS_PEER_WASMTIME`)
 //! and the `wasm32-wasip1-threads` target is, the table has a peer column: the same workloads as
 //! a Rust std program on `wasm32-wasip1-threads` (`guest-tests/bench-peer`), run by wasmtime's
@@ -25,8 +28,10 @@ mod rt {
     pub use std::{sync, thread, time};
 }
 
-#[path = "../../guest-tests/bench/src/workloads.rs"]
+#[path = "../../../guest-tests/bench/src/workloads.rs"]
 mod workloads;
+
+mod check;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -148,7 +153,11 @@ fn call(guest: &mut MainThread, name: &str, args: &[i32]) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let runs: usize = std::env::args().nth(1).map_or(Ok(7), |a| a.parse())?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some(check::CHILD) {
+        return check::child(&args[1..]);
+    }
+    let runs: usize = args.first().map_or(Ok(7), |a| a.parse())?;
     let wasm = std::fs::read(wthreads_guest_tests::BENCH)?;
     let rt = Runtime::load(&wasm, Options::default()).map_err(|e| e.to_string())?;
     let mut guest = rt.main_thread().map_err(|e| e.to_string())?;
@@ -406,6 +415,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if per_mb > 50.0 {
         missed.push(format!("threadify {per_mb:.1} ms/MB"));
     }
+    // `check` in child processes (their peak memory is their own): at most 3 runs.
+    missed.extend(check::table(runs.min(3))?);
     match &peer {
         Ok(_) => println!(
             "peer: Rust std on wasm32-wasip1-threads under wasmtime 46 (wasi-threads); its ratio is peer ÷ native"
