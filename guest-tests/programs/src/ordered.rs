@@ -3,6 +3,7 @@
 //! without a report. They run natively too (and under Miri, whose own race detector agrees).
 
 use alloc::boxed::Box;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::cell::{Cell, UnsafeCell};
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -42,15 +43,15 @@ pub extern "C" fn test_ordered_atomic_publication() -> i32 {
 /// A buffer handed from a producer to a consumer through a mutex and a condition variable.
 #[unsafe(no_mangle)]
 pub extern "C" fn test_ordered_condvar_handoff() -> i32 {
-    let slot: &'static (Mutex<Option<Box<[u32; 256]>>>, Condvar) =
-        Box::leak(Box::new((Mutex::new(None), Condvar::new())));
+    let slot: Arc<(Mutex<Option<Box<[u32; 256]>>>, Condvar)> = Arc::new((Mutex::new(None), Condvar::new()));
+    let theirs = Arc::clone(&slot);
     let producer = thread::spawn(move || {
         let mut buffer = Box::new([0u32; 256]);
         for (i, v) in buffer.iter_mut().enumerate() {
             *v = i as u32;
         }
-        *slot.0.lock().unwrap() = Some(buffer);
-        slot.1.notify_one();
+        *theirs.0.lock().unwrap() = Some(buffer);
+        theirs.1.notify_one();
     });
     let mut guard = slot.0.lock().unwrap();
     let buffer = loop {
