@@ -43,7 +43,7 @@ pub extern "C" fn test_ordered_atomic_publication() -> i32 {
 /// A buffer handed from a producer to a consumer through a mutex and a condition variable.
 #[unsafe(no_mangle)]
 pub extern "C" fn test_ordered_condvar_handoff() -> i32 {
-    let slot: Arc<(Mutex<Option<Box<[u32; 256]>>>, Condvar)> = Arc::new((Mutex::new(None), Condvar::new()));
+    let slot = Arc::new((Mutex::new(None::<Box<[u32; 256]>>), Condvar::new()));
     let theirs = Arc::clone(&slot);
     let producer = thread::spawn(move || {
         let mut buffer = Box::new([0u32; 256]);
