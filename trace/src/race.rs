@@ -91,10 +91,9 @@ pub struct Detector {
     shadow: ShadowMemory,
     /// Pairs of sites already reported.
     reported: HashSet<(u32, u32)>,
-    /// By slot: the thread's last event if it was an atomic write side, as (address, the slot's
-    /// clock at it): the write side of a read-modify-write, whose read side the trace gives
-    /// next.
-    write_sides: Vec<Option<(u32, u32)>>,
+    /// By slot: the address of the thread's last event if it was an atomic write side: the
+    /// write side of a read-modify-write, whose read side the trace gives next.
+    write_sides: Vec<Option<u32>>,
 }
 
 impl Detector {
@@ -204,23 +203,24 @@ impl Detector {
                 let Some((write, atomic)) = access(e.site) else { return Vec::new() };
                 let len = e.b;
                 let now = self.clocks[n].get(n).copied().unwrap_or(0);
-                // The read side of a read-modify-write is one access with its write side, which
-                // came first in the trace and ticked the clock when it released: it keeps the
-                // clock of the write side, else a thread that acquired that release would not
-                // see the read as ordered before it. (An atomic load of the word a thread has
-                // just stored to, with nothing in between, is taken for one as well: it can
-                // only order that load a little early against a plain access elsewhere.)
-                let clock = match write_side {
-                    Some((addr, clock)) if atomic && !write && addr == e.a => clock,
-                    _ => now,
-                };
                 if atomic && !write {
                     self.acquire_bytes(n, e.a, len);
                 }
+                // The read side of a read-modify-write is one access with its write side, which
+                // came first in the trace and was checked and recorded there, at the access's
+                // place in the order. The read side takes the order counter after the access,
+                // so other threads' later accesses to the word (the block's free after the last
+                // `Arc` drop) may come before it in the trace: checked there, it would race
+                // with them. It only acquires. (An atomic load of the word a thread has just
+                // stored to, with nothing in between, is taken for one as well: a write is
+                // checked against all that a read is.)
+                if atomic && !write && write_side == Some(e.a) {
+                    return Vec::new();
+                }
                 let this = RaceAccess { tid, write, atomic, addr: e.a, start: e.a, len, site: e.site };
-                let races = self.access(n, this, clock);
+                let races = self.access(n, this, now);
                 if atomic && write {
-                    self.write_sides[n] = Some((e.a, now));
+                    self.write_sides[n] = Some(e.a);
                     self.release_bytes(n, e.a, len);
                 }
                 return races;

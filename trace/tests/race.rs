@@ -204,6 +204,18 @@ fn a_read_modify_writes_read_side_is_ordered_with_its_write_side() {
         (3, MEM, 0x100, 4, WRITE),
     ]);
     assert!(run(&t).is_empty(), "{:?}", run(&t));
+    // The read side takes the order counter after the access: the other thread's last decrement
+    // and free may come between the two sides in the trace, and do not race with the read side.
+    let late = [
+        (2, ATOMIC, 0x100, 4, ATOMIC_WRITE),
+        (3, ATOMIC, 0x100, 4, ATOMIC_WRITE),
+        (3, ATOMIC, 0x100, 4, ATOMIC_READ),
+        (3, MEM, 0x100, 4, WRITE),
+        (2, ATOMIC, 0x100, 4, ATOMIC_READ),
+    ];
+    let mut u = spawned();
+    u.extend(late);
+    assert!(run(&u).is_empty(), "{:?}", run(&u));
     // A load of another word is no read side: it races with the plain write.
     t[6].2 = 0x104;
     t.push((2, ATOMIC, 0x104, 4, ATOMIC_READ));
