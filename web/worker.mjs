@@ -9,7 +9,24 @@ import { FUTEX, JOIN, WatchTable } from './watch.mjs';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 const port = isNode ? (await import('node:worker_threads')).parentPort : globalThis;
-const post = (message) => port.postMessage(message);
+/**
+ * Messages the engine failed to post, oldest first, posted again before the next one. A thread
+ * that runs out of its engine stack inside an import can make `postMessage` throw; the message
+ * holds an output seq that the page waits for, so it must still arrive. (The thread ends in a
+ * trap anyway, at its next call, and the report of that trap is posted with a stack to spare.)
+ */
+const unsent = [];
+function post(message) {
+  unsent.push(message);
+  while (unsent.length > 0) {
+    try {
+      port.postMessage(unsent[0]);
+    } catch {
+      return;
+    }
+    unsent.shift();
+  }
+}
 const clockNs = isNode
   ? () => process.hrtime.bigint()
   : () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));

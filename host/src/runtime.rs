@@ -406,8 +406,12 @@ impl Runtime {
     fn post_mortem(self: &Arc<Runtime>, ready: &mut Option<Ready>, tid: i32, spawn: &Spawn) {
         let call = std::panic::AssertUnwindSafe(|| -> wasmtime::Result<Ready> {
             let mut r = self.instantiate_thread(tid)?;
-            r.start.call(&mut r.store, (spawn.start_arg, spawn.stack_top, spawn.tls_block, spawn.stack_limit))?;
-            Ok(r)
+            let called =
+                r.start.call(&mut r.store, (spawn.start_arg, spawn.stack_top, spawn.tls_block, spawn.stack_limit));
+            // What the call accessed (the death's record) is the thread's, before its end: left
+            // in the buffer, it would go to the next thread this instance runs.
+            crate::trace::host::drain(&mut r.store);
+            called.map(|()| r)
         });
         // A failure here leaves the locks held, as before there was a second call.
         *ready = std::panic::catch_unwind(call).ok().and_then(Result::ok);

@@ -11,9 +11,6 @@ fn check_program(module: &str, invoke: &str, options: &[&str]) -> Output {
     wthreads_guest_tests::output_within(&mut cmd, CHECK_DEADLINE, invoke)
 }
 
-/// Programs `check` cannot run on this host yet (none).
-const CHECK_KNOWN_BUGS: &[(&str, &str)] = &[];
-
 include!("common/corpus.rs");
 
 fn text(b: &[u8]) -> String {

@@ -177,13 +177,6 @@ fn check_program(module: &str, name: &str, options: &[&str]) -> std::process::Ou
     wthreads_guest_tests::output_within(&mut cmd, CHECK_DEADLINE, name)
 }
 
-/// Programs `check` cannot run on this host yet, each with the bug (in the session notes).
-const CHECK_KNOWN_BUGS: &[(&str, &str)] = &[(
-    "test_stack_size_8m",
-    "its thread overflows Chromium's own call stack, which ends it under `run`; traced with \
-     every access, the run hangs instead (a bug of the web runtime's traced runs, to mend)",
-)];
-
 include!("common/corpus.rs");
 
 /// `check` in Chromium reports the racy counter's race with status 66 (the corpus,

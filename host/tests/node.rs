@@ -97,9 +97,6 @@ fn check_program(module: &str, name: &str, options: &[&str]) -> std::process::Ou
     wthreads_guest_tests::output_within(&mut cmd, CHECK_DEADLINE, name)
 }
 
-/// Programs `check` cannot run on this host yet (none).
-const CHECK_KNOWN_BUGS: &[(&str, &str)] = &[];
-
 include!("common/corpus.rs");
 
 /// `node web/cli.mjs check` reports the racy counter's race as `wthreads check` does, with

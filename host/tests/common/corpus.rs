@@ -2,8 +2,7 @@
 // 16, docs/check.md), each program with what `check` must say of it; and every other guest
 // program of the tests, which must run clean. Included by `check.rs` (the native host),
 // `node.rs` and `chromium.rs`, each after it defines `check_program(module, name, options)`,
-// which runs `… check MODULE --invoke NAME OPTIONS…` and returns its output, and
-// `CHECK_KNOWN_BUGS`: programs `check` cannot run on that host yet, each with the bug.
+// which runs `… check MODULE --invoke NAME OPTIONS…` and returns its output.
 
 /// How long one `check` of a program may run before the test calls it hung (the slowest, 100,000
 /// threads one after another, takes ~25 s natively on 2 busy cores).
@@ -171,7 +170,7 @@ mod corpus {
 /// Every guest program of the tests but the corpus's racy ones runs clean under `check`: no
 /// report (the runtime's own hand-offs included), and the program's own status.
 mod clean {
-    use super::{CHECK_KNOWN_BUGS, check_program};
+    use super::check_program;
 
     /// Programs that end with a trap under `run` too (their tests say why).
     const TRAPS: &[&str] = &["test_main_panics", "test_oom_on_main"];
@@ -183,14 +182,6 @@ mod clean {
     /// (Chromium's workers; `test_stack_size_8m` traps there under `run` too).
     const ENGINE_STACK: &str = "Maximum call stack size exceeded";
 
-    /// Programs in which `check` reports a race that is not there in some runs, on every host,
-    /// each with what it reports: bugs of the detector or the recording, to mend.
-    const FALSE_POSITIVES: &[(&str, &str)] = &[(
-        "test_scope_panics",
-        "in some runs, a read in `Tcb::free` of a thread that freed its panicked children's \
-         control blocks against a later thread's write in `run_thread` to the same reused memory",
-    )];
-
     /// Programs with races or inversions on purpose: their verdicts are the corpus's.
     const REPORTED: &[&str] =
         &["test_racy_counter", "test_lock_order_inversion", "test_lock_order_rwlock_inversion"];
@@ -201,10 +192,6 @@ mod clean {
 
     fn clean(module: &str, name: &str) {
         if REPORTED.contains(&name) {
-            return;
-        }
-        if let Some((_, bug)) = CHECK_KNOWN_BUGS.iter().chain(FALSE_POSITIVES).find(|(n, _)| *n == name) {
-            eprintln!("{name}: not checked on this host: {bug}");
             return;
         }
         let options = OPTIONS.iter().find(|(n, _)| *n == name).map_or(&[][..], |(_, o)| o);

@@ -450,6 +450,29 @@ fn memory_traces_hold_the_invariants() {
     }
 }
 
+/// A thread that traps is called once more, in a fresh instance, to record its death
+/// (docs/abi.md): what that call accessed belongs to the thread, before its end. (Left in the
+/// fresh instance's buffer, it went to the next thread the instance ran, with the order of a
+/// time before that thread began: the seq went back, and `check` saw a race that was not there.)
+#[test]
+fn memory_traces_of_threads_that_trap_hold_the_invariants() {
+    for name in ["test_trap_in_thread", "test_scope_panics"] {
+        let raw = scratch(&format!("{name}_memory"), "wtrace");
+        let out = trace_run(
+            wthreads_guest_tests::PROGRAMS,
+            name,
+            &["--memory", "--format", "raw", "-o", raw.to_str().unwrap()],
+        );
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out.stderr));
+        check_invariants(&raw, name);
+        let trace = Trace::open(&raw).unwrap();
+        let mut report = Vec::new();
+        let found = trace::check::check(&trace, &mut report).unwrap();
+        assert_eq!(found, trace::check::Findings::default(), "{name}:\n{}", text(&report));
+        std::fs::remove_file(&raw).ok();
+    }
+}
+
 /// The higher-level events: in the barrier program every worker passes each round once and
 /// each round has one leader; in the channel program every message sent is received; the
 /// `Once` program runs its initialiser once, and the threads that waited for it saw it end.
