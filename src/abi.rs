@@ -39,6 +39,14 @@ pub const EXPORT_TRACE_BUFFER: &str = "wthreads_trace_buffer";
 /// Export of a module instrumented by `trace --memory`: the bytes written to the buffer.
 pub const EXPORT_TRACE_CURSOR: &str = "wthreads_trace_cursor";
 
+/// Export of a module as the linker writes it (a global): the main thread's initial stack
+/// pointer, which a tracing host records in [`MEMORY_LAYOUT`].
+pub const EXPORT_STACK_POINTER: &str = "__stack_pointer";
+
+/// Export of a module as the linker writes it (a global): the end of its static data, which a
+/// tracing host records in [`MEMORY_LAYOUT`].
+pub const EXPORT_DATA_END: &str = "__data_end";
+
 /// Export that threadify adds: the guest's event function (`wthreads_patch.event`), empty
 /// until `trace` instruments its callers.
 pub const EXPORT_EVENT: &str = "wthreads_event";
@@ -171,7 +179,8 @@ pub const UNPARK: i32 = 58;
 /// Host event: thread `a` was spawned with a shadow stack of `b` bytes (its name, if any, is
 /// the event's text).
 pub const THREAD_SPAWN: i32 = 128;
-/// Host event: the thread starts running; `a` is the thread that spawned it.
+/// Host event: the thread starts running; `a` is the thread that spawned it, `b` and `c` the
+/// low end and the top of its shadow stack.
 pub const THREAD_START: i32 = 129;
 /// Host event: the thread ended; `a` is `JOIN_RETURNED` or `JOIN_TRAPPED` (the message is the
 /// event's text).
@@ -186,6 +195,17 @@ pub const MEMORY_ACCESS: i32 = 133;
 /// Trace event (`--memory`): an atomic access of `b` bytes at `a` (its site says which side:
 /// a write takes its `seq` before the access, a read after it).
 pub const MEMORY_ATOMIC: i32 = 134;
+/// Host event, before the main thread's start: the module's layout of its memory, `a` the
+/// initial stack pointer (`__stack_pointer`: the main thread's stack is below it) and `b` the
+/// end of its static data (`__data_end`). Either is 0 if the module does not export it.
+pub const MEMORY_LAYOUT: i32 = 135;
+/// Trace event (`--memory`): the thread's allocator call returned the heap block at `a`
+/// (0 when it failed). `b` and `c` are its layout's two words (size and alignment) in the
+/// order the allocator function takes them, or the size and 0 for a reallocation.
+pub const HEAP_ALLOC: i32 = 136;
+/// Trace event (`--memory`): the thread gives the heap block at `a` back to its allocator
+/// (recorded before the call, so before another thread can be given it).
+pub const HEAP_FREE: i32 = 137;
 
 /// The name of an event kind's event (`"acquired"`), `None` for an unknown one.
 #[must_use]
@@ -218,6 +238,9 @@ pub fn event_name(kind: i32) -> Option<&'static str> {
         THREAD_DETACH => "detach",
         MEMORY_ACCESS => "access",
         MEMORY_ATOMIC => "atomic",
+        MEMORY_LAYOUT => "memory-layout",
+        HEAP_ALLOC => "alloc",
+        HEAP_FREE => "free",
         _ => return None,
     })
 }
@@ -296,6 +319,9 @@ pub const CONSTANTS: &[(&str, i64)] = &[
     ("THREAD_DETACH", THREAD_DETACH as i64),
     ("MEMORY_ACCESS", MEMORY_ACCESS as i64),
     ("MEMORY_ATOMIC", MEMORY_ATOMIC as i64),
+    ("MEMORY_LAYOUT", MEMORY_LAYOUT as i64),
+    ("HEAP_ALLOC", HEAP_ALLOC as i64),
+    ("HEAP_FREE", HEAP_FREE as i64),
     ("ERR_NO_SUCH_THREAD", ERR_NO_SUCH_THREAD as i64),
     ("ERR_JOIN_SELF", ERR_JOIN_SELF as i64),
     ("ERR_ALREADY_JOINED", ERR_ALREADY_JOINED as i64),

@@ -46,6 +46,9 @@ export const THREAD_JOIN = 131;
 export const THREAD_DETACH = 132;
 export const MEMORY_ACCESS = 133;
 export const MEMORY_ATOMIC = 134;
+export const MEMORY_LAYOUT = 135;
+export const HEAP_ALLOC = 136;
+export const HEAP_FREE = 137;
 export const ERR_NO_SUCH_THREAD = -1;
 export const ERR_JOIN_SELF = -2;
 export const ERR_ALREADY_JOINED = -3;
@@ -90,6 +93,9 @@ export const TRACE_ORDER_MEMORY = 'order';
 /** The exports of a module instrumented with `--memory`: its access buffer and cursor. */
 export const EXPORT_TRACE_BUFFER = 'wthreads_trace_buffer';
 export const EXPORT_TRACE_CURSOR = 'wthreads_trace_cursor';
+/** The linker's exports (globals) a tracing host records in MEMORY_LAYOUT. */
+export const EXPORT_STACK_POINTER = '__stack_pointer';
+export const EXPORT_DATA_END = '__data_end';
 
 /** The exports a host calls, with their types (`wthreads::abi::EXPORTS`). */
 export const EXPORTS = {

@@ -330,7 +330,11 @@ function runMain(init, ctl) {
   if (args.length !== f.length) {
     return { error: `\`${init.invoke}\` takes ${f.length} arguments, ${args.length} given` };
   }
-  rec?.event(me.tid, abi.THREAD_START, 0, 0, 0n, NO_SITE);
+  if (rec) {
+    const global = (name) => (instance.exports[name]?.value ?? 0) >>> 0;
+    rec.event(me.tid, abi.MEMORY_LAYOUT, global(abi.EXPORT_STACK_POINTER), global(abi.EXPORT_DATA_END), 0n, NO_SITE);
+    rec.event(me.tid, abi.THREAD_START, 0, 0, 0n, NO_SITE);
+  }
   const start = performance.now();
   init.watchTable.setMainLive(true);
   const r = guard(() => f(...args));
@@ -394,7 +398,8 @@ function pool(init, ctl) {
       instance ??= new WebAssembly.Instance(init.module, imp);
       me.instance = instance;
       if (rec) drain(rec, me);
-      rec?.event(me.tid, abi.THREAD_START, ctl.get(slot, S_PARENT), 0, 0n, NO_SITE);
+      const stack = [ctl.get(slot, S_STACK_LIMIT), BigInt(ctl.get(slot, S_STACK_TOP) >>> 0)];
+      rec?.event(me.tid, abi.THREAD_START, ctl.get(slot, S_PARENT), ...stack, NO_SITE);
       instance.exports.wthreads_thread_start(...startArgs(ctl, slot));
     });
     if (rec) drain(rec, me);

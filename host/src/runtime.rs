@@ -268,6 +268,10 @@ impl Runtime {
             )));
         }
         crate::checks::check_exports(self.instance_pre().module())?;
+        if self.options.trace.is_some() {
+            let layout = crate::trace::host::memory_layout(&instance, &mut store);
+            self.trace(abi::MAIN_THREAD_ID, abi::MEMORY_LAYOUT, (layout.0, layout.1, 0), NO_SITE, None);
+        }
         self.trace(abi::MAIN_THREAD_ID, abi::THREAD_START, (0, 0, 0), NO_SITE, None);
         Ok(MainThread { rt: Arc::clone(self), store, instance, outcome: Outcome::Returned })
     }
@@ -380,7 +384,8 @@ impl Runtime {
             ctx.tid = tid;
             ctx.slot = self.watch.slot(tid);
             ctx.wait_context = None;
-            self.trace(tid, abi::THREAD_START, (spawn.parent.cast_unsigned(), 0, 0), NO_SITE, None);
+            let stack = (spawn.stack_limit.cast_unsigned(), i64::from(spawn.stack_top.cast_unsigned()));
+            self.trace(tid, abi::THREAD_START, (spawn.parent.cast_unsigned(), stack.0, stack.1), NO_SITE, None);
             let ended =
                 r.start.call(&mut r.store, (spawn.start_arg, spawn.stack_top, spawn.tls_block, spawn.stack_limit));
             crate::trace::host::drain(&mut r.store);

@@ -94,6 +94,8 @@ fn web_abi_is_the_table() {
     assert_eq!(string("TRACE_ORDER_MEMORY"), abi::TRACE_ORDER_MEMORY);
     assert_eq!(string("EXPORT_TRACE_BUFFER"), abi::EXPORT_TRACE_BUFFER);
     assert_eq!(string("EXPORT_TRACE_CURSOR"), abi::EXPORT_TRACE_CURSOR);
+    assert_eq!(string("EXPORT_STACK_POINTER"), abi::EXPORT_STACK_POINTER);
+    assert_eq!(string("EXPORT_DATA_END"), abi::EXPORT_DATA_END);
 
     let value = |name: &str| -> i64 {
         let prefix = format!("export const {name} = ");

@@ -7,6 +7,7 @@ pub mod check;
 pub mod html;
 pub mod judge;
 pub mod lockorder;
+pub mod origin;
 pub mod perfetto;
 pub mod race;
 pub mod rapid;

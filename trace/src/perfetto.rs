@@ -90,9 +90,13 @@ struct State {
 
 impl State {
     fn event<W: Write>(&mut self, trace: &Trace, tid: i32, e: &Event, w: &mut Json<W>) -> io::Result<()> {
-        // Memory accesses are the analysis's, not the timeline's: millions of instants would
-        // bury the slices (and building each one's arguments would be most of the work).
-        if matches!(e.kind, abi::MEMORY_ACCESS | abi::MEMORY_ATOMIC) {
+        // Memory accesses and the heap's blocks are the analysis's, not the timeline's: millions
+        // of instants would bury the slices (and building each one's arguments would be most of
+        // the work).
+        if matches!(
+            e.kind,
+            abi::MEMORY_ACCESS | abi::MEMORY_ATOMIC | abi::HEAP_ALLOC | abi::HEAP_FREE | abi::MEMORY_LAYOUT
+        ) {
             return Ok(());
         }
         let ts = us(e);

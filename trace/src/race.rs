@@ -22,6 +22,7 @@
 //! threads one after another has clocks of two components, not 100,000).
 
 use super::judge::Judge;
+use super::origin::{Origin, Regions};
 use super::reader::Trace;
 use super::shadow::{Clock, Epoch, ShadowMemory};
 use super::{Event, location};
@@ -55,6 +56,9 @@ pub struct Race {
     pub earlier: RaceAccess,
     /// The access that raced with it.
     pub later: RaceAccess,
+    /// Where the memory came from, when the later access was made ([`check`] fills it in; the
+    /// detector leaves it unknown).
+    pub origin: Origin,
 }
 
 /// The bytes an atomic access synchronises as one: an atomic write releases to each aligned
@@ -315,7 +319,7 @@ impl Detector {
             len: other.len,
             site: other.site,
         };
-        vec![Race { earlier, later: RaceAccess { addr, ..this } }]
+        vec![Race { earlier, later: RaceAccess { addr, ..this }, origin: Origin::Unknown }]
     }
 }
 
@@ -331,6 +335,7 @@ impl Detector {
 pub fn check(trace: &Trace, out: &mut dyn Write) -> io::Result<Vec<Race>> {
     let mut detector = Detector::new();
     let mut judge = Judge::new();
+    let mut regions = Regions::new();
     let mut names = HashMap::new();
     let mut found = Vec::new();
     let access = |site: u32| trace.site(site).and_then(|s| s.access).map(|a| (a.write, a.atomic));
@@ -341,7 +346,11 @@ pub fn check(trace: &Trace, out: &mut dyn Write) -> io::Result<Vec<Race>> {
         {
             names.insert(e.a.cast_signed(), name.to_string());
         }
-        let races = detector.event(tid, &e, access);
+        regions.event(tid, &e);
+        let mut races = detector.event(tid, &e, access);
+        for race in &mut races {
+            race.origin = regions.origin(race.later.addr);
+        }
         for race in judge.event(tid, kind == abi::THREAD_EXIT, races) {
             report(&race, trace, &names, out)?;
             found.push(race);
@@ -367,11 +376,18 @@ pub fn check(trace: &Trace, out: &mut dyn Write) -> io::Result<Vec<Race>> {
 ///     at my_guest::bump+0x1a2
 ///   Previous read of 4 bytes at 0x1234 by thread 2:
 ///     at my_guest::bump+0x19c
+///   Location is a heap block of 16 bytes at 0x1230 allocated by thread 1 (main):
+///     at my_guest::main+0x40
 /// ```
 ///
 /// # Errors
 /// If `out` cannot be written.
 pub fn report(race: &Race, trace: &Trace, names: &HashMap<i32, String>, out: &mut dyn Write) -> io::Result<()> {
+    let who = |tid: i32| match names.get(&tid) {
+        Some(name) => format!("thread {tid} ('{name}')"),
+        None if tid == abi::MAIN_THREAD_ID => format!("thread {tid} (main)"),
+        None => format!("thread {tid}"),
+    };
     let side = |a: &RaceAccess, previous: bool| {
         let what = match (a.write, a.atomic) {
             (true, false) => "write",
@@ -386,12 +402,24 @@ pub fn report(race: &Race, trace: &Trace, names: &HashMap<i32, String>, out: &mu
             w[..1].make_ascii_uppercase();
             w
         };
-        let who = match names.get(&a.tid) {
-            Some(name) => format!("thread {} ('{name}')", a.tid),
-            None if a.tid == abi::MAIN_THREAD_ID => format!("thread {} (main)", a.tid),
-            None => format!("thread {}", a.tid),
-        };
-        format!("  {what} of {} bytes at {:#x} by {who}:\n    at {}\n", a.len, a.start, location(&trace.sites, a.site))
+        format!(
+            "  {what} of {} bytes at {:#x} by {}:\n    at {}\n",
+            a.len,
+            a.start,
+            who(a.tid),
+            location(&trace.sites, a.site)
+        )
     };
-    write!(out, "WARNING: data race\n{}{}", side(&race.later, false), side(&race.earlier, true))
+    let origin = match race.origin {
+        Origin::Unknown => String::new(),
+        Origin::Stack { tid } => format!("  Location is the stack of {}.\n", who(tid)),
+        Origin::Heap { start, len, tid, site } => format!(
+            "  Location is a heap block of {len} bytes at {start:#x} allocated by {}:\n    at {}\n",
+            who(tid),
+            location(&trace.sites, site)
+        ),
+        Origin::HeapUnseen => "  Location is the heap (a block whose allocation the trace does not show).\n".into(),
+        Origin::Static => "  Location is the module's static data.\n".into(),
+    };
+    write!(out, "WARNING: data race\n{}{}{origin}", side(&race.later, false), side(&race.earlier, true))
 }

@@ -55,6 +55,7 @@ pub fn line(trace: &Trace, tid: i32, e: &Event) -> String {
         abi::CHAN_SEND | abi::CHAN_RECV => s += &format!(" {:#x} message {}", e.a, e.b),
         abi::THREAD_SPAWN => s += &format!(" thread {} stack {}{}", e.a, e.b, quoted(text)),
         abi::THREAD_START => s += &format!(" by thread {}", e.a),
+        abi::MEMORY_LAYOUT => s += &format!(" stack pointer {:#x} data end {:#x}", e.a, e.b),
         abi::THREAD_EXIT => {
             s += if e.a == abi::JOIN_RETURNED.cast_unsigned() { " returned" } else { " trapped" };
             s += &quoted(text);
@@ -63,6 +64,7 @@ pub fn line(trace: &Trace, tid: i32, e: &Event) -> String {
             s += &format!(" thread {} {}", e.a, if e.b == 0 { "returned" } else { "trapped" });
         }
         abi::THREAD_DETACH => s += &format!(" thread {}", e.a),
+        abi::HEAP_ALLOC | abi::HEAP_FREE => s += &format!(" {:#x}", e.a),
         abi::MEMORY_ACCESS | abi::MEMORY_ATOMIC => {
             let write = trace.site(e.site).and_then(|x| x.access).is_some_and(|a| a.write);
             s += &format!(" {} {} bytes at {:#x}", if write { "write" } else { "read" }, e.b, e.a);

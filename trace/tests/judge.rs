@@ -7,7 +7,7 @@ use wthreads_trace::race::{Race, RaceAccess};
 /// A race between an access of `earlier` and one of `later`.
 fn race(earlier: i32, later: i32) -> Race {
     let access = |tid| RaceAccess { tid, write: true, atomic: false, addr: 0x100, start: 0x100, len: 4, site: 0 };
-    Race { earlier: access(earlier), later: access(later) }
+    Race { earlier: access(earlier), later: access(later), origin: Default::default() }
 }
 
 #[test]

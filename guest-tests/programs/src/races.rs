@@ -9,6 +9,7 @@
 //! on purpose; Miri would stop them natively); wasm only.
 
 use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use core::time::Duration;
 use wthreads::sync::{Barrier, RwLock};
 use wthreads::thread;
@@ -172,7 +173,8 @@ pub extern "C" fn race_outside_rwlock() -> i32 {
 
 #[inline(never)]
 fn write_result(p: *mut u32) {
-    // SAFETY: `p` is a valid, aligned static; the race is the point (see `Shared`).
+    // SAFETY: `p` is a valid, aligned `u32` that outlives the call (a static, or a local its
+    // thread keeps until the reader is done); the race is the point (see `Shared`).
     unsafe { p.write_volatile(42) }
 }
 
@@ -196,4 +198,29 @@ pub extern "C" fn race_detached_write() -> i32 {
     MET.wait();
     thread::sleep(Duration::from_millis(50));
     i32::from(read_result(RESULT.ptr()) != 42)
+}
+
+/// A thread publishes the address of a local of its own (atomically, which is fine), then
+/// writes the local while the main thread reads it: the race is on the thread's stack.
+#[unsafe(no_mangle)]
+pub extern "C" fn race_on_a_threads_stack() -> i32 {
+    static ADDRESS: AtomicUsize = AtomicUsize::new(0);
+    static MET: Barrier = Barrier::new(2);
+    static DONE: Barrier = Barrier::new(2);
+    let owner = spawn_named("owner", || {
+        let mut local = 0u32;
+        ADDRESS.store(core::ptr::from_mut(&mut local) as usize, Ordering::Release);
+        MET.wait();
+        write_result(&raw mut local);
+        // The local lives until the main thread has read it.
+        DONE.wait();
+        core::hint::black_box(&mut local);
+    });
+    MET.wait();
+    let p = ADDRESS.load(Ordering::Acquire) as *mut u32;
+    wthreads::println!("data at {:#x}", p as usize);
+    core::hint::black_box(read_result(p));
+    DONE.wait();
+    owner.join().unwrap();
+    0
 }

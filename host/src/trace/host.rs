@@ -42,6 +42,16 @@ pub fn drain(mut store: impl AsContextMut<Data = Ctx>) {
     buffer.cursor.set(&mut cx, Val::I32(0)).ok();
 }
 
+/// The module's initial stack pointer and the end of its static data, from the instance's
+/// exports ([`abi::MEMORY_LAYOUT`]; 0 for one it does not export).
+pub fn memory_layout(instance: &wasmtime::Instance, store: &mut Store<Ctx>) -> (u32, u32) {
+    let mut global = |name| {
+        let value = instance.get_global(&mut *store, name).map(|g| g.get(&mut *store));
+        value.and_then(|v| v.i32()).map_or(0, i32::cast_unsigned)
+    };
+    (global(abi::EXPORT_STACK_POINTER), global(abi::EXPORT_DATA_END))
+}
+
 /// Defines what module `wthreads_trace` gives an instrumented module: the functions, through
 /// which the guest's events go to the run's recorder, each after the accesses before it, and the
 /// recorder's `order` memory (`--memory`: atomic accesses take their seq from it).

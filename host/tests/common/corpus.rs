@@ -28,8 +28,9 @@ mod corpus {
 
     /// What `check` must say of a program.
     enum Verdict {
-        /// Exactly one data race, between these two accesses (in either order).
-        Race([Side; 2]),
+        /// Exactly one data race, between these two accesses (in either order), on memory whose
+        /// location lines (after the two sides) hold these pieces, in this order.
+        Race([Side; 2], &'static [&'static str]),
         /// Exactly one lock-order inversion, between the two locks the program prints.
         Inversion,
         /// No report, and the program's own status 0.
@@ -69,7 +70,7 @@ mod corpus {
         let status = out.status.code();
         let printed = |prefix: &str| stdout.lines().find_map(|l| l.strip_prefix(prefix)).map(str::to_string);
         match verdict {
-            Verdict::Race(sides) => {
+            Verdict::Race(sides, location) => {
                 assert_eq!(status, Some(EXIT_RACE), "{name}: {err}");
                 assert!(err.starts_with("WARNING: data race\n"), "{name}: {err}");
                 assert_eq!(err.matches("WARNING").count(), 1, "{name}: one race only:\n{err}");
@@ -85,6 +86,11 @@ mod corpus {
                 found.sort();
                 wanted.sort();
                 assert_eq!(found, wanted, "{name}:\n{err}");
+                let mut rest = lines[5..].join("\n");
+                for piece in *location {
+                    let at = rest.find(piece).unwrap_or_else(|| panic!("{name}: no {piece:?} in its location:\n{err}"));
+                    rest.drain(..at + piece.len());
+                }
             }
             Verdict::Inversion => {
                 assert_eq!(status, Some(EXIT_RACE), "{name}: {err}");
@@ -133,23 +139,27 @@ mod corpus {
         race_publish_by_sleep => Verdict::Race([
             side("write", 8, 0, "('publisher')", "publish"),
             side("read", 8, 0, "(main)", "read_published"),
-        ]);
+        ], &["  Location is the module's static data.\n"]);
         race_wider_write_overlap => Verdict::Race([
             side("write", 8, 0, "('wide')", "write_wide"),
             side("write", 2, 6, "('narrow')", "write_narrow"),
-        ]);
+        ], &["  Location is the module's static data.\n"]);
         race_slice_split => Verdict::Race([
             side("write", 4, 0, "('first half')", "fill"),
             side("write", 4, 0, "('second half')", "fill"),
-        ]);
+        ], &["  Location is a heap block of 256 bytes at ", " allocated by thread 1 (main):\n", "    at race_slice_split+"]);
         race_outside_rwlock => Verdict::Race([
             side("read", 4, 0, "('reader')", "read_locked"),
             side("write", 4, 0, "('writer')", "write_unlocked"),
-        ]);
+        ], &["  Location is the module's static data.\n"]);
         race_detached_write => Verdict::Race([
             side("write", 4, 0, "('detached')", "write_result"),
             side("read", 4, 0, "(main)", "read_result"),
-        ]);
+        ], &["  Location is the module's static data.\n"]);
+        race_on_a_threads_stack => Verdict::Race([
+            side("write", 4, 0, "('owner')", "write_result"),
+            side("read", 4, 0, "(main)", "read_result"),
+        ], &["  Location is the stack of thread 2 ('owner').\n"]);
         test_ordered_atomic_publication => Verdict::Clean;
         test_ordered_condvar_handoff => Verdict::Clean;
         test_ordered_boxed_buffer_channel => Verdict::Clean;

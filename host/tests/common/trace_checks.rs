@@ -388,6 +388,24 @@ fn racy_program_shows_both_conflicting_accesses() {
     check_rapid(&raw, "test_racy_counter --memory");
 }
 
+/// Records program `name` with `--memory` (it must return 0), checks the trace's invariants, and
+/// returns the raw trace's path.
+fn memory_trace(name: &str) -> PathBuf {
+    let raw = scratch(&format!("{name}_memory"), "wtrace");
+    let out =
+        trace_run(wthreads_guest_tests::PROGRAMS, name, &["--memory", "--format", "raw", "-o", raw.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out.stderr));
+    check_invariants(&raw, name);
+    raw
+}
+
+/// Asserts that `check` finds nothing in `trace`, the memory trace of program `name`.
+fn assert_clean(trace: &Trace, name: &str) {
+    let mut report = Vec::new();
+    let found = trace::check::check(trace, &mut report).unwrap();
+    assert_eq!(found, trace::check::Findings::default(), "{name}:\n{}", text(&report));
+}
+
 /// `--memory` traces of programs that synchronise every way hold every invariant, and their
 /// accesses all have access sites.
 #[test]
@@ -399,14 +417,7 @@ fn memory_traces_hold_the_invariants() {
         "test_park_unpark",
         "test_channel_many_producers",
     ] {
-        let raw = scratch(&format!("{name}_memory"), "wtrace");
-        let out = trace_run(
-            wthreads_guest_tests::PROGRAMS,
-            name,
-            &["--memory", "--format", "raw", "-o", raw.to_str().unwrap()],
-        );
-        assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out.stderr));
-        check_invariants(&raw, name);
+        let raw = memory_trace(name);
         let trace = Trace::open(&raw).unwrap();
         let (mut plain, mut atomic, mut acquires) = (0, 0, 0);
         // The guest's atomics and the host's events share one order: a lock released (the event,
@@ -441,9 +452,7 @@ fn memory_traces_hold_the_invariants() {
         assert!(acquires > 0, "{name}: no lock acquired");
         // A program that synchronises correctly has no data race, the runtime's own hand-offs
         // (allocator blocks, stacks, the thread table) included.
-        let mut report = Vec::new();
-        let found = trace::check::check(&trace, &mut report).unwrap();
-        assert_eq!(found, trace::check::Findings::default(), "{name}:\n{}", text(&report));
+        assert_clean(&trace, name);
         check_perfetto(&raw, name);
         check_rapid(&raw, name);
         std::fs::remove_file(&raw).ok();
@@ -457,18 +466,9 @@ fn memory_traces_hold_the_invariants() {
 #[test]
 fn memory_traces_of_threads_that_trap_hold_the_invariants() {
     for name in ["test_trap_in_thread", "test_scope_panics"] {
-        let raw = scratch(&format!("{name}_memory"), "wtrace");
-        let out = trace_run(
-            wthreads_guest_tests::PROGRAMS,
-            name,
-            &["--memory", "--format", "raw", "-o", raw.to_str().unwrap()],
-        );
-        assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out.stderr));
-        check_invariants(&raw, name);
+        let raw = memory_trace(name);
         let trace = Trace::open(&raw).unwrap();
-        let mut report = Vec::new();
-        let found = trace::check::check(&trace, &mut report).unwrap();
-        assert_eq!(found, trace::check::Findings::default(), "{name}:\n{}", text(&report));
+        assert_clean(&trace, name);
         std::fs::remove_file(&raw).ok();
     }
 }

@@ -11,10 +11,9 @@
 //! lock before the acquire that takes it, without a host call.
 
 use super::Access;
+use super::instrs::{call, get, konst, set, tee};
 use crate::conventions as conv;
-use walrus::ir::{
-    AtomicOp, AtomicWidth, Call, Const, Instr, LoadKind, LocalGet, LocalSet, LocalTee, MemArg, StoreKind, Value,
-};
+use walrus::ir::{AtomicOp, AtomicWidth, Instr, LoadKind, MemArg, StoreKind, Value};
 use walrus::{FunctionBuilder, FunctionId, GlobalId, InstrLocId, LocalId, MemoryId, Module, ValType};
 
 /// Bytes of a thread's access buffer (one 64 KiB page: 8,192 accesses).
@@ -285,20 +284,4 @@ fn helper(m: &mut Module, buf: &Buffer, slot: Slot) -> FunctionId {
         _ => vec![addr, site],
     };
     f.finish(args, &mut m.funcs)
-}
-
-fn konst(v: i32) -> Instr {
-    Instr::Const(Const { value: Value::I32(v) })
-}
-fn call(func: FunctionId) -> Instr {
-    Instr::Call(Call { func })
-}
-fn get(local: LocalId) -> Instr {
-    Instr::LocalGet(LocalGet { local })
-}
-fn set(local: LocalId) -> Instr {
-    Instr::LocalSet(LocalSet { local })
-}
-fn tee(local: LocalId) -> Instr {
-    Instr::LocalTee(LocalTee { local })
 }

@@ -8,11 +8,14 @@
 //! the call or access (index and name in the module as given), the instruction's byte offset in
 //! that module, and for an access what it does.
 
+mod heap;
+mod instrs;
 mod memory;
 
 use crate::Error;
 use crate::conventions as conv;
-use walrus::ir::{Call, Const, Instr, InstrSeq, Value, VisitorMut};
+use instrs::konst;
+use walrus::ir::{Call, Instr, InstrSeq, VisitorMut};
 use walrus::{ExportItem, FunctionId, FunctionKind, InstrLocId};
 use wthreads::abi;
 
@@ -85,7 +88,8 @@ fn rewrite(wasm: &[u8], options: Option<&Options>) -> Result<Instrumented, Error
                 Some(shared) if options.memory => Some(Box::new(memory::Memory::add(&mut m, shared, flush))),
                 _ => None,
             };
-            Mode::Trace { event, at, memory }
+            let heap = memory.is_some().then(|| heap::Heap::find(&mut m, &functions));
+            Mode::Trace { event, at, memory, heap }
         }
     };
     let mut sites = Sites { event, runtime_api, mode, func: 0, name: None, sites: Vec::new() };
@@ -117,8 +121,8 @@ pub fn demangle(name: &str) -> String {
 /// What becomes of the event calls (and accesses).
 enum Mode {
     /// Calls of the tracing host's `event` (with the site), `at` before runtime API calls, and
-    /// with `memory` every access recorded.
-    Trace { event: FunctionId, at: FunctionId, memory: Option<Box<memory::Memory>> },
+    /// with `memory` every access recorded and `heap` every allocator call.
+    Trace { event: FunctionId, at: FunctionId, memory: Option<Box<memory::Memory>>, heap: Option<heap::Heap> },
     /// Removed: the event function's `params` arguments dropped.
     Strip { params: usize },
 }
@@ -139,10 +143,6 @@ fn add_site(sites: &mut Vec<Site>, func: u32, name: &Option<String>, loc: InstrL
     let index = u32::try_from(sites.len()).unwrap_or(u32::MAX);
     sites.push(Site { func, name: name.clone(), offset, access });
     index.cast_signed()
-}
-
-fn konst(site: i32) -> Instr {
-    Instr::Const(Const { value: Value::I32(site) })
 }
 
 impl VisitorMut for Sites {
@@ -170,8 +170,13 @@ impl VisitorMut for Sites {
                     let site = add_site(&mut self.sites, func, name, loc, None);
                     seq.instrs.extend([(konst(site), loc), (Instr::Call(Call { func: *at }), loc), (instr, loc)]);
                 }
-                Mode::Trace { memory: Some(memory), .. } => {
+                Mode::Trace { event, memory: Some(memory), heap, .. } => {
                     let sites = &mut self.sites;
+                    let mut event_site = || add_site(sites, func, name, loc, None);
+                    if let Some(instrs) = heap.as_ref().and_then(|h| h.rewrite(&instr, *event, &mut event_site)) {
+                        seq.instrs.extend(instrs.into_iter().map(|i| (i, loc)));
+                        continue;
+                    }
                     let mut site = |loc, access| add_site(sites, func, name, loc, Some(access));
                     match memory.rewrite(&instr, loc, &mut site) {
                         Some(instrs) => seq.instrs.extend(instrs.into_iter().map(|i| (i, loc))),
