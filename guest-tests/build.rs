@@ -16,6 +16,12 @@ fn main() {
     println!("cargo::rerun-if-changed={}", here.join("../src").display());
     println!("cargo::rerun-if-changed={}", here.join("../build.rs").display());
 
+    // The library's source paths in panic locations are relative to the repository, so that a
+    // module (and its size, which the benchmarks hold to a target) does not depend on where the
+    // repository was checked out.
+    let root = here.join("..").canonicalize().expect("the repository root exists");
+    let remap = format!("--remap-path-prefix={}/=", root.display());
+
     let suites = [
         ("programs", GuestBuild::new(here.join("programs"))),
         ("mandelbrot", GuestBuild::new(here.join("mandelbrot"))),
@@ -27,7 +33,7 @@ fn main() {
     let mut consts = String::new();
     let mut arms = String::new();
     for (suite, build) in suites {
-        let built = build.build(&out).unwrap_or_else(|e| panic!("guest suite `{suite}`: {e}"));
+        let built = build.rustflag(&remap).build(&out).unwrap_or_else(|e| panic!("guest suite `{suite}`: {e}"));
         let [module] = &built[..] else { panic!("guest suite `{suite}` must build exactly one module") };
         let upper = suite.to_uppercase();
         writeln!(consts, "/// Path of the patched `{suite}` module.\npub const {upper}: &str = {:?};", module.path)
