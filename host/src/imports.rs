@@ -233,11 +233,9 @@ fn wait_watched(
     }
     // A traced thread that blocks writes out what it recorded first: it may stay blocked until
     // the run ends, and its accesses and releases before the wait order what others do after.
-    if c.data().rt.options.trace.is_some() {
-        crate::trace::host::drain(&mut c);
-        if let Some(recorder) = &c.data().rt.options.trace {
-            recorder.flush_this_thread();
-        }
+    crate::trace::host::drain(&mut c);
+    if let Some(recorder) = &c.data().rt.options.trace {
+        recorder.flush_this_thread();
     }
     let ctx = c.data();
     let rt = &ctx.rt;

@@ -1,7 +1,7 @@
 //! Everything threadify knows about the names lld and the wthreads guest library use.
 
 /// lld's shadow stack pointer (global, mutable i32, exported with `--export=__stack_pointer`).
-pub const STACK_POINTER: &str = "__stack_pointer";
+pub const STACK_POINTER: &str = wthreads::abi::EXPORT_STACK_POINTER;
 /// lld's per-instance TLS base (global, mutable i32).
 pub const TLS_BASE: &str = "__tls_base";
 /// Size of the TLS block (global i32).

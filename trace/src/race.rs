@@ -206,7 +206,6 @@ impl Detector {
             abi::MEMORY_ACCESS | abi::MEMORY_ATOMIC => {
                 let Some((write, atomic)) = access(e.site) else { return Vec::new() };
                 let len = e.b;
-                let now = self.clocks[n].get(n).copied().unwrap_or(0);
                 if atomic && !write {
                     self.acquire_bytes(n, e.a, len);
                 }
@@ -222,7 +221,7 @@ impl Detector {
                     return Vec::new();
                 }
                 let this = RaceAccess { tid, write, atomic, addr: e.a, start: e.a, len, site: e.site };
-                let races = self.access(n, this, now);
+                let races = self.access(n, this);
                 if atomic && write {
                     self.write_sides[n] = Some(e.a);
                     self.release_bytes(n, e.a, len);
@@ -264,13 +263,12 @@ impl Detector {
     }
 
     /// Checks an access against each byte's history and records it there.
-    /// `clock` is the slot's clock the access is recorded with.
-    fn access(&mut self, n: usize, this: RaceAccess, clock: u32) -> Vec<Race> {
+    fn access(&mut self, n: usize, this: RaceAccess) -> Vec<Race> {
         let now = &self.clocks[n];
         let me = Epoch {
             thread: u32::try_from(n + 1).unwrap_or(u32::MAX),
             tid: this.tid,
-            clock,
+            clock: now.get(n).copied().unwrap_or(0),
             site: this.site,
             start: this.start,
             len: this.len,
