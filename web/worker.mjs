@@ -10,10 +10,12 @@ import { FUTEX, JOIN, WatchTable } from './watch.mjs';
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 const port = isNode ? (await import('node:worker_threads')).parentPort : globalThis;
 /**
- * Messages the engine failed to post, oldest first, posted again before the next one. A thread
- * that runs out of its engine stack inside an import can make `postMessage` throw; the message
- * holds an output seq that the page waits for, so it must still arrive. (The thread ends in a
- * trap anyway, at its next call, and the report of that trap is posted with a stack to spare.)
+ * Messages the engine failed to post for want of stack, oldest first, posted again before the
+ * next one. A thread that runs out of its engine stack inside an import can make `postMessage`
+ * throw a RangeError; the message holds an output seq that the page waits for, so it must
+ * still arrive. (The thread ends in a trap anyway, at its next call, and the report of that trap
+ * is posted with a stack to spare.) Any other failure is a message that can never be sent: it
+ * is dropped and thrown, so that it fails the worker rather than hold back every later one.
  */
 const unsent = [];
 function post(message) {
@@ -21,8 +23,10 @@ function post(message) {
   while (unsent.length > 0) {
     try {
       port.postMessage(unsent[0]);
-    } catch {
-      return;
+    } catch (e) {
+      if (e instanceof RangeError) return;
+      unsent.shift();
+      throw e;
     }
     unsent.shift();
   }

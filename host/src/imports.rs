@@ -5,6 +5,7 @@
 
 use crate::memory::GuestMemory;
 use crate::runtime::{Ctx, GuestAbort, Spawn};
+use crate::trace::host::Blocked;
 use crate::watch::{Deadlocked, Wait};
 use std::io::Write;
 use std::time::Duration;
@@ -112,14 +113,16 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
             let slot = ctx.slot.clone();
             let thread = thread_pointer(&mut c);
             let watched = slot.as_ref().map(|s| s.enter(&Wait::Join { tid, thread }));
+            crate::trace::host::drain(&mut c);
             let (rt, me) = (std::sync::Arc::clone(&c.data().rt), c.data().tid);
+            let blocked = Blocked::new(&rt, me);
             let joined = rt.threads.join(me, tid, JOIN_PATIENCE, || {
                 if let Some(slot) = slot.as_ref().filter(|s| s.frames_wanted()) {
                     slot.set_frames(Wait::Join { tid, thread }, frames(&mut c));
                 }
                 rt.watch.deadlock().is_none()
             });
-            drop(watched);
+            drop((blocked, watched));
             let ctx = c.data();
             if ctx.rt.watch.deadlock().is_some() {
                 return Err(Deadlocked.into());
@@ -155,17 +158,19 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
     linker.func_wrap(m, "available_parallelism", || -> i32 {
         std::thread::available_parallelism().map_or(1, |n| i32::try_from(n.get()).unwrap_or(i32::MAX))
     })?;
-    linker.func_wrap(m, "wait32", |c: Caller<'_, Ctx>, addr: i32, expected: i32, timeout_ns: i64| {
+    linker.func_wrap(m, "wait32", |mut c: Caller<'_, Ctx>, addr: i32, expected: i32, timeout_ns: i64| {
         if timeout_ns < 0 {
             // A module patched with `--host-wait`: its waits without timeout are watched too.
             return wait_watched(c, addr, expected, abi::NO_WAIT_CONTEXT, 0, 0);
         }
-        let rt = &c.data().rt;
+        crate::trace::host::drain(&mut c);
+        let (rt, tid) = (&c.data().rt, c.data().tid);
         let addr = match GuestMemory::new(&rt.memory).futex_addr(addr) {
             Ok(a) => a,
             Err(e) => return Ok(e),
         };
         let timeout = u64::try_from(timeout_ns).ok().map(Duration::from_nanos);
+        let _blocked = Blocked::new(rt, tid);
         Ok(futex_wait(rt, addr, expected, timeout))
     })?;
     linker.func_wrap(m, abi::WAIT_WATCHED, wait_watched)?;
@@ -234,11 +239,9 @@ fn wait_watched(
     // A traced thread that blocks writes out what it recorded first: it may stay blocked until
     // the run ends, and its accesses and releases before the wait order what others do after.
     crate::trace::host::drain(&mut c);
-    if let Some(recorder) = &c.data().rt.options.trace {
-        recorder.flush_this_thread();
-    }
     let ctx = c.data();
     let rt = &ctx.rt;
+    let blocked = Blocked::new(rt, ctx.tid);
     let (what, what_addr) = ctx.wait_context.filter(|_| what == abi::NO_WAIT_CONTEXT).unwrap_or((what, what_addr));
     let wait = Wait::Futex {
         addr: addr.cast_unsigned(),
@@ -250,7 +253,7 @@ fn wait_watched(
     let Some(slot) = ctx.slot.as_ref() else { return Ok(futex_wait(rt, at, expected, None)) };
     let waiting = slot.enter(&wait);
     let r = rt.watch.deadlock().is_none().then(|| futex_wait(rt, at, expected, None));
-    drop(waiting);
+    drop((blocked, waiting));
     let Some(r) = r.filter(|_| rt.watch.deadlock().is_none()) else { return Err(Deadlocked.into()) };
     // The watchdog woke this thread to learn where it waits (it waits again at once).
     if slot.frames_wanted() {

@@ -108,29 +108,18 @@ fn temp_trace() -> PathBuf {
     std::env::temp_dir().join(format!("wthreads-trace-{}.wtrace", std::process::id()))
 }
 
-/// `wthreads check`: records the run with every access, then reports its data races and
-/// lock-order inversions.
+/// `wthreads check`: runs the program with every access recorded and analysed as it runs;
+/// reports its data races as they are found, then its lock-order inversions.
 fn check(a: &RunArgs) -> ! {
-    let raw = temp_trace();
-    let recorder =
-        Recorder::create(&raw, true).unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", raw.display())));
-    let options = Options { trace: Some(std::sync::Arc::clone(&recorder)), ..options(a) };
-    run(a, options, |ran| {
-        let finished = recorder.finish();
-        let analysed = finished.and_then(|()| {
-            if !ran {
-                return Ok(trace::check::Findings::default());
-            }
-            trace::check::check(&trace::reader::Trace::open(&raw)?, &mut std::io::stderr().lock())
-        });
-        std::fs::remove_file(&raw).ok();
-        match analysed.map(|found| found.summary()) {
-            Err(e) => fail(&format!("cannot analyse the run (its trace, {}): {e}", raw.display())),
-            Ok(None) => None,
-            Ok(Some(summary)) => {
-                stderr_line(&format!("wthreads check: {summary}"));
-                Some(EXIT_RACE)
-            }
+    let analysis = trace::Analysis::start(Box::new(std::io::stderr()))
+        .unwrap_or_else(|e| fail(&format!("cannot start the analysis: {e}")));
+    let options = Options { trace: Some(std::sync::Arc::clone(analysis.recorder())), ..options(a) };
+    run(a, options, |_| match analysis.finish().map(|found| found.summary()) {
+        Err(e) => fail(&format!("cannot analyse the run: {e}")),
+        Ok(None) => None,
+        Ok(Some(summary)) => {
+            stderr_line(&format!("wthreads check: {summary}"));
+            Some(EXIT_RACE)
         }
     })
 }

@@ -243,6 +243,9 @@ impl Runtime {
     /// `wthreads_abi_version` traps (nothing was invoked yet).
     pub fn main_thread(self: &Arc<Runtime>) -> Result<MainThread, Error> {
         self.watch.register(abi::MAIN_THREAD_ID, None);
+        if let Some(r) = &self.options.trace {
+            r.enter(abi::MAIN_THREAD_ID);
+        }
         crate::watch::dog::start(self);
         let mut store = Store::new(&self.engine, Ctx::new(Arc::clone(self), abi::MAIN_THREAD_ID));
         // Nothing was invoked yet: a trap here means the module cannot be run (exit status 2 in
@@ -285,6 +288,9 @@ impl Runtime {
         };
         // Live from now on: it will run, and may wake threads that wait for it.
         self.watch.register(tid, spawn.name.clone());
+        if let Some(r) = &self.options.trace {
+            r.enter(tid);
+        }
         // Recorded before the thread can start, so that the spawn precedes its start.
         // A stack limit of 0 checks nothing and says nothing of the stack's size.
         let stack =
@@ -296,6 +302,9 @@ impl Runtime {
         } else {
             self.threads.unregister(tid);
             self.watch.leave(tid);
+            if let Some(r) = &self.options.trace {
+                r.leave(tid);
+            }
             abi::ERR_SPAWN_FAILED
         }
     }
@@ -455,6 +464,7 @@ impl Runtime {
         let args = (outcome.code().cast_unsigned(), exit_word.cast_unsigned(), 0);
         r.record(tid, abi::THREAD_EXIT, args, NO_SITE, outcome.message());
         r.flush_this_thread();
+        r.leave(tid);
     }
 
     /// Host threads parked now, waiting for a spawn (for tests and diagnostics).

@@ -1,7 +1,11 @@
 //! What `wthreads check` finds in a trace (docs/check.md): its data races ([`super::race`]),
-//! reported as they are found, then its lock-order inversions ([`super::lockorder`]).
+//! reported as they are found, then its lock-order inversions ([`super::lockorder`]); of a run
+//! as it goes ([`super::live`]) or of a recorded trace.
 
+use super::lockorder::Graph;
+use super::race::Races;
 use super::reader::Trace;
+use super::{Event, Site};
 use std::io::{self, Write};
 
 /// How many of each finding a check reported.
@@ -31,12 +35,63 @@ impl Findings {
     }
 }
 
+/// A check fed a trace's events in order, as a run makes them or from a file: data races are
+/// reported as they are judged, lock-order inversions at the end (they are potential
+/// deadlocks, found in the whole run's graph).
+#[derive(Default)]
+pub struct Checker {
+    races: Races,
+    locks: Graph,
+}
+
+impl Checker {
+    /// Nothing seen yet.
+    #[must_use]
+    pub fn new() -> Checker {
+        Checker::default()
+    }
+
+    /// Takes in event `e` of thread `tid` (its text, if it has one, is `text`), writing the
+    /// reports of the races it lets be told to `out`.
+    ///
+    /// # Errors
+    /// If `out` cannot be written.
+    pub fn event(
+        &mut self,
+        tid: i32,
+        e: &Event,
+        sites: &[Site],
+        text: Option<&str>,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        self.races.event(tid, e, sites, text, out)?;
+        self.locks.event(tid, e.kind, e.a, e.site);
+        Ok(())
+    }
+
+    /// Ends the check after the last event: writes what only the whole run shows (the note of
+    /// races left unjudged, the lock-order inversions) and sums up what was reported.
+    ///
+    /// # Errors
+    /// If `out` cannot be written.
+    pub fn finish(self, sites: &[Site], out: &mut dyn Write) -> io::Result<Findings> {
+        let races = self.races.finish(out)?.len();
+        let inversions = self.locks.inversions();
+        for inv in &inversions {
+            super::lockorder::report(inv, sites, out)?;
+        }
+        Ok(Findings { races, inversions: inversions.len() })
+    }
+}
+
 /// Checks `trace`, writing each finding's report to `out`.
 ///
 /// # Errors
 /// If `out` cannot be written.
 pub fn check(trace: &Trace, out: &mut dyn Write) -> io::Result<Findings> {
-    let races = super::race::check(trace, out)?.len();
-    let inversions = super::lockorder::check(trace, out)?.len();
-    Ok(Findings { races, inversions })
+    let mut checker = Checker::new();
+    for (tid, e) in trace.merged() {
+        checker.event(tid, &e, &trace.sites, trace.text(e.text), out)?;
+    }
+    checker.finish(&trace.sites, out)
 }

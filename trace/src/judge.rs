@@ -6,7 +6,7 @@
 //! that its record cannot judge stay unjudged.
 
 use super::race::Race;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// Races waiting for their earlier access's thread to record more.
 #[derive(Default)]

@@ -5,7 +5,9 @@
 
 pub mod check;
 pub mod html;
+pub mod items;
 pub mod judge;
+pub mod live;
 pub mod lockorder;
 pub mod origin;
 pub mod perfetto;

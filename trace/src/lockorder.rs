@@ -8,9 +8,10 @@
 //! known false positives of ThreadSanitizer's detector. The runtime's own locks
 //! (`LOCK_INTERNAL`) are left out: their sections never take a program's lock.
 
-use super::location;
 use super::reader::Trace;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use super::{Site, location};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 use wthreads::abi;
 
@@ -165,7 +166,7 @@ pub fn check(trace: &Trace, out: &mut dyn Write) -> io::Result<Vec<Inversion>> {
     }
     let inversions = graph.inversions();
     for inv in &inversions {
-        report(inv, trace, out)?;
+        report(inv, &trace.sites, out)?;
     }
     Ok(inversions)
 }
@@ -184,7 +185,7 @@ pub fn check(trace: &Trace, out: &mut dyn Write) -> io::Result<Vec<Inversion>> {
 ///
 /// # Errors
 /// If `out` cannot be written.
-pub fn report(inv: &Inversion, trace: &Trace, out: &mut dyn Write) -> io::Result<()> {
+pub fn report(inv: &Inversion, sites: &[Site], out: &mut dyn Write) -> io::Result<()> {
     let name = |i: usize| format!("M{}", i % inv.cycle.len());
     let mut text = String::from("WARNING: lock-order inversion (potential deadlock)\n  Cycle in lock order graph: ");
     for (i, lock) in inv.cycle.iter().enumerate() {
@@ -198,9 +199,9 @@ pub fn report(inv: &Inversion, trace: &Trace, out: &mut dyn Write) -> io::Result
             e.tid,
             name(i),
             name(i),
-            location(&trace.sites, e.held_site),
+            location(sites, e.held_site),
             name(i + 1),
-            location(&trace.sites, e.site)
+            location(sites, e.site)
         );
     }
     out.write_all(text.as_bytes())

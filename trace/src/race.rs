@@ -25,8 +25,8 @@ use super::judge::Judge;
 use super::origin::{Origin, Regions};
 use super::reader::Trace;
 use super::shadow::{Clock, Epoch, ShadowMemory};
-use super::{Event, location};
-use std::collections::{HashMap, HashSet};
+use super::{Event, Site, location};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::io::{self, Write};
 use wthreads::abi;
 
@@ -321,6 +321,76 @@ impl Detector {
     }
 }
 
+/// The data-race half of a check, fed a trace's events in order: the detector, the judge and
+/// the memory's regions, reporting each race once it is judged ([`super::judge`]).
+#[derive(Default)]
+pub struct Races {
+    detector: Detector,
+    judge: Judge,
+    regions: Regions,
+    /// Thread names, from their spawns.
+    names: HashMap<i32, String>,
+    found: Vec<Race>,
+}
+
+impl Races {
+    /// Nothing seen yet.
+    #[must_use]
+    pub fn new() -> Races {
+        Races::default()
+    }
+
+    /// Takes in event `e` of thread `tid` (its text, if it has one, is `text`) and writes the
+    /// report of each race judged now to `out`.
+    ///
+    /// # Errors
+    /// If `out` cannot be written.
+    pub fn event(
+        &mut self,
+        tid: i32,
+        e: &Event,
+        sites: &[Site],
+        text: Option<&str>,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let kind = e.kind & abi::EVENT_MASK;
+        if kind == abi::THREAD_SPAWN
+            && let Some(name) = text
+        {
+            self.names.insert(e.a.cast_signed(), name.to_string());
+        }
+        self.regions.event(tid, e);
+        let access = |site: u32| sites.get(site as usize).and_then(|s| s.access).map(|a| (a.write, a.atomic));
+        let mut races = self.detector.event(tid, e, access);
+        for race in &mut races {
+            race.origin = self.regions.origin(race.later.addr);
+        }
+        for race in self.judge.event(tid, kind == abi::THREAD_EXIT, races) {
+            report(&race, sites, &self.names, out)?;
+            self.found.push(race);
+        }
+        Ok(())
+    }
+
+    /// Ends the check: a note of the races against threads the program's end cut off, which
+    /// their records cannot judge, if there are any. Returns the races reported.
+    ///
+    /// # Errors
+    /// If `out` cannot be written.
+    pub fn finish(self, out: &mut dyn Write) -> io::Result<Vec<Race>> {
+        let unjudged = self.judge.unjudged();
+        if unjudged > 0 {
+            let races = if unjudged == 1 { "race" } else { "races" };
+            writeln!(
+                out,
+                "note: {unjudged} possible data {races} against threads still running at the program's end \
+                 left out (their last events were never recorded)"
+            )?;
+        }
+        Ok(self.found)
+    }
+}
+
 /// Finds every data race in `trace` (a trace recorded with `--memory`) and writes each one's
 /// report to `out` once it is judged ([`report`]); returns them in that order.
 ///
@@ -331,39 +401,11 @@ impl Detector {
 /// # Errors
 /// If `out` cannot be written.
 pub fn check(trace: &Trace, out: &mut dyn Write) -> io::Result<Vec<Race>> {
-    let mut detector = Detector::new();
-    let mut judge = Judge::new();
-    let mut regions = Regions::new();
-    let mut names = HashMap::new();
-    let mut found = Vec::new();
-    let access = |site: u32| trace.site(site).and_then(|s| s.access).map(|a| (a.write, a.atomic));
+    let mut races = Races::new();
     for (tid, e) in trace.merged() {
-        let kind = e.kind & abi::EVENT_MASK;
-        if kind == abi::THREAD_SPAWN
-            && let Some(name) = trace.text(e.text)
-        {
-            names.insert(e.a.cast_signed(), name.to_string());
-        }
-        regions.event(tid, &e);
-        let mut races = detector.event(tid, &e, access);
-        for race in &mut races {
-            race.origin = regions.origin(race.later.addr);
-        }
-        for race in judge.event(tid, kind == abi::THREAD_EXIT, races) {
-            report(&race, trace, &names, out)?;
-            found.push(race);
-        }
+        races.event(tid, &e, &trace.sites, trace.text(e.text), out)?;
     }
-    let unjudged = judge.unjudged();
-    if unjudged > 0 {
-        let races = if unjudged == 1 { "race" } else { "races" };
-        writeln!(
-            out,
-            "note: {unjudged} possible data {races} against threads still running at the program's end \
-             left out (their last events were never recorded)"
-        )?;
-    }
-    Ok(found)
+    races.finish(out)
 }
 
 /// Writes the report of `race`, as ThreadSanitizer words one:
@@ -380,7 +422,7 @@ pub fn check(trace: &Trace, out: &mut dyn Write) -> io::Result<Vec<Race>> {
 ///
 /// # Errors
 /// If `out` cannot be written.
-pub fn report(race: &Race, trace: &Trace, names: &HashMap<i32, String>, out: &mut dyn Write) -> io::Result<()> {
+pub fn report(race: &Race, sites: &[Site], names: &HashMap<i32, String>, out: &mut dyn Write) -> io::Result<()> {
     let who = |tid: i32| match names.get(&tid) {
         Some(name) => format!("thread {tid} ('{name}')"),
         None if tid == abi::MAIN_THREAD_ID => format!("thread {tid} (main)"),
@@ -405,7 +447,7 @@ pub fn report(race: &Race, trace: &Trace, names: &HashMap<i32, String>, out: &mu
             a.len,
             a.start,
             who(a.tid),
-            location(&trace.sites, a.site)
+            location(sites, a.site)
         )
     };
     let origin = match race.origin {
@@ -414,7 +456,7 @@ pub fn report(race: &Race, trace: &Trace, names: &HashMap<i32, String>, out: &mu
         Origin::Heap { start, len, tid, site } => format!(
             "  Location is a heap block of {len} bytes at {start:#x} allocated by {}:\n    at {}\n",
             who(tid),
-            location(&trace.sites, site)
+            location(sites, site)
         ),
         Origin::HeapUnseen => "  Location is the heap (a block whose allocation the trace does not show).\n".into(),
         Origin::Static => "  Location is the module's static data.\n".into(),

@@ -1,15 +1,14 @@
 //! Reading a raw trace ([`super::raw`]): the texts and sites in memory, each thread's blocks by
-//! file position, and every thread's items merged in the trace's one order, a block of each
-//! thread at a time. Recorded accesses come out as events of their own
-//! (`abi::MEMORY_ACCESS`), and an access's address includes its instruction's offset.
+//! file position, and every thread's items merged in the trace's one order ([`super::items`]),
+//! a block of each thread at a time.
 
-use super::raw::{self, ACCESSES_HEADER, EVENT_SIZE, ITEM_ACCESSES, ITEM_EVENT, u32_at, u64_at};
+use super::items::{self, Place};
+use super::raw::{self, u32_at};
 use super::{Event, NO_SITE, Site};
 use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
-use wthreads::abi;
 
 /// Where a raw trace's bytes are read from: a file, or what a host without files reads them
 /// from (the web runtime's tool module reads them through its imports).
@@ -159,91 +158,6 @@ impl Trace {
     pub fn site(&self, site: u32) -> Option<&Site> {
         if site == NO_SITE { None } else { self.sites.get(site as usize) }
     }
-
-    /// The events of one block's items, with their places.
-    fn decode(&self, items: &[u8], out: &mut VecDeque<(Place, Event)>) {
-        let mut i = 0;
-        while i < items.len() {
-            match items[i] {
-                ITEM_EVENT => {
-                    let Some(b) = items.get(i + 1..i + 1 + EVENT_SIZE) else { return };
-                    let e = Event::decode(b);
-                    out.push_back((Place::taken(e.seq), e));
-                    i += 1 + EVENT_SIZE;
-                }
-                ITEM_ACCESSES => {
-                    let h = &items[i + 1..];
-                    let (seq, ts_ns, count) = (u64_at(h, 0), u64_at(h, 8), u32_at(h, 16) as usize);
-                    let slots = h.get(ACCESSES_HEADER..ACCESSES_HEADER + count * 8).unwrap_or(&[]);
-                    self.decode_accesses(seq, ts_ns, slots, out);
-                    i += 1 + ACCESSES_HEADER + count * 8;
-                }
-                _ => return,
-            }
-        }
-    }
-
-    /// The events of an accesses item's slots. An atomic access's write side took its seq; its
-    /// read side read the counter (`seq` is what it read). A plain access takes the place of the
-    /// thread's next atomic access in the item, or the item's (the counter when it was drained),
-    /// so that the thread's events stay in order.
-    fn decode_accesses(&self, seq: u64, ts_ns: u64, slots: &[u8], out: &mut VecDeque<(Place, Event)>) {
-        // The first plain access still waiting for its place.
-        let mut pending = out.len();
-        let mut s = 0;
-        while s + 8 <= slots.len() {
-            let (site, addr) = (u32_at(slots, s), u32_at(slots, s + 4));
-            s += 8;
-            let access = self.site(site).and_then(|x| x.access);
-            let mut e = Event { seq, ts_ns, kind: abi::MEMORY_ACCESS, a: addr, b: 0, c: 0, site, text: 0 };
-            let mut place = Place::read(seq);
-            if let Some(a) = access.filter(|a| a.range) {
-                debug_assert!(!a.atomic);
-                e.b = u32_at(slots, s);
-                s += 8;
-            } else if let Some(a) = access.filter(|a| a.atomic) {
-                e.kind = abi::MEMORY_ATOMIC;
-                e.seq = u64_at(slots, s);
-                s += 8;
-                place = if a.write { Place::taken(e.seq) } else { Place::read(e.seq) };
-                for (earlier_place, earlier) in out.range_mut(pending..) {
-                    *earlier_place = place;
-                    earlier.seq = e.seq;
-                }
-                pending = out.len() + 1;
-            }
-            self.locate(&mut e);
-            out.push_back((place, e));
-        }
-    }
-
-    /// Completes an access's event from its site: the instruction's offset added to the
-    /// address, and its width as `b` (a range keeps its length).
-    fn locate(&self, e: &mut Event) {
-        if let Some(a) = self.site(e.site).and_then(|s| s.access) {
-            e.a = e.a.wrapping_add(u32::try_from(a.offset).unwrap_or(u32::MAX));
-            if !a.range {
-                e.b = a.width;
-            }
-        }
-    }
-}
-
-/// An event's place in the merged order: a seq taken from the order counter is unique; a
-/// read of the counter (an atomic read side, a drain) that saw `c` comes after every item whose
-/// seq is below `c` and before the one whose seq is `c`, so its place is `2c`, a taken seq's
-/// `2seq + 1`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Place(u64);
-
-impl Place {
-    fn taken(seq: u64) -> Place {
-        Place(seq.saturating_mul(2).saturating_add(1))
-    }
-
-    fn read(seq: u64) -> Place {
-        Place(seq.saturating_mul(2))
-    }
 }
 
 /// One thread's position in its blocks.
@@ -284,7 +198,7 @@ impl Cursor {
         self.next_block += 1;
         let mut items = vec![0u8; len];
         trace.source.read_at(&mut items, start).ok()?;
-        trace.decode(&items, &mut self.events);
+        items::decode(&trace.sites, &items, &mut self.events);
         Some(())
     }
 }

@@ -3,7 +3,7 @@
 //! program's memory costs shadow only where it was used, and an access finds its bytes with an
 //! index instead of a hash per byte.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// A vector clock, indexed by slot (see `race::Detector`).
 pub(crate) type Clock = Vec<u32>;

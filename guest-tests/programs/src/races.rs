@@ -224,3 +224,26 @@ pub extern "C" fn race_on_a_threads_stack() -> i32 {
     owner.join().unwrap();
     0
 }
+
+/// A race reported while the program still runs: two threads race and end, then the main
+/// thread sleeps for seconds before it ends. `check` reports the race during the sleep, before
+/// the program prints `woke` (docs/check.md, "When a report comes").
+#[unsafe(no_mangle)]
+pub extern "C" fn race_reported_while_running() -> i32 {
+    static VALUE: Shared<u64> = Shared::new(0);
+    static MET: Barrier = Barrier::new(2);
+    wthreads::println!("data at {:#x}", VALUE.ptr() as usize);
+    let writer = spawn_named("writer", || {
+        MET.wait();
+        publish(VALUE.ptr(), 7);
+    });
+    let reader = spawn_named("reader", || {
+        MET.wait();
+        core::hint::black_box(read_published(VALUE.ptr()));
+    });
+    writer.join().unwrap();
+    reader.join().unwrap();
+    thread::sleep(Duration::from_secs(3));
+    wthreads::println!("woke");
+    0
+}

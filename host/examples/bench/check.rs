@@ -1,15 +1,14 @@
 //! The cost of `wthreads check` (issue 16, docs/check.md): each workload of the suite run in a
 //! child process of the benchmark, once as `run` does and once as `check` does (every access
-//! recorded to a temporary trace, then analysed), the two alternating. A figure is the
+//! recorded and analysed as the program runs), the two alternating. A figure is the
 //! workload's time (for `check`, with the recording finished and the analysis done) and the
 //! process's peak resident memory; the ratios are `check ÷ run` of the same run. The workloads
 //! are smaller than the suite's others: `check` records each of their accesses.
 
 use std::process::Command;
 use std::time::Instant;
-use wthreads_host::trace::Recorder;
+use wthreads_host::trace::Analysis;
 use wthreads_host::{Options, Runtime};
-use wthreads_trace as trace;
 
 /// The argument that makes the benchmark a child that measures one workload.
 pub const CHILD: &str = "--check-cost-child";
@@ -38,18 +37,16 @@ const WORKLOADS: &[(&str, &str, &[i32])] = &[
 pub fn child(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     let (_, export, call_args) = WORKLOADS[args[0].parse::<usize>()?];
     let check = args[1] == "check";
-    let raw = std::env::temp_dir().join(format!("wthreads-check-cost-{}.wtrace", std::process::id()));
-    let recorder = if check { Some(Recorder::create(&raw, true)?) } else { None };
-    let options = Options { trace: recorder.clone(), ..Options::default() };
+    let analysis = if check { Some(Analysis::start(Box::new(std::io::sink()))?) } else { None };
+    let options =
+        Options { trace: analysis.as_ref().map(|a| std::sync::Arc::clone(a.recorder())), ..Options::default() };
     let rt = Runtime::load(&std::fs::read(wthreads_guest_tests::BENCH)?, options).map_err(|e| e.to_string())?;
     let mut main = rt.main_thread().map_err(|e| e.to_string())?;
     let start = Instant::now();
     main.call(export, call_args).map_err(|e| e.to_string())?;
     drop(main);
-    if let Some(recorder) = recorder {
-        recorder.finish()?;
-        let found = trace::check::check(&trace::reader::Trace::open(&raw)?, &mut std::io::sink())?;
-        std::fs::remove_file(&raw)?;
+    if let Some(analysis) = analysis {
+        let found = analysis.finish()?;
         if let Some(summary) = found.summary() {
             return Err(format!("{export}: {summary}").into());
         }

@@ -42,6 +42,29 @@ pub fn drain(mut store: impl AsContextMut<Data = Ctx>) {
     buffer.cursor.set(&mut cx, Val::I32(0)).ok();
 }
 
+/// While this lives, the thread of a store blocks (`Recorder::block`): made after the store's
+/// accesses were drained, dropped before the thread can take a `seq` again.
+pub struct Blocked<'a>(Option<(&'a crate::trace::Recorder, i32)>);
+
+impl<'a> Blocked<'a> {
+    /// Guest thread `tid` of `rt` blocks, if the run is traced.
+    pub fn new(rt: &'a crate::runtime::Runtime, tid: i32) -> Blocked<'a> {
+        let recorder = rt.options.trace.as_deref();
+        if let Some(r) = recorder {
+            r.block(tid);
+        }
+        Blocked(recorder.map(|r| (r, tid)))
+    }
+}
+
+impl Drop for Blocked<'_> {
+    fn drop(&mut self) {
+        if let Some((r, tid)) = self.0 {
+            r.unblock(tid);
+        }
+    }
+}
+
 /// The module's initial stack pointer and the end of its static data, from the instance's
 /// exports ([`abi::MEMORY_LAYOUT`]; 0 for one it does not export).
 pub fn memory_layout(instance: &wasmtime::Instance, store: &mut Store<Ctx>) -> (u32, u32) {

@@ -1,7 +1,9 @@
 //! Recording events while the program runs: each host thread collects its events in a buffer
-//! of its own and hands full buffers, and the buffer of a guest thread that ended, to the raw
-//! file under one lock, so that a run's memory stays bounded and an event costs no lock.
+//! of its own and hands full buffers, and the buffer of a guest thread that blocks or ended,
+//! to the output under one lock (the raw file, or the analysis of `wthreads check`,
+//! [`super::analysis`]), so that a run's memory stays bounded and an event costs no lock.
 
+use super::analysis::Feed;
 use std::cell::RefCell;
 use std::io;
 use std::path::Path;
@@ -9,6 +11,36 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use wthreads_trace::raw::Writer;
 use wthreads_trace::{Event, Site};
+
+/// Where a recorder's chunks go, in the order written: the raw file's chunks ([`Writer`]).
+pub(crate) trait Output: Send {
+    /// The location table.
+    fn sites(&mut self, sites: &[Site]) -> io::Result<()>;
+    /// A text, before the events that refer to it.
+    fn text(&mut self, id: u32, text: &str) -> io::Result<()>;
+    /// A block of a thread's items, after its earlier ones.
+    fn thread(&mut self, tid: i32, items: &[u8]) -> io::Result<()>;
+    /// The end of the run.
+    fn finish(self: Box<Self>) -> io::Result<()>;
+}
+
+impl Output for Writer {
+    fn sites(&mut self, sites: &[Site]) -> io::Result<()> {
+        Writer::sites(self, sites)
+    }
+
+    fn text(&mut self, id: u32, text: &str) -> io::Result<()> {
+        Writer::text(self, id, text)
+    }
+
+    fn thread(&mut self, tid: i32, items: &[u8]) -> io::Result<()> {
+        Writer::thread(self, tid, items)
+    }
+
+    fn finish(self: Box<Self>) -> io::Result<()> {
+        Writer::finish(*self)
+    }
+}
 
 /// Bytes of items a host thread collects before it writes them out (about 1,500 events, or
 /// the accesses of one full buffer).
@@ -30,7 +62,9 @@ pub struct Recorder {
     clock: quanta::Clock,
     /// The clock's zero, in its raw units: the first event (the module is compiled by then).
     epoch: OnceLock<u64>,
-    out: Mutex<Option<Writer>>,
+    out: Mutex<Option<Box<dyn Output>>>,
+    /// The analysis the output feeds, which follows the threads' comings, goings and waits.
+    feed: Option<Arc<Feed>>,
     /// The first write error; the run goes on, `finish` reports it.
     error: Mutex<Option<io::Error>>,
     /// Whether every memory access is recorded too (`--memory`).
@@ -60,16 +94,22 @@ impl Recorder {
     /// # Errors
     /// If the file cannot be created.
     pub fn create(path: &Path, memory: bool) -> io::Result<Arc<Recorder>> {
-        Ok(Arc::new(Recorder {
+        Ok(Recorder::new(Box::new(Writer::create(path)?), None, memory))
+    }
+
+    /// A recorder that writes to `out`, which feeds `feed` if it is an analysis.
+    pub(crate) fn new(out: Box<dyn Output>, feed: Option<Arc<Feed>>, memory: bool) -> Arc<Recorder> {
+        Arc::new(Recorder {
             order: OnceLock::new(),
             own: AtomicU64::new(0),
             next_text: AtomicU32::new(1),
             clock: quanta::Clock::new(),
             epoch: OnceLock::new(),
-            out: Mutex::new(Some(Writer::create(path)?)),
+            out: Mutex::new(Some(out)),
+            feed,
             error: Mutex::new(None),
             memory,
-        }))
+        })
     }
 
     /// The shared memory holding the order counter, for the instances of a runtime of `engine`
@@ -106,20 +146,25 @@ impl Recorder {
         }
     }
 
+    /// The order counter's value now: the `seq` of the next item to take one.
+    pub(crate) fn counter(&self) -> u64 {
+        self.seq().load(Ordering::SeqCst)
+    }
+
     /// Whether every memory access is recorded too.
     #[must_use]
     pub fn memory(&self) -> bool {
         self.memory
     }
 
-    fn out(&self) -> MutexGuard<'_, Option<Writer>> {
+    fn out(&self) -> MutexGuard<'_, Option<Box<dyn Output>>> {
         self.out.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Runs `write` on the file, keeping the first error.
-    fn write(&self, write: impl FnOnce(&mut Writer) -> io::Result<()>) {
+    fn write(&self, write: impl FnOnce(&mut dyn Output) -> io::Result<()>) {
         if let Some(w) = self.out().as_mut()
-            && let Err(e) = write(w)
+            && let Err(e) = write(&mut **w)
         {
             self.error.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(e);
         }
@@ -195,6 +240,38 @@ impl Recorder {
         });
     }
 
+    /// Guest thread `tid` is about to run (before it can take a `seq`): the analysis waits
+    /// for its items from now on.
+    pub(crate) fn enter(&self, tid: i32) {
+        if let Some(feed) = &self.feed {
+            feed.enter(tid, self.counter());
+        }
+    }
+
+    /// The thread of the calling host thread, guest thread `tid`, blocks: its items are
+    /// written out, and until [`Recorder::unblock`] it takes no `seq`.
+    pub(crate) fn block(&self, tid: i32) {
+        self.flush_this_thread();
+        if let Some(feed) = &self.feed {
+            feed.block(tid);
+        }
+    }
+
+    /// Guest thread `tid` no longer blocks: called before it can take a `seq`.
+    pub(crate) fn unblock(&self, tid: i32) {
+        if let Some(feed) = &self.feed {
+            feed.unblock(tid, self.counter());
+        }
+    }
+
+    /// Guest thread `tid` ended, or never started: it hands over nothing more (its items are
+    /// written out first).
+    pub(crate) fn leave(&self, tid: i32) {
+        if let Some(feed) = &self.feed {
+            feed.leave(tid);
+        }
+    }
+
     /// Ends the trace: writes the END mark and closes the file. Threads still running are not
     /// waited for; events they had not written out are missing (docs/trace.md).
     ///
@@ -203,9 +280,10 @@ impl Recorder {
     pub fn finish(&self) -> io::Result<()> {
         self.flush_this_thread();
         let w = self.out().take();
-        if let Some(e) = self.error.lock().unwrap_or_else(PoisonError::into_inner).take() {
-            return Err(e);
+        let finished = w.map_or(Ok(()), Output::finish);
+        match self.error.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            Some(e) => Err(e),
+            None => finished,
         }
-        w.map_or(Ok(()), Writer::finish)
     }
 }

@@ -160,6 +160,10 @@ mod corpus {
             side("write", 4, 0, "('owner')", "write_result"),
             side("read", 4, 0, "(main)", "read_result"),
         ], &["  Location is the stack of thread 2 ('owner').\n"]);
+        race_reported_while_running => Verdict::Race([
+            side("write", 8, 0, "('writer')", "publish"),
+            side("read", 8, 0, "('reader')", "read_published"),
+        ], &["  Location is the module's static data.\n"]);
         test_ordered_atomic_publication => Verdict::Clean;
         test_ordered_condvar_handoff => Verdict::Clean;
         test_ordered_boxed_buffer_channel => Verdict::Clean;
