@@ -9,6 +9,8 @@ import { Control } from './control.mjs';
 import { hasMultiMemory, moduleInfo, signature } from './module-info.mjs';
 import { Tool, concat } from './trace/tool.mjs';
 import { TraceFile, sharedState } from './trace/recorder.mjs';
+import { PageCheck } from './trace/check.mjs';
+import { Presence } from './trace/presence.mjs';
 import { WatchTable } from './watch.mjs';
 import { startWatchdog } from './watchdog.mjs';
 
@@ -87,7 +89,7 @@ function checkModule(module, bytes, invoke) {
  * The module to run for `run`'s `trace` option: `bytes` instrumented by the tool module, and
  * the location table (the raw trace's SITES chunk).
  */
-async function instrument(bytes, { memory = false, tool }) {
+async function instrument(bytes, tool, memory) {
   if (memory && !hasMultiMemory()) {
     throw new WthreadsError(
       'module',
@@ -95,9 +97,17 @@ async function instrument(bytes, { memory = false, tool }) {
     );
   }
   try {
-    const t = tool instanceof Tool ? tool : await Tool.load(tool);
-    const traced = await t.instrument(bytes, memory);
+    const traced = await tool.instrument(bytes, memory);
     return { module: await WebAssembly.compile(traced.wasm), sites: traced.sites };
+  } catch (e) {
+    throw new WthreadsError('module', `cannot trace the module: ${e.message}`);
+  }
+}
+
+/** The tool module of `run`'s `trace` option: a `Tool`, or where to load it from (`Tool.load`). */
+async function loadTool(tool) {
+  try {
+    return tool instanceof Tool ? tool : await Tool.load(tool);
   } catch (e) {
     throw new WthreadsError('module', `cannot trace the module: ${e.message}`);
   }
@@ -113,17 +123,35 @@ export const DEFAULT_MAX_THREADS = 256;
 
 async function startWorker(onMessage) {
   const url = new URL('./worker.mjs', import.meta.url);
+  // Terminating a worker while its module (which awaits at its top level) is still being
+  // evaluated makes Node abort the whole process (V8's "Check failed: (location_) != nullptr"
+  // in ExecuteAsyncModule, nodejs/node#53238). Every worker sends a message once it is set up,
+  // so one that has sent none yet is terminated when its first comes.
+  let heard = false;
+  let doomed = false;
+  let kill = null;
+  const hear = (m) => {
+    if (!heard) {
+      heard = true;
+      if (doomed) return kill();
+    }
+    onMessage(m);
+  };
+  const fail = (message) => doomed || onMessage({ kind: 'crash', message });
+  const terminate = () => (heard ? kill() : (doomed = true));
   if (isNode) {
     const { Worker } = await import('node:worker_threads');
     const w = new Worker(url);
-    w.on('message', onMessage);
-    w.on('error', (e) => onMessage({ kind: 'crash', message: String(e) }));
-    return { post: (m) => w.postMessage(m), terminate: () => w.terminate() };
+    w.on('message', hear);
+    w.on('error', (e) => fail(String(e)));
+    kill = () => w.terminate();
+    return { post: (m) => w.postMessage(m), terminate };
   }
   const w = new Worker(url, { type: 'module' });
-  w.onmessage = (e) => onMessage(e.data);
-  w.onerror = (e) => onMessage({ kind: 'crash', message: e.message });
-  return { post: (m) => w.postMessage(m), terminate: () => w.terminate() };
+  w.onmessage = (e) => hear(e.data);
+  w.onerror = (e) => fail(e.message);
+  kill = () => w.terminate();
+  return { post: (m) => w.postMessage(m), terminate };
 }
 
 /**
@@ -145,10 +173,14 @@ async function startWorker(onMessage) {
  * Without listeners no events are sent at all.
  *
  * `trace` records the run's trace (docs/trace.md), as `wthreads trace` does: `{ memory, write,
- * tool }`. `memory`: every access of the shared memory too. `write(bytes)`: receives the raw
- * trace's bytes, in order, while the program runs; without it they are kept, and the result
- * (or the `WthreadsError` of a trap) has them as `trace` (a Uint8Array). `tool`: the tool
- * module that instruments the module (a `Tool`, or where to load it from: `Tool.load`).
+ * check, tool }`. `memory`: every access of the shared memory too. `write(bytes)`: receives the
+ * raw trace's bytes, in order, while the program runs; without it (and `check`) they are kept,
+ * and the result (or the `WthreadsError` of a trap or deadlock) has them as `trace` (a
+ * Uint8Array). `check(bytes)`: checks the run as it goes, as `wthreads check` does
+ * (docs/check.md; every access is recorded), and receives each report's bytes as it is found;
+ * the result (or the error) has the summary as `check` ("1 data race reported"; null if
+ * nothing was). `tool`: the tool module that instruments the module and checks it (a `Tool`, or
+ * where to load it from: `Tool.load`).
  */
 export async function run(wasm, options = {}) {
   const { invoke = 'main', args, maxThreads = DEFAULT_MAX_THREADS, poolSize = 4, onStdout, onStderr, onAbort, onEvent, on = {}, trace } = options;
@@ -170,17 +202,32 @@ export async function run(wasm, options = {}) {
   }
   const mem = checkModule(module, bytes, invoke);
   let file = null;
+  let checking = null;
   const kept = [];
-  if (trace) {
-    const traced = await instrument(bytes, trace);
-    module = traced.module;
-    file = new TraceFile(traced.sites, trace.write ?? ((b) => kept.push(b)));
-  }
   const memory = new WebAssembly.Memory({ initial: mem.initial, maximum: mem.maximum, shared: true });
   const control = new Control(maxThreads);
   const watch = new WatchTable(maxThreads);
   const init = { module, memory, control: control.buffer, watch: watch.buffer, invoke, args, events: listening };
-  if (trace) init.trace = { state: sharedState() };
+  let next = 0;
+  if (trace) {
+    const tool = await loadTool(trace.tool);
+    const traced = await instrument(bytes, tool, trace.memory || !!trace.check);
+    init.module = traced.module;
+    init.trace = { state: sharedState() };
+    if (trace.check) {
+      // The thread records are the watch table's: a slot's thread, and the main thread after them.
+      const presence = new Presence(maxThreads + 1);
+      init.trace.presence = presence.buffer;
+      const report = trace.check;
+      checking = new PageCheck(await tool.ongoingCheck(), init.trace.state, presence, report, () => next);
+    }
+    const keep = !trace.write && !trace.check;
+    file = new TraceFile(traced.sites, (b) => {
+      trace.write?.(b);
+      checking?.handed(b);
+      if (keep) kept.push(b);
+    });
+  }
   const workers = [];
   let booting = 0;
   const decoders = { [abi.FD_STDOUT]: new TextDecoder(), [abi.FD_STDERR]: new TextDecoder() };
@@ -190,7 +237,6 @@ export async function run(wasm, options = {}) {
   };
   return new Promise((resolve, reject) => {
     const outputs = new Map();
-    let next = 0;
     let result = null;
     let done = false;
     let deadlock = null;
@@ -208,7 +254,14 @@ export async function run(wasm, options = {}) {
       if (result.error) return reject(new WthreadsError('module', result.error));
       // A run that ran has a trace, whether its entry returned or trapped.
       file?.end();
-      const recorded = file && !trace.write ? { trace: concat(kept) } : {};
+      const recorded = file && !trace.write && !trace.check ? { trace: concat(kept) } : {};
+      if (checking) {
+        try {
+          recorded.check = checking.end();
+        } catch (e) {
+          return reject(new WthreadsError('module', `cannot analyse the run: ${e.message}`));
+        }
+      }
       if (result.deadlocked && deadlock) reject(Object.assign(new WthreadsError('deadlock', deadlock), recorded));
       else if (result.trapped) reject(Object.assign(new WthreadsError('trap', result.message), recorded));
       else {
@@ -237,8 +290,9 @@ export async function run(wasm, options = {}) {
     const addWorker = async (role) => {
       const w = await startWorker(onMessage);
       workers.push(w);
+      // Set up even when the run is over: it then answers, and is terminated (`startWorker`).
+      w.post({ ...init, role });
       if (done) w.terminate();
-      else w.post({ ...init, role });
     };
     const grow = () => {
       while (control.shortOfWorkers(booting)) {

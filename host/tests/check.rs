@@ -50,19 +50,7 @@ fn a_trap_keeps_its_status_and_a_bad_module_is_refused() {
 
 #[test]
 fn a_race_is_reported_while_the_program_still_runs() {
-    // The program's output and the reports in one pipe, in the order they were written: the
-    // program prints `woke` seconds after its race, just before it ends.
-    let (mut reader, writer) = std::io::pipe().unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wthreads"));
-    cmd.args(["check", wthreads_guest_tests::PROGRAMS, "--invoke", "race_reported_while_running"]);
-    cmd.stdout(writer.try_clone().unwrap()).stderr(writer);
-    let mut child = cmd.spawn().unwrap();
-    drop(cmd);
-    let mut both = String::new();
-    std::io::Read::read_to_string(&mut reader, &mut both).unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(wthreads_host::EXIT_RACE), "{both}");
-    let report = both.find("WARNING: data race").unwrap_or_else(|| panic!("no report:\n{both}"));
-    let woke = both.find("woke").unwrap_or_else(|| panic!("the program did not end as it does:\n{both}"));
-    assert!(report < woke, "the race was reported only after the program ended:\n{both}");
+    cmd.args(["check", wthreads_guest_tests::PROGRAMS, "--invoke", REPORTED_WHILE_RUNNING]);
+    assert_reported_while_running(cmd);
 }

@@ -2,6 +2,8 @@
 //! reported as they are found, then its lock-order inversions ([`super::lockorder`]); of a run
 //! as it goes ([`super::live`]) or of a recorded trace.
 
+use super::items::Place;
+use super::live::Stream;
 use super::lockorder::Graph;
 use super::race::Races;
 use super::reader::Trace;
@@ -81,6 +83,53 @@ impl Checker {
             super::lockorder::report(inv, sites, out)?;
         }
         Ok(Findings { races, inversions: inversions.len() })
+    }
+}
+
+/// The check of a run that is still going: what the run handed over ([`Stream`]), checked up to
+/// each horizon the host gives.
+#[derive(Default)]
+pub struct Ongoing {
+    /// What the run handed over.
+    pub stream: Stream,
+    checker: Checker,
+}
+
+impl Ongoing {
+    /// Nothing handed over yet.
+    #[must_use]
+    pub fn new() -> Ongoing {
+        Ongoing::default()
+    }
+
+    /// Checks the events handed over that come before `horizon` (which no event handed over
+    /// later may come before), writing the reports of the races found to `out`.
+    ///
+    /// # Errors
+    /// If `out` cannot be written.
+    pub fn advance(&mut self, horizon: Place, out: &mut dyn Write) -> io::Result<()> {
+        while let Some((tid, e)) = self.stream.next_before(horizon) {
+            let text = self.stream.texts.get(&e.text).map(String::as_str);
+            self.checker.event(tid, &e, &self.stream.sites, text, out)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the check once the run ended and everything was handed over ([`Checker::finish`]).
+    ///
+    /// # Errors
+    /// If `out` cannot be written, or events came in after the check had passed their place
+    /// (a horizon that was not true: the findings cannot be trusted).
+    pub fn finish(mut self, out: &mut dyn Write) -> io::Result<Findings> {
+        self.advance(Place::END, out)?;
+        if self.stream.late() > 0 {
+            return Err(io::Error::other(format!(
+                "{} events came in after the analysis had passed their place in the run's order \
+                 (a wthreads bug: please report it)",
+                self.stream.late()
+            )));
+        }
+        self.checker.finish(&self.stream.sites, out)
     }
 }
 

@@ -19,9 +19,8 @@ use std::io::{self, Write};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use wthreads_trace::Site;
-use wthreads_trace::check::{Checker, Findings};
+use wthreads_trace::check::{Findings, Ongoing};
 use wthreads_trace::items::{self, Place};
-use wthreads_trace::live::Stream;
 
 /// What the recorder hands over, and what it knows of the threads.
 #[derive(Default)]
@@ -215,8 +214,9 @@ impl Analysis {
 
 /// The analysis thread: takes what the run hands over and checks it up to the horizon.
 fn analyse(feed: &Feed, counter: impl Fn() -> u64, out: &mut dyn Write) -> io::Result<Findings> {
-    let (mut stream, mut checker) = (Stream::new(), Checker::new());
+    let mut check = Ongoing::new();
     while let Some(taken) = feed.take(&counter, PATIENCE) {
+        let stream = &mut check.stream;
         for handed in taken.handed {
             match handed {
                 Handed::Sites(sites) => stream.sites = sites,
@@ -229,19 +229,8 @@ fn analyse(feed: &Feed, counter: impl Fn() -> u64, out: &mut dyn Write) -> io::R
         for tid in taken.left {
             stream.ended(tid);
         }
-        while let Some((tid, e)) = stream.next_before(taken.horizon) {
-            let text = stream.texts.get(&e.text).map(String::as_str);
-            checker.event(tid, &e, &stream.sites, text, out)?;
-        }
+        check.advance(taken.horizon, out)?;
         out.flush()?;
     }
-    if stream.late() > 0 {
-        // The order is wrong, and so may be the findings: a bug, not a finding of the program.
-        return Err(io::Error::other(format!(
-            "{} events came in after the analysis had passed their place in the run's order \
-             (a wthreads bug: please report it)",
-            stream.late()
-        )));
-    }
-    checker.finish(&stream.sites, out)
+    check.finish(out)
 }
