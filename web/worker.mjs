@@ -5,7 +5,6 @@
 import * as abi from './abi.mjs';
 import { Control, S_START_ARG, S_STACK_TOP, S_TLS, S_STACK_LIMIT, S_EXIT_WORD, S_TID, S_PARENT } from './control.mjs';
 import { NO_SITE, Recorder, drain, traceImports } from './trace/recorder.mjs';
-import { Presence } from './trace/presence.mjs';
 import { FUTEX, JOIN, WatchTable } from './watch.mjs';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
@@ -73,8 +72,7 @@ onMessage((init) => {
   // A traced run's chunks take their place in the output order, so the run ends after the last.
   if (init.trace) {
     const send = (bytes) => post({ kind: 'trace', seq: ctl.nextOutputSeq(), bytes });
-    const presence = init.trace.presence ? new Presence(init.trace.presence) : null;
-    init.recorder = new Recorder(init.trace.state, send, clockNs, presence, () => ctl.outputSeq());
+    init.recorder = new Recorder(init.trace.state, send, clockNs);
   }
   checkTable(imports(init, ctl, { tid: 0, name: '' }).wthreads);
   if (init.role === 'main') {
@@ -145,12 +143,11 @@ function imports(init, ctl, me) {
     // run ends, and its accesses and releases before the wait order what others do after.
     if (rec) {
       drain(rec, me);
-      rec.blocks(me.record);
+      rec.flush();
     }
     const watch = init.watchTable;
     watch.enter(me.record, FUTEX, addr, expected, what, whatAddr, thread);
     const r = watch.deadlocked() ? 'ok' : Atomics.wait(i32, (addr >>> 0) / 4, expected);
-    rec?.runs(me.record);
     watch.leave(me.record);
     if (watch.deadlocked()) throw new Deadlocked();
     if (watch.framesWanted(me.record)) watch.setFrames(me.record, frames());
@@ -187,7 +184,6 @@ function imports(init, ctl, me) {
           const stack = stackLimit === 0 ? 0 : (stackTop - stackLimit) >>> 0;
           rec.event(me.tid, abi.THREAD_SPAWN, tid, stack, 0n, me.site, name);
         }
-        rec?.runs(slot);
         // The event takes its place in the output order before the thread can run and exit.
         const seq = init.events ? ctl.nextOutputSeq() : -1;
         if (ctl.queue(slot)) post({ kind: 'grow' });
@@ -200,15 +196,10 @@ function imports(init, ctl, me) {
         if (tid === me.tid) return abi.ERR_JOIN_SELF;
         const watch = init.watchTable;
         watch.enter(me.record, JOIN, tid, 0, abi.NO_WAIT_CONTEXT, 0, me.instance?.exports.wthreads_self?.value ?? 0);
-        if (rec) {
-          drain(rec, me);
-          rec.blocks(me.record);
-        }
         const r = ctl.join(tid, JOIN_PATIENCE_MS, () => {
           if (watch.framesWanted(me.record)) watch.setFrames(me.record, frames());
           return !watch.deadlocked();
         });
-        rec?.runs(me.record);
         watch.leave(me.record);
         if (watch.deadlocked()) throw new Deadlocked();
         if (typeof r === 'number') return r;
@@ -237,12 +228,7 @@ function imports(init, ctl, me) {
         const bad = word(addr);
         if (bad) return bad;
         const ms = timeoutNs < 0n ? Infinity : Number(timeoutNs) / 1e6;
-        if (rec) {
-          drain(rec, me);
-          rec.blocks(me.record);
-        }
         const r = Atomics.wait(i32, (addr >>> 0) / 4, expected, ms);
-        rec?.runs(me.record);
         return r === 'ok' ? abi.WAIT_WOKEN : r === 'not-equal' ? abi.WAIT_NOT_EQUAL : abi.WAIT_TIMED_OUT;
       },
       wait_watched: waitWatched,
@@ -313,7 +299,6 @@ function report(emit, tid, name, message) {
 
 function runMain(init, ctl) {
   const me = { tid: abi.MAIN_THREAD_ID, name: 'main', record: init.watchTable.main };
-  init.recorder?.runs(me.record);
   const imp = imports(init, ctl, me);
   let instance;
   try {
@@ -395,7 +380,7 @@ function traceExit(rec, me, r, exitWord) {
   drain(rec, me);
   const code = r.trapped ? abi.JOIN_TRAPPED : abi.JOIN_RETURNED;
   rec.event(me.tid, abi.THREAD_EXIT, code, exitWord, 0n, NO_SITE, r.trapped ? r.message : undefined);
-  rec.blocks(me.record);
+  rec.flush();
 }
 
 function pool(init, ctl) {

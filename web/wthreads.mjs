@@ -9,8 +9,6 @@ import { Control } from './control.mjs';
 import { hasMultiMemory, moduleInfo, signature } from './module-info.mjs';
 import { Tool, concat } from './trace/tool.mjs';
 import { TraceFile, sharedState } from './trace/recorder.mjs';
-import { PageCheck } from './trace/check.mjs';
-import { Presence } from './trace/presence.mjs';
 import { WatchTable } from './watch.mjs';
 import { startWatchdog } from './watchdog.mjs';
 
@@ -89,7 +87,7 @@ function checkModule(module, bytes, invoke) {
  * The module to run for `run`'s `trace` option: `bytes` instrumented by the tool module, and
  * the location table (the raw trace's SITES chunk).
  */
-async function instrument(bytes, tool, memory) {
+async function instrument(bytes, { memory = false, tool }) {
   if (memory && !hasMultiMemory()) {
     throw new WthreadsError(
       'module',
@@ -97,17 +95,9 @@ async function instrument(bytes, tool, memory) {
     );
   }
   try {
-    const traced = await tool.instrument(bytes, memory);
+    const t = tool instanceof Tool ? tool : await Tool.load(tool);
+    const traced = await t.instrument(bytes, memory);
     return { module: await WebAssembly.compile(traced.wasm), sites: traced.sites };
-  } catch (e) {
-    throw new WthreadsError('module', `cannot trace the module: ${e.message}`);
-  }
-}
-
-/** The tool module of `run`'s `trace` option: a `Tool`, or where to load it from (`Tool.load`). */
-async function loadTool(tool) {
-  try {
-    return tool instanceof Tool ? tool : await Tool.load(tool);
   } catch (e) {
     throw new WthreadsError('module', `cannot trace the module: ${e.message}`);
   }
@@ -173,14 +163,10 @@ async function startWorker(onMessage) {
  * Without listeners no events are sent at all.
  *
  * `trace` records the run's trace (docs/trace.md), as `wthreads trace` does: `{ memory, write,
- * check, tool }`. `memory`: every access of the shared memory too. `write(bytes)`: receives the
- * raw trace's bytes, in order, while the program runs; without it (and `check`) they are kept,
- * and the result (or the `WthreadsError` of a trap or deadlock) has them as `trace` (a
- * Uint8Array). `check(bytes)`: checks the run as it goes, as `wthreads check` does
- * (docs/check.md; every access is recorded), and receives each report's bytes as it is found;
- * the result (or the error) has the summary as `check` ("1 data race reported"; null if
- * nothing was). `tool`: the tool module that instruments the module and checks it (a `Tool`, or
- * where to load it from: `Tool.load`).
+ * tool }`. `memory`: every access of the shared memory too. `write(bytes)`: receives the raw
+ * trace's bytes, in order, while the program runs; without it they are kept, and the result
+ * (or the `WthreadsError` of a trap) has them as `trace` (a Uint8Array). `tool`: the tool
+ * module that instruments the module (a `Tool`, or where to load it from: `Tool.load`).
  */
 export async function run(wasm, options = {}) {
   const { invoke = 'main', args, maxThreads = DEFAULT_MAX_THREADS, poolSize = 4, onStdout, onStderr, onAbort, onEvent, on = {}, trace } = options;
@@ -202,32 +188,17 @@ export async function run(wasm, options = {}) {
   }
   const mem = checkModule(module, bytes, invoke);
   let file = null;
-  let checking = null;
   const kept = [];
+  if (trace) {
+    const traced = await instrument(bytes, trace);
+    module = traced.module;
+    file = new TraceFile(traced.sites, trace.write ?? ((b) => kept.push(b)));
+  }
   const memory = new WebAssembly.Memory({ initial: mem.initial, maximum: mem.maximum, shared: true });
   const control = new Control(maxThreads);
   const watch = new WatchTable(maxThreads);
   const init = { module, memory, control: control.buffer, watch: watch.buffer, invoke, args, events: listening };
-  let next = 0;
-  if (trace) {
-    const tool = await loadTool(trace.tool);
-    const traced = await instrument(bytes, tool, trace.memory || !!trace.check);
-    init.module = traced.module;
-    init.trace = { state: sharedState() };
-    if (trace.check) {
-      // The thread records are the watch table's: a slot's thread, and the main thread after them.
-      const presence = new Presence(maxThreads + 1);
-      init.trace.presence = presence.buffer;
-      const report = trace.check;
-      checking = new PageCheck(await tool.ongoingCheck(), init.trace.state, presence, report, () => next);
-    }
-    const keep = !trace.write && !trace.check;
-    file = new TraceFile(traced.sites, (b) => {
-      trace.write?.(b);
-      checking?.handed(b);
-      if (keep) kept.push(b);
-    });
-  }
+  if (trace) init.trace = { state: sharedState() };
   const workers = [];
   let booting = 0;
   const decoders = { [abi.FD_STDOUT]: new TextDecoder(), [abi.FD_STDERR]: new TextDecoder() };
@@ -237,6 +208,7 @@ export async function run(wasm, options = {}) {
   };
   return new Promise((resolve, reject) => {
     const outputs = new Map();
+    let next = 0;
     let result = null;
     let done = false;
     let deadlock = null;
@@ -254,14 +226,7 @@ export async function run(wasm, options = {}) {
       if (result.error) return reject(new WthreadsError('module', result.error));
       // A run that ran has a trace, whether its entry returned or trapped.
       file?.end();
-      const recorded = file && !trace.write && !trace.check ? { trace: concat(kept) } : {};
-      if (checking) {
-        try {
-          recorded.check = checking.end();
-        } catch (e) {
-          return reject(new WthreadsError('module', `cannot analyse the run: ${e.message}`));
-        }
-      }
+      const recorded = file && !trace.write ? { trace: concat(kept) } : {};
       if (result.deadlocked && deadlock) reject(Object.assign(new WthreadsError('deadlock', deadlock), recorded));
       else if (result.trapped) reject(Object.assign(new WthreadsError('trap', result.message), recorded));
       else {

@@ -1,8 +1,8 @@
 //! What tracing costs the web runtime: `web/tools/bench-trace.mjs` on the benchmark module
-//! (guest-tests/bench), in the machine's Node and in the Node 22 that `scripts/setup.sh --tests`
-//! installs where the machine's is older (Node 20 has no multi-memory, so no `--memory`). Builds
-//! the tool module first (scripts/web-tool.sh into target/web-tool). Prints one table per Node;
-//! docs/benchmarks.md records a run.
+//! (guest-tests/bench), in the machine's Node, in the Node 22 that `scripts/setup.sh --tests`
+//! installs where the machine's is older (Node 20 has no multi-memory, so no `--memory`), and in
+//! headless Chromium. Builds the tool module first (scripts/web-tool.sh into target/web-tool).
+//! Prints one table per engine; docs/benchmarks.md records a run.
 //!
 //! `cargo run --release -p wthreads-host --example web_trace_cost [-- RUNS]`
 
@@ -23,15 +23,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Ok(packages) = std::fs::read_dir(root.join("target/node22/node_modules")) {
         nodes.extend(packages.flatten().map(|p| p.path().join("bin/node")).filter(|n| n.exists()));
     }
-    for node in nodes {
+    // Each Node, then Chromium (driven by the last Node).
+    let mut runs_in: Vec<(PathBuf, Option<&str>)> = nodes.iter().map(|n| (n.clone(), None)).collect();
+    runs_in.extend(nodes.last().map(|n| (n.clone(), Some("--chromium"))));
+    for (node, chromium) in runs_in {
         let status = Command::new(&node)
             .arg(root.join("web/tools/bench-trace.mjs"))
             .arg(wthreads_guest_tests::BENCH)
             .arg(&runs)
+            .args(chromium)
             .env("WTHREADS_TOOL", &tool)
             .status()?;
         if !status.success() {
-            return Err(format!("web/tools/bench-trace.mjs failed in {}: {status}", node.display()).into());
+            let place = chromium.map_or_else(|| node.display().to_string(), |_| "Chromium".into());
+            return Err(format!("web/tools/bench-trace.mjs failed in {place}: {status}").into());
         }
     }
     Ok(())

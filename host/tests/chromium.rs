@@ -190,6 +190,27 @@ fn check_in_chromium() {
     assert!(err.ends_with(" data races reported\n") || err.ends_with(" data race reported\n"), "{err}");
 }
 
+/// The tracing-cost benchmark (`web/tools/bench-trace.mjs --chromium`, run by the
+/// `web_trace_cost` example) runs in a Chromium page and reports every row with all four
+/// columns. Only that is checked here: its figures are in docs/benchmarks.md.
+#[test]
+fn tracing_cost_benchmark_runs_in_chromium() {
+    let out = Command::new("node")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../web/tools/bench-trace.mjs"))
+        .args([wthreads_guest_tests::BENCH, "1", "--chromium"])
+        .env("WTHREADS_TOOL", web_tool())
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.starts_with("web runtime tracing cost, Chromium "), "{stdout}");
+    let rows: Vec<&str> = stdout.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| workload")).collect();
+    assert_eq!(rows.len(), 8, "{stdout}");
+    for row in rows {
+        assert_eq!(row.matches(" | ").count(), 7, "run, trace, ratio, --memory, ratio, check, ratio: {row}");
+    }
+}
+
 /// `trace` on the web runtime in Chromium: the checks every host passes, on traces recorded by
 /// the page's workers (the page loads the tool module) and converted by it in the page.
 mod traces {

@@ -113,17 +113,6 @@ fn check_reports_races() {
     assert!(err.ends_with(" data races reported\n") || err.ends_with(" data race reported\n"), "{err}");
 }
 
-/// `node web/cli.mjs check` reports a race while the program still runs, as `wthreads check`
-/// does.
-#[test]
-fn check_reports_a_race_while_the_program_runs() {
-    let mut cmd = Command::new(trace_node());
-    cmd.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../web/cli.mjs"))
-        .args(["check", wthreads_guest_tests::PROGRAMS, "--invoke", REPORTED_WHILE_RUNNING])
-        .env("WTHREADS_TOOL", web_tool());
-    assert_reported_while_running(cmd);
-}
-
 /// The web runtime's tracing-cost benchmark (`web/tools/bench-trace.mjs`, run by the
 /// `web_trace_cost` example) runs in Node 22 and reports every row with all four columns. Only
 /// that is checked here: its figures are in docs/benchmarks.md, not in a timed test.

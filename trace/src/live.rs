@@ -5,12 +5,10 @@
 //! gives for the whole trace; the host's part is to give a true horizon (docs/check.md).
 
 use super::items::{self, Place};
-use super::raw::{self, u32_at};
 use super::{Event, Site};
 use rustc_hash::FxHashMap;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
-use std::io;
 
 /// The items handed over so far, those not taken yet waiting for the horizon: as handed over,
 /// but for each thread's next block, which is decoded.
@@ -49,33 +47,6 @@ impl Stream {
     #[must_use]
     pub fn new() -> Stream {
         Stream::default()
-    }
-
-    /// Takes in whole chunks of the raw format as a recorder writes them (the file's header,
-    /// if it is there, and END are passed over: the caller knows when the run ended).
-    ///
-    /// # Errors
-    /// If the bytes are not whole chunks of the raw format.
-    pub fn feed(&mut self, mut bytes: &[u8]) -> io::Result<()> {
-        let bad = |what: &str| io::Error::new(io::ErrorKind::InvalidData, format!("not raw trace chunks: {what}"));
-        if let Some(rest) = bytes.strip_prefix(raw::MAGIC.as_slice()) {
-            bytes = rest;
-        }
-        while !bytes.is_empty() {
-            let (tag, len) = (u32_at(bytes, 0), u32_at(bytes, 4) as usize);
-            let payload = bytes.get(8..8 + len).ok_or_else(|| bad("a chunk cut short"))?;
-            match tag {
-                raw::THREAD if len >= 4 => self.block(u32_at(payload, 0).cast_signed(), payload[4..].to_vec()),
-                raw::TEXT if len >= 4 => {
-                    self.texts.insert(u32_at(payload, 0), String::from_utf8_lossy(&payload[4..]).into_owned());
-                }
-                raw::SITES => self.sites = raw::decode_sites(payload).ok_or_else(|| bad("a short site table"))?,
-                raw::END => {}
-                _ => return Err(bad(&format!("chunk {tag} of {len} bytes"))),
-            }
-            bytes = &bytes[8 + len..];
-        }
-        Ok(())
     }
 
     /// Takes in a block of thread `tid`'s items, the next of its blocks.

@@ -199,7 +199,7 @@ pub fn sites_chunk(sites: &[Site]) -> io::Result<Vec<u8>> {
 }
 
 /// The site table of a SITES chunk.
-pub(crate) fn decode_sites(p: &[u8]) -> Option<Vec<Site>> {
+pub(super) fn decode_sites(p: &[u8]) -> Option<Vec<Site>> {
     let mut sites = Vec::new();
     let mut i = 0;
     while i < p.len() {

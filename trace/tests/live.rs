@@ -113,28 +113,3 @@ fn a_blocks_end_bounds_what_its_thread_hands_over_next() {
     assert_eq!(items::end(&accesses), Some(Place::read(7)));
     assert_eq!(items::end(&[]), None);
 }
-
-#[test]
-fn the_raw_files_chunks_fed_as_written_come_out_as_the_file_reads() {
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("live_fed.wtrace");
-    let mut w = Writer::create(&path).unwrap();
-    w.sites(&sites()).unwrap();
-    w.text(1, "worker").unwrap();
-    for (tid, items) in blocks() {
-        w.thread(tid, &items).unwrap();
-    }
-    w.finish().unwrap();
-    let bytes = std::fs::read(&path).unwrap();
-    let mut stream = Stream::new();
-    stream.feed(&bytes).unwrap();
-    assert_eq!(stream.sites, sites());
-    assert_eq!(stream.texts.get(&1).map(String::as_str), Some("worker"));
-    let mut got = Vec::new();
-    while let Some(e) = stream.next_before(Place::END) {
-        got.push(e);
-    }
-    assert_eq!(got, whole());
-    // A chunk cut short is refused with what it is.
-    let err = Stream::new().feed(&bytes[..bytes.len() - 3]).unwrap_err();
-    assert!(err.to_string().contains("a chunk cut short"), "{err}");
-}

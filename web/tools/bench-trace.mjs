@@ -1,69 +1,40 @@
 #!/usr/bin/env node
-// `node web/tools/bench-trace.mjs BENCH.wasm [RUNS]`: what tracing costs the web runtime in
-// Node, as same-run ratios on the benchmark suite's workloads (the exports of
-// guest-tests/bench, which time themselves): each row runs untraced (`run`), traced (`trace`,
-// its bytes dropped as they come), traced with `--memory`, and as `check` does (every access
-// recorded, then the trace analysed by the tool module: the workload's time plus the
-// analysis's), the last two on an engine with multi-memory, RUNS times each in turn, and prints
-// the medians. Needs the tool module (scripts/web-tool.sh; another place in WTHREADS_TOOL).
+// `node web/tools/bench-trace.mjs BENCH.wasm [RUNS] [--chromium]`: what tracing costs the web
+// runtime (`trace-cost.mjs` says what it measures), in this Node, or with `--chromium` in a page
+// of headless Chromium (`trace-cost.html`, served as browser-run.mjs serves its runner). Prints
+// the table. Needs the tool module (scripts/web-tool.sh; another place in WTHREADS_TOOL).
 // `cargo run --release -p wthreads-host --example web_trace_cost` runs it on the bench module.
 import { readFileSync } from 'node:fs';
-import { run } from '../wthreads.mjs';
-import { Tool, bytesInput } from '../trace/tool.mjs';
-import { hasMultiMemory } from '../module-info.mjs';
+import { fileURLToPath } from 'node:url';
+import { Tool, TOOL_FILE } from '../trace/tool.mjs';
+import { costTable } from './trace-cost.mjs';
 
-const [module, runsArg = '5'] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const chromium = args.includes('--chromium');
+const [module, runsArg = '5'] = args.filter((a) => a !== '--chromium');
 if (!module || !/^[1-9]\d*$/.test(runsArg)) {
-  process.stderr.write('usage: node web/tools/bench-trace.mjs BENCH.wasm [RUNS]\n');
+  process.stderr.write('usage: node web/tools/bench-trace.mjs BENCH.wasm [RUNS] [--chromium]\n');
   process.exit(2);
 }
 const runs = Number(runsArg);
-const bytes = readFileSync(module);
-const tool = await Tool.load(process.env.WTHREADS_TOOL || undefined);
-const memory = hasMultiMemory();
-
-// (row, export, arguments, operations per call, unit); the exports return microseconds.
-const rows = [
-  ['spawn + join', 'bench_spawn_join', [200], 200, 'µs'],
-  ['uncontended lock + unlock', 'bench_uncontended', [500_000], 500_000, 'ns'],
-  ['uncontended read lock + unlock', 'bench_uncontended_read', [500_000], 500_000, 'ns'],
-  ['contended counter, 2 threads', 'bench_contended', [2, 200_000], 200_000, 'ns'],
-  ['condvar ping-pong round trip', 'bench_ping_pong', [5_000], 5_000, 'µs'],
-  ['malloc+free mixed, 1 thread', 'bench_alloc', [1, 200_000], 200_000, 'ns'],
-  ['malloc+free mixed, 2 threads', 'bench_alloc', [2, 100_000], 200_000, 'ns'],
-  ['demo workload 400x300, 2 threads', 'bench_mandelbrot', [400, 300, 2], 1, 'ms'],
-];
-const modes = [
-  ['run', undefined],
-  ['trace', { tool, write() {} }],
-  ...(memory ? [['--memory', { tool, memory: true, write() {} }], ['check', { tool, memory: true }]] : []),
-];
-
-/** Runs `invoke(args)` as `mode` does; resolves to its time in ns per operation. */
-async function measure([mode, trace], invoke, args, ops) {
-  const r = await run(bytes, { invoke, args, trace });
-  let analysisMs = 0;
-  if (mode === 'check') {
-    const start = performance.now();
-    const summary = await tool.check(bytesInput(r.trace), () => {});
-    analysisMs = performance.now() - start;
-    if (summary !== null) throw new Error(`${invoke}: check found ${summary}`);
+let lines;
+if (chromium) {
+  const { serve } = await import('../serve.mjs');
+  const { launch } = await import('./chromium.mjs');
+  const mounts = { '/bench.wasm': module };
+  if (process.env.WTHREADS_TOOL) mounts[`/${TOOL_FILE}`] = process.env.WTHREADS_TOOL;
+  const server = await serve({ root: fileURLToPath(new URL('..', import.meta.url)), mounts, port: 0 });
+  const browser = await launch();
+  try {
+    const page = await browser.open(`${server.url}tools/trace-cost.html`);
+    await page.evaluate('new Promise((r) => { const t = () => (window.costTable ? r(true) : setTimeout(t, 10)); t(); })');
+    lines = await page.evaluate(`window.costTable(${runs})`);
+  } finally {
+    await browser.close();
+    await server.close();
   }
-  return (r.value * 1e3 + analysisMs * 1e6) / ops;
+} else {
+  const tool = await Tool.load(process.env.WTHREADS_TOOL || undefined);
+  lines = await costTable(readFileSync(module), tool, runs, `Node ${process.versions.node}`);
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const show = (ns, unit) => ({ ns: `${ns.toFixed(1)} ns`, µs: `${(ns / 1e3).toFixed(1)} µs`, ms: `${(ns / 1e6).toFixed(1)} ms` })[unit];
-
-console.log(`web runtime tracing cost, Node ${process.versions.node}: ${runs} runs, medians; ratio = traced time ÷ run time`);
-console.log(`| workload | run | trace | ÷ run | ${memory ? '--memory | ÷ run | check | ÷ run |' : '--memory, check (no multi-memory in this engine) |'}`);
-console.log(`|---|---:|---:|---:|${memory ? '---:|---:|---:|---:|' : '---|'}`);
-for (const [name, invoke, args, ops, unit] of rows) {
-  const times = modes.map(() => []);
-  for (let r = 0; r < runs; r++) {
-    for (const [i, mode] of modes.entries()) times[i].push(await measure(mode, invoke, args, ops));
-  }
-  const [base, ...traced] = times.map(median);
-  const cells = traced.map((t) => `${show(t, unit)} | ${(t / base).toFixed(2)}`);
-  console.log(`| ${name} | ${show(base, unit)} | ${cells.join(' | ')} |${memory ? '' : ' |'}`);
-}
+for (const line of lines) console.log(line);

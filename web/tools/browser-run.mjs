@@ -26,7 +26,7 @@ try {
 }
 // `trace` and `check`: the page loads the tool module from its default place, served from
 // WTHREADS_TOOL if set; it converts the trace it recorded, and the files come back from the page
-// (`trace`), or checks the run as it goes, its reports in the run's stderr (`check`).
+// (`trace`), or checks it and the findings come back (`check`).
 const mounts = { '/module.wasm': file };
 const checking = options.command === 'check';
 const plan = options.command === 'trace' ? await tracePlan(options).catch((e) => fail(e.message)) : null;
@@ -43,20 +43,25 @@ try {
 let page;
 let timer;
 try {
-  page = await browser.open(`${server.url}tools/runner.html`);
-  const ready = await page.evaluate('new Promise((r) => { const t = () => (window.runnerReady ? r(true) : setTimeout(t, 10)); t(); })');
-  if (!ready) throw new Error('the runner page did not load');
+  // The timeout covers the page's loading too: a page whose scripts fail never gets ready.
   const timeout = new Promise((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${timeoutSeconds} s`)), timeoutSeconds * 1000);
   });
+  timeout.catch(() => {}); // handled where it is raced; not unhandled before
+  page = await browser.open(`${server.url}tools/runner.html`);
+  const loaded = page.evaluate('new Promise((r) => { const t = () => (window.runnerReady ? r(true) : setTimeout(t, 10)); t(); })');
+  if (!(await Promise.race([loaded, timeout]))) throw new Error('the runner page did not load');
   const r = await Promise.race([page.evaluate(`window.runProgram(${JSON.stringify(options)})`), timeout]);
   process.stdout.write(r.stdout);
   process.stderr.write(r.stderr);
   if (plan && r.traceLength !== null) await saveTrace(page);
-  // `check`: the reports are in the run's stderr, as found; its summary as `wthreads check`
-  // prints it, and status 66, if there were any.
-  if (r.check) process.stderr.write(`wthreads check: ${r.check}\n`);
-  const status = r.check ? abi.EXIT_RACE : null;
+  // `check`: the findings, as `wthreads check` prints them; status 66 if there were any.
+  const found = checking && r.traceLength !== null ? await page.evaluate('window.checkTrace()') : null;
+  if (found) {
+    process.stderr.write(found.report);
+    if (found.summary) process.stderr.write(`wthreads check: ${found.summary}\n`);
+  }
+  const status = found?.summary ? abi.EXIT_RACE : null;
   if (!r.error) process.exitCode = status ?? r.code & 0xff;
   else if (r.error.kind === 'deadlock') {
     process.stderr.write(r.error.message);

@@ -64,14 +64,10 @@ function u32(value) {
 export class Recorder {
   /**
    * A worker's recorder over the run's `sharedState()`; `send(chunk)` hands a chunk to the
-   * page, `clockNs()` reads the clock every worker shares (as a BigInt). For a run the page
-   * checks as it goes, `presence` (a `Presence`) tells it of the threads, and `outputs()` is
-   * the runtime's output seq.
+   * page, `clockNs()` reads the clock every worker shares (as a BigInt).
    */
-  constructor(state, send, clockNs, presence = null, outputs = null) {
+  constructor(state, send, clockNs) {
     this.state = state;
-    this.presence = presence;
-    this.outputs = outputs;
     this.seq = new BigInt64Array(state.buffer, 0, 2);
     this.texts = new Int32Array(state.buffer);
     this.send = send;
@@ -155,24 +151,6 @@ export class Recorder {
   flush() {
     if (this.used > 0) this.send(chunk(THREAD, u32(this.tid), this.items.subarray(0, this.used)));
     this.used = 0;
-  }
-
-  /**
-   * The thread of watch record `record` runs from now on, taking no place in the order before
-   * now: a thread about to start (its spawner tells, before it can run), or one that stops
-   * blocking (before it takes a place).
-   */
-  runs(record) {
-    this.presence?.runs(record, Atomics.load(this.seq, SEQ));
-  }
-
-  /**
-   * The thread of watch record `record` blocks, or ended: it sends what it recorded (its
-   * accesses drained first), and takes no place in the order until `runs`.
-   */
-  blocks(record) {
-    this.flush();
-    this.presence?.blocks(record, this.outputs());
   }
 }
 

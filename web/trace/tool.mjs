@@ -14,15 +14,7 @@ export const TOOL_FILE = 'wthreads-tool.wasm';
 export const DEFAULT_TOOL = new URL(`../${TOOL_FILE}`, import.meta.url);
 
 /** The functions the tool module exports (web/tool/src/exports.rs). */
-const EXPORTS = [
-  'wthreads_tool_formats',
-  'wthreads_tool_instrument',
-  'wthreads_tool_convert',
-  'wthreads_tool_timeline',
-  'wthreads_tool_check',
-  'wthreads_tool_check_ongoing',
-  'wthreads_tool_check_end',
-];
+const EXPORTS = ['wthreads_tool_formats', 'wthreads_tool_instrument', 'wthreads_tool_convert', 'wthreads_tool_timeline', 'wthreads_tool_check'];
 const OUT = 0;
 const SIDE = 1;
 const ERROR = 2;
@@ -71,41 +63,35 @@ export class Tool {
   }
 
   /**
-   * An instance of the tool module whose input and outputs, at each call, are those of `io`:
-   * `{input, sinks}` (`input`: `{length, read(offset, length) -> Uint8Array}`; `sinks[stream]`
-   * receives each chunk of that output stream, a copy).
+   * Runs export `name(...args)` over `input` (`{length, read(offset, length) -> Uint8Array}`),
+   * handing each output chunk to `sinks[stream]` (a copy); throws the tool's error message.
    */
-  async instantiate(io) {
+  async call(name, args, input, sinks) {
     let memory = null;
     const bytes = (ptr, len) => new Uint8Array(memory.buffer, ptr >>> 0, len >>> 0);
+    const errors = [];
     const imports = {
       wthreads_tool: {
-        input_len: () => BigInt(io.input.length),
+        input_len: () => BigInt(input.length),
         input_read(offset, ptr, len) {
           const at = Number(offset);
-          if (at + len > io.input.length) return 1;
-          bytes(ptr, len).set(io.input.read(at, len));
+          if (at + len > input.length) return 1;
+          bytes(ptr, len).set(input.read(at, len));
           return 0;
         },
         output(stream, ptr, len) {
           const chunk = bytes(ptr, len).slice();
-          if (stream === ERROR) io.errors.push(chunk);
-          else io.sinks[stream]?.(chunk);
+          if (stream === ERROR) errors.push(chunk);
+          else sinks[stream]?.(chunk);
         },
       },
     };
     const instance = await WebAssembly.instantiate(this.module, imports);
     memory = instance.exports.memory;
-    return instance;
-  }
-
-  /**
-   * Runs export `name(...args)` over `input`, handing each output chunk to `sinks[stream]`;
-   * throws the tool's error message. Each call has a fresh instance.
-   */
-  async call(name, args, input, sinks) {
-    const io = { input, sinks };
-    invoke(await this.instantiate(io), io, name, args);
+    if (instance.exports[name](...args) !== 0) {
+      const message = errors.map((c) => new TextDecoder().decode(c)).join('');
+      throw new Error(message || `the trace tool's ${name} failed`);
+    }
   }
 
   /** The trace formats: `[{name, file, side}]` (`side`: the suffix of the side file, or null). */
@@ -144,58 +130,9 @@ export class Tool {
     return summary.length > 0 ? new TextDecoder().decode(concat(summary)) : null;
   }
 
-  /**
-   * A check of a run as it goes (`check`, docs/check.md): one instance that keeps what it was
-   * handed between calls.
-   */
-  async ongoingCheck() {
-    const io = { input: bytesInput(new Uint8Array()), sinks: {} };
-    return new OngoingCheck(await this.instantiate(io), io);
-  }
-
   /** Writes the timeline page of the raw trace `input` to `out(chunk)`. */
   async timeline(input, out) {
     await this.call('wthreads_tool_timeline', [], input, { [OUT]: out });
-  }
-}
-
-/** Runs export `name(...args)` of `instance` (made by `instantiate(io)`); throws its error. */
-function invoke(instance, io, name, args) {
-  io.errors = [];
-  if (instance.exports[name](...args) !== 0) {
-    const message = io.errors.map((c) => new TextDecoder().decode(c)).join('');
-    throw new Error(message || `the trace tool's ${name} failed`);
-  }
-}
-
-/** The tool's check of a run that goes on (`Tool.ongoingCheck`). */
-export class OngoingCheck {
-  constructor(instance, io) {
-    this.instance = instance;
-    this.io = io;
-  }
-
-  /**
-   * Hands over `chunks` (the raw trace's chunks recorded since the last call) and checks
-   * everything before order counter value `counter` (a BigInt no item handed over later comes
-   * before); each report's chunk goes to `out(chunk)`.
-   */
-  advance(chunks, counter, out) {
-    this.io.input = bytesInput(concat(chunks));
-    this.io.sinks = { [OUT]: out };
-    invoke(this.instance, this.io, 'wthreads_tool_check_ongoing', [counter]);
-  }
-
-  /**
-   * Hands over the run's last `chunks` and ends the check: the rest of the reports go to
-   * `out(chunk)`; returns the summary of what it reported ("1 data race reported"), or null.
-   */
-  end(chunks, out) {
-    const summary = [];
-    this.io.input = bytesInput(concat(chunks));
-    this.io.sinks = { [OUT]: out, [SIDE]: (c) => summary.push(c) };
-    invoke(this.instance, this.io, 'wthreads_tool_check_end', []);
-    return summary.length > 0 ? new TextDecoder().decode(concat(summary)) : null;
   }
 }
 

@@ -85,6 +85,7 @@ impl Feed {
         });
     }
 
+    /// Thread `tid` blocks, with everything it recorded handed over.
     pub(crate) fn block(&self, tid: i32) {
         self.change(|s| {
             if let Some(p) = s.threads.get_mut(&tid) {
@@ -101,6 +102,7 @@ impl Feed {
         }
     }
 
+    /// Thread `tid` ended (or never started), with everything it recorded handed over.
     pub(crate) fn leave(&self, tid: i32) {
         self.change(|s| {
             if s.threads.remove(&tid).is_some() {

@@ -8,28 +8,6 @@
 /// threads one after another, takes ~25 s natively on 2 busy cores).
 const CHECK_DEADLINE: std::time::Duration = std::time::Duration::from_secs(300);
 
-/// The corpus's program whose race must be reported before it ends.
-#[allow(dead_code)] // Chromium's runner gives the output at the end, not as it comes.
-const REPORTED_WHILE_RUNNING: &str = "race_reported_while_running";
-
-/// Runs `cmd`, a `check` of [`REPORTED_WHILE_RUNNING`], and asserts that the race's report came
-/// before the program printed `woke`, seconds after its race, just before it ends: its output
-/// and the reports go to one pipe, in the order they were written.
-#[allow(dead_code)] // Chromium's runner gives the output at the end, not as it comes.
-fn assert_reported_while_running(mut cmd: std::process::Command) {
-    let (mut reader, writer) = std::io::pipe().unwrap();
-    cmd.stdout(writer.try_clone().unwrap()).stderr(writer);
-    let mut child = cmd.spawn().unwrap();
-    drop(cmd);
-    let mut both = String::new();
-    std::io::Read::read_to_string(&mut reader, &mut both).unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(wthreads_host::EXIT_RACE), "{both}");
-    let report = both.find("WARNING: data race").unwrap_or_else(|| panic!("no report:\n{both}"));
-    let woke = both.find("woke").unwrap_or_else(|| panic!("the program did not end as it does:\n{both}"));
-    assert!(report < woke, "the race was reported only after the program ended:\n{both}");
-}
-
 mod corpus {
     use super::check_program;
     use wthreads_guest_tests::PROGRAMS;

@@ -5,9 +5,7 @@
 //! - `input_len() -> i64`, `input_read(offset: i64, ptr, len) -> i32` (0, or not 0 if it cannot)
 //! - `output(stream, ptr, len)`: bytes of stream [`OUT`], [`SIDE`] or [`ERROR`]
 
-use std::cell::RefCell;
 use std::io::{self, BufWriter, Write};
-use wthreads_trace::check::Ongoing;
 use wthreads_trace::reader::Source;
 
 /// The main output: a module, a trace, a page.
@@ -111,34 +109,6 @@ pub extern "C" fn wthreads_tool_convert(format: u32) -> i32 {
 pub extern "C" fn wthreads_tool_check() -> i32 {
     streams(|out, side| {
         crate::check(Box::new(Input), out).and_then(|s| side.write_all(s.unwrap_or_default().as_bytes()))
-    })
-}
-
-thread_local! {
-    /// The check of the run that is going on, between calls.
-    static ONGOING: RefCell<Ongoing> = RefCell::default();
-}
-
-/// Hands the input (the raw chunks the run recorded since the last call) to the check of the
-/// run going on ([`crate::check_ongoing`]) and checks it up to order counter value `counter`;
-/// reports to [`OUT`]. The instance keeps the check for the next call.
-#[unsafe(no_mangle)]
-pub extern "C" fn wthreads_tool_check_ongoing(counter: u64) -> i32 {
-    streams(|out, _| {
-        let bytes = Input::bytes()?;
-        ONGOING.with_borrow_mut(|check| crate::check_ongoing(check, &bytes, counter, out))
-    })
-}
-
-/// Hands the input (the run's last raw chunks) to the check of the run that ended and ends it
-/// ([`crate::check_end`]): the rest of the reports to [`OUT`], their summary, if there were
-/// any, to [`SIDE`].
-#[unsafe(no_mangle)]
-pub extern "C" fn wthreads_tool_check_end() -> i32 {
-    streams(|out, side| {
-        let bytes = Input::bytes()?;
-        let summary = crate::check_end(ONGOING.take(), &bytes, out)?;
-        side.write_all(summary.unwrap_or_default().as_bytes())
     })
 }
 

@@ -1,8 +1,7 @@
 //! The web runtime's tool module (`web/trace/tool.mjs` loads it when a run is traced): what a
 //! traced run needs of the Rust side, built for wasm32 so that browsers and Node run the same
 //! code as the native host — threadify's trace instrumentation of the module to run, and the
-//! conversion of the raw trace the web runtime records into every format of `wthreads trace`,
-//! and `wthreads check`'s analysis of it, after the run or as it goes.
+//! conversion of the raw trace the web runtime records into every format of `wthreads trace`.
 //!
 //! This file holds the operations over bytes and streams; `exports.rs` is the module's ABI
 //! (`wasm32` only): the functions it exports and the byte streams it imports.
@@ -14,8 +13,6 @@ use clap::ValueEnum;
 use std::io::{self, Write};
 use wthreads_threadify::trace::Options;
 use wthreads_trace::Format;
-use wthreads_trace::check::Ongoing;
-use wthreads_trace::items::Place;
 use wthreads_trace::reader::{Source, Trace};
 
 /// The formats, in the order of the indices [`convert`] takes, as JSON for the web runtime:
@@ -66,27 +63,6 @@ pub fn convert(source: Box<dyn Source>, format: usize, out: &mut dyn Write, side
 /// If the trace cannot be read or the output written.
 pub fn check(source: Box<dyn Source>, out: &mut dyn Write) -> io::Result<Option<String>> {
     Ok(wthreads_trace::check::check(&Trace::read(source)?, out)?.summary())
-}
-
-/// Hands the raw chunks in `bytes` (those the run recorded since the last call) to `check`, a
-/// check of a run still going, and checks everything before the order counter's value
-/// `counter`, which no item handed over later can come before; reports go to `out`.
-///
-/// # Errors
-/// If the bytes are not raw chunks, or the output cannot be written.
-pub fn check_ongoing(check: &mut Ongoing, bytes: &[u8], counter: u64, out: &mut dyn Write) -> io::Result<()> {
-    check.stream.feed(bytes)?;
-    check.advance(Place::read(counter), out)
-}
-
-/// Hands the last raw chunks of a run that ended to `check` and ends it: the rest of the
-/// reports go to `out`; returns the summary of all it reported, if anything.
-///
-/// # Errors
-/// As [`check_ongoing`]; also if the check's order was broken ([`Ongoing::finish`]).
-pub fn check_end(mut check: Ongoing, bytes: &[u8], out: &mut dyn Write) -> io::Result<Option<String>> {
-    check.stream.feed(bytes)?;
-    Ok(check.finish(out)?.summary())
 }
 
 /// Writes the timeline page (`--html`) of the raw trace in `source` to `out`.
