@@ -36,8 +36,6 @@ struct Queue {
     events: VecDeque<(Place, Event)>,
     /// Its blocks after that one.
     blocks: VecDeque<Vec<u8>>,
-    /// A place none of its later items can come before ([`items::end`] of its last block).
-    floor: Option<Place>,
     /// The thread ended: its queue goes once it is empty.
     ended: bool,
 }
@@ -52,7 +50,6 @@ impl Stream {
     /// Takes in a block of thread `tid`'s items, the next of its blocks.
     pub fn block(&mut self, tid: i32, items: Vec<u8>) {
         let queue = self.threads.entry(tid).or_default();
-        queue.floor = items::end(&items).or(queue.floor);
         queue.blocks.push_back(items);
         if queue.events.is_empty() {
             self.advance(tid);
@@ -75,13 +72,6 @@ impl Stream {
             }
             None => {}
         }
-    }
-
-    /// A place none of thread `tid`'s items handed over later can come before, once it handed
-    /// one over (a thread's items are in order).
-    #[must_use]
-    pub fn floor(&self, tid: i32) -> Option<Place> {
-        self.threads.get(&tid).and_then(|q| q.floor)
     }
 
     /// Takes in that thread `tid` ended (it hands over nothing more): it is forgotten once its

@@ -49,22 +49,21 @@ fn whole() -> Vec<(i32, Event)> {
 }
 
 /// Hands the blocks over in `order` (indices into [`blocks`]), taking what each horizon lets
-/// through: the least floor of the threads, a thread that handed nothing over yet bounded by
-/// the start.
+/// through: the least of the threads' floors ([`items::end`] of the last block each handed
+/// over, as the native host keeps them), a thread that handed nothing over yet bounded by the
+/// start.
 fn live(order: &[usize]) -> (Vec<(i32, Event)>, usize, usize) {
     let blocks = blocks();
     let mut stream = Stream::new();
     stream.sites = sites();
     let (mut out, mut early) = (Vec::new(), 0);
+    let mut floors = [Place::read(0); 2];
     for (n, &i) in order.iter().enumerate() {
         let (tid, items) = &blocks[i];
+        floors[*tid as usize - 1] = items::end(items).unwrap();
         stream.block(*tid, items.clone());
         let last = n + 1 == order.len();
-        let horizon = if last {
-            Place::END
-        } else {
-            [1, 2].iter().map(|t| stream.floor(*t).unwrap_or(Place::read(0))).min().unwrap()
-        };
+        let horizon = if last { Place::END } else { floors[0].min(floors[1]) };
         while let Some(e) = stream.next_before(horizon) {
             out.push(e);
             early += usize::from(!last);
