@@ -6,13 +6,13 @@
 // `node web/cli.mjs trace FILE.wasm [run options] [-o PATH] [--format perfetto|rapid|raw|text]
 // [--memory] [--html PATH]`: runs it the same way and writes its trace, as `wthreads trace`
 // does (docs/trace.md). `node web/cli.mjs check FILE.wasm [run options]`: runs it with every
-// memory access recorded and reports its data races and lock-order inversions, as `wthreads
-// check` does (docs/check.md).
+// memory access recorded and checked as it goes, and reports its data races as they are found
+// and its lock-order inversions at the end, as `wthreads check` does (docs/check.md).
 // The tool module they need is built by scripts/web-tool.sh (or named by WTHREADS_TOOL).
 import { openSync, closeSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { run, WthreadsError, abi } from './wthreads.mjs';
 import { formatAbort, formatEvent } from './trace/lines.mjs';
-import { checkPlan, checkTrace, tracePlan, writeOutputs } from './trace/files.mjs';
+import { loadTool, tracePlan, writeOutputs } from './trace/files.mjs';
 import { fail, ignoreBrokenPipes, parseRunArgs } from './cli-args.mjs';
 
 ignoreBrokenPipes();
@@ -36,33 +36,33 @@ try {
 } catch (e) {
   fail(`${file}: ${e.message}`);
 }
-// `trace` and `check`: the raw trace is written to a file while the program runs.
-const checking = cli.command === 'check';
-const planned = { trace: () => tracePlan(cli), check: checkPlan }[cli.command];
+// `trace`: the raw trace is written to a file while the program runs. `check`: the run is
+// checked as it goes, each report written to stderr as it is found.
+const planned = { trace: () => tracePlan(cli), check: loadTool }[cli.command];
 const plan = planned ? await planned().catch((e) => fail(e.message)) : null;
 let raw = null;
-if (plan) {
+if (cli.command === 'check') options.trace = { tool: plan.tool, check: (c) => process.stderr.write(c) };
+if (cli.command === 'trace') {
   try {
     raw = openSync(plan.raw, 'w');
   } catch (e) {
     fail(`cannot write ${plan.raw}: ${e.message}`);
   }
-  options.trace = { memory: checking || cli.memory, tool: plan.tool, write: (b) => writeSync(raw, b) };
+  options.trace = { memory: cli.memory, tool: plan.tool, write: (b) => writeSync(raw, b) };
 }
 /**
- * Closes the raw trace; if the program ran, converts it (`trace`) or reports what `check`
- * finds (resolves to `EXIT_RACE` if it found anything), else removes it.
+ * Ends what `check` or `trace` make of a run that ended with `result` (or its error): the
+ * summary of `check` (resolves to `EXIT_RACE` if it reported anything); for `trace`, closes the
+ * raw trace and, if the program ran, converts it, else removes it.
  */
-async function finishTrace(ran) {
+async function finishTrace(ran, result) {
+  if (result?.check) {
+    process.stderr.write(`wthreads check: ${result.check}\n`);
+    return abi.EXIT_RACE;
+  }
   if (raw === null) return null;
   closeSync(raw);
   if (!ran) return unlinkSync(plan.raw) ?? null;
-  if (checking) {
-    const summary = await checkTrace(plan, (c) => process.stderr.write(c)).catch((e) => fail(`cannot analyse the run: ${e.message}`));
-    if (summary === null) return null;
-    process.stderr.write(`wthreads check: ${summary}\n`);
-    return abi.EXIT_RACE;
-  }
   try {
     await writeOutputs(plan);
   } catch (e) {
@@ -72,15 +72,15 @@ async function finishTrace(ran) {
 }
 
 try {
-  const { code } = await run(bytes, {
+  const result = await run(bytes, {
     ...options,
     onStdout: (t) => process.stdout.write(t),
     onStderr: (t) => process.stderr.write(t),
   });
-  process.exitCode = (await finishTrace(true)) ?? code & 0xff;
+  process.exitCode = (await finishTrace(true, result)) ?? result.code & 0xff;
 } catch (e) {
   if (!(e instanceof WthreadsError)) throw e;
-  const status = await finishTrace(e.kind === 'trap' || e.kind === 'deadlock');
+  const status = await finishTrace(e.kind === 'trap' || e.kind === 'deadlock', e);
   if (e.kind === 'deadlock') {
     process.stderr.write(e.message);
     process.exitCode = status ?? abi.EXIT_DEADLOCK;

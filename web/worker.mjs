@@ -5,6 +5,7 @@
 import * as abi from './abi.mjs';
 import { Control, S_START_ARG, S_STACK_TOP, S_TLS, S_STACK_LIMIT, S_EXIT_WORD, S_TID, S_PARENT } from './control.mjs';
 import { NO_SITE, Recorder, drain, traceImports } from './trace/recorder.mjs';
+import { Presence } from './trace/presence.mjs';
 import { FUTEX, JOIN, WatchTable } from './watch.mjs';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
@@ -71,8 +72,9 @@ onMessage((init) => {
   init.watchTable = new WatchTable(init.watch);
   // A traced run's chunks take their place in the output order, so the run ends after the last.
   if (init.trace) {
-    const send = (bytes) => post({ kind: 'trace', seq: ctl.nextOutputSeq(), bytes });
-    init.recorder = new Recorder(init.trace.state, send, clockNs);
+    const send = (bytes, record) => post({ kind: 'trace', seq: ctl.nextOutputSeq(), bytes, record });
+    const presence = init.trace.presence ? new Presence(init.trace.presence) : null;
+    init.recorder = new Recorder(init.trace.state, send, clockNs, presence);
   }
   checkTable(imports(init, ctl, { tid: 0, name: '' }).wthreads);
   if (init.role === 'main') {
@@ -131,6 +133,14 @@ function imports(init, ctl, me) {
   const text = (ptr, len) => decoder.decode(u8.slice(ptr >>> 0, (ptr >>> 0) + len));
   const emit = (fd, bytes) => post({ kind: 'write', seq: ctl.nextOutputSeq(), fd, bytes });
   const rec = init.recorder;
+  // A traced thread that blocks sends what it recorded first (its accesses, then its items): it
+  // may stay blocked until the run ends, and what it did before the wait orders what others do
+  // after. It calls `rec.runs()` once it no longer blocks.
+  const blocks = () => {
+    if (!rec) return;
+    drain(rec, me);
+    rec.blocks(me.tid);
+  };
   // `wait32` with no timeout, noted in the thread's record for the deadlock watchdog; a thread the
   // watchdog wakes to learn where it waits notes the functions it is in, and returns as woken.
   const waitWatched = (addr, expected, what, whatAddr, thread) => {
@@ -139,15 +149,11 @@ function imports(init, ctl, me) {
     if (what === abi.NO_WAIT_CONTEXT && me.waitContext) [what, whatAddr] = me.waitContext;
     // A word that changed already (most waits of a contended lock) needs no record.
     if (Atomics.load(i32, (addr >>> 0) / 4) !== expected) return abi.WAIT_NOT_EQUAL;
-    // A traced thread that blocks sends what it recorded first: it may stay blocked until the
-    // run ends, and its accesses and releases before the wait order what others do after.
-    if (rec) {
-      drain(rec, me);
-      rec.flush();
-    }
+    blocks();
     const watch = init.watchTable;
     watch.enter(me.record, FUTEX, addr, expected, what, whatAddr, thread);
     const r = watch.deadlocked() ? 'ok' : Atomics.wait(i32, (addr >>> 0) / 4, expected);
+    rec?.runs();
     watch.leave(me.record);
     if (watch.deadlocked()) throw new Deadlocked();
     if (watch.framesWanted(me.record)) watch.setFrames(me.record, frames());
@@ -195,11 +201,13 @@ function imports(init, ctl, me) {
         if (bad) return bad;
         if (tid === me.tid) return abi.ERR_JOIN_SELF;
         const watch = init.watchTable;
+        blocks();
         watch.enter(me.record, JOIN, tid, 0, abi.NO_WAIT_CONTEXT, 0, me.instance?.exports.wthreads_self?.value ?? 0);
         const r = ctl.join(tid, JOIN_PATIENCE_MS, () => {
           if (watch.framesWanted(me.record)) watch.setFrames(me.record, frames());
           return !watch.deadlocked();
         });
+        rec?.runs();
         watch.leave(me.record);
         if (watch.deadlocked()) throw new Deadlocked();
         if (typeof r === 'number') return r;
@@ -228,7 +236,9 @@ function imports(init, ctl, me) {
         const bad = word(addr);
         if (bad) return bad;
         const ms = timeoutNs < 0n ? Infinity : Number(timeoutNs) / 1e6;
+        blocks();
         const r = Atomics.wait(i32, (addr >>> 0) / 4, expected, ms);
+        rec?.runs();
         return r === 'ok' ? abi.WAIT_WOKEN : r === 'not-equal' ? abi.WAIT_NOT_EQUAL : abi.WAIT_TIMED_OUT;
       },
       wait_watched: waitWatched,
@@ -299,6 +309,7 @@ function report(emit, tid, name, message) {
 
 function runMain(init, ctl) {
   const me = { tid: abi.MAIN_THREAD_ID, name: 'main', record: init.watchTable.main };
+  init.recorder?.thread(me.record);
   const imp = imports(init, ctl, me);
   let instance;
   try {
@@ -395,6 +406,7 @@ function pool(init, ctl) {
     me.tid = ctl.get(slot, S_TID);
     me.name = ctl.name(slot);
     me.record = slot;
+    rec?.thread(slot);
     me.waitContext = undefined;
     me.site = NO_SITE;
     refresh(init.memory);

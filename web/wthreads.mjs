@@ -8,7 +8,9 @@ import * as abi from './abi.mjs';
 import { Control } from './control.mjs';
 import { hasMultiMemory, moduleInfo, signature } from './module-info.mjs';
 import { Tool, concat } from './trace/tool.mjs';
-import { TraceFile, sharedState } from './trace/recorder.mjs';
+import { TraceFile, handled, sharedState } from './trace/recorder.mjs';
+import { PageCheck } from './trace/check.mjs';
+import { Presence } from './trace/presence.mjs';
 import { WatchTable } from './watch.mjs';
 import { startWatchdog } from './watchdog.mjs';
 
@@ -87,7 +89,7 @@ function checkModule(module, bytes, invoke) {
  * The module to run for `run`'s `trace` option: `bytes` instrumented by the tool module, and
  * the location table (the raw trace's SITES chunk).
  */
-async function instrument(bytes, { memory = false, tool }) {
+async function instrument(bytes, tool, memory) {
   if (memory && !hasMultiMemory()) {
     throw new WthreadsError(
       'module',
@@ -95,9 +97,17 @@ async function instrument(bytes, { memory = false, tool }) {
     );
   }
   try {
-    const t = tool instanceof Tool ? tool : await Tool.load(tool);
-    const traced = await t.instrument(bytes, memory);
+    const traced = await tool.instrument(bytes, memory);
     return { module: await WebAssembly.compile(traced.wasm), sites: traced.sites };
+  } catch (e) {
+    throw new WthreadsError('module', `cannot trace the module: ${e.message}`);
+  }
+}
+
+/** The tool module of `run`'s `trace` option: a `Tool`, or where to load it from (`Tool.load`). */
+async function loadTool(tool) {
+  try {
+    return tool instanceof Tool ? tool : await Tool.load(tool);
   } catch (e) {
     throw new WthreadsError('module', `cannot trace the module: ${e.message}`);
   }
@@ -163,10 +173,15 @@ async function startWorker(onMessage) {
  * Without listeners no events are sent at all.
  *
  * `trace` records the run's trace (docs/trace.md), as `wthreads trace` does: `{ memory, write,
- * tool }`. `memory`: every access of the shared memory too. `write(bytes)`: receives the raw
- * trace's bytes, in order, while the program runs; without it they are kept, and the result
- * (or the `WthreadsError` of a trap) has them as `trace` (a Uint8Array). `tool`: the tool
- * module that instruments the module (a `Tool`, or where to load it from: `Tool.load`).
+ * check, tool }`. `memory`: every access of the shared memory too. `write(bytes)`: receives the
+ * raw trace's bytes, in order, while the program runs; without it (and `check`) they are kept,
+ * and the result (or the `WthreadsError` of a trap or deadlock) has them as `trace` (a
+ * Uint8Array). `check(bytes)`: checks the run as it goes, as `wthreads check` does
+ * (docs/check.md; every access is recorded), and receives each report's bytes as it is found;
+ * the result (or the error) has the summary as `check` ("1 data race reported"; null if
+ * nothing was), and the milliseconds the check took after the program ended as `checkEndMs`.
+ * `tool`: the tool module that instruments the module and checks it (a `Tool`, or where to load
+ * it from: `Tool.load`).
  */
 export async function run(wasm, options = {}) {
   const { invoke = 'main', args, maxThreads = DEFAULT_MAX_THREADS, poolSize = 4, onStdout, onStderr, onAbort, onEvent, on = {}, trace } = options;
@@ -188,17 +203,30 @@ export async function run(wasm, options = {}) {
   }
   const mem = checkModule(module, bytes, invoke);
   let file = null;
+  let checking = null;
   const kept = [];
-  if (trace) {
-    const traced = await instrument(bytes, trace);
-    module = traced.module;
-    file = new TraceFile(traced.sites, trace.write ?? ((b) => kept.push(b)));
-  }
   const memory = new WebAssembly.Memory({ initial: mem.initial, maximum: mem.maximum, shared: true });
   const control = new Control(maxThreads);
   const watch = new WatchTable(maxThreads);
   const init = { module, memory, control: control.buffer, watch: watch.buffer, invoke, args, events: listening };
-  if (trace) init.trace = { state: sharedState() };
+  if (trace) {
+    const tool = await loadTool(trace.tool);
+    const traced = await instrument(bytes, tool, trace.memory || !!trace.check);
+    init.module = traced.module;
+    init.trace = { state: sharedState() };
+    if (trace.check) {
+      // The thread records are the watch table's: a slot's thread, and the main thread after them.
+      const presence = new Presence(maxThreads + 1);
+      init.trace.presence = presence.buffer;
+      checking = new PageCheck(await tool.runCheck(), init.trace.state, presence, trace.check);
+    }
+    const keep = !trace.write && !trace.check;
+    file = new TraceFile(traced.sites, (b, record) => {
+      trace.write?.(b);
+      checking?.handed(b, record);
+      if (keep) kept.push(b);
+    });
+  }
   const workers = [];
   let booting = 0;
   const decoders = { [abi.FD_STDOUT]: new TextDecoder(), [abi.FD_STDERR]: new TextDecoder() };
@@ -223,10 +251,22 @@ export async function run(wasm, options = {}) {
       done = true;
       stopWatchdog();
       for (const w of workers) w.terminate();
-      if (result.error) return reject(new WthreadsError('module', result.error));
+      if (result.error) {
+        checking?.stop();
+        return reject(new WthreadsError('module', result.error));
+      }
       // A run that ran has a trace, whether its entry returned or trapped.
       file?.end();
-      const recorded = file && !trace.write ? { trace: concat(kept) } : {};
+      const recorded = file && !trace.write && !trace.check ? { trace: concat(kept) } : {};
+      if (checking) {
+        const start = performance.now();
+        try {
+          recorded.check = checking.end();
+        } catch (e) {
+          return reject(new WthreadsError('module', `cannot analyse the run: ${e.message}`));
+        }
+        recorded.checkEndMs = performance.now() - start;
+      }
       if (result.deadlocked && deadlock) reject(Object.assign(new WthreadsError('deadlock', deadlock), recorded));
       else if (result.trapped) reject(Object.assign(new WthreadsError('trap', result.message), recorded));
       else {
@@ -242,7 +282,10 @@ export async function run(wasm, options = {}) {
         const msg = outputs.get(next);
         outputs.delete(next++);
         if (msg.kind === 'write') sinks[msg.fd](decoders[msg.fd].decode(msg.bytes, { stream: true }));
-        else if (msg.kind === 'trace') file?.write(msg.bytes);
+        else if (msg.kind === 'trace') {
+          file?.write(msg.bytes, msg.record);
+          handled(init.trace.state, msg.bytes.length);
+        }
         else if (msg.kind === 'abort') onAbort?.({ tid: msg.tid, name: msg.name, message: msg.message });
         else {
           const { kind: _, seq: __, ...event } = msg;

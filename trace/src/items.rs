@@ -84,6 +84,17 @@ pub fn end(items: &[u8]) -> Option<Place> {
     end
 }
 
+/// The size of the whole item at the start of `items`; `None` if there is none.
+#[must_use]
+pub fn size(items: &[u8]) -> Option<usize> {
+    let n = match *items.first()? {
+        ITEM_EVENT => 1 + EVENT_SIZE,
+        ITEM_ACCESSES if items.len() > ACCESSES_HEADER => 1 + ACCESSES_HEADER + u32_at(items, 17) as usize * 8,
+        _ => return None,
+    };
+    (n <= items.len()).then_some(n)
+}
+
 /// The events of an accesses item's slots. An atomic access's write side took its seq; its
 /// read side read the counter (`seq` is what it read). A plain access takes the place of the
 /// thread's next atomic access in the item, or the item's (the counter when it was drained),

@@ -4,6 +4,7 @@
 //! record; this crate is the format, so that every host's traces read the same.
 
 pub mod check;
+pub mod fed;
 pub mod html;
 pub mod items;
 pub mod judge;

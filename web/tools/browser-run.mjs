@@ -2,8 +2,8 @@
 // `node web/tools/browser-run.mjs run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-events]`:
 // runs a patched guest on the web runtime inside headless Chromium (a cross-origin isolated
 // page served by web/serve.mjs on loopback), with the output and exit codes of `wthreads run`
-// and `node web/cli.mjs`. `--timeout SECONDS` (default 300) ends a hung program with what it
-// printed so far.
+// and `node web/cli.mjs`, printed as the program prints it. `--timeout SECONDS` (default 300)
+// ends a hung program with what it printed so far.
 import { closeSync, statSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as abi from '../abi.mjs';
@@ -14,6 +14,9 @@ import { TOOL_FILE } from '../trace/tool.mjs';
 import { open, tracePlan } from '../trace/files.mjs';
 
 ignoreBrokenPipes();
+/** How often the output of a program that runs is taken from the page, in ms. */
+const OUTPUT_PATIENCE_MS = 50;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const usage =
   'usage: node web/tools/browser-run.mjs run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-events] [--timeout SECONDS]\n' +
   '       node web/tools/browser-run.mjs trace FILE.wasm [run options] [-o PATH] [--format F] [--memory] [--html PATH]\n' +
@@ -26,11 +29,10 @@ try {
 }
 // `trace` and `check`: the page loads the tool module from its default place, served from
 // WTHREADS_TOOL if set; it converts the trace it recorded, and the files come back from the page
-// (`trace`), or checks it and the findings come back (`check`).
+// (`trace`), or checks the run as it goes, its reports in the run's stderr (`check`).
 const mounts = { '/module.wasm': file };
-const checking = options.command === 'check';
 const plan = options.command === 'trace' ? await tracePlan(options).catch((e) => fail(e.message)) : null;
-if ((plan || checking) && process.env.WTHREADS_TOOL) mounts[`/${TOOL_FILE}`] = process.env.WTHREADS_TOOL;
+if ((plan || options.command === 'check') && process.env.WTHREADS_TOOL) mounts[`/${TOOL_FILE}`] = process.env.WTHREADS_TOOL;
 
 const server = await serve({ root: fileURLToPath(new URL('..', import.meta.url)), mounts, port: 0 });
 let browser;
@@ -51,17 +53,14 @@ try {
   page = await browser.open(`${server.url}tools/runner.html`);
   const loaded = page.evaluate('new Promise((r) => { const t = () => (window.runnerReady ? r(true) : setTimeout(t, 10)); t(); })');
   if (!(await Promise.race([loaded, timeout]))) throw new Error('the runner page did not load');
-  const r = await Promise.race([page.evaluate(`window.runProgram(${JSON.stringify(options)})`), timeout]);
-  process.stdout.write(r.stdout);
-  process.stderr.write(r.stderr);
+  const running = page.evaluate(`window.runProgram(${JSON.stringify(options)})`);
+  const printed = printAsItRuns(page, running);
+  printed.catch(() => {}); // raced with the timeout: what it does after that does not matter
+  const r = await Promise.race([printed, timeout]);
   if (plan && r.traceLength !== null) await saveTrace(page);
-  // `check`: the findings, as `wthreads check` prints them; status 66 if there were any.
-  const found = checking && r.traceLength !== null ? await page.evaluate('window.checkTrace()') : null;
-  if (found) {
-    process.stderr.write(found.report);
-    if (found.summary) process.stderr.write(`wthreads check: ${found.summary}\n`);
-  }
-  const status = found?.summary ? abi.EXIT_RACE : null;
+  // `check`: the summary, as `wthreads check` prints it, and status 66, if it reported anything.
+  if (r.check) process.stderr.write(`wthreads check: ${r.check}\n`);
+  const status = r.check ? abi.EXIT_RACE : null;
   if (!r.error) process.exitCode = status ?? r.code & 0xff;
   else if (r.error.kind === 'deadlock') {
     process.stderr.write(r.error.message);
@@ -75,11 +74,8 @@ try {
   }
 } catch (e) {
   // A hung or crashed program: show what it printed and why it stopped.
-  const partial = page ? await Promise.race([page.evaluate('window.wthreadsOutput'), new Promise((r) => setTimeout(r, 2000))]).catch(() => null) : null;
-  if (partial) {
-    process.stdout.write(partial.stdout);
-    process.stderr.write(partial.stderr);
-  }
+  const rest = page ? await Promise.race([page.evaluate('window.takeOutput()'), sleep(2000)]).catch(() => null) : null;
+  print(rest ?? []);
   for (const line of page?.log ?? []) process.stderr.write(`[page] ${line}\n`);
   process.stderr.write(`wthreads: ${file}: in Chromium: ${e.message}\n`);
   process.exitCode = 1;
@@ -87,6 +83,23 @@ try {
   clearTimeout(timer);
   await browser.close();
   await server.close();
+}
+
+/** Writes the page's output pairs ([fd, text]) to stdout and stderr, in order. */
+function print(pairs) {
+  for (const [fd, text] of pairs) (fd === 1 ? process.stdout : process.stderr).write(text);
+}
+
+/** Prints what the program prints while `running` (its `runProgram`) goes on; resolves to its result. */
+async function printAsItRuns(page, running) {
+  let settled = false;
+  const done = running.finally(() => (settled = true));
+  done.catch(() => {}); // awaited below
+  while (!settled) {
+    await Promise.race([done, sleep(OUTPUT_PATIENCE_MS)]).catch(() => {});
+    print(await page.evaluate('window.takeOutput()'));
+  }
+  return done;
 }
 
 /** Has the page convert its trace as `plan` asks, and writes the files it made. */

@@ -1,12 +1,11 @@
 // What tracing costs the web runtime, as same-run ratios on the benchmark suite's workloads (the
 // exports of guest-tests/bench, which time themselves): each row runs untraced (`run`), traced
-// (`trace`, its bytes dropped as they come), traced with `--memory`, and as `check` does (every
-// access recorded, then the trace analysed by the tool module: the workload's time plus the
-// analysis's, an upper bound of `check`, whose analysis runs beside the program), the last two
-// on an engine with multi-memory, RUNS times each in turn; the table has the medians. The same
+// (`trace`, its bytes dropped as they come), traced with `--memory`, and checked as `check` does
+// (every access recorded and analysed by the tool module in the page as the program runs: the
+// workload's time plus what the analysis took after it ended), the last two on an engine with
+// multi-memory, RUNS times each in turn; the table has the medians. The same
 // code measures in Node (`bench-trace.mjs`) and in a Chromium page (`trace-cost.html`).
 import { run } from '../wthreads.mjs';
-import { bytesInput } from '../trace/tool.mjs';
 import { hasMultiMemory } from '../module-info.mjs';
 
 // (row, export, arguments, operations per call, unit); the exports return microseconds.
@@ -33,19 +32,13 @@ export async function costTable(bytes, tool, runs, engine) {
   const modes = [
     ['run', undefined],
     ['trace', { tool, write() {} }],
-    ...(memory ? [['--memory', { tool, memory: true, write() {} }], ['check', { tool, memory: true }]] : []),
+    ...(memory ? [['--memory', { tool, memory: true, write() {} }], ['check', { tool, check() {} }]] : []),
   ];
   /** Runs `invoke(args)` as `mode` does; resolves to its time in ns per operation. */
   const measure = async ([mode, trace], invoke, args, ops) => {
     const r = await run(bytes, { invoke, args, trace });
-    let analysisMs = 0;
-    if (mode === 'check') {
-      const start = performance.now();
-      const summary = await tool.check(bytesInput(r.trace), () => {});
-      analysisMs = performance.now() - start;
-      if (summary !== null) throw new Error(`${invoke}: check found ${summary}`);
-    }
-    return (r.value * 1e3 + analysisMs * 1e6) / ops;
+    if (r.check) throw new Error(`${invoke}: check found ${r.check}`);
+    return (r.value * 1e3 + (r.checkEndMs ?? 0) * 1e6) / ops;
   };
   const lines = [
     `web runtime tracing cost, ${engine}: ${runs} runs, medians; ratio = traced time ÷ run time`,

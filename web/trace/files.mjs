@@ -1,7 +1,7 @@
 // The files of `trace` in Node (`node web/cli.mjs trace`, the Chromium runner), as `wthreads
 // trace` writes them: the raw trace is recorded to a file (the output itself for `--format
 // raw`), then the tool module converts it to the format asked for and the timeline page; and
-// the trace that `check` analyses.
+// the tool module that `check` analyses with.
 import { closeSync, fstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,27 +31,9 @@ export async function tracePlan({ format, output, html }) {
   };
 }
 
-/**
- * Loads the tool module (as `tracePlan` does) for `check`: `{ tool, raw }`, `raw` the file the
- * run's trace goes to.
- */
-export async function checkPlan() {
-  const tool = await Tool.load(process.env.WTHREADS_TOOL || undefined);
-  return { tool, raw: join(tmpdir(), `wthreads-check-${process.pid}.wtrace`) };
-}
-
-/**
- * Writes the report of every finding of `check` in the raw trace of `plan` (of `checkPlan`) to
- * `report(chunk)`, removes the file, and resolves to their summary, or null if none.
- */
-export async function checkTrace(plan, report) {
-  const raw = openSync(plan.raw, 'r');
-  try {
-    return await plan.tool.check(fileInput(raw), report);
-  } finally {
-    closeSync(raw);
-    unlinkSync(plan.raw);
-  }
+/** Loads the tool module (as `tracePlan` does) for `check`: `{ tool }`. */
+export async function loadTool() {
+  return { tool: await Tool.load(process.env.WTHREADS_TOOL || undefined) };
 }
 
 /** The raw trace open as `fd`, as the tool's input. */

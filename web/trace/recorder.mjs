@@ -23,10 +23,20 @@ const ACCESS_BUFFER = 64 << 10;
 
 // The shared state: the order counter, the next seq (i64, where a module instrumented with
 // `--memory` takes its atomic accesses' seqs too), the clock's zero (i64, 0 until the first
-// event), the next text id (i32).
+// event), the next text id (i32), the bytes of chunks sent that the page has not handled yet
+// (i32).
 const SEQ = 0;
 const EPOCH = 1;
 const NEXT_TEXT = 4;
+const UNHANDLED = 5;
+/**
+ * Bytes of chunks sent and not yet handled by the page past which a worker waits before it
+ * sends more: a page that falls behind (a check analysing as it goes) must not make the run's
+ * trace pile up in its message queue.
+ */
+const UNHANDLED_CAP = 32 << 20;
+/** How long a worker held back that way waits before it looks again, in ms. */
+const UNHANDLED_PATIENCE_MS = 10;
 
 /**
  * The state the workers of one traced run share: the memory every instance imports as
@@ -36,6 +46,13 @@ export function sharedState() {
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
   new Int32Array(memory.buffer)[NEXT_TEXT] = 1;
   return memory;
+}
+
+/** The page handled a chunk of `length` bytes (of the run's `sharedState()` `state`). */
+export function handled(state, length) {
+  const words = new Int32Array(state.buffer);
+  Atomics.sub(words, UNHANDLED, length);
+  Atomics.notify(words, UNHANDLED);
 }
 
 const encoder = new TextEncoder();
@@ -63,14 +80,17 @@ function u32(value) {
 
 export class Recorder {
   /**
-   * A worker's recorder over the run's `sharedState()`; `send(chunk)` hands a chunk to the
-   * page, `clockNs()` reads the clock every worker shares (as a BigInt).
+   * A worker's recorder over the run's `sharedState()`; `send(chunk, record)` hands a chunk to
+   * the page (`record`: the thread record of a thread's chunk), `clockNs()` reads the clock
+   * every worker shares (as a BigInt). For a run the page checks as it goes, `presence` (a
+   * `Presence`) tells it which threads block.
    */
-  constructor(state, send, clockNs) {
+  constructor(state, send, clockNs, presence = null) {
     this.state = state;
+    this.presence = presence;
     this.seq = new BigInt64Array(state.buffer, 0, 2);
     this.texts = new Int32Array(state.buffer);
-    this.send = send;
+    this.sendNow = send;
     this.clockNs = clockNs;
     // Room past BUFFER for the item that fills it: an event, or a whole access buffer.
     this.items = new Uint8Array(BUFFER + 1 + ACCESSES_HEADER + ACCESS_BUFFER);
@@ -78,6 +98,41 @@ export class Recorder {
     this.used = 0;
     this.tid = null;
     this.epoch = 0n;
+    // The thread record of the thread this worker runs, and the chunks it sent.
+    this.record = null;
+    this.sent = 0;
+  }
+
+  /** The thread of record `record` runs on this worker from now on. */
+  thread(record) {
+    this.flush();
+    this.record = record;
+    this.sent = 0;
+  }
+
+  /**
+   * Thread `tid`, this worker's, blocks: it sends what it recorded (its accesses drained
+   * first), and takes no place in the order until `runs`.
+   */
+  blocks(tid) {
+    this.flush();
+    this.presence?.blocks(this.record, tid, this.sent);
+  }
+
+  /** The thread of this worker blocks no more, and has taken no place in the order since. */
+  runs() {
+    this.presence?.runs(this.record);
+  }
+
+  /** Sends `bytes` (with `record`) once the page has handled enough of what was sent before. */
+  send(bytes, record) {
+    for (;;) {
+      const unhandled = Atomics.load(this.texts, UNHANDLED);
+      if (unhandled < UNHANDLED_CAP) break;
+      Atomics.wait(this.texts, UNHANDLED, unhandled, UNHANDLED_PATIENCE_MS);
+    }
+    Atomics.add(this.texts, UNHANDLED, bytes.length);
+    this.sendNow(bytes, record);
   }
 
   /** Nanoseconds since the first event of the run. */
@@ -149,7 +204,10 @@ export class Recorder {
 
   /** Sends the buffered items (when full, and when the thread ended). */
   flush() {
-    if (this.used > 0) this.send(chunk(THREAD, u32(this.tid), this.items.subarray(0, this.used)));
+    if (this.used > 0) {
+      this.send(chunk(THREAD, u32(this.tid), this.items.subarray(0, this.used)), this.record);
+      this.sent++;
+    }
     this.used = 0;
   }
 }
@@ -199,8 +257,9 @@ export function drain(recorder, me, ts) {
 }
 
 /**
- * The page's side: the raw file of a traced run, as chunks handed to `write(bytes)` in order:
- * the header and location table now, the workers' chunks as they arrive, END at the end.
+ * The page's side: the raw file of a traced run, as chunks handed to `write(bytes, record)` in
+ * order: the header and location table now, the workers' chunks as they arrive (with the thread
+ * record of a thread's chunk, for the check of a run as it goes), END at the end.
  */
 export class TraceFile {
   constructor(sites, write) {

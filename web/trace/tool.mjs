@@ -14,7 +14,15 @@ export const TOOL_FILE = 'wthreads-tool.wasm';
 export const DEFAULT_TOOL = new URL(`../${TOOL_FILE}`, import.meta.url);
 
 /** The functions the tool module exports (web/tool/src/exports.rs). */
-const EXPORTS = ['wthreads_tool_formats', 'wthreads_tool_instrument', 'wthreads_tool_convert', 'wthreads_tool_timeline', 'wthreads_tool_check'];
+const EXPORTS = [
+  'wthreads_tool_formats',
+  'wthreads_tool_instrument',
+  'wthreads_tool_convert',
+  'wthreads_tool_timeline',
+  'wthreads_tool_check_feed',
+  'wthreads_tool_check_advance',
+  'wthreads_tool_check_end',
+];
 const OUT = 0;
 const SIDE = 1;
 const ERROR = 2;
@@ -63,35 +71,41 @@ export class Tool {
   }
 
   /**
-   * Runs export `name(...args)` over `input` (`{length, read(offset, length) -> Uint8Array}`),
-   * handing each output chunk to `sinks[stream]` (a copy); throws the tool's error message.
+   * An instance of the tool module whose input and outputs, at each call, are those of `io`:
+   * `{input, sinks}` (`input`: `{length, read(offset, length) -> Uint8Array}`; `sinks[stream]`
+   * receives each chunk of that output stream, a copy).
    */
-  async call(name, args, input, sinks) {
+  async instantiate(io) {
     let memory = null;
     const bytes = (ptr, len) => new Uint8Array(memory.buffer, ptr >>> 0, len >>> 0);
-    const errors = [];
     const imports = {
       wthreads_tool: {
-        input_len: () => BigInt(input.length),
+        input_len: () => BigInt(io.input.length),
         input_read(offset, ptr, len) {
           const at = Number(offset);
-          if (at + len > input.length) return 1;
-          bytes(ptr, len).set(input.read(at, len));
+          if (at + len > io.input.length) return 1;
+          bytes(ptr, len).set(io.input.read(at, len));
           return 0;
         },
         output(stream, ptr, len) {
           const chunk = bytes(ptr, len).slice();
-          if (stream === ERROR) errors.push(chunk);
-          else sinks[stream]?.(chunk);
+          if (stream === ERROR) io.errors.push(chunk);
+          else io.sinks[stream]?.(chunk);
         },
       },
     };
     const instance = await WebAssembly.instantiate(this.module, imports);
     memory = instance.exports.memory;
-    if (instance.exports[name](...args) !== 0) {
-      const message = errors.map((c) => new TextDecoder().decode(c)).join('');
-      throw new Error(message || `the trace tool's ${name} failed`);
-    }
+    return instance;
+  }
+
+  /**
+   * Runs export `name(...args)` over `input`, handing each output chunk to `sinks[stream]`;
+   * throws the tool's error message. Each call has a fresh instance.
+   */
+  async call(name, args, input, sinks) {
+    const io = { input, sinks };
+    invoke(await this.instantiate(io), io, name, args);
   }
 
   /** The trace formats: `[{name, file, side}]` (`side`: the suffix of the side file, or null). */
@@ -120,19 +134,63 @@ export class Tool {
   }
 
   /**
-   * Writes the report of every finding of `check` (data races, lock-order inversions) in the
-   * raw trace `input` (recorded with `memory`) to `out(chunk)`; resolves to their summary
-   * ("1 data race reported"), or null if there was none.
+   * The check of a run as it goes (`check`, docs/check.md): one instance, which keeps what it
+   * was fed between calls.
    */
-  async check(input, out) {
-    const summary = [];
-    await this.call('wthreads_tool_check', [], input, { [OUT]: out, [SIDE]: (c) => summary.push(c) });
-    return summary.length > 0 ? new TextDecoder().decode(concat(summary)) : null;
+  async runCheck() {
+    const io = { input: bytesInput(new Uint8Array()), sinks: {} };
+    return new RunCheck(await this.instantiate(io), io);
   }
 
   /** Writes the timeline page of the raw trace `input` to `out(chunk)`. */
   async timeline(input, out) {
     await this.call('wthreads_tool_timeline', [], input, { [OUT]: out });
+  }
+}
+
+/** Runs export `name(...args)` of `instance` (made by `instantiate(io)`); throws its error. */
+function invoke(instance, io, name, args) {
+  io.errors = [];
+  if (instance.exports[name](...args) !== 0) {
+    const message = io.errors.map((c) => new TextDecoder().decode(c)).join('');
+    throw new Error(message || `the trace tool's ${name} failed`);
+  }
+}
+
+/** The tool's check of a run that goes on (`Tool.runCheck`). */
+export class RunCheck {
+  constructor(instance, io) {
+    this.instance = instance;
+    this.io = io;
+  }
+
+  /** Hands over `chunks`, the raw trace's chunks recorded since the last call. */
+  feed(chunks) {
+    if (chunks.length === 0) return;
+    this.io.input = bytesInput(concat(chunks));
+    invoke(this.instance, this.io, 'wthreads_tool_check_feed', []);
+  }
+
+  /**
+   * Checks what it was fed up to the horizon of order counter value `counter` (a BigInt, read
+   * first) and the threads `idle` (ids of threads then seen blocking with all they recorded
+   * fed); each report's chunk goes to `out(chunk)`.
+   */
+  advance(counter, idle, out) {
+    this.io.input = bytesInput(new Uint8Array(Int32Array.from(idle).buffer));
+    this.io.sinks = { [OUT]: out };
+    invoke(this.instance, this.io, 'wthreads_tool_check_advance', [counter]);
+  }
+
+  /**
+   * Ends the check of the run, which ended: the rest of the reports go to `out(chunk)`; returns
+   * the summary of what it reported ("1 data race reported"), or null.
+   */
+  end(out) {
+    const summary = [];
+    this.io.sinks = { [OUT]: out, [SIDE]: (c) => summary.push(c) };
+    invoke(this.instance, this.io, 'wthreads_tool_check_end', []);
+    return summary.length > 0 ? new TextDecoder().decode(concat(summary)) : null;
   }
 }
 

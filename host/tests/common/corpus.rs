@@ -1,12 +1,47 @@
 // `check` on every host: the corpus of concurrency bugs and their correct counterparts (issue
 // 16, docs/check.md), each program with what `check` must say of it; and every other guest
 // program of the tests, which must run clean. Included by `check.rs` (the native host),
-// `node.rs` and `chromium.rs`, each after it defines `check_program(module, name, options)`,
-// which runs `… check MODULE --invoke NAME OPTIONS…` and returns its output.
+// `node.rs` and `chromium.rs`, each after it defines `check_command(module, name)`, the command
+// `… check MODULE --invoke NAME`.
 
 /// How long one `check` of a program may run before the test calls it hung (the slowest, 100,000
 /// threads one after another, takes ~25 s natively on 2 busy cores).
 const CHECK_DEADLINE: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Runs `… check MODULE --invoke NAME OPTIONS…` to its end and returns its output.
+fn check_program(module: &str, name: &str, options: &[&str]) -> std::process::Output {
+    let mut cmd = check_command(module, name);
+    cmd.args(options);
+    wthreads_guest_tests::output_within(&mut cmd, CHECK_DEADLINE, name)
+}
+
+/// A race is reported while the program still runs: `race_reported_while_running` races, then
+/// sleeps for seconds and prints `woke` just before it ends. Its output and the reports go to
+/// one pipe, in the order they were written: the report must come before `woke`.
+#[test]
+fn a_race_is_reported_while_the_program_still_runs() {
+    let name = "race_reported_while_running";
+    let (mut reader, writer) = std::io::pipe().unwrap();
+    let mut cmd = check_command(wthreads_guest_tests::PROGRAMS, name);
+    cmd.stdout(writer.try_clone().unwrap()).stderr(writer);
+    let mut child = cmd.spawn().unwrap();
+    drop(cmd);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut both = String::new();
+        tx.send(std::io::Read::read_to_string(&mut reader, &mut both).map(|_| both))
+    });
+    let Ok(both) = rx.recv_timeout(CHECK_DEADLINE) else {
+        child.kill().ok();
+        panic!("{name} did not end within {CHECK_DEADLINE:?}: it hangs");
+    };
+    let both = both.unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(wthreads_host::EXIT_RACE), "{both}");
+    let report = both.find("WARNING: data race").unwrap_or_else(|| panic!("no report:\n{both}"));
+    let woke = both.find("woke").unwrap_or_else(|| panic!("the program did not end as it does:\n{both}"));
+    assert!(report < woke, "the race was reported only after the program ended:\n{both}");
+}
 
 mod corpus {
     use super::check_program;

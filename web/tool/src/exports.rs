@@ -5,7 +5,9 @@
 //! - `input_len() -> i64`, `input_read(offset: i64, ptr, len) -> i32` (0, or not 0 if it cannot)
 //! - `output(stream, ptr, len)`: bytes of stream [`OUT`], [`SIDE`] or [`ERROR`]
 
+use std::cell::RefCell;
 use std::io::{self, BufWriter, Write};
+use wthreads_trace::fed::Fed;
 use wthreads_trace::reader::Source;
 
 /// The main output: a module, a trace, a page.
@@ -103,12 +105,35 @@ pub extern "C" fn wthreads_tool_convert(format: u32) -> i32 {
     streams(|out, side| crate::convert(Box::new(Input), format as usize, out, side))
 }
 
-/// Writes the findings of `check` in the input raw trace ([`crate::check`]) to [`OUT`], and
-/// their summary, if there were any, to [`SIDE`].
+thread_local! {
+    /// The check of the run going on, kept between calls.
+    static CHECK: RefCell<Fed> = RefCell::default();
+}
+
+/// Hands the input (the raw chunks the run recorded since the last call) to the check of the
+/// run going on ([`crate::check_feed`]).
 #[unsafe(no_mangle)]
-pub extern "C" fn wthreads_tool_check() -> i32 {
+pub extern "C" fn wthreads_tool_check_feed() -> i32 {
+    status(Input::bytes().and_then(|bytes| CHECK.with_borrow_mut(|check| crate::check_feed(check, &bytes))))
+}
+
+/// Checks the run going on up to order counter value `counter` and the idle threads whose ids
+/// are the input ([`crate::check_advance`]); reports to [`OUT`].
+#[unsafe(no_mangle)]
+pub extern "C" fn wthreads_tool_check_advance(counter: u64) -> i32 {
+    streams(|out, _| {
+        let idle = Input::bytes()?;
+        CHECK.with_borrow_mut(|check| crate::check_advance(check, counter, &idle, out))
+    })
+}
+
+/// Ends the check of the run, which ended ([`crate::check_end`]): the rest of the reports to
+/// [`OUT`], their summary, if there were any, to [`SIDE`]. The next call starts another.
+#[unsafe(no_mangle)]
+pub extern "C" fn wthreads_tool_check_end() -> i32 {
     streams(|out, side| {
-        crate::check(Box::new(Input), out).and_then(|s| side.write_all(s.unwrap_or_default().as_bytes()))
+        let summary = crate::check_end(CHECK.take(), out)?;
+        side.write_all(summary.unwrap_or_default().as_bytes())
     })
 }
 

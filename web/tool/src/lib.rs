@@ -1,7 +1,8 @@
 //! The web runtime's tool module (`web/trace/tool.mjs` loads it when a run is traced): what a
 //! traced run needs of the Rust side, built for wasm32 so that browsers and Node run the same
 //! code as the native host — threadify's trace instrumentation of the module to run, and the
-//! conversion of the raw trace the web runtime records into every format of `wthreads trace`.
+//! conversion of the raw trace the web runtime records into every format of `wthreads trace`,
+//! and `wthreads check`'s analysis of a run as it goes.
 //!
 //! This file holds the operations over bytes and streams; `exports.rs` is the module's ABI
 //! (`wasm32` only): the functions it exports and the byte streams it imports.
@@ -13,6 +14,7 @@ use clap::ValueEnum;
 use std::io::{self, Write};
 use wthreads_threadify::trace::Options;
 use wthreads_trace::Format;
+use wthreads_trace::fed::Fed;
 use wthreads_trace::reader::{Source, Trace};
 
 /// The formats, in the order of the indices [`convert`] takes, as JSON for the web runtime:
@@ -55,14 +57,33 @@ pub fn convert(source: Box<dyn Source>, format: usize, out: &mut dyn Write, side
     wthreads_trace::write(&Trace::read(source)?, format, out, side)
 }
 
-/// Writes the report of every finding of `wthreads check` in the raw trace in `source`
-/// (recorded with `--memory`) to `out` (`wthreads_trace::check`); returns their summary, if
-/// there were any.
+/// Hands the raw chunks in `bytes`, those the run recorded since the last call, to `check`, the
+/// check of a run going on.
 ///
 /// # Errors
-/// If the trace cannot be read or the output written.
-pub fn check(source: Box<dyn Source>, out: &mut dyn Write) -> io::Result<Option<String>> {
-    Ok(wthreads_trace::check::check(&Trace::read(source)?, out)?.summary())
+/// If the bytes are not whole raw chunks.
+pub fn check_feed(check: &mut Fed, bytes: &[u8]) -> io::Result<()> {
+    check.feed(bytes)
+}
+
+/// Checks what `check` was fed up to the horizon of order counter value `counter` and the
+/// threads `idle` (`wthreads_trace::fed::Threads::horizon`): `idle` holds their ids as
+/// little-endian `i32`s. Reports go to `out`.
+///
+/// # Errors
+/// If `out` cannot be written.
+pub fn check_advance(check: &mut Fed, counter: u64, idle: &[u8], out: &mut dyn Write) -> io::Result<()> {
+    let idle: Vec<i32> = idle.chunks_exact(4).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    check.advance(counter, &idle, out)
+}
+
+/// Ends `check` once the run ended and everything was fed: the rest of the reports go to
+/// `out`; returns the summary of all it reported, if anything.
+///
+/// # Errors
+/// If `out` cannot be written, or the check's order was broken (`Ongoing::finish`).
+pub fn check_end(check: Fed, out: &mut dyn Write) -> io::Result<Option<String>> {
+    Ok(check.finish(out)?.summary())
 }
 
 /// Writes the timeline page (`--html`) of the raw trace in `source` to `out`.
