@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building wthreads needs, on a machine with only rustup: the wasm32 target and the
 # pinned nightly with rust-src for the std guests (-Zbuild-std), which the demo builds too.
-# `--tests` adds what only the tests need: clippy and rustfmt, Miri, a check that Node.js (18+)
-# is there for the web runtime, Node.js 22 for its trace tests if the machine's is older, and
-# Debian's chromium for its browser tests. Idempotent; quiet when everything is there.
+# `--tests` adds what only the tests need: clippy and rustfmt, Miri, a check that Node.js (20.16+)
+# is there for the web runtime, Node.js 22 for its trace tests if the machine's is older,
+# TypeScript for its package's declarations, and Debian's chromium for its browser tests.
+# Idempotent; quiet when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NIGHTLY=nightly-2026-05-20
@@ -19,9 +20,10 @@ quiet rustup component add clippy rustfmt
 if ! rustup +"$NIGHTLY" component list --installed 2>/dev/null | grep -q '^miri'; then
   rustup component add miri --toolchain "$NIGHTLY"
 fi
-# The web runtime's tests run in Node (worker_threads, shared WebAssembly memory): Node 18 or newer.
-if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)' 2>/dev/null; then
-  echo "setup: Node.js 18 or newer is needed for the web runtime's tests (found: $(node --version 2>/dev/null || echo none))" >&2
+# The web runtime's tests run in Node (worker_threads, shared WebAssembly memory,
+# process.getBuiltinModule): Node 20.16 or newer.
+if ! node -e 'process.exit(typeof process.getBuiltinModule === "function" ? 0 : 1)' 2>/dev/null; then
+  echo "setup: Node.js 20.16 or newer is needed for the web runtime's tests (found: $(node --version 2>/dev/null || echo none))" >&2
   exit 1
 fi
 # `trace --memory` needs WebAssembly multi-memory, which Node has from version 22: where the
@@ -33,6 +35,13 @@ if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 22 ? 0
     echo "setup: installing Node.js 22 ($node_pkg) into target/node22 for the trace tests" >&2
     npm install --silent --no-save --no-package-lock --prefix target/node22 "$node_pkg@22" >/dev/null
   fi
+fi
+# The npm package's tests (host/tests/npm.rs) type-check its declarations with TypeScript (and
+# Node's types for the test program) and build an app with Vite: into target/npm-tools.
+if [ ! -f target/npm-tools/node_modules/typescript/bin/tsc ] || [ ! -d target/npm-tools/node_modules/@types/node ] \
+  || [ ! -f target/npm-tools/node_modules/vite/bin/vite.js ]; then
+  echo "setup: installing TypeScript and Vite into target/npm-tools for the npm package's tests" >&2
+  npm install --silent --no-save --no-package-lock --prefix target/npm-tools typescript@5 @types/node@22 vite@8 >/dev/null
 fi
 # The web runtime's browser tests run in headless Chromium: Debian's package (about 100 MB),
 # driven over the DevTools protocol without any npm package. $CHROMIUM overrides the path.

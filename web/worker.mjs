@@ -9,7 +9,9 @@ import { Presence } from './trace/presence.mjs';
 import { FUTEX, JOIN, WatchTable } from './watch.mjs';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-const port = isNode ? (await import('node:worker_threads')).parentPort : globalThis;
+// Node's modules are taken without a top-level await (and without an import a bundler would try
+// to resolve for a browser): a bundler may build the worker as a classic script (Vite's default).
+const port = isNode ? process.getBuiltinModule('node:worker_threads').parentPort : globalThis;
 /**
  * Messages the engine failed to post for want of stack, oldest first, posted again before the
  * next one. A thread that runs out of its engine stack inside an import can make `postMessage`
@@ -35,7 +37,7 @@ function post(message) {
 const clockNs = isNode
   ? () => process.hrtime.bigint()
   : () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
-const parallelism = isNode ? (await import('node:os')).availableParallelism() : navigator.hardwareConcurrency || 1;
+const parallelism = isNode ? process.getBuiltinModule('node:os').availableParallelism() : navigator.hardwareConcurrency || 1;
 
 /** Thrown by the `abort` import: ends the calling thread with its message. */
 class GuestAbort extends Error {}

@@ -15,7 +15,7 @@ import { WatchTable } from './watch.mjs';
 import { startWatchdog } from './watchdog.mjs';
 
 export { abi };
-export { Tool } from './trace/tool.mjs';
+export { Tool, bytesInput } from './trace/tool.mjs';
 
 /** An error of the runtime: an unusable module (`kind: 'module'`) or a trap in the entry (`kind: 'trap'`). */
 export class WthreadsError extends Error {
@@ -122,7 +122,6 @@ async function loadTool(tool) {
 export const DEFAULT_MAX_THREADS = 256;
 
 async function startWorker(onMessage) {
-  const url = new URL('./worker.mjs', import.meta.url);
   // Terminating a worker while its module (which awaits at its top level) is still being
   // evaluated makes Node abort the whole process (V8's "Check failed: (location_) != nullptr"
   // in ExecuteAsyncModule, nodejs/node#53238). Every worker sends a message once it is set up,
@@ -140,14 +139,15 @@ async function startWorker(onMessage) {
   const fail = (message) => doomed || onMessage({ kind: 'crash', message });
   const terminate = () => (heard ? kill() : (doomed = true));
   if (isNode) {
-    const { Worker } = await import('node:worker_threads');
-    const w = new Worker(url);
+    const { Worker } = process.getBuiltinModule('node:worker_threads');
+    const w = new Worker(new URL('./worker.mjs', import.meta.url));
     w.on('message', hear);
     w.on('error', (e) => fail(String(e)));
     kill = () => w.terminate();
     return { post: (m) => w.postMessage(m), terminate };
   }
-  const w = new Worker(url, { type: 'module' });
+  // Written as bundlers (Vite, webpack) recognise a worker, to bundle it with its imports.
+  const w = new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module' });
   w.onmessage = (e) => hear(e.data);
   w.onerror = (e) => fail(e.message);
   kill = () => w.terminate();

@@ -11,7 +11,9 @@ const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 /** The tool module's file name (scripts/web-tool.sh writes web/wthreads-tool.wasm). */
 export const TOOL_FILE = 'wthreads-tool.wasm';
 /** Where the tool module is unless told otherwise: beside `wthreads.mjs`. */
-export const DEFAULT_TOOL = new URL(`../${TOOL_FILE}`, import.meta.url);
+// Written out, not from TOOL_FILE: bundlers take a literal `new URL('…', import.meta.url)` as
+// the asset it names, and one with a variable as every file that could match.
+export const DEFAULT_TOOL = new URL('../wthreads-tool.wasm', import.meta.url);
 
 /** The functions the tool module exports (web/tool/src/exports.rs). */
 const EXPORTS = [

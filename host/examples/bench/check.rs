@@ -5,6 +5,7 @@
 //! process's peak resident memory; the ratios are `check ÷ run` of the same run. The workloads
 //! are smaller than the suite's others: `check` records each of their accesses.
 
+use super::tsan::Baseline;
 use std::process::Command;
 use std::time::Instant;
 use wthreads_host::trace::Analysis;
@@ -91,13 +92,14 @@ pub fn table(runs: usize) -> Result<Vec<String>, Box<dyn std::error::Error>> {
             f[1].push(measure(i, "check")?);
         }
     }
+    let tsan = Baseline::build();
     println!();
     println!(
-        "wthreads check: {runs} runs, medians; ratio = check ÷ run (time of the workload; peak memory of the process)"
+        "wthreads check: {runs} runs, medians; ratio = check ÷ run (time of the workload; peak memory of the process); TSan × = the same loops in C under ThreadSanitizer ÷ without"
     );
     println!(
-        "{:<40} {:>10} {:>10} {:>7} {:>8} {:>10} {:>10} {:>7} {:>8}",
-        "", "run", "check", "time ×", "target", "run", "check", "mem ×", "target"
+        "{:<40} {:>10} {:>10} {:>7} {:>8} {:>10} {:>10} {:>7} {:>8} {:>7}",
+        "", "run", "check", "time ×", "target", "run", "check", "mem ×", "target", "TSan ×"
     );
     let median = |v: &[(f64, f64)], pick: fn(&(f64, f64)) -> f64| {
         let mut s: Vec<f64> = v.iter().map(pick).collect();
@@ -105,7 +107,7 @@ pub fn table(runs: usize) -> Result<Vec<String>, Box<dyn std::error::Error>> {
         s[s.len() / 2]
     };
     let mut missed = Vec::new();
-    for ((name, ..), [run, check]) in WORKLOADS.iter().zip(&figures) {
+    for ((name, export, args), [run, check]) in WORKLOADS.iter().zip(&figures) {
         let (rt, ct) = (median(run, |f| f.0), median(check, |f| f.0));
         let (rm, cm) = (median(run, |f| f.1), median(check, |f| f.1));
         let (time, memory) = (ct / rt, cm / rm);
@@ -118,8 +120,12 @@ pub fn table(runs: usize) -> Result<Vec<String>, Box<dyn std::error::Error>> {
             missed.push(format!("check memory on {name} ({memory:.1} > {MEMORY_TARGET})"));
             mark.push_str(" MISSED memory");
         }
+        let tsan_ratio = match &tsan {
+            Ok(baseline) => baseline.ratio(export, args, runs)?.map_or("–".into(), |r| format!("{r:.1}")),
+            Err(_) => "none".into(),
+        };
         println!(
-            "{name:<40} {:>10} {:>10} {time:>7.1} {:>8} {:>10} {:>10} {memory:>7.1} {:>8}{mark}",
+            "{name:<40} {:>10} {:>10} {time:>7.1} {:>8} {:>10} {:>10} {memory:>7.1} {:>8} {tsan_ratio:>7}{mark}",
             format!("{:.1} ms", rt / 1e6),
             format!("{:.1} ms", ct / 1e6),
             format!("≤ {TIME_TARGET}"),
@@ -127,6 +133,9 @@ pub fn table(runs: usize) -> Result<Vec<String>, Box<dyn std::error::Error>> {
             format!("{:.0} MB", cm / 1024.0),
             format!("≤ {MEMORY_TARGET}"),
         );
+    }
+    if let Err(why) = &tsan {
+        println!("TSan: none, {why}");
     }
     Ok(missed)
 }

@@ -32,6 +32,7 @@ mod rt {
 mod workloads;
 
 mod check;
+mod tsan;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
