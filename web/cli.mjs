@@ -10,16 +10,19 @@
 // and its lock-order inversions at the end, as `wthreads check` does (docs/check.md).
 // The tool module they need is built by scripts/web-tool.sh (or named by WTHREADS_TOOL).
 import { openSync, closeSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { basename } from 'node:path';
 import { run, WthreadsError, abi } from './wthreads.mjs';
 import { formatAbort, formatEvent } from './trace/lines.mjs';
 import { loadTool, tracePlan, writeOutputs } from './trace/files.mjs';
 import { fail, ignoreBrokenPipes, parseRunArgs } from './cli-args.mjs';
 
 ignoreBrokenPipes();
+// The command as it was run: `node web/cli.mjs`, or the package's `wthreads-node`.
+const me = basename(process.argv[1] ?? '') === 'cli.mjs' ? 'node web/cli.mjs' : basename(process.argv[1]);
 const usage =
-  'usage: node web/cli.mjs run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-events]\n' +
-  '       node web/cli.mjs trace FILE.wasm [run options] [-o PATH] [--format perfetto|rapid|raw|text] [--memory] [--html PATH]\n' +
-  '       node web/cli.mjs check FILE.wasm [run options]';
+  `usage: ${me} run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-events]\n` +
+  `       ${me} trace FILE.wasm [run options] [-o PATH] [--format perfetto|rapid|raw|text] [--memory] [--html PATH]\n` +
+  `       ${me} check FILE.wasm [run options]`;
 const cli = parseRunArgs(process.argv.slice(2), usage, {}, { trace: true });
 const { file, invoke, args, maxThreads, traceEvents } = cli;
 const trace = (e) => process.stderr.write(`${formatEvent(e)}\n`);

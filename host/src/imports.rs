@@ -113,9 +113,8 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
             let slot = ctx.slot.clone();
             let thread = thread_pointer(&mut c);
             let watched = slot.as_ref().map(|s| s.enter(&Wait::Join { tid, thread }));
-            crate::trace::host::drain(&mut c);
+            let blocked = Blocked::new(&mut c);
             let (rt, me) = (std::sync::Arc::clone(&c.data().rt), c.data().tid);
-            let blocked = Blocked::new(&rt, me);
             let joined = rt.threads.join(me, tid, JOIN_PATIENCE, || {
                 if let Some(slot) = slot.as_ref().filter(|s| s.frames_wanted()) {
                     slot.set_frames(Wait::Join { tid, thread }, frames(&mut c));
@@ -163,15 +162,13 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
             // A module patched with `--host-wait`: its waits without timeout are watched too.
             return wait_watched(c, addr, expected, abi::NO_WAIT_CONTEXT, 0, 0);
         }
-        crate::trace::host::drain(&mut c);
-        let (rt, tid) = (&c.data().rt, c.data().tid);
-        let addr = match GuestMemory::new(&rt.memory).futex_addr(addr) {
+        let addr = match GuestMemory::new(&c.data().rt.memory).futex_addr(addr) {
             Ok(a) => a,
             Err(e) => return Ok(e),
         };
         let timeout = u64::try_from(timeout_ns).ok().map(Duration::from_nanos);
-        let _blocked = Blocked::new(rt, tid);
-        Ok(futex_wait(rt, addr, expected, timeout))
+        let _blocked = Blocked::new(&mut c);
+        Ok(futex_wait(&c.data().rt, addr, expected, timeout))
     })?;
     linker.func_wrap(m, abi::WAIT_WATCHED, wait_watched)?;
     linker.func_wrap(m, "wake", |c: Caller<'_, Ctx>, addr: i32, count: i32| -> i32 {
@@ -238,10 +235,9 @@ fn wait_watched(
     }
     // A traced thread that blocks writes out what it recorded first: it may stay blocked until
     // the run ends, and its accesses and releases before the wait order what others do after.
-    crate::trace::host::drain(&mut c);
+    let blocked = Blocked::new(&mut c);
     let ctx = c.data();
     let rt = &ctx.rt;
-    let blocked = Blocked::new(rt, ctx.tid);
     let (what, what_addr) = ctx.wait_context.filter(|_| what == abi::NO_WAIT_CONTEXT).unwrap_or((what, what_addr));
     let wait = Wait::Futex {
         addr: addr.cast_unsigned(),

@@ -141,6 +141,7 @@ fn the_installed_command_line_runs_a_program() {
     assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
     let out = Command::new(project.join("node_modules/.bin/wthreads-node")).arg("--bogus").output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("usage: wthreads-node run FILE.wasm"), "{}", text(&out.stderr));
 }
 
 /// A Vite app (`npm/vite/`: the page, its script and the two isolation headers as its only

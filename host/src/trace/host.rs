@@ -42,25 +42,28 @@ pub fn drain(mut store: impl AsContextMut<Data = Ctx>) {
     buffer.cursor.set(&mut cx, Val::I32(0)).ok();
 }
 
-/// While this lives, the thread of a store blocks (`Recorder::block`): made after the store's
-/// accesses were drained, dropped before the thread can take a `seq` again.
-pub struct Blocked<'a>(Option<(&'a crate::trace::Recorder, i32)>);
+/// While this lives, the thread of a store blocks (`Recorder::block`): it hands over what its
+/// instance buffered first, and is dropped before the thread can take a `seq` again.
+pub struct Blocked(Option<(std::sync::Arc<crate::trace::Recorder>, i32)>);
 
-impl<'a> Blocked<'a> {
-    /// Guest thread `tid` of `rt` blocks, if the run is traced.
-    pub fn new(rt: &'a crate::runtime::Runtime, tid: i32) -> Blocked<'a> {
-        let recorder = rt.options.trace.as_deref();
-        if let Some(r) = recorder {
+impl Blocked {
+    /// The thread of `store` blocks, if the run is traced: its instance's accesses are drained
+    /// first, so that everything it recorded before the wait is handed over.
+    pub fn new(mut store: impl AsContextMut<Data = Ctx>) -> Blocked {
+        drain(&mut store);
+        let cx = store.as_context_mut();
+        let (recorder, tid) = (cx.data().rt.options.trace.clone(), cx.data().tid);
+        if let Some(r) = &recorder {
             r.block(tid);
         }
         Blocked(recorder.map(|r| (r, tid)))
     }
 }
 
-impl Drop for Blocked<'_> {
+impl Drop for Blocked {
     fn drop(&mut self) {
-        if let Some((r, tid)) = self.0 {
-            r.unblock(tid);
+        if let Some((r, tid)) = &self.0 {
+            r.unblock(*tid);
         }
     }
 }

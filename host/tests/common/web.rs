@@ -83,4 +83,13 @@ fn web_args_reach_the_export() {
     let bad = command().args(["run", wthreads_guest_tests::PROGRAMS, "--arg", "x"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(wthreads_host::EXIT_MODULE));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--arg needs an i32 number"));
+    // A negative one is an argument, as `wthreads run` takes it (here one too many).
+    let args = ["run", wthreads_guest_tests::PROGRAMS, "--invoke", "test_spawn_join_value", "--arg", "-5"];
+    let negative = command().args(args).output().unwrap();
+    assert_eq!(negative.status.code(), Some(wthreads_host::EXIT_MODULE));
+    assert!(String::from_utf8_lossy(&negative.stderr).contains("takes 0 arguments, 1 given"));
+    let unknown = command().args(["run", wthreads_guest_tests::PROGRAMS, "--bogus"]).output().unwrap();
+    let said = String::from_utf8_lossy(&unknown.stderr);
+    assert_eq!(unknown.status.code(), Some(wthreads_host::EXIT_MODULE), "{said}");
+    assert!(said.contains("Unknown option '--bogus'") && said.contains("usage:"), "{said}");
 }
