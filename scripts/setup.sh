@@ -3,7 +3,8 @@
 # pinned nightly with rust-src for the std guests (-Zbuild-std), which the demo builds too.
 # `--tests` adds what only the tests need: clippy and rustfmt, Miri, a check that Node.js (20.16+)
 # is there for the web runtime, Node.js 22 for its trace tests if the machine's is older,
-# TypeScript for its package's declarations, and Debian's chromium for its browser tests.
+# TypeScript and Vite for its package, and Debian's chromium and firefox-esr (driven by
+# puppeteer-core) for its browser tests.
 # Idempotent; quiet when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,20 +38,32 @@ if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 22 ? 0
   fi
 fi
 # The npm package's tests (host/tests/npm.rs) type-check its declarations with TypeScript (and
-# Node's types for the test program) and build an app with Vite: into target/npm-tools.
+# Node's types for the test program) and build an app with Vite; the Firefox tests drive it
+# with puppeteer-core (WebDriver BiDi): into target/npm-tools.
+NPM_TOOLS="typescript@5 @types/node@22 vite@8 puppeteer-core@24"
 if [ ! -f target/npm-tools/node_modules/typescript/bin/tsc ] || [ ! -d target/npm-tools/node_modules/@types/node ] \
-  || [ ! -f target/npm-tools/node_modules/vite/bin/vite.js ]; then
-  echo "setup: installing TypeScript and Vite into target/npm-tools for the npm package's tests" >&2
-  npm install --silent --no-save --no-package-lock --prefix target/npm-tools typescript@5 @types/node@22 vite@8 >/dev/null
+  || [ ! -f target/npm-tools/node_modules/vite/bin/vite.js ] || [ ! -f target/npm-tools/node_modules/puppeteer-core/package.json ]; then
+  echo "setup: installing $NPM_TOOLS into target/npm-tools for the web runtime's tests" >&2
+  # shellcheck disable=SC2086 # one word per package
+  npm install --silent --no-save --no-package-lock --prefix target/npm-tools $NPM_TOOLS >/dev/null
 fi
 # The web runtime's browser tests run in headless Chromium: Debian's package (about 100 MB),
 # driven over the DevTools protocol without any npm package. $CHROMIUM overrides the path.
-if [ -z "${CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
-  echo "setup: installing Debian's chromium for the browser tests" >&2
+# Debian's packages of the two browsers: chromium and firefox-esr.
+apt_install() {
   SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  if ! { $SUDO apt-get install -y -q chromium >/dev/null 2>&1 \
-      || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q chromium >/dev/null; }; }; then
-    echo "setup: could not install chromium with apt-get; install it (or set CHROMIUM to a Chromium binary)" >&2
+  if ! { $SUDO apt-get install -y -q "$1" >/dev/null 2>&1 \
+      || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q "$1" >/dev/null; }; }; then
+    echo "setup: could not install $1 with apt-get; install it (or set $2 to its binary)" >&2
     exit 1
   fi
+}
+if [ -z "${CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
+  echo "setup: installing Debian's chromium for the browser tests" >&2
+  apt_install chromium CHROMIUM
+fi
+# The same tests run in headless Firefox: Debian's firefox-esr (about 250 MB).
+if [ -z "${FIREFOX:-}" ] && [ ! -x /usr/bin/firefox-esr ]; then
+  echo "setup: installing Debian's firefox-esr for the browser tests" >&2
+  apt_install firefox-esr FIREFOX
 fi

@@ -137,7 +137,7 @@ function imports(init, ctl, me) {
   const rec = init.recorder;
   // A traced thread that blocks sends what it recorded first (its accesses, then its items): it
   // may stay blocked until the run ends, and what it did before the wait orders what others do
-  // after. It calls `rec.runs()` once it no longer blocks.
+  // after. It calls `rec.runs(me.tid)` once it no longer blocks.
   const blocks = () => {
     if (!rec) return;
     drain(rec, me);
@@ -155,7 +155,7 @@ function imports(init, ctl, me) {
     const watch = init.watchTable;
     watch.enter(me.record, FUTEX, addr, expected, what, whatAddr, thread);
     const r = watch.deadlocked() ? 'ok' : Atomics.wait(i32, (addr >>> 0) / 4, expected);
-    rec?.runs();
+    rec?.runs(me.tid);
     watch.leave(me.record);
     if (watch.deadlocked()) throw new Deadlocked();
     if (watch.framesWanted(me.record)) watch.setFrames(me.record, frames());
@@ -209,7 +209,7 @@ function imports(init, ctl, me) {
           if (watch.framesWanted(me.record)) watch.setFrames(me.record, frames());
           return !watch.deadlocked();
         });
-        rec?.runs();
+        rec?.runs(me.tid);
         watch.leave(me.record);
         if (watch.deadlocked()) throw new Deadlocked();
         if (typeof r === 'number') return r;
@@ -240,7 +240,7 @@ function imports(init, ctl, me) {
         const ms = timeoutNs < 0n ? Infinity : Number(timeoutNs) / 1e6;
         blocks();
         const r = Atomics.wait(i32, (addr >>> 0) / 4, expected, ms);
-        rec?.runs();
+        rec?.runs(me.tid);
         return r === 'ok' ? abi.WAIT_WOKEN : r === 'not-equal' ? abi.WAIT_NOT_EQUAL : abi.WAIT_TIMED_OUT;
       },
       wait_watched: waitWatched,
@@ -311,7 +311,7 @@ function report(emit, tid, name, message) {
 
 function runMain(init, ctl) {
   const me = { tid: abi.MAIN_THREAD_ID, name: 'main', record: init.watchTable.main };
-  init.recorder?.thread(me.record);
+  init.recorder?.thread(me.record, me.tid);
   const imp = imports(init, ctl, me);
   let instance;
   try {
@@ -408,7 +408,7 @@ function pool(init, ctl) {
     me.tid = ctl.get(slot, S_TID);
     me.name = ctl.name(slot);
     me.record = slot;
-    rec?.thread(slot);
+    rec?.thread(slot, me.tid);
     me.waitContext = undefined;
     me.site = NO_SITE;
     refresh(init.memory);

@@ -2,8 +2,9 @@
 //! (the web runtime's page: its workers' chunks reach it as messages, some of them late). It is
 //! fed the raw chunks as the recorder writes them, and learns from them which threads may still
 //! hand over items, and from which place on ([`Threads`]); at each step the host adds what
-//! only it knows: the order counter's value, and the threads that block with everything they
-//! recorded already fed (docs/check.md, "When a report comes").
+//! only it knows: the order counter's value, and of the threads with everything they recorded
+//! already fed, those that block and the counter from which those that run again take their
+//! places (docs/check.md, "When a report comes").
 
 use super::Event;
 use super::check::{Findings, Ongoing};
@@ -72,14 +73,20 @@ impl Threads {
         false
     }
 
-    /// The horizon once the order counter was read as `counter`, and then the threads in
-    /// `idle` were seen blocking with everything they recorded fed: those take no place before
-    /// `counter` until they run again; any other thread's next items come after its place.
+    /// The horizon once the order counter was read as `counter`, and then, of the threads with
+    /// everything they recorded fed, those in `idle` were seen blocking (they take no place
+    /// before `counter` until they run again) and those in `since` running again, each taking
+    /// no place before its counter value. Any other thread's next items come after its place.
     #[must_use]
-    pub fn horizon(&self, counter: u64, idle: &[i32]) -> Place {
+    pub fn horizon(&self, counter: u64, idle: &[i32], since: &[(i32, u64)]) -> Place {
         let counter = Place::read(counter);
         let idle: FxHashSet<i32> = idle.iter().copied().collect();
-        self.live.iter().filter(|(tid, _)| !idle.contains(tid)).map(|(_, place)| *place).fold(counter, Place::min)
+        let since: FxHashMap<i32, Place> = since.iter().map(|&(tid, c)| (tid, Place::read(c))).collect();
+        self.live
+            .iter()
+            .filter(|(tid, _)| !idle.contains(tid))
+            .map(|(tid, place)| since.get(tid).map_or(*place, |s| (*s).max(*place)))
+            .fold(counter, Place::min)
     }
 }
 
@@ -132,13 +139,13 @@ impl Fed {
         Ok(())
     }
 
-    /// Checks what was fed up to the horizon ([`Threads::horizon`] of `counter` and `idle`),
-    /// writing the reports of the races found to `out`.
+    /// Checks what was fed up to the horizon ([`Threads::horizon`] of `counter`, `idle` and
+    /// `since`), writing the reports of the races found to `out`.
     ///
     /// # Errors
     /// If `out` cannot be written.
-    pub fn advance(&mut self, counter: u64, idle: &[i32], out: &mut dyn Write) -> io::Result<()> {
-        self.check.advance(self.threads.horizon(counter, idle), out)
+    pub fn advance(&mut self, counter: u64, idle: &[i32], since: &[(i32, u64)], out: &mut dyn Write) -> io::Result<()> {
+        self.check.advance(self.threads.horizon(counter, idle, since), out)
     }
 
     /// Ends the check once the run ended and everything was fed ([`Ongoing::finish`]).

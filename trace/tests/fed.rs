@@ -20,13 +20,13 @@ const MAIN: i32 = abi::MAIN_THREAD_ID;
 #[test]
 fn the_main_thread_bounds_the_horizon_until_its_first_block() {
     let mut threads = Threads::new();
-    assert_eq!(threads.horizon(10, &[]), Place::read(0));
+    assert_eq!(threads.horizon(10, &[], &[]), Place::read(0));
     assert!(!threads.block(MAIN, &items(&[(0, abi::THREAD_START, 0), (3, abi::LOCK_ACQUIRED, 0x10)])));
-    assert_eq!(threads.horizon(10, &[]), Place::taken(3));
+    assert_eq!(threads.horizon(10, &[], &[]), Place::taken(3));
     // Never past the counter read before the threads were looked at.
-    assert_eq!(threads.horizon(2, &[]), Place::read(2));
+    assert_eq!(threads.horizon(2, &[], &[]), Place::read(2));
     // A thread that blocks with everything fed takes no place before the counter.
-    assert_eq!(threads.horizon(10, &[MAIN]), Place::read(10));
+    assert_eq!(threads.horizon(10, &[MAIN], &[]), Place::read(10));
 }
 
 #[test]
@@ -34,16 +34,27 @@ fn a_spawned_thread_bounds_the_horizon_from_its_spawn_until_it_ends() {
     let mut threads = Threads::new();
     threads.block(MAIN, &items(&[(0, abi::THREAD_START, 0), (4, abi::THREAD_SPAWN, 2), (6, abi::THREAD_JOIN, 2)]));
     // Thread 2 handed over nothing yet: its first items come after its spawn.
-    assert_eq!(threads.horizon(10, &[MAIN]), Place::taken(4));
+    assert_eq!(threads.horizon(10, &[MAIN], &[]), Place::taken(4));
     assert!(!threads.block(2, &items(&[(5, abi::THREAD_START, 1)])));
-    assert_eq!(threads.horizon(10, &[MAIN]), Place::taken(5));
+    assert_eq!(threads.horizon(10, &[MAIN], &[]), Place::taken(5));
     // Accesses drained when the counter was at 7: its next items come at or after that.
     let mut accesses = Vec::new();
     encode_accesses(7, 0, &[0; 8], &mut accesses);
     threads.block(2, &accesses);
-    assert_eq!(threads.horizon(10, &[MAIN]), Place::read(7));
+    assert_eq!(threads.horizon(10, &[MAIN], &[]), Place::read(7));
     assert!(threads.block(2, &items(&[(8, abi::THREAD_EXIT, 0)])));
-    assert_eq!(threads.horizon(10, &[MAIN]), Place::read(10));
+    assert_eq!(threads.horizon(10, &[MAIN], &[]), Place::read(10));
+}
+
+#[test]
+fn a_thread_that_runs_again_bounds_the_horizon_from_where_it_took_up() {
+    let mut threads = Threads::new();
+    threads.block(MAIN, &items(&[(0, abi::THREAD_START, 0), (3, abi::THREAD_JOIN, 2)]));
+    // It blocked at its join, and woke when the counter was at 9: its next items come after.
+    assert_eq!(threads.horizon(10, &[], &[]), Place::taken(3));
+    assert_eq!(threads.horizon(10, &[], &[(MAIN, 9)]), Place::read(9));
+    // A bound behind what its own items show does not lower it.
+    assert_eq!(threads.horizon(10, &[], &[(MAIN, 1)]), Place::taken(3));
 }
 
 #[test]
@@ -52,7 +63,7 @@ fn a_thread_that_ended_before_its_spawn_was_fed_stays_ended() {
     // The child's chunks came first (they come from another worker).
     assert!(threads.block(2, &items(&[(2, abi::THREAD_START, 1), (3, abi::THREAD_EXIT, 0)])));
     threads.block(MAIN, &items(&[(0, abi::THREAD_START, 0), (1, abi::THREAD_SPAWN, 2)]));
-    assert_eq!(threads.horizon(10, &[MAIN]), Place::read(10));
+    assert_eq!(threads.horizon(10, &[MAIN], &[]), Place::read(10));
 }
 
 /// The raw chunks of a trace as a recorder writes them.
@@ -73,7 +84,7 @@ fn a_check_is_fed_whole_chunks_and_refuses_anything_else() {
     bytes.extend(chunk(raw::THREAD, &thread));
     fed.feed(&bytes).unwrap();
     let mut out = Vec::new();
-    fed.advance(2, &[], &mut out).unwrap();
+    fed.advance(2, &[], &[], &mut out).unwrap();
     let findings = fed.finish(&mut out).unwrap();
     assert_eq!(findings.summary(), None, "{}", String::from_utf8_lossy(&out));
 

@@ -1,19 +1,22 @@
 #!/usr/bin/env node
 // `node web/tools/browser-run.mjs run FILE.wasm [--invoke NAME] [--arg N]... [--max-threads N] [--trace-events]`:
-// runs a patched guest on the web runtime inside headless Chromium (a cross-origin isolated
-// page served by web/serve.mjs on loopback), with the output and exit codes of `wthreads run`
-// and `node web/cli.mjs`, printed as the program prints it. `--timeout SECONDS` (default 300)
+// runs a patched guest on the web runtime inside headless Chromium, or Firefox with
+// WTHREADS_BROWSER=firefox (a cross-origin isolated page served by web/serve.mjs on loopback),
+// with the output and exit codes of `wthreads run` and `node web/cli.mjs`, printed as the
+// program prints it. `--timeout SECONDS` (default 300)
 // ends a hung program with what it printed so far.
 import { closeSync, statSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as abi from '../abi.mjs';
 import { serve } from '../serve.mjs';
-import { launch } from './chromium.mjs';
 import { fail, ignoreBrokenPipes, parseRunArgs } from '../cli-args.mjs';
 import { TOOL_FILE } from '../trace/tool.mjs';
 import { open, tracePlan } from '../trace/files.mjs';
 
 ignoreBrokenPipes();
+/** The browser: Chromium over the DevTools protocol, or Firefox over WebDriver BiDi. */
+const BROWSER = process.env.WTHREADS_BROWSER === 'firefox' ? 'Firefox' : 'Chromium';
+const { launch } = await import(BROWSER === 'Firefox' ? './firefox.mjs' : './chromium.mjs');
 /** How often the output of a program that runs is taken from the page, in ms. */
 const OUTPUT_PATIENCE_MS = 50;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -40,7 +43,7 @@ try {
   browser = await launch();
 } catch (e) {
   await server.close();
-  fail(`cannot start Chromium: ${e.message}`);
+  fail(`cannot start ${BROWSER}: ${e.message}`);
 }
 let page;
 let timer;
@@ -77,7 +80,7 @@ try {
   const rest = page ? await Promise.race([page.evaluate('window.takeOutput()'), sleep(2000)]).catch(() => null) : null;
   print(rest ?? []);
   for (const line of page?.log ?? []) process.stderr.write(`[page] ${line}\n`);
-  process.stderr.write(`wthreads: ${file}: in Chromium: ${e.message}\n`);
+  process.stderr.write(`wthreads: ${file}: in ${BROWSER}: ${e.message}\n`);
   process.exitCode = 1;
 } finally {
   clearTimeout(timer);

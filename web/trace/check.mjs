@@ -1,8 +1,9 @@
 // `check` of a run as it goes, in the page (docs/check.md, "When a report comes"): the trace's
 // chunks, as the page handles the workers' messages, go to the tool module's check of the run
 // going on, which learns from them which threads may still hand over items and from where. At
-// each step the page adds what only it sees: the order counter's value, then the threads that
-// block with every chunk they sent handled (`presence.mjs`).
+// each step the page adds what only it sees: the order counter's value, then, of the threads
+// with every chunk they sent handled, those that block and where those that run took up again
+// (`presence.mjs`).
 
 /** How often the check looks again while nothing comes in (a thread that blocked sends nothing more). */
 const PATIENCE_MS = 100;
@@ -60,11 +61,11 @@ export class PageCheck {
       this.chunks = [];
       // The counter first: a thread seen blocking after it takes no place below it until it runs again.
       const counter = Atomics.load(this.counter, 0);
-      const idle = this.presence.idle((record, tid) => {
+      const { idle, since } = this.presence.bounds((record, tid) => {
         const last = this.handled.get(record);
         return last?.tid === tid ? last.count : 0;
       });
-      this.session.advance(counter, idle, this.report);
+      this.session.advance(counter, idle, since, this.report);
     } catch (e) {
       this.error = e;
     }

@@ -103,11 +103,12 @@ export class Recorder {
     this.sent = 0;
   }
 
-  /** The thread of record `record` runs on this worker from now on. */
-  thread(record) {
+  /** Thread `tid` of record `record` runs on this worker from now on. */
+  thread(record, tid) {
     this.flush();
     this.record = record;
     this.sent = 0;
+    this.runs(tid);
   }
 
   /**
@@ -119,9 +120,9 @@ export class Recorder {
     this.presence?.blocks(this.record, tid, this.sent);
   }
 
-  /** The thread of this worker blocks no more, and has taken no place in the order since. */
-  runs() {
-    this.presence?.runs(this.record);
+  /** Thread `tid`, this worker's, starts or blocks no more, before it takes a place in the order. */
+  runs(tid) {
+    this.presence?.runs(this.record, tid, this.sent, Atomics.load(this.seq, SEQ));
   }
 
   /** Sends `bytes` (with `record`) once the page has handled enough of what was sent before. */

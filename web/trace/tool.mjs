@@ -175,11 +175,14 @@ export class RunCheck {
 
   /**
    * Checks what it was fed up to the horizon of order counter value `counter` (a BigInt, read
-   * first) and the threads `idle` (ids of threads then seen blocking with all they recorded
-   * fed); each report's chunk goes to `out(chunk)`.
+   * first) and what the page then saw of the threads with all they sent fed: `idle`, ids of
+   * those that block, and `since`, [id, counter] of those that run, each taking no place before
+   * its counter. Each report's chunk goes to `out(chunk)`.
    */
-  advance(counter, idle, out) {
-    this.io.input = bytesInput(new Uint8Array(Int32Array.from(idle).buffer));
+  advance(counter, idle, since, out) {
+    // (id, 0, 0) for a thread that blocks, (id, 1, counter) for one that runs.
+    const records = [...idle.map((tid) => [BigInt(tid), 0n, 0n]), ...since.map(([tid, c]) => [BigInt(tid), 1n, c])];
+    this.io.input = bytesInput(new Uint8Array(BigInt64Array.from(records.flat()).buffer));
     this.io.sinks = { [OUT]: out };
     invoke(this.instance, this.io, 'wthreads_tool_check_advance', [counter]);
   }

@@ -117,13 +117,13 @@ pub extern "C" fn wthreads_tool_check_feed() -> i32 {
     status(Input::bytes().and_then(|bytes| CHECK.with_borrow_mut(|check| crate::check_feed(check, &bytes))))
 }
 
-/// Checks the run going on up to order counter value `counter` and the idle threads whose ids
-/// are the input ([`crate::check_advance`]); reports to [`OUT`].
+/// Checks the run going on up to order counter value `counter` and what the input says of its
+/// threads ([`crate::check_advance`]); reports to [`OUT`].
 #[unsafe(no_mangle)]
 pub extern "C" fn wthreads_tool_check_advance(counter: u64) -> i32 {
     streams(|out, _| {
-        let idle = Input::bytes()?;
-        CHECK.with_borrow_mut(|check| crate::check_advance(check, counter, &idle, out))
+        let seen = Input::bytes()?;
+        CHECK.with_borrow_mut(|check| crate::check_advance(check, counter, &seen, out))
     })
 }
 

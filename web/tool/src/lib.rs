@@ -67,14 +67,24 @@ pub fn check_feed(check: &mut Fed, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Checks what `check` was fed up to the horizon of order counter value `counter` and the
-/// threads `idle` (`wthreads_trace::fed::Threads::horizon`): `idle` holds their ids as
-/// little-endian `i32`s. Reports go to `out`.
+/// threads in `seen` (`wthreads_trace::fed::Threads::horizon`): records of three little-endian
+/// `i64`s, (id, 0, 0) for a thread that blocks, (id, 1, counter) for one that runs again. Reports
+/// go to `out`.
 ///
 /// # Errors
 /// If `out` cannot be written.
-pub fn check_advance(check: &mut Fed, counter: u64, idle: &[u8], out: &mut dyn Write) -> io::Result<()> {
-    let idle: Vec<i32> = idle.chunks_exact(4).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-    check.advance(counter, &idle, out)
+pub fn check_advance(check: &mut Fed, counter: u64, seen: &[u8], out: &mut dyn Write) -> io::Result<()> {
+    let (mut idle, mut since) = (Vec::new(), Vec::new());
+    for record in seen.chunks_exact(24) {
+        let word = |i: usize| u64::from_le_bytes(record[i * 8..i * 8 + 8].try_into().unwrap_or_default());
+        let tid = i32::try_from(word(0).cast_signed()).unwrap_or(i32::MAX);
+        if word(1) == 0 {
+            idle.push(tid);
+        } else {
+            since.push((tid, word(2)));
+        }
+    }
+    check.advance(counter, &idle, &since, out)
 }
 
 /// Ends `check` once the run ended and everything was fed: the rest of the reports go to
