@@ -1,7 +1,7 @@
 // Headless Firefox (Debian's firefox-esr, installed by scripts/setup.sh) driven over WebDriver
-// BiDi by puppeteer-core (installed into target/npm-tools by the same script), with the
-// interface of `chromium.mjs`'s browser: open a page, evaluate an expression (awaiting its
-// Promise), read its console log.
+// BiDi by puppeteer-core (installed into target/npm-tools by the same script), with the part of
+// `chromium.mjs`'s interface that `browser-run.mjs` uses: open a page, evaluate an expression
+// (awaiting its Promise), read its console log.
 //
 //   const browser = await launch();
 //   const page = await browser.open('http://127.0.0.1:8000/tools/runner.html');
@@ -43,7 +43,7 @@ export async function launch() {
       page.on('console', (m) => log.push(`console.${m.type()}: ${m.text()}`));
       page.on('pageerror', (e) => log.push(`uncaught: ${e.message}`));
       await page.goto(url);
-      return { log, evaluate: (expression) => page.evaluate(expression), screenshot: () => page.screenshot() };
+      return { log, evaluate: (expression) => page.evaluate(expression) };
     },
     close: () => browser.close(),
     kill: () => browser.process()?.kill('SIGKILL'),

@@ -4,12 +4,12 @@
 // each step the page adds what only it sees: the order counter's value, then, of the threads
 // with every chunk they sent handled, those that block and where those that run took up again
 // (`presence.mjs`).
+import { THREAD } from './recorder.mjs';
 
 /** How often the check looks again while nothing comes in (a thread that blocked sends nothing more). */
 const PATIENCE_MS = 100;
 /** Bytes of chunks after which the check takes a step at once. */
 const ADVANCE_BYTES = 1 << 20;
-const THREAD = 1;
 
 export class PageCheck {
   /**
@@ -36,8 +36,9 @@ export class PageCheck {
   /** Takes in bytes of the raw trace as the page handles them; `record`: the thread record of a thread's chunk. */
   handed(bytes, record) {
     this.chunks.push(bytes);
-    if (record !== undefined && new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true) === THREAD) {
-      const tid = new DataView(bytes.buffer, bytes.byteOffset).getInt32(8, true);
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    if (record !== undefined && view.getUint32(0, true) === THREAD) {
+      const tid = view.getInt32(8, true);
       const last = this.handled.get(record);
       if (last?.tid === tid) last.count++;
       else this.handled.set(record, { tid, count: 1 });

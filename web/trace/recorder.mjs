@@ -6,7 +6,8 @@
 // constants below are `wthreads_trace::raw`'s (host/tests/contract.rs checks them).
 import * as abi from '../abi.mjs';
 
-const THREAD = 1;
+/** The raw format's chunk of a thread's items (`wthreads_trace::raw::THREAD`). */
+export const THREAD = 1;
 const TEXT = 2;
 const END = 4;
 const ITEM_EVENT = 1;
