@@ -61,6 +61,13 @@ pub const EXPORT_THREAD_ENTRY: &str = "wthreads_thread_entry";
 /// it in a new instance to start a thread.
 pub const EXPORT_THREAD_START: &str = "wthreads_thread_start";
 
+/// Export of the guest library: `(size, align) -> address`, allocates in the guest's memory
+/// with the program's global allocator for a host (0 if it cannot).
+pub const EXPORT_ALLOC: &str = "wthreads_alloc";
+
+/// Export of the guest library: `(address, size, align)`, frees what [`EXPORT_ALLOC`] returned.
+pub const EXPORT_FREE: &str = "wthreads_free";
+
 /// Name of the custom section that marks a module as patched by threadify.
 pub const PATCHED_SECTION: &str = "wthreads.threadify";
 
@@ -444,6 +451,11 @@ pub const TRACE_IMPORTS: &[Function] =
 
 /// The exports a host calls (besides the export it is asked to invoke).
 pub const EXPORTS: &[Function] = &[func(EXPORT_ABI_VERSION, &[], &[I32]), func(EXPORT_THREAD_START, &[I32; 4], &[])];
+
+/// The exports through which a host allocates in the guest's memory, to pass a call its input
+/// (docs/abi.md, "Memory for the host"). Every guest has them; a host that never allocates
+/// need not check or call them.
+pub const ALLOC_EXPORTS: &[Function] = &[func(EXPORT_ALLOC, &[I32; 2], &[I32]), func(EXPORT_FREE, &[I32; 3], &[])];
 
 /// The function named `name` in `table`.
 #[must_use]

@@ -138,16 +138,18 @@ macro_rules! eprintln {
     ($($arg:tt)*) => { $crate::io::_print($crate::abi::FD_STDERR, format_args!("{}\n", format_args!($($arg)*))) };
 }
 
-/// A `fmt::Write` into a fixed buffer that keeps whole characters and drops what does not fit.
-pub(crate) struct FixedBuf<const N: usize> {
-    bytes: [u8; N],
+/// A `fmt::Write` into a buffer the caller lends (on its stack: formatting without the heap),
+/// that keeps whole characters and drops what does not fit. One type for every buffer size, so
+/// a guest carries its code once.
+pub(crate) struct FixedBuf<'a> {
+    bytes: &'a mut [u8],
     len: usize,
 }
 
-impl<const N: usize> FixedBuf<N> {
-    /// An empty buffer.
-    pub(crate) const fn new() -> FixedBuf<N> {
-        FixedBuf { bytes: [0; N], len: 0 }
+impl<'a> FixedBuf<'a> {
+    /// An empty buffer over `bytes`.
+    pub(crate) fn new(bytes: &'a mut [u8]) -> FixedBuf<'a> {
+        FixedBuf { bytes, len: 0 }
     }
 
     /// What was written (whole characters only).
@@ -165,9 +167,9 @@ pub(crate) fn fitting(s: &str, room: usize) -> &str {
     &s[..n]
 }
 
-impl<const N: usize> fmt::Write for FixedBuf<N> {
+impl fmt::Write for FixedBuf<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        let part = fitting(s, N - self.len);
+        let part = fitting(s, self.bytes.len() - self.len);
         self.bytes[self.len..self.len + part.len()].copy_from_slice(part.as_bytes());
         self.len += part.len();
         Ok(())

@@ -103,6 +103,12 @@ export const EXPORTS = {
   wthreads_thread_start: '(i32, i32, i32, i32) -> ()',
 };
 
+/** The exports a host allocates in the guest's memory with (`wthreads::abi::ALLOC_EXPORTS`). */
+export const ALLOC_EXPORTS = {
+  wthreads_alloc: '(i32, i32) -> (i32)',
+  wthreads_free: '(i32, i32, i32) -> ()',
+};
+
 /** How many parameters a function type of the tables above has: `(i32, i64) -> ()` has 2. */
 export function paramCount(type) {
   return type.slice(1, type.indexOf(')')).split(', ').filter((p) => p !== '').length;

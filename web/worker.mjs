@@ -64,12 +64,13 @@ function frames() {
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-function onMessage(handler) {
-  if (isNode) port.once('message', handler);
-  else globalThis.onmessage = (e) => handler(e.data);
-}
+// Every message comes to one listener: the first sets the worker up; the main worker then
+// takes its commands (`call`, `close`), while a pool worker never returns to its event loop.
+let dispatch = null;
+if (isNode) port.on('message', (m) => dispatch(m));
+else globalThis.onmessage = (e) => dispatch(e.data);
 
-onMessage((init) => {
+dispatch = (init) => {
   const ctl = new Control(init.control);
   init.watchTable = new WatchTable(init.watch);
   // A traced run's chunks take their place in the output order, so the run ends after the last.
@@ -79,14 +80,26 @@ onMessage((init) => {
     init.recorder = new Recorder(init.trace.state, send, clockNs, presence);
   }
   checkTable(imports(init, ctl, { tid: 0, name: '' }).wthreads);
-  if (init.role === 'main') {
-    const result = runMain(init, ctl);
-    post({ kind: 'result', ...result, outputs: ctl.outputSeq() });
-  } else {
+  if (init.role !== 'main') {
     post({ kind: 'ready' });
-    pool(init, ctl);
+    return pool(init, ctl);
   }
-});
+  const main = startMain(init, ctl);
+  post({ kind: 'started', error: main.error, outputs: ctl.outputSeq() });
+  if (main.error) return;
+  dispatch = (command) => {
+    if (command.kind === 'call') {
+      const result = callMain(init, ctl, main, command.name, command.args);
+      post({ kind: 'result', id: command.id, ...result, outputs: ctl.outputSeq() });
+    } else if (command.kind === 'close') {
+      if (init.recorder) {
+        init.recorder.runs(main.me.tid);
+        traceExit(init.recorder, main.me, { trapped: false }, 0);
+      }
+      post({ kind: 'closed', outputs: ctl.outputSeq() });
+    }
+  };
+};
 
 /**
  * Checks that this runtime defines module `wthreads` as the runtime API's table says
@@ -309,7 +322,13 @@ function report(emit, tid, name, message) {
   emit(abi.FD_STDERR, new TextEncoder().encode(`${who(tid, name)} ${message}\n`));
 }
 
-function runMain(init, ctl) {
+/**
+ * Instantiates the module for the main thread and checks what the host calls; returns the
+ * main thread's state (`{me, imp, instance}`) or `{error}`. The main thread is live from then
+ * on: idle between calls, it can still wake any thread, so it is never blocked for the
+ * deadlock watch; for a check, it waits (blocks) with everything it sent handled.
+ */
+function startMain(init, ctl) {
   const me = { tid: abi.MAIN_THREAD_ID, name: 'main', record: init.watchTable.main };
   init.recorder?.thread(me.record, me.tid);
   const imp = imports(init, ctl, me);
@@ -339,30 +358,47 @@ function runMain(init, ctl) {
   }
   me.instance = instance;
   const rec = init.recorder;
-  // What instantiating accessed (the start function's initialisation) precedes the thread's events.
-  if (rec) drain(rec, me);
-  const f = instance.exports[init.invoke];
-  // Without `args`, a C-style `main(argc, argv)` gets (0, 0) and any other entry no arguments.
-  const args = init.args ?? (f.length === 2 ? [0, 0] : []);
-  if (args.length !== f.length) {
-    return { error: `\`${init.invoke}\` takes ${f.length} arguments, ${args.length} given` };
-  }
   if (rec) {
+    // What instantiating accessed (the start function's initialisation) precedes the thread's events.
+    drain(rec, me);
     const global = (name) => (instance.exports[name]?.value ?? 0) >>> 0;
     rec.event(me.tid, abi.MEMORY_LAYOUT, global(abi.EXPORT_STACK_POINTER), global(abi.EXPORT_DATA_END), 0n, NO_SITE);
     rec.event(me.tid, abi.THREAD_START, 0, 0, 0n, NO_SITE);
+    rec.blocks(me.tid);
   }
-  const start = performance.now();
   init.watchTable.setMainLive(true);
+  return { me, imp, instance };
+}
+
+/**
+ * Calls export `name` on the main thread with `args` (undefined: none, or (0, 0) for a C-style
+ * `main(argc, argv)`). Describes how it ended: `{value, elapsedMs}`, `{trapped, message}`
+ * (the program's end: its main thread trapped or was ended by a deadlock), or `{refused}` (a
+ * call that cannot be made, nothing run).
+ */
+function callMain(init, ctl, { me, imp, instance }, name, given) {
+  const f = instance.exports[name];
+  if (typeof f !== 'function') {
+    return { refused: name in instance.exports ? `export \`${name}\` is not a function` : `the module does not export \`${name}\`` };
+  }
+  const args = given ?? (f.length === 2 ? [0, 0] : []);
+  if (args.length !== f.length) return { refused: `\`${name}\` takes ${f.length} arguments, ${args.length} given` };
+  const rec = init.recorder;
+  rec?.runs(me.tid);
+  const start = performance.now();
   const r = guard(() => f(...args));
-  init.watchTable.setMainLive(false);
   const elapsedMs = performance.now() - start;
-  if (rec) traceExit(rec, me, r, 0);
-  if (r.deadlocked) return { trapped: true, deadlocked: true, message: r.message };
   if (r.trapped) {
+    init.watchTable.setMainLive(false);
+    if (rec) traceExit(rec, me, r, 0);
+    if (r.deadlocked) return { trapped: true, deadlocked: true, message: r.message };
     report(imp.emit, me.tid, me.name, r.message);
     post({ kind: 'abort', seq: ctl.nextOutputSeq(), tid: me.tid, name: me.name, message: r.message });
     return { trapped: true, message: r.message };
+  }
+  if (rec) {
+    drain(rec, me);
+    rec.blocks(me.tid);
   }
   return { trapped: false, value: r.value, elapsedMs };
 }

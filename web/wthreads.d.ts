@@ -19,13 +19,15 @@ export declare const abi: {
   readonly [name: string]: unknown;
 };
 
-/** What went wrong in `run`. */
-export type WthreadsErrorKind = 'module' | 'trap' | 'deadlock';
+/** What went wrong in `run` or a `Runtime`. */
+export type WthreadsErrorKind = 'module' | 'trap' | 'deadlock' | 'closed';
 
 /**
- * An error of the runtime: an unusable module (`'module'`), a trap in the invoked export
- * (`'trap'`), or a deadlock (`'deadlock'`: every thread blocked; the message says what each
- * waits for). A traced or checked run that ran has its `trace` or `check` here too.
+ * An error of the runtime: a module that cannot run, or a call that cannot be made (an export
+ * it lacks, other arguments) (`'module'`); a trap in the called export (`'trap'`); a deadlock
+ * (`'deadlock'`: every thread blocked; the message says what each waits for); a `Runtime` that
+ * ended before or during the call (`'closed'`, the message says why). A traced or checked run
+ * that ran has its `trace` or `check` here too.
  */
 export declare class WthreadsError extends Error {
   constructor(kind: WthreadsErrorKind, message: string);
@@ -112,7 +114,7 @@ export declare class Tool {
 /** A tool input over bytes in memory. */
 export declare function bytesInput(bytes: Uint8Array): ToolInput;
 
-/** The options of `run`'s `trace`: what `wthreads trace` and `wthreads check` do, in a page. */
+/** The `trace` option: what `wthreads trace` and `wthreads check` do, in a page. */
 export interface TraceOptions {
   /** Record every access of the shared memory too (needs multi-memory: Node 22, Chromium 120). */
   memory?: boolean;
@@ -124,12 +126,8 @@ export interface TraceOptions {
   tool?: Tool | ToolSource;
 }
 
-/** The options of `run`. */
-export interface RunOptions {
-  /** The export to call ('main'). */
-  invoke?: string;
-  /** Its arguments: numbers (i32, f32, f64) or BigInts (i64). */
-  args?: Array<number | bigint>;
+/** The options of `Runtime.create` (and of `run`). */
+export interface RuntimeOptions {
   /** Live threads besides main (`DEFAULT_MAX_THREADS`); each is a worker. */
   maxThreads?: number;
   /** Workers started up front (4); the pool grows on demand. */
@@ -150,8 +148,73 @@ export interface RunOptions {
   trace?: TraceOptions;
 }
 
+/** The options of `run`: a `Runtime`'s, and the call to make. */
+export interface RunOptions extends RuntimeOptions {
+  /** The export to call ('main'). */
+  invoke?: string;
+  /** Its arguments: numbers (i32, f32, f64) or BigInts (i64); none, or (0, 0) for a C-style `main(argc, argv)`, if not given. */
+  args?: Array<number | bigint>;
+}
+
+/** What a run's trace came to: the raw trace, or what its check reported. */
+export interface Recorded {
+  /** The raw trace, for a traced run without `trace.write` or `trace.check`. */
+  trace?: Uint8Array;
+  /** The summary of what `trace.check` reported, or null. */
+  check?: string | null;
+  /** Milliseconds the check took after the program ended. */
+  checkEndMs?: number;
+}
+
+/** A block of guest memory: its address and length in bytes. */
+export interface GuestBytes {
+  ptr: number;
+  len: number;
+}
+
+/**
+ * A patched module kept running for many calls: compiled once, its memory, thread pool,
+ * threads, statics and thread-locals kept from one call to the next. Calls run one after
+ * another on the program's main thread, a worker, so the page never blocks.
+ */
+export declare class Runtime {
+  /** Use `Runtime.create`. */
+  private constructor();
+  /**
+   * Compiles and instantiates the module and starts its worker pool. Rejects with a
+   * `WthreadsError` (`'module'`) for a module that cannot run.
+   */
+  static create(wasm: Uint8Array | ArrayBuffer, options?: RuntimeOptions): Promise<Runtime>;
+  /** The program's shared memory. */
+  readonly memory: WebAssembly.Memory;
+  /** Whether it has ended: closed, or a call trapped or deadlocked. */
+  readonly closed: boolean;
+  /**
+   * Calls export `name` after every earlier call; resolves to what it returned (a BigInt for
+   * i64). A trap or deadlock in the call ends the runtime.
+   */
+  call(name: string, ...args: Array<number | bigint>): Promise<number | bigint | undefined>;
+  /** Allocates `size` bytes aligned to `align` (1) with the program's allocator; resolves to the address. */
+  alloc(size: number, align?: number): Promise<number>;
+  /** Frees what `alloc(size, align)` returned. */
+  free(ptr: number, size: number, align?: number): Promise<void>;
+  /** Copies bytes into a new block of guest memory (free it with `free(ptr, len)`). */
+  writeBytes(bytes: ArrayBufferView | ArrayBuffer): Promise<GuestBytes>;
+  /** Copies a string, UTF-8 encoded, into a new block of guest memory (free it with `free(ptr, len)`). */
+  writeString(text: string): Promise<GuestBytes>;
+  /** A copy of `len` bytes of guest memory at `ptr`. */
+  readBytes(ptr: number, len: number): Uint8Array;
+  /** The UTF-8 text of `len` bytes of guest memory at `ptr`. */
+  readString(ptr: number, len: number): string;
+  /**
+   * Ends it: every worker is terminated, threads still running stop, calls still running are
+   * rejected (`'closed'`). Resolves to what its trace came to.
+   */
+  close(): Promise<Recorded>;
+}
+
 /** What a run that returned gives. */
-export interface RunResult {
+export interface RunResult extends Recorded {
   /** The export's result as an exit status (0 for none). */
   code: number;
   /** The export's result as returned (a BigInt for i64). */
@@ -160,12 +223,6 @@ export interface RunResult {
   elapsedMs: number;
   /** The guest's shared memory, to read results out of. */
   memory: WebAssembly.Memory;
-  /** The raw trace, for a traced run without `trace.write` or `trace.check`. */
-  trace?: Uint8Array;
-  /** The summary of what `trace.check` reported, or null. */
-  check?: string | null;
-  /** Milliseconds the check took after the program ended. */
-  checkEndMs?: number;
 }
 
 /** The default limit of live threads besides main (256). */
@@ -175,7 +232,8 @@ export declare const DEFAULT_MAX_THREADS: number;
 export declare function checkIsolation(): void;
 
 /**
- * Runs export `invoke` of a patched module in a new worker, one worker per guest thread.
- * Rejects with a `WthreadsError` for a module that cannot run, a trap or a deadlock.
+ * Runs export `invoke` of a patched module once, in a `Runtime` made for it and closed after:
+ * one worker per guest thread. Rejects with a `WthreadsError` for a module that cannot run, a
+ * trap or a deadlock.
  */
 export declare function run(wasm: Uint8Array | ArrayBuffer, options?: RunOptions): Promise<RunResult>;

@@ -12,6 +12,7 @@ fn check_command(module: &str, name: &str) -> Command {
 }
 
 include!("common/corpus.rs");
+include!("common/check_clean.rs");
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

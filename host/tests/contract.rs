@@ -6,11 +6,14 @@
 use std::collections::BTreeMap;
 use wthreads::abi::{self, Function};
 
-/// The functions a module imports from `module`, with their types as the table writes them.
-fn imports_of(path: &str, module: &str) -> BTreeMap<String, String> {
+/// A module's function imports (`(module, name)`) and function exports (by name), each with its
+/// type as the table writes it.
+type Functions = (BTreeMap<(String, String), String>, BTreeMap<String, String>);
+
+fn functions_of(path: &str) -> Functions {
     let bytes = std::fs::read(path).unwrap();
-    let mut types = Vec::new();
-    let mut found = BTreeMap::new();
+    let (mut types, mut functions, mut imports, mut exports) =
+        (Vec::new(), Vec::new(), BTreeMap::new(), BTreeMap::new());
     let list = |tys: &[wasmparser::ValType]| tys.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
     for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
         match payload.unwrap() {
@@ -23,15 +26,30 @@ fn imports_of(path: &str, module: &str) -> BTreeMap<String, String> {
             wasmparser::Payload::ImportSection(r) => {
                 for imp in r.into_imports() {
                     let imp = imp.unwrap();
-                    if let (true, wasmparser::TypeRef::Func(t)) = (imp.module == module, imp.ty) {
-                        found.insert(imp.name.to_string(), types[t as usize].clone());
+                    if let wasmparser::TypeRef::Func(t) = imp.ty {
+                        functions.push(t);
+                        imports.insert((imp.module.to_string(), imp.name.to_string()), types[t as usize].clone());
+                    }
+                }
+            }
+            wasmparser::Payload::FunctionSection(r) => functions.extend(r.into_iter().map(Result::unwrap)),
+            wasmparser::Payload::ExportSection(r) => {
+                for e in r {
+                    let e = e.unwrap();
+                    if e.kind == wasmparser::ExternalKind::Func {
+                        exports.insert(e.name.to_string(), types[functions[e.index as usize] as usize].clone());
                     }
                 }
             }
             _ => {}
         }
     }
-    found
+    (imports, exports)
+}
+
+/// The functions a module imports from `module`, with their types.
+fn imports_of(path: &str, module: &str) -> BTreeMap<String, String> {
+    functions_of(path).0.into_iter().filter(|((m, _), _)| m == module).map(|((_, name), ty)| (name, ty)).collect()
 }
 
 /// The table as names and types.
@@ -66,6 +84,24 @@ fn guest_imports_are_the_table() {
     }
 }
 
+/// Every guest (with or without std, the smallest too) exports the functions a host allocates
+/// with, with the table's types, patched or not.
+#[test]
+fn guests_export_the_allocation_functions() {
+    let guests = [
+        wthreads_guest_tests::PROGRAMS_UNPATCHED,
+        wthreads_guest_tests::PROGRAMS,
+        wthreads_guest_tests::STD_PROGRAMS,
+        wthreads_guest_tests::HELLO,
+    ];
+    for guest in guests {
+        let exported = functions_of(guest).1;
+        for (name, ty) in table(abi::ALLOC_EXPORTS) {
+            assert_eq!(exported.get(&name), Some(&ty), "{guest}: export `{name}`");
+        }
+    }
+}
+
 /// `web/abi.mjs` has the table's imports (names and types) and its constants.
 #[test]
 fn web_abi_is_the_table() {
@@ -84,6 +120,8 @@ fn web_abi_is_the_table() {
     };
     assert_eq!(object("IMPORTS"), table(abi::IMPORTS), "web/abi.mjs IMPORTS differs from wthreads::abi::IMPORTS");
     assert_eq!(object("EXPORTS"), table(abi::EXPORTS), "web/abi.mjs EXPORTS differs from wthreads::abi::EXPORTS");
+    let alloc = object("ALLOC_EXPORTS");
+    assert_eq!(alloc, table(abi::ALLOC_EXPORTS), "web/abi.mjs ALLOC_EXPORTS differs from wthreads::abi::ALLOC_EXPORTS");
     assert_eq!(object("TRACE_IMPORTS"), table(abi::TRACE_IMPORTS), "web/abi.mjs TRACE_IMPORTS differs");
     let string = |name: &str| -> &str {
         let prefix = format!("export const {name} = '");
@@ -177,7 +215,7 @@ fn docs_describe_the_table() {
             f.name
         );
     }
-    for f in abi::PATCH_IMPORTS.iter().chain(abi::EXPORTS) {
+    for f in abi::PATCH_IMPORTS.iter().chain(abi::EXPORTS).chain(abi::ALLOC_EXPORTS) {
         let named = doc.contains(&format!("`{}`", f.name)) || doc.contains(&format!("`{}(", f.name));
         assert!(named, "docs/abi.md does not name `{}`", f.name);
     }

@@ -19,6 +19,29 @@ include!("common/guest_expectations.rs");
 include!("common/modules.rs");
 include!("common/web.rs");
 
+/// `node host/tests/runtime/node.mjs PROGRAMS`: the persistent runtime's test in Node.
+fn runtime_calls() -> Command {
+    let mut cmd = Command::new("node");
+    cmd.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/runtime/node.mjs")).arg(wthreads_guest_tests::PROGRAMS);
+    cmd
+}
+
+/// Closing a runtime ends its workers: the process's threads (8 pooled workers, one of them
+/// running a thread that waits, and the main one) come back to as many as before it was made.
+#[test]
+fn closing_a_runtime_ends_its_workers() {
+    let mut cmd = Command::new("node");
+    cmd.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/runtime/close.mjs")).arg(wthreads_guest_tests::PROGRAMS);
+    let out = wthreads_guest_tests::output_within(&mut cmd, std::time::Duration::from_secs(60), "close.mjs");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    let seen: serde_json::Value = serde_json::from_str(&said).unwrap_or_else(|e| panic!("{e}: {said}"));
+    let count = |key: &str| seen[key].as_u64().unwrap_or_else(|| panic!("{key}: {seen}"));
+    assert!(count("open") >= count("before") + 9, "the workers are threads of the process: {seen}");
+    // (One thread of slack: Node may start a helper of its own meanwhile.)
+    assert!(count("closed") <= count("before") + 1, "threads left after close: {seen}");
+}
+
 include!("common/web_tool.rs");
 
 include!("common/trace_node.rs");
@@ -81,6 +104,7 @@ fn check_command(module: &str, name: &str) -> Command {
 }
 
 include!("common/corpus.rs");
+include!("common/check_clean.rs");
 
 /// `node web/cli.mjs check` reports the racy counter's race as `wthreads check` does, with
 /// status 66, after the program's own output (the corpus, `common/corpus.rs`, has the rest).

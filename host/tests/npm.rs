@@ -84,7 +84,7 @@ fn the_package_holds_the_runtime_its_types_and_tool_and_nothing_of_the_tests() {
 
 /// The program of `npm/app.ts` type-checks strictly against the declarations, and runs from
 /// the installed package in Node 22: events, a trace converted by the packaged tool module, a
-/// race reported as the program runs, a deadlock's error.
+/// race reported as the program runs, a deadlock's error, a `Runtime`'s calls and strings.
 #[test]
 fn a_typescript_program_type_checks_and_runs_from_the_installed_package() {
     let (_, project) = installed();
@@ -103,21 +103,29 @@ fn a_typescript_program_type_checks_and_runs_from_the_installed_package() {
     assert_eq!(seen["reported"], true, "{seen}");
     assert_eq!(seen["raceStatus"], wthreads_host::EXIT_RACE, "{seen}");
     assert_eq!(seen["failed"], "deadlock", "{seen}");
+    assert_eq!(seen["totals"], serde_json::json!(["2", "5"]), "{seen}");
+    assert_eq!(seen["shouted"], "TYPED", "{seen}");
 }
 
 /// The declarations catch a misuse: an option that does not exist, a wrong argument type.
 #[test]
 fn the_declarations_reject_a_misuse() {
     let (_, project) = installed();
-    let misuse = "import { run } from 'wthreads';\n\
+    let misuse = "import { Runtime, run } from 'wthreads';\n\
                   await run(new Uint8Array(), { invok: 'main' });\n\
-                  await run(new Uint8Array(), { args: ['1'] });\n";
+                  await run(new Uint8Array(), { args: ['1'] });\n\
+                  const rt = await Runtime.create(new Uint8Array());\n\
+                  await rt.call('f', 'x');\n\
+                  new Runtime();\n";
     std::fs::write(project.join("misuse.ts"), misuse).unwrap();
     let out = tsc(project, "misuse.ts");
     let said = text(&out.stdout);
     assert!(!out.status.success(), "tsc accepted a misuse:\n{said}");
     assert!(said.contains("'invok' does not exist in type 'RunOptions'"), "{said}");
     assert!(said.contains("Type 'string' is not assignable to type 'number | bigint'"), "{said}");
+    let call = "Argument of type 'string' is not assignable to parameter of type 'number | bigint'";
+    assert!(said.contains(call), "{said}");
+    assert!(said.contains("Constructor of class 'Runtime' is private"), "{said}");
 }
 
 /// A plain page (no bundler: an import map names the installed package) runs a threaded

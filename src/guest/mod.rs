@@ -1,10 +1,12 @@
 //! What exists only in a wasm32 guest: the exports the host calls (docs/abi.md), the panic path
 //! of a runtime whose panics do not unwind (the handler, or std's hook in a guest built with
-//! std, and a report that never needs memory; `panic_any`'s payload), and the global allocator.
+//! std, and a report that never needs memory; `panic_any`'s payload), the global allocator and
+//! the exports through which a host allocates in the guest.
 
 use alloc::boxed::Box;
 use core::any::Any;
 
+mod host_alloc;
 #[cfg(all(feature = "panic-handler", not(feature = "build-std")))]
 mod panic_handler;
 #[cfg(any(feature = "panic-handler", feature = "build-std"))]

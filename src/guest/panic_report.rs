@@ -67,7 +67,8 @@ pub(crate) fn end_panicking_thread(report: &dyn Display, payload: Option<Box<dyn
     // The report may read data under the locks this thread holds (`panic!("{}", *guard)`): it
     // is formatted before the death is recorded, which lets other threads take those locks.
     let owned = try_format(report);
-    let mut buf = FixedBuf::<1024>::new();
+    let mut bytes = [0; 1024];
+    let mut buf = FixedBuf::new(&mut bytes);
     let text = match &owned {
         Some(msg) => msg.as_str(),
         None => {

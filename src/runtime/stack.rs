@@ -16,7 +16,8 @@ const LOCKED_STACK_NEED: usize = 4 * 1024;
 /// buffer on the stack, since there may be no memory left.
 pub(crate) fn overflow() -> ! {
     use core::fmt::Write;
-    let mut buf = crate::io::FixedBuf::<320>::new();
+    let mut bytes = [0; 320];
+    let mut buf = crate::io::FixedBuf::new(&mut bytes);
     let core = super::current::current();
     let name = core.and_then(|t| t.thread.name()).unwrap_or("<unnamed>");
     let size = core.map_or(0, |t| t.stack_size);

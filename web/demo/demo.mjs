@@ -1,12 +1,13 @@
-// The demo page: runs the guest's `render(width, height, threads)` with the web runtime,
-// shows the time and the speedup over one thread, and draws the picture.
+// The demo page: renders with the guest's `render(width, height, threads)` in one `Runtime`,
+// compiled and started once with its pool warm, shows the time and the speedup over one thread,
+// and draws the picture.
 //
 // URL parameters: `module` (default ./mandelbrot.wasm), `size` (WIDTHxHEIGHT), `threads`,
 // `autorun` (render once on load). The page sets `document.body.dataset.state` to
 // `ready`, `running`, `done` or `error`, and keeps its measurements in `window.demoResults`.
-// The Timeline button renders once traced and shows the timeline page the trace tool makes (in
-// an iframe; `window.demoTimeline` has its HTML).
-import { run, checkIsolation, Tool } from '../wthreads.mjs';
+// The Timeline button renders once traced (a run of its own) and shows the timeline page the
+// trace tool makes (in an iframe; `window.demoTimeline` has its HTML).
+import { Runtime, run, checkIsolation, Tool } from '../wthreads.mjs';
 import { bytesInput, concat } from '../trace/tool.mjs';
 
 const $ = (id) => document.getElementById(id);
@@ -15,6 +16,8 @@ const moduleUrl = params.get('module') ?? './mandelbrot.wasm';
 const results = [];
 window.demoResults = results;
 let bytes = null;
+let runtime = null;
+const output = { onStdout: (text) => console.log(text), onStderr: (text) => console.error(text) };
 
 function setState(state, text) {
   document.body.dataset.state = state;
@@ -27,24 +30,24 @@ async function load() {
   const response = await fetch(moduleUrl);
   if (!response.ok) throw new Error(`cannot load ${moduleUrl}: HTTP ${response.status}`);
   bytes = new Uint8Array(await response.arrayBuffer());
+  // One worker per core waits in the pool before the first click.
+  runtime = await Runtime.create(bytes, { poolSize: navigator.hardwareConcurrency || 2, ...output });
 }
 
-/**
- * Renders once with the web runtime (traced with `trace`'s options if given); resolves to
- * `{ ms, pixels, trace }` (one grey byte per pixel; the raw trace of a traced run).
- */
-async function render(width, height, threads, trace) {
-  const { value: ptr, elapsedMs, memory, trace: recorded } = await run(bytes, {
-    invoke: 'render',
-    args: [width, height, threads],
-    onStdout: (text) => console.log(text),
-    onStderr: (text) => console.error(text),
-    trace,
-  });
+/** Renders once in the page's runtime; resolves to `{ ms, pixels }` (one grey byte per pixel). */
+async function render(width, height, threads) {
+  const start = performance.now();
+  const ptr = await runtime.call('render', width, height, threads);
+  const ms = performance.now() - start;
+  return { ms, pixels: runtime.readBytes(ptr >>> 0, width * height) };
+}
+
+/** Renders once in a run of its own, traced; resolves to `{ ms, pixels, trace }` (the raw trace). */
+async function renderTraced(width, height, threads, tool) {
+  const { value: ptr, elapsedMs, memory, trace } = await run(bytes, { invoke: 'render', args: [width, height, threads], trace: { tool }, ...output });
   // The workers grew the memory; bring this thread's view of it up to date before reading.
   memory.grow(0);
-  const pixels = new Uint8Array(memory.buffer, ptr >>> 0, width * height).slice();
-  return { ms: elapsedMs, pixels, trace: recorded };
+  return { ms: elapsedMs, pixels: new Uint8Array(memory.buffer, ptr >>> 0, width * height).slice(), trace };
 }
 
 function draw(width, height, pixels) {
@@ -108,7 +111,7 @@ async function timelineClicked() {
     setState('running', 'loading the trace tool…');
     tool ??= await Tool.load();
     setState('running', `rendering traced with ${threads} thread${threads === 1 ? '' : 's'}…`);
-    const { ms, pixels, trace } = await render(width, height, threads, { tool });
+    const { ms, pixels, trace } = await renderTraced(width, height, threads, tool);
     draw(width, height, pixels);
     const chunks = [];
     await tool.timeline(bytesInput(trace), (c) => chunks.push(c));

@@ -12,11 +12,9 @@ import { serve } from '../serve.mjs';
 import { fail, ignoreBrokenPipes, parseRunArgs } from '../cli-args.mjs';
 import { TOOL_FILE } from '../trace/tool.mjs';
 import { open, tracePlan } from '../trace/files.mjs';
+import { BROWSER, launch } from './browser.mjs';
 
 ignoreBrokenPipes();
-/** The browser: Chromium over the DevTools protocol, or Firefox over WebDriver BiDi. */
-const BROWSER = process.env.WTHREADS_BROWSER === 'firefox' ? 'Firefox' : 'Chromium';
-const { launch } = await import(BROWSER === 'Firefox' ? './firefox.mjs' : './chromium.mjs');
 /** How often the output of a program that runs is taken from the page, in ms. */
 const OUTPUT_PATIENCE_MS = 50;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

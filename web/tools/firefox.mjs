@@ -1,7 +1,7 @@
 // Headless Firefox (Debian's firefox-esr, installed by scripts/setup.sh) driven over WebDriver
 // BiDi by puppeteer-core (installed into target/npm-tools by the same script), with the part of
-// `chromium.mjs`'s interface that `browser-run.mjs` uses: open a page, evaluate an expression
-// (awaiting its Promise), read its console log.
+// `chromium.mjs`'s interface: open a page, evaluate an expression (awaiting its Promise), read
+// its console log, take a screenshot.
 //
 //   const browser = await launch();
 //   const page = await browser.open('http://127.0.0.1:8000/tools/runner.html');
@@ -35,7 +35,9 @@ async function puppeteer() {
 
 /** Starts headless Firefox. Resolves to a browser with `open(url)`, `close()` and `kill()`. */
 export async function launch() {
-  const browser = await (await puppeteer()).launch({ browser: 'firefox', executablePath: firefoxPath(), headless: true });
+  // The viewport of chromium.mjs's window.
+  const defaultViewport = { width: 1280, height: 900 };
+  const browser = await (await puppeteer()).launch({ browser: 'firefox', executablePath: firefoxPath(), headless: true, defaultViewport });
   return {
     async open(url) {
       const page = await browser.newPage();
@@ -43,7 +45,7 @@ export async function launch() {
       page.on('console', (m) => log.push(`console.${m.type()}: ${m.text()}`));
       page.on('pageerror', (e) => log.push(`uncaught: ${e.message}`));
       await page.goto(url);
-      return { log, evaluate: (expression) => page.evaluate(expression) };
+      return { log, evaluate: (expression) => page.evaluate(expression), screenshot: () => page.screenshot() };
     },
     close: () => browser.close(),
     kill: () => browser.process()?.kill('SIGKILL'),

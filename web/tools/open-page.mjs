@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Opens a page of a web application in headless Chromium for the tests, and prints what it
-// found as JSON.
+// Opens a page of a web application in headless Chromium (Firefox with WTHREADS_BROWSER=firefox)
+// for the tests, and prints what it found as JSON.
 //
 //   node web/tools/open-page.mjs ROOT PAGE [--mount URL_PATH=FILE]... [--timeout SECONDS]
 //
@@ -12,7 +12,7 @@
 // stderr. Exits 1 if the page did not finish.
 import { parseArgs } from 'node:util';
 import { serve } from '../serve.mjs';
-import { launch } from './chromium.mjs';
+import { launch } from './browser.mjs';
 
 const usage = 'usage: open-page.mjs ROOT|http://SERVER PAGE [--mount URL_PATH=FILE]... [--timeout SECONDS]';
 const fail = (msg) => {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Drives the demo page in headless Chromium for the tests, and prints what it found as JSON.
+// Drives the demo page in headless Chromium (Firefox with WTHREADS_BROWSER=firefox) for the
+// tests, and prints what it found as JSON.
 //
 //   node web/tools/page-check.mjs demo MODULE.wasm OUT.png [--size WxH] [--threads N]
 //     serves web/ cross-origin isolated with MODULE at /demo/mandelbrot.wasm, opens the demo,
@@ -14,7 +15,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { serve } from '../serve.mjs';
-import { launch } from './chromium.mjs';
+import { launch } from './browser.mjs';
 import { TOOL_FILE } from '../trace/tool.mjs';
 
 const usage =

@@ -31,6 +31,8 @@ export class PageCheck {
     this.bytes = 0;
     this.last = performance.now();
     this.timer = setInterval(() => this.advance(), PATIENCE_MS);
+    // It alone does not keep Node running.
+    this.timer.unref?.();
   }
 
   /** Takes in bytes of the raw trace as the page handles them; `record`: the thread record of a thread's chunk. */

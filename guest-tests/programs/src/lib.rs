@@ -64,6 +64,8 @@ pub(crate) fn live_bytes() -> usize {
 mod barrier;
 mod basics;
 mod bench;
+#[cfg(target_arch = "wasm32")]
+mod calls;
 mod condvar;
 #[cfg(target_arch = "wasm32")]
 mod deadlocks;

@@ -503,6 +503,13 @@ mod programs {
         pass(M, "test_park_unpark");
     }
 
+    /// The calls a host that keeps the run makes one after another (`Runtime` on the web),
+    /// in one run: state kept between them, input and output through the guest's allocator.
+    #[test]
+    pub(super) fn test_calls_in_one_run() {
+        pass(M, "test_calls_in_one_run");
+    }
+
     #[test]
     pub(super) fn test_thread_local_per_thread() {
         pass(M, "test_thread_local_per_thread");

@@ -95,3 +95,71 @@ fn web_args_reach_the_export() {
     assert_eq!(unknown.status.code(), Some(wthreads_host::EXIT_MODULE), "{said}");
     assert!(said.contains("Unknown option '--bogus'") && said.contains("usage:"), "{said}");
 }
+
+/// One `Runtime`, many calls (`host/tests/runtime/calls.mjs`, run by `runtime_calls()` on this
+/// host): statics, the main thread's thread-locals and a thread that waits between calls persist;
+/// bytes and strings go in and out through blocks of the program's own allocator, also beyond
+/// where the memory first ended; a call that cannot be made is refused and the runtime goes on;
+/// a trap or deadlock in a call ends the runtime, as does closing it, and later calls say so.
+#[test]
+fn web_runtime_keeps_state_between_calls() {
+    let out = wthreads_guest_tests::output_within(
+        &mut runtime_calls(),
+        std::time::Duration::from_secs(180),
+        "the persistent-runtime test",
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    let page: serde_json::Value = serde_json::from_str(&said).unwrap_or_else(|e| panic!("{e}: {said}"));
+    assert_eq!(page["state"], "done", "{page}");
+    let seen = &page["result"];
+    let json = |s: &str| -> serde_json::Value { serde_json::from_str(s).unwrap() };
+    let refused = |kind: &str, message: &str| json(&format!(r#"{{"error":"{kind}","message":"{message}","closed":false}}"#));
+    let closed = |message: &str| json(&format!(r#"{{"error":"closed","message":"{message}","closed":true}}"#));
+    let expected = [
+        ("totals", json(r#"["2n","42n"]"#)),
+        ("counts", json("[1,2]")),
+        ("sums", json(r#"["5n","11n"]"#)),
+        ("final", json(r#""11n""#)),
+        ("spawned", json("1")),
+        ("byteSum", json(r#""32640n""#)),
+        ("grew", json("true")),
+        ("largeSum", json(&format!(r#""{}n""#, 3 * (48 << 20)))),
+        ("shoutStatus", json("0")),
+        ("shout", json(r#""GRÜSSE, WTHREADS""#)),
+        ("noSuchExport", refused("module", "the module does not export `no_such_export`")),
+        ("wrongArity", refused("module", "`calls_add` takes 1 arguments, 0 given")),
+        ("badArg", refused("TypeError", "wthreads: arguments must be numbers (i32, f32, f64) or BigInts (i64)")),
+        (
+            "tooLarge",
+            refused("RangeError", "wthreads: the guest cannot allocate 4294967295 bytes (aligned to 1): its memory is exhausted"),
+        ),
+        ("badAlign", refused("RangeError", "wthreads: alignment 3 is not a power of two")),
+        ("stillUsable", json(r#""42n""#)),
+        ("trap", refused("trap", r"panicked at src/panics.rs:49:5:\nthe main thread gives up")),
+        ("closedAfterTrap", json("true")),
+        ("afterTrap", closed(r"the runtime ended: an earlier call panicked at src/panics.rs:49:5:\nthe main thread gives up")),
+        ("closeAfterTrap", json(r#"{"value":{}}"#)),
+        ("panicReported", json("true")),
+        (
+            "deadlock",
+            refused("deadlock", "deadlock: all 2 live threads of the program are blocked, and none can wake another"),
+        ),
+        ("closedAfterDeadlock", json("true")),
+        ("closeDuringCall", json(r#"{"value":{}}"#)),
+        ("runningCall", closed("the runtime was closed during the call")),
+        ("afterClose", closed("the runtime is closed")),
+        ("idleCall", json(r#""7n""#)),
+        ("idleClose", json(r#"{"value":{}}"#)),
+        ("idleCloseAgain", json(r#"{"value":{}}"#)),
+        ("idleClosed", json("true")),
+    ];
+    for (key, want) in expected {
+        assert_eq!(seen[key], want, "{key} in {seen}");
+    }
+    // Thread ids: the kept thread is the first spawned in its runtime.
+    assert_eq!(seen["worker"], 2, "{seen}");
+    assert_eq!(seen["leftOpen"], 2, "{seen}");
+    let past = seen["pastTheEnd"]["message"].as_str().unwrap_or_default();
+    assert!(past.starts_with("wthreads: 8 bytes at ") && past.contains("run past the end of the guest's memory"), "{seen}");
+}

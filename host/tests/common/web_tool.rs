@@ -1,4 +1,4 @@
-// The web runtime's tool module for the trace tests of `node.rs` and `chromium.rs`: built once
+// The web runtime's tool module for the trace and check tests of the web hosts: built once
 // per test binary by scripts/web-tool.sh into target/web-tool (the build is a no-op when it is
 // up to date), so that the demo, which needs no tool, does not build it.
 

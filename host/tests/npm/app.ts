@@ -3,8 +3,8 @@
 // by host/tests/npm.rs. `node app.js MODULE` runs MODULE's programs and prints what it saw as
 // JSON.
 import { readFileSync } from 'node:fs';
-import { DEFAULT_MAX_THREADS, EVENTS, Tool, WthreadsError, abi, bytesInput, checkIsolation, run } from 'wthreads';
-import type { RunOptions, RunResult, ThreadEvent, TraceFormat } from 'wthreads';
+import { DEFAULT_MAX_THREADS, EVENTS, Runtime, Tool, WthreadsError, abi, bytesInput, checkIsolation, run } from 'wthreads';
+import type { GuestBytes, RunOptions, RunResult, ThreadEvent, TraceFormat } from 'wthreads';
 
 const bytes = readFileSync(process.argv[2]);
 checkIsolation();
@@ -42,6 +42,18 @@ try {
   failed = e.kind;
 }
 
+// One runtime, many calls: a string in, its upper case out through a block the guest allocated.
+const rt: Runtime = await Runtime.create(bytes, { poolSize: 2 });
+const total = await rt.call('calls_add', 2);
+const again = await rt.call('calls_add', 3);
+const input: GuestBytes = await rt.writeString('typed');
+const out = await rt.alloc(8, 4);
+await rt.call('calls_shout', input.ptr, input.len, out);
+const [at, len] = new Uint32Array(rt.readBytes(out, 8).buffer);
+const shouted = rt.readString(at, len);
+await rt.free(at, len);
+await rt.close();
+
 const counts = Object.fromEntries(EVENTS.map((name) => [name, events.filter((e) => e.event === name).length]));
 console.log(
   JSON.stringify({
@@ -53,5 +65,7 @@ console.log(
     reported: report.includes('WARNING: data race'),
     raceStatus: abi.EXIT_RACE,
     failed,
+    totals: [String(total), String(again)],
+    shouted,
   }),
 );
