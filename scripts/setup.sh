@@ -3,8 +3,8 @@
 # pinned nightly with rust-src for the std guests (-Zbuild-std), which the demo builds too.
 # `--tests` adds what only the tests need: clippy and rustfmt, Miri, a check that Node.js (20.16+)
 # is there for the web runtime, Node.js 22 for its trace tests if the machine's is older,
-# TypeScript and Vite for its package, and Debian's chromium and firefox-esr (driven by
-# puppeteer-core) for its browser tests.
+# TypeScript and Vite for its package, wasm-bindgen's command line for the wasm-bindgen example,
+# and Debian's chromium and firefox-esr (driven by puppeteer-core) for its browser tests.
 # Idempotent; quiet when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +46,14 @@ if [ ! -f target/npm-tools/node_modules/typescript/bin/tsc ] || [ ! -d target/np
   echo "setup: installing $NPM_TOOLS into target/npm-tools for the web runtime's tests" >&2
   # shellcheck disable=SC2086 # one word per package
   npm install --silent --no-save --no-package-lock --prefix target/npm-tools $NPM_TOOLS >/dev/null
+fi
+# The wasm-bindgen example (guest-tests/bindgen, host/tests/bindgen.rs) is built as its users
+# build it, with wasm-bindgen's command line of the version its crate pins: into
+# target/wasm-bindgen-cli (a build of a few minutes, once).
+WASM_BINDGEN=0.2.130
+if [ "$(target/wasm-bindgen-cli/bin/wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN" ]; then
+  echo "setup: building wasm-bindgen-cli $WASM_BINDGEN into target/wasm-bindgen-cli for the wasm-bindgen example" >&2
+  cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN" --root target/wasm-bindgen-cli
 fi
 # The web runtime's browser tests run in headless Chromium: Debian's package (about 100 MB),
 # driven over the DevTools protocol without any npm package. $CHROMIUM overrides the path.

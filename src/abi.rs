@@ -68,6 +68,17 @@ pub const EXPORT_ALLOC: &str = "wthreads_alloc";
 /// Export of the guest library: `(address, size, align)`, frees what [`EXPORT_ALLOC`] returned.
 pub const EXPORT_FREE: &str = "wthreads_free";
 
+/// wasm-bindgen's import module in a module it has not processed yet (the order of the
+/// README's "With wasm-bindgen": patch first, then wasm-bindgen).
+pub const BINDGEN_PLACEHOLDER_MODULE: &str = "__wbindgen_placeholder__";
+
+/// How the import module of wasm-bindgen's JavaScript glue ends in a module it made
+/// (`./NAME_bg.js`, beside the glue `NAME.js`); the module imports its memory from it too.
+pub const BINDGEN_GLUE_SUFFIX: &str = "_bg.js";
+
+/// The start function wasm-bindgen adds to a module whose memory is shared (its glue calls it).
+pub const EXPORT_BINDGEN_START: &str = "__wbindgen_start";
+
 /// Name of the custom section that marks a module as patched by threadify.
 pub const PATCHED_SECTION: &str = "wthreads.threadify";
 

@@ -103,6 +103,12 @@ export const EXPORTS = {
   wthreads_thread_start: '(i32, i32, i32, i32) -> ()',
 };
 
+/** wasm-bindgen's names (`wthreads::abi`): its import module before it ran, how the import
+ * module of its glue ends, and the start function it adds. */
+export const BINDGEN_PLACEHOLDER_MODULE = '__wbindgen_placeholder__';
+export const BINDGEN_GLUE_SUFFIX = '_bg.js';
+export const EXPORT_BINDGEN_START = '__wbindgen_start';
+
 /** The exports a host allocates in the guest's memory with (`wthreads::abi::ALLOC_EXPORTS`). */
 export const ALLOC_EXPORTS = {
   wthreads_alloc: '(i32, i32) -> (i32)',

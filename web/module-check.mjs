@@ -1,6 +1,7 @@
 // What the web runtime checks before it runs anything: that the page can share memory, and that
 // a module is one it can run (a patched wthreads guest of its runtime API version).
 import * as abi from './abi.mjs';
+import { isGlueModule } from './bindgen.mjs';
 import { WthreadsError } from './error.mjs';
 import { moduleInfo, signature } from './module-info.mjs';
 
@@ -16,28 +17,47 @@ export function checkIsolation() {
 }
 
 /**
- * Compiles `bytes` and checks the module; returns `{ module, memory }` (the memory import's
- * limits), or throws a `WthreadsError` of kind `'module'` naming what is wrong.
+ * Compiles `bytes` and checks the module (made by wasm-bindgen if `bindgen`: its glue provides
+ * the memory and its own imports); returns `{ module, memory }` (the memory import's limits), or
+ * throws a `WthreadsError` of kind `'module'` naming what is wrong.
  */
-export async function compileChecked(bytes) {
+export async function compileChecked(bytes, bindgen = false) {
   let module;
   try {
     module = await WebAssembly.compile(bytes);
   } catch (e) {
     throw new WthreadsError('module', `not a valid WebAssembly module: ${e.message}`);
   }
-  return { module, memory: checkModule(module, bytes) };
+  return { module, memory: checkModule(module, bytes, bindgen) };
 }
 
 /** Checks the module's imports, data segments and exports; returns the memory import's limits. */
-function checkModule(module, bytes) {
+function checkModule(module, bytes, bindgen) {
   const info = moduleInfo(bytes);
   let mem = null;
+  let memName = 'env.memory';
   for (const imp of info.imports) {
-    if (imp.module === 'env' && imp.name === 'memory' && imp.kind === 'memory') {
+    if (imp.module === abi.BINDGEN_PLACEHOLDER_MODULE) {
+      throw new WthreadsError(
+        'module',
+        `the module has not been through wasm-bindgen (it imports \`${imp.module}.${imp.name}\`): run \`wasm-bindgen --target web\` on it and pass the JavaScript glue it writes as the \`bindgen\` option`,
+      );
+    }
+    if (isGlueModule(imp.module) && !bindgen) {
+      const glue = `${imp.module.slice(2, -abi.BINDGEN_GLUE_SUFFIX.length)}.js`;
+      throw new WthreadsError(
+        'module',
+        `the module was made by wasm-bindgen (it imports \`${imp.module}.${imp.name}\`): pass the JavaScript glue wasm-bindgen wrote beside it (\`${glue}\`) as the \`bindgen\` option`,
+      );
+    }
+    const glueMemory = bindgen && isGlueModule(imp.module);
+    if ((glueMemory || imp.module === 'env') && imp.name === 'memory' && imp.kind === 'memory') {
       mem = imp.memory;
+      memName = `${imp.module}.memory`;
       continue;
     }
+    // The glue's own functions, which it provides in every worker.
+    if (glueMemory) continue;
     if (imp.module === 'wthreads') {
       const expected = abi.IMPORTS[imp.name];
       if (!Object.hasOwn(abi.IMPORTS, imp.name)) {
@@ -66,8 +86,8 @@ function checkModule(module, bytes) {
     if (!exports.has(name)) throw new WthreadsError('module', `the module does not export \`${name}\``);
   }
   if (!mem) throw new WthreadsError('module', 'the module does not import its memory as `env.memory`');
-  if (!mem.shared) throw new WthreadsError('module', 'memory `env.memory` is not shared');
-  if (mem.memory64) throw new WthreadsError('module', 'memory `env.memory` is 64-bit');
-  if (mem.maximum === undefined) throw new WthreadsError('module', 'memory `env.memory` has no maximum');
+  if (!mem.shared) throw new WthreadsError('module', `memory \`${memName}\` is not shared`);
+  if (mem.memory64) throw new WthreadsError('module', `memory \`${memName}\` is 64-bit`);
+  if (mem.maximum === undefined) throw new WthreadsError('module', `memory \`${memName}\` has no maximum`);
   return mem;
 }

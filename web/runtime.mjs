@@ -8,6 +8,7 @@
 //   const n = await rt.call('count_words', input.ptr, input.len);
 //   await rt.close();
 import * as abi from './abi.mjs';
+import { loadGlue } from './bindgen.mjs';
 import { Control } from './control.mjs';
 import { WthreadsError } from './error.mjs';
 import { checkIsolation, compileChecked } from './module-check.mjs';
@@ -66,13 +67,22 @@ export class Runtime {
    * join, exit }` and `onEvent(event)`, and `trace` (see `run`).
    */
   static async create(wasm, options = {}) {
-    const { maxThreads = DEFAULT_MAX_THREADS, poolSize = 4, on = {}, trace } = options;
+    const { maxThreads = DEFAULT_MAX_THREADS, poolSize = 4, on = {}, trace, bindgen } = options;
     checkListeners(on);
     checkIsolation();
+    if (bindgen && trace) throw new WthreadsError('module', 'a module made by wasm-bindgen cannot be traced yet: trace its threads in a module without wasm-bindgen');
     const bytes = wasm instanceof Uint8Array ? wasm : new Uint8Array(wasm);
-    const checked = await compileChecked(bytes);
+    const checked = await compileChecked(bytes, !!bindgen);
+    let glue = null;
+    if (bindgen) {
+      try {
+        glue = await loadGlue(bindgen);
+      } catch (e) {
+        throw new WthreadsError('module', `the \`bindgen\` option: ${e.message}`);
+      }
+    }
     const session = trace ? await TraceSession.start(bytes, trace, maxThreads + 1) : null;
-    const rt = new Runtime(creating, checked, session, { ...options, maxThreads, poolSize, on });
+    const rt = new Runtime(creating, checked, session, { ...options, maxThreads, poolSize, on, glue });
     await rt.#started;
     return rt;
   }
@@ -131,6 +141,7 @@ export class Runtime {
       watch: watch.buffer,
       events: listening,
       trace: session?.shared,
+      bindgen: options.glue,
     };
     this.#stopWatchdog = startWatchdog(
       this.#control,
@@ -141,9 +152,19 @@ export class Runtime {
     );
     this.#init = init;
     this.#started = new Promise((resolve, reject) => (this.#starting = { resolve, reject }));
+    // wasm-bindgen's start function gives the first instance the module's own stack and every
+    // later one a stack of its own: the main thread's instance must be the first, so the pool
+    // starts once it is made.
+    this.#poolSize = options.poolSize;
     this.#booting += options.poolSize;
-    for (let i = 0; i < options.poolSize; i++) this.#addWorker('pool');
+    if (!options.glue) this.#startPool();
     this.#addWorker('main');
+  }
+
+  #poolSize;
+
+  #startPool() {
+    for (let i = 0; i < this.#poolSize; i++) this.#addWorker('pool');
   }
 
   #addWorker(role) {
@@ -187,13 +208,18 @@ export class Runtime {
   /** `call`, resolving to `{ value, elapsedMs }` (the time the export ran in its worker). */
   [timedCall](name, args) {
     if (typeof name !== 'string') return Promise.reject(new TypeError('wthreads: the export to call is named by a string'));
-    if (args !== undefined) checkArgs(args);
+    // A glue's functions take any value a message can carry; a module's own exports, numbers.
+    if (args !== undefined && !this.#init.bindgen) checkArgs(args);
     if (this.#ended) return Promise.reject(this.#ended);
     const id = this.#nextCall++;
     return new Promise((resolve, reject) => {
+      try {
+        this.#main.post({ kind: 'call', id, name, args });
+      } catch (e) {
+        return reject(new TypeError(`wthreads: the arguments of \`${name}\` cannot be sent to the program's main thread: ${e.message}`));
+      }
       this.#calls.set(id, { resolve, reject });
       this.#main.ref();
-      this.#main.post({ kind: 'call', id, name, args });
     });
   }
 
@@ -379,6 +405,7 @@ export class Runtime {
         }
         else {
           this.#main.unref();
+          if (this.#init.bindgen) this.#startPool();
           this.#after(msg, () => {
             this.#starting.resolve();
             this.#starting = null;

@@ -3,6 +3,7 @@
 // `wthreads_thread_start` resets the instance's per-thread state; an instance that trapped is
 // replaced by a fresh one).
 import * as abi from './abi.mjs';
+import { glueFunction, instantiateGlue } from './bindgen.mjs';
 import { Control, S_START_ARG, S_STACK_TOP, S_TLS, S_STACK_LIMIT, S_EXIT_WORD, S_TID, S_PARENT } from './control.mjs';
 import { NO_SITE, Recorder, drain, traceImports } from './trace/recorder.mjs';
 import { Presence } from './trace/presence.mjs';
@@ -84,13 +85,29 @@ dispatch = (init) => {
     post({ kind: 'ready' });
     return pool(init, ctl);
   }
-  const main = startMain(init, ctl);
+  // The page sends its first command once it heard `started`; one sent before waits.
+  const early = [];
+  dispatch = (command) => early.push(command);
+  startMain(init, ctl).then((main) => {
+    serveMain(init, ctl, main);
+    for (const command of early) dispatch(command);
+  });
+};
+
+/** The main worker, started: answers `started`, then takes the page's commands. */
+function serveMain(init, ctl, main) {
   post({ kind: 'started', error: main.error, outputs: ctl.outputSeq() });
   if (main.error) return;
   dispatch = (command) => {
     if (command.kind === 'call') {
       const result = callMain(init, ctl, main, command.name, command.args);
-      post({ kind: 'result', id: command.id, ...result, outputs: ctl.outputSeq() });
+      try {
+        post({ kind: 'result', id: command.id, ...result, outputs: ctl.outputSeq() });
+      } catch (e) {
+        // What a glue function returned may be what no message can carry (a class's object).
+        const refused = `what \`${command.name}\` returned cannot be sent to the page: ${e.message}`;
+        post({ kind: 'result', id: command.id, refused, outputs: ctl.outputSeq() });
+      }
     } else if (command.kind === 'close') {
       if (init.recorder) {
         init.recorder.runs(main.me.tid);
@@ -99,7 +116,7 @@ dispatch = (init) => {
       post({ kind: 'closed', outputs: ctl.outputSeq() });
     }
   };
-};
+}
 
 /**
  * Checks that this runtime defines module `wthreads` as the runtime API's table says
@@ -303,15 +320,38 @@ function refresh(memory) {
   memory.grow(0);
 }
 
-/** Runs `call` and describes how it ended: `{trapped, message}`. */
+/** How a thread that threw `e` ended: `{trapped, message}`. */
+function ended(e) {
+  if (e instanceof GuestAbort) return { trapped: true, message: e.message };
+  if (e instanceof Deadlocked) return { trapped: true, deadlocked: true, message: 'ended: the program is deadlocked' };
+  return { trapped: true, message: `trapped: ${e instanceof Error ? e.message : String(e)}` };
+}
+
+/** Runs `call` and describes how it ended: `{trapped, value}` or `{trapped, message}`. */
 function guard(call) {
   try {
     return { trapped: false, value: call() };
   } catch (e) {
-    if (e instanceof GuestAbort) return { trapped: true, message: e.message };
-    if (e instanceof Deadlocked) return { trapped: true, deadlocked: true, message: 'ended: the program is deadlocked' };
-    return { trapped: true, message: `trapped: ${e instanceof Error ? e.message : String(e)}` };
+    return ended(e);
   }
+}
+
+/** `guard` for an async `call`. */
+async function guarded(call) {
+  try {
+    return { trapped: false, value: await call() };
+  } catch (e) {
+    return ended(e);
+  }
+}
+
+/**
+ * A new instance of the module over the imports `imp`: `{ exports }`, and `glue` for a module
+ * made by wasm-bindgen, whose glue instantiates it (a glue of its own per instance).
+ */
+async function instantiate(init, imp) {
+  if (!init.bindgen) return new WebAssembly.Instance(init.module, imp);
+  return instantiateGlue(init.bindgen, init.module, init.memory, imp.wthreads);
 }
 
 function who(tid, name) {
@@ -323,18 +363,18 @@ function report(emit, tid, name, message) {
 }
 
 /**
- * Instantiates the module for the main thread and checks what the host calls; returns the
- * main thread's state (`{me, imp, instance}`) or `{error}`. The main thread is live from then
+ * Instantiates the module for the main thread and checks what the host calls; resolves to the
+ * main thread's state (`{me, imp, instance, glue}`) or `{error}`. The main thread is live from then
  * on: idle between calls, it can still wake any thread, so it is never blocked for the
  * deadlock watch; for a check, it waits (blocks) with everything it sent handled.
  */
-function startMain(init, ctl) {
+async function startMain(init, ctl) {
   const me = { tid: abi.MAIN_THREAD_ID, name: 'main', record: init.watchTable.main };
   init.recorder?.thread(me.record, me.tid);
   const imp = imports(init, ctl, me);
   let instance;
   try {
-    instance = new WebAssembly.Instance(init.module, imp);
+    instance = await instantiate(init, imp);
   } catch (e) {
     // Nothing was invoked yet: a trap of the start function means the module cannot be run.
     const trapped = e instanceof GuestAbort || e instanceof WebAssembly.RuntimeError;
@@ -367,17 +407,18 @@ function startMain(init, ctl) {
     rec.blocks(me.tid);
   }
   init.watchTable.setMainLive(true);
-  return { me, imp, instance };
+  return { me, imp, instance, glue: instance.glue };
 }
 
 /**
- * Calls export `name` on the main thread with `args` (undefined: none, or (0, 0) for a C-style
- * `main(argc, argv)`). Describes how it ended: `{value, elapsedMs}`, `{trapped, message}`
+ * Calls export `name` (the glue's function of that name, if the module has a glue) on the main
+ * thread with `args` (undefined: none, or (0, 0) for a C-style `main(argc, argv)`). Describes how it ended: `{value, elapsedMs}`, `{trapped, message}`
  * (the program's end: its main thread trapped or was ended by a deadlock), or `{refused}` (a
  * call that cannot be made, nothing run).
  */
-function callMain(init, ctl, { me, imp, instance }, name, given) {
-  const f = instance.exports[name];
+function callMain(init, ctl, { me, imp, instance, glue }, name, given) {
+  // A module made by wasm-bindgen is called through its glue, which takes and gives JavaScript values.
+  const f = glueFunction(glue, name) ?? instance.exports[name];
   if (typeof f !== 'function') {
     return { refused: name in instance.exports ? `export \`${name}\` is not a function` : `the module does not export \`${name}\`` };
   }
@@ -432,7 +473,7 @@ function traceExit(rec, me, r, exitWord) {
   rec.flush();
 }
 
-function pool(init, ctl) {
+async function pool(init, ctl) {
   // The imports read the running thread from `me`, so one instance serves thread after thread.
   const me = { tid: 0, name: '' };
   const rec = init.recorder;
@@ -448,8 +489,9 @@ function pool(init, ctl) {
     me.waitContext = undefined;
     me.site = NO_SITE;
     refresh(init.memory);
-    const r = guard(() => {
-      instance ??= new WebAssembly.Instance(init.module, imp);
+    // A worker's first thread, or the next after a trap, needs an instance first.
+    const made = instance ? null : await guarded(async () => (instance = await instantiate(init, imp)));
+    const r = made?.trapped ? made : guard(() => {
       me.instance = instance;
       if (rec) drain(rec, me);
       const stack = [ctl.get(slot, S_STACK_LIMIT), BigInt(ctl.get(slot, S_STACK_TOP) >>> 0)];
@@ -462,8 +504,8 @@ function pool(init, ctl) {
       // The entry once more, in a fresh instance, on the thread's own stack (docs/abi.md): the
       // guest records the death, so that the locks the thread held are recovered by their next
       // users. The instance serves the next thread if that call returned.
-      const again = guard(() => {
-        instance = me.instance = new WebAssembly.Instance(init.module, imp);
+      const again = await guarded(async () => {
+        instance = me.instance = await instantiate(init, imp);
         instance.exports.wthreads_thread_start(...startArgs(ctl, slot));
       });
       if (again.trapped) instance = null;

@@ -146,6 +146,13 @@ export interface RuntimeOptions {
   };
   /** Records the run's trace, or checks it (docs/trace.md, docs/check.md). */
   trace?: TraceOptions;
+  /**
+   * For a module made by `wasm-bindgen --target web` from a patched module: where its
+   * JavaScript glue is (`NAME.js`, beside `NAME_bg.wasm`). Every worker then runs the module
+   * through a glue of its own, and `call` calls the glue's functions with any values a message
+   * can carry.
+   */
+  bindgen?: string | URL;
 }
 
 /** The options of `run`: a `Runtime`'s, and the call to make. */
@@ -194,6 +201,8 @@ export declare class Runtime {
    * i64). A trap or deadlock in the call ends the runtime.
    */
   call(name: string, ...args: Array<number | bigint>): Promise<number | bigint | undefined>;
+  /** A glue function's call, for a runtime made with `bindgen`: any values a message can carry. */
+  call(name: string, ...args: unknown[]): Promise<unknown>;
   /** Allocates `size` bytes aligned to `align` (1) with the program's allocator; resolves to the address. */
   alloc(size: number, align?: number): Promise<number>;
   /** Frees what `alloc(size, align)` returned. */

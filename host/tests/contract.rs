@@ -134,6 +134,9 @@ fn web_abi_is_the_table() {
     assert_eq!(string("EXPORT_TRACE_CURSOR"), abi::EXPORT_TRACE_CURSOR);
     assert_eq!(string("EXPORT_STACK_POINTER"), abi::EXPORT_STACK_POINTER);
     assert_eq!(string("EXPORT_DATA_END"), abi::EXPORT_DATA_END);
+    assert_eq!(string("BINDGEN_PLACEHOLDER_MODULE"), abi::BINDGEN_PLACEHOLDER_MODULE);
+    assert_eq!(string("BINDGEN_GLUE_SUFFIX"), abi::BINDGEN_GLUE_SUFFIX);
+    assert_eq!(string("EXPORT_BINDGEN_START"), abi::EXPORT_BINDGEN_START);
 
     let value = |name: &str| -> i64 {
         let prefix = format!("export const {name} = ");

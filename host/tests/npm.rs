@@ -115,7 +115,7 @@ fn the_declarations_reject_a_misuse() {
                   await run(new Uint8Array(), { invok: 'main' });\n\
                   await run(new Uint8Array(), { args: ['1'] });\n\
                   const rt = await Runtime.create(new Uint8Array());\n\
-                  await rt.call('f', 'x');\n\
+                  await rt.alloc('8');\n\
                   new Runtime();\n";
     std::fs::write(project.join("misuse.ts"), misuse).unwrap();
     let out = tsc(project, "misuse.ts");
@@ -123,8 +123,7 @@ fn the_declarations_reject_a_misuse() {
     assert!(!out.status.success(), "tsc accepted a misuse:\n{said}");
     assert!(said.contains("'invok' does not exist in type 'RunOptions'"), "{said}");
     assert!(said.contains("Type 'string' is not assignable to type 'number | bigint'"), "{said}");
-    let call = "Argument of type 'string' is not assignable to parameter of type 'number | bigint'";
-    assert!(said.contains(call), "{said}");
+    assert!(said.contains("Argument of type 'string' is not assignable to parameter of type 'number'"), "{said}");
     assert!(said.contains("Constructor of class 'Runtime' is private"), "{said}");
 }
 

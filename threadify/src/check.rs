@@ -18,7 +18,7 @@ pub struct Facts {
 /// # Errors
 /// [`Error::NotWasm`] for bytes that do not parse, [`Error::Memory`] for a memory that several
 /// threads cannot share, [`Error::ActiveData`] for a data segment that every instance would
-/// re-apply.
+/// re-apply, [`Error::BindgenOutput`] for a module that wasm-bindgen already processed.
 pub fn inspect(wasm: &[u8]) -> Result<Facts, Error> {
     let mut facts = Facts::default();
     let mut memories = Vec::new();
@@ -27,6 +27,9 @@ pub fn inspect(wasm: &[u8]) -> Result<Facts, Error> {
             Payload::ImportSection(r) => {
                 for imp in r.into_imports() {
                     let imp = imp.map_err(|e| Error::NotWasm(e.to_string()))?;
+                    if conv::is_bindgen_glue(imp.module) {
+                        return Err(Error::BindgenOutput(format!("it imports `{}.{}`", imp.module, imp.name)));
+                    }
                     if let TypeRef::Memory(m) = imp.ty {
                         memories.push((true, m));
                     }
@@ -40,6 +43,9 @@ pub fn inspect(wasm: &[u8]) -> Result<Facts, Error> {
             Payload::ExportSection(r) => {
                 for e in r {
                     let e = e.map_err(|e| Error::NotWasm(e.to_string()))?;
+                    if e.name == conv::BINDGEN_START {
+                        return Err(Error::BindgenOutput(format!("it exports `{}`", e.name)));
+                    }
                     facts.exports.push((e.name.to_string(), e.kind));
                 }
             }

@@ -124,6 +124,14 @@ pub fn add_import(m: &mut walrus::Module, module: &str, f: wthreads::abi::Functi
     id
 }
 
+/// The start function wasm-bindgen adds: its output, which threadify does not take.
+pub const BINDGEN_START: &str = wthreads::abi::EXPORT_BINDGEN_START;
+
+/// Whether `module` is the import module of wasm-bindgen's glue (`./NAME_bg.js`).
+pub fn is_bindgen_glue(module: &str) -> bool {
+    module.starts_with("./") && module.ends_with(wthreads::abi::BINDGEN_GLUE_SUFFIX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::PatchImport;

@@ -31,6 +31,8 @@ pub enum Error {
         /// What threadify needs it for / what is wrong with it.
         detail: String,
     },
+    /// The module is wasm-bindgen's output: threadify patches the module before wasm-bindgen.
+    BindgenOutput(String),
     /// An import from the `wthreads_patch` module that this threadify does not know.
     UnknownPatchImport(String),
     /// The patched module did not validate (a bug in threadify: please report it).
@@ -52,6 +54,12 @@ impl fmt::Display for Error {
                  segments passive and initialise them once (lld does so with --shared-memory: {BUILD_HINT})"
             ),
             Error::Missing { name, detail } => write!(f, "export `{name}` {detail}; {BUILD_HINT}"),
+            Error::BindgenOutput(evidence) => write!(
+                f,
+                "the module is wasm-bindgen's output ({evidence}): patch the module cargo built, \
+                 before wasm-bindgen, then run `wasm-bindgen --target web` on the patched module \
+                 (README, \"With wasm-bindgen\")"
+            ),
             Error::UnknownPatchImport(name) => write!(
                 f,
                 "import `wthreads_patch.{name}` is unknown to this threadify; the guest was built \

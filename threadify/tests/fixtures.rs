@@ -315,6 +315,26 @@ fn wrong_symbol_types_are_named() {
     refuse(&variant("(func $entry (param i32)", "(func $entry (param i32 i32)"), "wthreads_thread_entry");
 }
 
+/// wasm-bindgen's output (its glue's imports, its start function; wasm-bindgen has taken the
+/// TLS exports threadify needs) is refused with the order to follow, not a missing export; a
+/// module wasm-bindgen has not processed yet (the order) is patched.
+#[test]
+fn wasm_bindgen_output_is_named() {
+    let glue = variant(
+        "(import \"env\" \"memory\" (memory 17 16384 shared))",
+        "(import \"./app_bg.js\" \"memory\" (memory 17 16384 shared))",
+    );
+    let err = refuse(&glue, "wasm-bindgen's output (it imports `./app_bg.js.memory`)");
+    assert!(err.to_string().contains("before wasm-bindgen"), "{err}");
+    let start = variant("(export \"__tls_size\" (global $__tls_size))", "(export \"__wbindgen_start\" (func $entry))");
+    refuse(&start, "wasm-bindgen's output (it exports `__wbindgen_start`)");
+    let unbound = variant(
+        "(import \"wthreads_patch\" \"tls_size\" (func $tls_size (result i32)))",
+        "(import \"wthreads_patch\" \"tls_size\" (func $tls_size (result i32))) (import \"__wbindgen_placeholder__\" \"__wbindgen_describe\" (func (param i32)))",
+    );
+    validate(&patch(&unbound).unwrap()).unwrap();
+}
+
 #[test]
 fn unknown_patch_import_is_named() {
     let wasm = variant(

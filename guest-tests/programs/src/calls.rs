@@ -100,22 +100,31 @@ pub unsafe extern "C" fn calls_sum_bytes(ptr: *const u8, len: usize) -> i64 {
     })
 }
 
-/// Upper-cases the UTF-8 text of `len` bytes at `ptr` on another thread, into a new block whose
-/// address and length it writes to `out` (two u32s); the host frees the block with
-/// `wthreads_free(address, length, 1)`. Returns 0, or 1 if the text is not UTF-8.
+/// A block the guest made for the host: on wasm32 two u32s, its address, then its length.
+#[repr(C)]
+pub struct Block {
+    /// Where it starts.
+    pub ptr: *mut u8,
+    /// Its length in bytes.
+    pub len: usize,
+}
+
+/// Upper-cases the UTF-8 text of `len` bytes at `ptr` on another thread, into a new block that
+/// it describes in `out`; the host frees the block with `wthreads_free(ptr, len, 1)`. Returns 0,
+/// or 1 if the text is not UTF-8.
 ///
 /// # Safety
-/// `ptr` must point to `len` readable bytes, and `out` to 8 writable bytes aligned to 4.
+/// `ptr` must point to `len` readable bytes, and `out` to a writable, aligned `Block`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn calls_shout(ptr: *const u8, len: usize, out: *mut [u32; 2]) -> i32 {
+pub unsafe extern "C" fn calls_shout(ptr: *const u8, len: usize, out: *mut Block) -> i32 {
     // SAFETY: the caller passes `len` readable bytes at `ptr`.
     let bytes = unsafe { core::slice::from_raw_parts(ptr, len) };
     let Ok(text) = core::str::from_utf8(bytes) else { return 1 };
     let text = String::from(text);
     let loud: Box<[u8]> = thread::spawn(move || text.to_uppercase().into_bytes().into_boxed_slice()).join().unwrap();
-    let (len, at) = (loud.len() as u32, Box::into_raw(loud).cast::<u8>() as u32);
-    // SAFETY: the caller passes 8 writable bytes at `out`, aligned to 4.
-    unsafe { out.write([at, len]) };
+    let len = loud.len();
+    // SAFETY: the caller passes a writable, aligned `Block` at `out`.
+    unsafe { out.write(Block { ptr: Box::into_raw(loud).cast(), len }) };
     0
 }
 
@@ -132,11 +141,11 @@ pub extern "C" fn test_calls_in_one_run() -> i32 {
     let at = input.as_ptr();
     // SAFETY: `at` holds the input's bytes.
     assert_eq!(unsafe { calls_sum_bytes(at, input.len()) }, input.iter().map(|&b| i64::from(b)).sum());
-    let mut out = [0u32; 2];
-    // SAFETY: `at` holds the input's bytes; `out` is 8 writable bytes.
+    let mut out = Block { ptr: core::ptr::null_mut(), len: 0 };
+    // SAFETY: `at` holds the input's bytes; `out` is a writable `Block`.
     assert_eq!(unsafe { calls_shout(at, input.len(), &mut out) }, 0);
-    // SAFETY: `calls_shout` wrote a block of `out[1]` bytes at `out[0]`, which is ours to free.
-    let loud = unsafe { Box::from_raw(core::ptr::slice_from_raw_parts_mut(out[0] as *mut u8, out[1] as usize)) };
+    // SAFETY: `calls_shout` made the block from a `Box<[u8]>`, which is ours to free.
+    let loud = unsafe { Box::from_raw(core::ptr::slice_from_raw_parts_mut(out.ptr, out.len)) };
     assert_eq!(&*loud, b"WTHREADS");
     0
 }

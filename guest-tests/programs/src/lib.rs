@@ -64,7 +64,6 @@ pub(crate) fn live_bytes() -> usize {
 mod barrier;
 mod basics;
 mod bench;
-#[cfg(target_arch = "wasm32")]
 mod calls;
 mod condvar;
 #[cfg(target_arch = "wasm32")]
@@ -110,6 +109,7 @@ pub type Program = (&'static str, extern "C" fn() -> i32);
 #[cfg(not(target_arch = "wasm32"))]
 pub const NATIVE_PROGRAMS: &[Program] = &[
     ("test_barrier_rounds", barrier::test_barrier_rounds),
+    ("test_calls_in_one_run", calls::test_calls_in_one_run),
     ("test_spawn_join_value", basics::test_spawn_join_value),
     ("test_mutex_counter", basics::test_mutex_counter),
     ("test_nested_spawn", basics::test_nested_spawn),

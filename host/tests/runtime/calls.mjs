@@ -113,3 +113,8 @@ export async function exercise({ Runtime }, bytes) {
   seen.leftOpen = await open.call('calls_worker_start');
   return seen;
 }
+
+/** The test in a page (`host/tests/common/page.html`), the programs served as `/programs.wasm`. */
+export async function inPage(wthreads) {
+  return exercise(wthreads, new Uint8Array(await (await fetch('/programs.wasm')).arrayBuffer()));
+}
