@@ -27,6 +27,45 @@ const BROWSER: &str = "chromium";
 
 include!("common/demo_page.rs");
 
+/// The README's web-demo command (`scripts/web-demo.sh`) builds what the page needs and serves
+/// it: the page, opened in Chromium with `?autorun`, renders.
+#[test]
+fn the_web_demo_command_serves_a_page_that_renders() {
+    let mut server = Command::new("bash")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/web-demo.sh"))
+        .args(["--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Its address, once it serves: "serving web/ cross-origin isolated at URL".
+    let stdout = server.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
+            if let Some((_, url)) = line.split_once(" isolated at ") {
+                tx.send(url.to_string()).ok();
+            }
+        }
+    });
+    let url = rx.recv_timeout(std::time::Duration::from_secs(600));
+    let outcome = std::panic::catch_unwind(|| {
+        let url = url.expect("scripts/web-demo.sh did not serve within 600 s");
+        let out = Command::new("node")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../web/tools/open-page.mjs"))
+            .args([&url, "/demo/?autorun&size=320x240&threads=2", "--timeout", "120"])
+            .output()
+            .unwrap();
+        let said = text(&out.stdout);
+        assert!(out.status.success(), "{said}{}", text(&out.stderr));
+        assert!(said.starts_with(r#"{"state":"done""#), "{said}");
+    });
+    server.kill().ok();
+    server.wait().ok();
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e);
+    }
+}
+
 /// The latency benchmark of the web runtime (`web/tools/bench-latency.mjs`, run by the
 /// `spawn_latency` example) works in Node and Chromium. Only that it runs and reports is
 /// checked here: its figures are in docs/benchmarks.md, not in a timed test.

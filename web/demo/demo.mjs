@@ -1,10 +1,11 @@
 // The demo page: renders with the guest's `render(width, height, threads)` in one `Runtime`,
-// compiled and started once with its pool warm, shows the time and the speedup over one thread,
-// and draws the picture.
+// compiled and started once with its pool warm, shows the median time of a few runs and the
+// speedup over one thread, and draws the picture with which thread computed each row.
 //
 // URL parameters: `module` (default ./mandelbrot.wasm), `size` (WIDTHxHEIGHT), `threads`,
 // `autorun` (render once on load). The page sets `document.body.dataset.state` to
-// `ready`, `running`, `done` or `error`, and keeps its measurements in `window.demoResults`.
+// `ready`, `running`, `done` or `error`, and keeps its measurements in `window.demoResults` and
+// the last render's thread per row in `window.demoRows`.
 // The Timeline button renders once traced (a run of its own) and shows the timeline page the
 // trace tool makes (in an iframe; `window.demoTimeline` has its HTML).
 import { Runtime, run, checkIsolation, Tool } from '../wthreads.mjs';
@@ -34,12 +35,49 @@ async function load() {
   runtime = await Runtime.create(bytes, { poolSize: navigator.hardwareConcurrency || 2, ...output });
 }
 
-/** Renders once in the page's runtime; resolves to `{ ms, pixels }` (one grey byte per pixel). */
+/** Renders per click and thread count, the time shown being their median. */
+const SAMPLES = 3;
+
+/**
+ * Renders `SAMPLES` times in the page's runtime; resolves to `{ ms, pixels, rows }`: the median
+ * time, one grey byte per pixel, and which thread (0, 1, …) computed each row.
+ */
 async function render(width, height, threads) {
-  const start = performance.now();
-  const ptr = await runtime.call('render', width, height, threads);
-  const ms = performance.now() - start;
-  return { ms, pixels: runtime.readBytes(ptr >>> 0, width * height) };
+  const times = [];
+  let ptr = 0;
+  for (let i = 0; i < SAMPLES; i++) {
+    const start = performance.now();
+    ptr = await runtime.call('render', width, height, threads);
+    times.push(performance.now() - start);
+  }
+  const ms = times.sort((a, b) => a - b)[Math.floor(SAMPLES / 2)];
+  const rows = runtime.readBytes((await runtime.call('row_threads')) >>> 0, height);
+  return { ms, pixels: runtime.readBytes(ptr >>> 0, width * height), rows };
+}
+
+/** The colour of thread `t` of `threads`. */
+const colour = (t, threads) => `hsl(${Math.round((t * 360) / threads)} 75% 50%)`;
+
+/** Draws beside the picture which thread computed each row, a colour per thread, and its key. */
+function drawRows(rows, threads) {
+  const strip = $('rows');
+  strip.width = 12;
+  strip.height = rows.length;
+  const ctx = strip.getContext('2d');
+  for (let y = 0; y < rows.length; y++) {
+    ctx.fillStyle = colour(rows[y], threads);
+    ctx.fillRect(0, y, strip.width, 1);
+  }
+  const key = $('rows-key');
+  key.replaceChildren('rows computed by thread ');
+  for (let t = 0; t < threads; t++) {
+    const swatch = document.createElement('span');
+    swatch.className = 'swatch';
+    swatch.style.background = colour(t, threads);
+    swatch.textContent = t;
+    key.append(swatch);
+  }
+  window.demoRows = Array.from(rows);
 }
 
 /** Renders once in a run of its own, traced; resolves to `{ ms, pixels, trace }` (the raw trace). */
@@ -66,7 +104,7 @@ function draw(width, height, pixels) {
 function show(entry) {
   const row = document.createElement('tr');
   const speedup = entry.speedup === null ? '' : `${entry.speedup.toFixed(2)}x`;
-  for (const cell of [entry.threads, `${entry.width}×${entry.height}`, entry.ms.toFixed(1), speedup]) {
+  for (const cell of [entry.threads, `${entry.width}×${entry.height}`, entry.ms.toFixed(1), speedup, `median of ${SAMPLES}`]) {
     const td = document.createElement('td');
     td.textContent = cell;
     row.append(td);
@@ -84,15 +122,17 @@ async function renderClicked() {
     // The speedup needs a one-thread time at this size: measure it first if there is none.
     for (const n of baseline(width, height) || threads === 1 ? [threads] : [1, threads]) {
       setState('running', `rendering with ${n} thread${n === 1 ? '' : 's'}…`);
-      const { ms, pixels } = await render(width, height, n);
+      const { ms, pixels, rows } = await render(width, height, n);
       const base = n === 1 ? ms : baseline(width, height).ms;
-      const entry = { threads: n, width, height, ms, speedup: base / ms };
+      const entry = { threads: n, width, height, ms, speedup: base / ms, samples: SAMPLES };
       results.push(entry);
       show(entry);
       draw(width, height, pixels);
+      drawRows(rows, n);
     }
     const last = results[results.length - 1];
-    setState('done', `${last.threads} thread${last.threads === 1 ? '' : 's'}: ${last.ms.toFixed(1)} ms, ${last.speedup.toFixed(2)}x the speed of 1 thread`);
+    const threadsText = `${last.threads} thread${last.threads === 1 ? '' : 's'}`;
+    setState('done', `${threadsText}: ${last.ms.toFixed(1)} ms (median of ${SAMPLES} runs), ${last.speedup.toFixed(2)}x the speed of 1 thread`);
   } catch (e) {
     setState('error', `error: ${e.message}`);
   } finally {

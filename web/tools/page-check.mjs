@@ -5,8 +5,9 @@
 //   node web/tools/page-check.mjs demo MODULE.wasm OUT.png [--size WxH] [--threads N]
 //     serves web/ cross-origin isolated with MODULE at /demo/mandelbrot.wasm, opens the demo,
 //     sets the size and thread count, clicks Render, waits for the result, writes a screenshot
-//     to OUT.png and prints {state, status, results, width, height, pixels} (pixels: the
-//     canvas's grey values, base64).
+//     to OUT.png and prints {state, status, results, width, height, rows, rowColours, readme,
+//     pixels} (pixels: the canvas's grey values, base64; rows: the thread of each row; readme:
+//     the start of what the page's README link serves).
 //   node web/tools/page-check.mjs timeline MODULE.wasm OUT.png --tool TOOL.wasm [--size WxH] [--threads N]
 //     the same with the trace tool module served at its default place, clicking Timeline: the
 //     report has `timeline`, the timeline page's HTML the demo made in the page.
@@ -43,7 +44,11 @@ if ((clicks && !out) || (mode === 'timeline' && !tool)) fail(usage);
 
 const server = await serve({
   root: fileURLToPath(new URL('..', import.meta.url)),
-  mounts: { '/demo/mandelbrot.wasm': module, ...(tool ? { [`/${TOOL_FILE}`]: tool } : {}) },
+  mounts: {
+    '/demo/mandelbrot.wasm': module,
+    '/README.md': fileURLToPath(new URL('../../README.md', import.meta.url)),
+    ...(tool ? { [`/${TOOL_FILE}`]: tool } : {}),
+  },
   port: 0,
   isolate: clicks,
 });
@@ -71,10 +76,12 @@ try {
     })()`);
     await settled(['done', 'error']);
   }
-  const report = await page.evaluate(`(() => {
+  const report = await page.evaluate(`(async () => {
     const canvas = document.getElementById('picture');
     const report = { state: document.body.dataset.state, status: document.getElementById('status').textContent,
-      results: window.demoResults ?? [], width: canvas.width, height: canvas.height, timeline: window.demoTimeline ?? null };
+      results: window.demoResults ?? [], width: canvas.width, height: canvas.height, timeline: window.demoTimeline ?? null,
+      rows: window.demoRows ?? null, rowColours: [...document.querySelectorAll('#rows-key .swatch')].length,
+      readme: document.querySelector('a[href="/README.md"]') ? await fetch('/README.md').then((r) => r.ok ? r.text() : '').then((t) => t.slice(0, 20)) : null };
     if (report.state === 'done') {
       const rgba = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
       let grey = '';

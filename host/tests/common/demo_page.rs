@@ -42,7 +42,8 @@ fn base64_decode(s: &str) -> Vec<u8> {
 }
 
 /// The demo page, used as a user would (thread count, Render button), shows the 1-thread and
-/// 2-thread times and the speedup, and draws exactly the image the native host renders. Its
+/// 2-thread times (medians of 3 runs) and the speedup, draws exactly the image the native host
+/// renders with which thread computed each row beside it, and links to the README. Its
 /// screenshot is kept in the test's temporary directory.
 #[test]
 fn demo_page_draws_the_native_image() {
@@ -61,8 +62,17 @@ fn demo_page_draws_the_native_image() {
     assert_eq!(json_str(&report, "state"), "done", "{report}");
     let status = json_str(&report, "status");
     assert!(status.starts_with("2 threads: ") && status.ends_with("the speed of 1 thread"), "{status}");
+    assert!(status.contains(" ms (median of 3 runs), "), "{status}");
     assert!(report.contains(r#""results":[{"threads":1,"width":320,"height":240,"ms":"#), "{report}");
     assert!(report.contains(r#"{"threads":2,"width":320,"height":240,"ms":"#), "{report}");
+    let parsed: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert!(parsed["results"].as_array().unwrap().iter().all(|r| r["samples"] == 3), "{report}");
+    // Which thread computed each row: a colour per thread, and both threads took rows.
+    let rows: Vec<u64> = parsed["rows"].as_array().unwrap().iter().map(|t| t.as_u64().unwrap()).collect();
+    assert_eq!(rows.len(), height as usize, "{report}");
+    assert!(rows.contains(&0) && rows.contains(&1) && rows.iter().all(|&t| t < 2), "{rows:?}");
+    assert_eq!(parsed["rowColours"], 2, "{report}");
+    assert_eq!(parsed["readme"], "# wthreads\n\nReal thr", "the page's README link: {report}");
 
     let wasm = std::fs::read(wthreads_guest_tests::MANDELBROT).unwrap();
     let rt = wthreads_host::Runtime::load(&wasm, wthreads_host::Options::default()).unwrap();
