@@ -64,7 +64,10 @@ export class Runtime {
    * is a worker, ~2.5 MB in Chromium and ~9 MB in Node), `poolSize` (workers started up front,
    * 4; the pool grows on demand), `onStdout(text)`, `onStderr(text)`, `onAbort({tid, name,
    * message})` for each thread that trapped or panicked, the event listeners `on: { spawn,
-   * join, exit }` and `onEvent(event)`, and `trace` (see `run`).
+   * join, exit }` and `onEvent(event)`, `trace` (see `run`), and `bindgen`: for a module made by
+   * `wasm-bindgen --target web` from a patched module, where its JavaScript glue is (`NAME.js`;
+   * every worker runs the module through a glue of its own, and `call` calls the glue's
+   * functions).
    */
   static async create(wasm, options = {}) {
     const { maxThreads = DEFAULT_MAX_THREADS, poolSize = 4, on = {}, trace, bindgen } = options;

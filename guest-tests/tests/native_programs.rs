@@ -34,6 +34,7 @@ const WASM_ONLY: &[(&str, &str)] = &[
     ("test_main_panics", "checks the host's exit status of a trapped main thread"),
     ("test_output_closed", "checks the host's output when its reader is gone"),
     ("test_racy_counter", "races on purpose, for a trace to show (Miri would stop it)"),
+    ("test_main_thread_is_one", "natively the thread that asks is any thread, not a program's main one"),
 ];
 
 /// How long one program may run natively before it is called hung.

@@ -1,6 +1,7 @@
 //! `Thread` and `ThreadId`: a thread's handle and identity.
 
 use super::parker::Parker;
+use crate::sys;
 use alloc::string::String;
 use alloc::sync::Arc;
 use core::fmt;
@@ -19,14 +20,20 @@ use core::sync::atomic::{AtomicU64, Ordering};
 pub struct ThreadId(NonZeroU64);
 
 impl ThreadId {
+    /// The main thread's id on wasm, whichever thread asks first (docs/abi.md's `MAIN_THREAD_ID`).
+    const MAIN: ThreadId = ThreadId(NonZeroU64::MIN);
+
     fn new() -> ThreadId {
-        static COUNTER: AtomicU64 = AtomicU64::new(1);
+        // From 2: 1 is the main thread's.
+        static COUNTER: AtomicU64 = AtomicU64::new(2);
         // Relaxed: only uniqueness matters, which the atomic read-modify-write gives.
         let id = COUNTER.fetch_add(1, Ordering::Relaxed);
         ThreadId(NonZeroU64::new(id).unwrap_or(NonZeroU64::MIN))
     }
 
-    /// The id as a number (the main thread is 1).
+    /// The id as a number. On wasm the main thread, the one that runs the invoked export, is 1
+    /// (as the host numbers it); natively a thread not started by wthreads gets an id like a
+    /// spawned one.
     ///
     /// # Examples
     /// ```
@@ -60,8 +67,19 @@ pub struct Thread {
 }
 
 impl Thread {
+    /// A spawned thread's handle, with a new id.
     pub(crate) fn new(name: Option<String>) -> Thread {
-        Thread { inner: Arc::new(Inner { id: ThreadId::new(), name, parker: Parker::new() }) }
+        Thread::with_id(ThreadId::new(), name)
+    }
+
+    /// The handle of a thread the runtime did not start: the main thread's id where it can only
+    /// be the main thread (`sys::ADOPTED_IS_MAIN`), else a new one.
+    pub(crate) fn adopted(name: Option<String>) -> Thread {
+        Thread::with_id(if sys::ADOPTED_IS_MAIN { ThreadId::MAIN } else { ThreadId::new() }, name)
+    }
+
+    fn with_id(id: ThreadId, name: Option<String>) -> Thread {
+        Thread { inner: Arc::new(Inner { id, name, parker: Parker::new() }) }
     }
 
     pub(crate) fn parker(&self) -> &Parker {

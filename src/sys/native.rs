@@ -184,6 +184,10 @@ pub(crate) fn tls_align() -> usize {
 /// std gives each thread its own machine stack.
 pub(crate) const SHADOW_STACK: bool = false;
 
+/// Whether a thread the runtime did not start is the program's main thread: not natively,
+/// where it may be any thread (a test harness's), so each gets an id like a spawned one.
+pub(crate) const ADOPTED_IS_MAIN: bool = false;
+
 /// This thread's control block pointer (null until set).
 pub(crate) fn self_get() -> *mut u8 {
     SELF.with(Cell::get)

@@ -212,6 +212,10 @@ pub(crate) fn adopt_thread(ptr: *mut u8, _release: unsafe fn(*mut u8)) {
     self_set(ptr);
 }
 
+/// Whether a thread the runtime did not start is the program's main thread: here the only one,
+/// which runs the invoked export (`abi::MAIN_THREAD_ID`), so its `ThreadId` is 1 too.
+pub(crate) const ADOPTED_IS_MAIN: bool = true;
+
 /// The name of a thread the runtime did not start: only ever the main thread here.
 pub(crate) fn adopted_thread_name() -> Option<alloc::string::String> {
     Some(alloc::string::String::from("main"))

@@ -121,7 +121,7 @@ pub(crate) fn current_tcb() -> &'static Tcb {
 #[cold]
 #[inline(never)]
 fn adopt_current_thread() -> &'static Tcb {
-    let tcb = Box::into_raw(Box::new(Tcb::new(Thread::new(sys::adopted_thread_name()))));
+    let tcb = Box::into_raw(Box::new(Tcb::new(Thread::adopted(sys::adopted_thread_name()))));
     sys::adopt_thread(tcb.cast(), release_adopted);
     // SAFETY: just created; it lives until its thread ends, after which nothing on that thread
     // runs that could use the reference.

@@ -78,6 +78,17 @@ pub extern "C" fn test_builder_and_current() -> i32 {
     0
 }
 
+/// The main thread's `ThreadId` is 1, as the host numbers it, though a spawned thread asks for
+/// its own id first; spawned threads' ids follow.
+#[cfg(target_arch = "wasm32")]
+#[unsafe(no_mangle)]
+pub extern "C" fn test_main_thread_is_one() -> i32 {
+    let child = thread::spawn(|| thread::current().id().as_u64().get()).join().unwrap();
+    assert_eq!(thread::current().id().as_u64().get(), 1, "the main thread");
+    assert!(child >= 2, "a spawned thread: {child}");
+    0
+}
+
 #[unsafe(no_mangle)]
 pub extern "C" fn test_sleep_and_is_finished() -> i32 {
     let t0 = Instant::now();

@@ -159,6 +159,11 @@ mod programs {
     }
 
     #[test]
+    pub(super) fn test_main_thread_is_one() {
+        pass(M, "test_main_thread_is_one");
+    }
+
+    #[test]
     pub(super) fn test_sleep_and_is_finished() {
         pass(M, "test_sleep_and_is_finished");
     }
