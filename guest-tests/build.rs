@@ -28,6 +28,7 @@ fn main() {
         ("port", GuestBuild::new(here.join("port"))),
         ("bench", GuestBuild::new(here.join("bench"))),
         ("hello", GuestBuild::new(here.join("hello"))),
+        ("embed", GuestBuild::new(here.join("embed"))),
         ("std_programs", GuestBuild::new(here.join("std-programs")).toolchain(NIGHTLY).build_std(true)),
     ];
     let mut consts = String::new();

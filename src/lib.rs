@@ -3,7 +3,39 @@
 //! `wthreads` gives a `wasm32-unknown-unknown` program the threading API of Rust std, in
 //! `#![no_std]` and on the stable toolchain. Each thread runs in its own instance of the module
 //! over one shared linear memory; the host (native wasmtime or Web Workers) provides the
-//! runtime API in `docs/abi.md`, and the module is prepared with `wthreads patch` (threadify).
+//! runtime API in `docs/abi.md`, and the module is prepared with `wthreads-patch` (threadify).
+//!
+//! # Quick start
+//!
+//! A `cdylib` crate with the flags of `docs/guest-config.toml` in its `.cargo/config.toml`
+//! (the build script names any that is missing):
+//!
+//! ```
+//! use wthreads::sync::{Arc, Mutex};
+//! use wthreads::thread;
+//!
+//! #[unsafe(no_mangle)]
+//! pub extern "C" fn total() -> u64 {
+//!     let sum = Arc::new(Mutex::new(0u64));
+//!     let handles: Vec<_> = (1..=4u64)
+//!         .map(|i| {
+//!             let sum = Arc::clone(&sum);
+//!             thread::spawn(move || *sum.lock().unwrap() += i)
+//!         })
+//!         .collect();
+//!     for h in handles {
+//!         h.join().unwrap();
+//!     }
+//!     let total = *sum.lock().unwrap();
+//!     wthreads::println!("total {total}");
+//!     total
+//! }
+//! # assert_eq!(total(), 10);
+//! ```
+//!
+//! then `cargo build --release --target wasm32-unknown-unknown`, `wthreads-patch` on the
+//! module, and `wthreads run guest.wasm --invoke total` natively, or `run` from the npm package
+//! in a browser or Node.
 //!
 //! - [`thread`]: [`spawn`](thread::spawn), [`Builder`](thread::Builder),
 //!   [`JoinHandle`](thread::JoinHandle), [`scope`](thread::scope), [`current`](thread::current),

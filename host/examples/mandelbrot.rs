@@ -5,7 +5,7 @@
 //! `cargo run --release -p wthreads-host --example mandelbrot -- [OUT.png]`
 
 use std::time::Instant;
-use wthreads_host::{Options, Runtime};
+use wthreads_host::{Builder, Runtime};
 
 const WIDTH: u32 = 1600;
 const HEIGHT: u32 = 1200;
@@ -13,24 +13,23 @@ const HEIGHT: u32 = 1200;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = std::env::args().nth(1).unwrap_or_else(|| "mandelbrot.png".into());
     let wasm = std::fs::read(wthreads_guest_tests::MANDELBROT)?;
-    let rt = Runtime::load(&wasm, Options::default())?;
+    let rt = Runtime::load(&wasm, Builder::new())?;
     let mut main = rt.main_thread()?;
     let cores = std::thread::available_parallelism()?.get();
-    let dims = [i32::try_from(WIDTH)?, i32::try_from(HEIGHT)?];
 
     println!("Mandelbrot {WIDTH}x{HEIGHT}, 1000 iterations, wasm guest on the wthreads native host");
     let mut times = Vec::new();
-    let mut ptr = 0;
+    let mut ptr: u32 = 0;
     for threads in [1, cores] {
         let t0 = Instant::now();
-        ptr = main.call("render", &[dims[0], dims[1], i32::try_from(threads)?])?;
+        ptr = main.call("render", (WIDTH, HEIGHT, u32::try_from(threads)?))?;
         let dt = t0.elapsed();
         println!("  {threads:>2} thread{}: {:>8.1} ms", if threads == 1 { " " } else { "s" }, dt.as_secs_f64() * 1e3);
         times.push(dt.as_secs_f64());
     }
     println!("  speedup with {cores} threads: {:.2}x", times[0] / times[1]);
 
-    let pixels = main.read(ptr, dims[0] * dims[1])?;
+    let pixels = main.read(ptr, WIDTH * HEIGHT)?;
     let file = std::io::BufWriter::new(std::fs::File::create(&out)?);
     let mut encoder = png::Encoder::new(file, WIDTH, HEIGHT);
     encoder.set_color(png::ColorType::Grayscale);

@@ -4,14 +4,14 @@
 //!
 //! `cargo run --release -p wthreads-host --example rayon`
 
-use wthreads_host::{Options, Runtime};
+use wthreads_host::{Builder, Runtime};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let wasm = std::fs::read(wthreads_guest_tests::STD_PROGRAMS)?;
-    let rt = Runtime::load(&wasm, Options::default())?;
+    let rt = Runtime::load(&wasm, Builder::new())?;
     let mut main = rt.main_thread()?;
     let cores = i32::try_from(std::thread::available_parallelism()?.get())?;
     println!("rayon par_sort_unstable + map-reduce over 10,000,000 u32 in a wasm guest");
-    main.call("rayon_speedup", &[cores])?;
+    main.call::<_, i32>("rayon_speedup", (cores,))?;
     Ok(())
 }

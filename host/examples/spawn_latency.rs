@@ -6,14 +6,14 @@
 //! `cargo run --release -p wthreads-host --example spawn_latency [-- ITERATIONS]`
 
 use std::time::Instant;
-use wthreads_host::{Options, Runtime};
+use wthreads_host::{Builder, Runtime};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let iterations: i32 = std::env::args().nth(1).map_or(Ok(2000), |s| s.parse())?;
     let wasm = std::fs::read(wthreads_guest_tests::PROGRAMS)?;
-    let rt = Runtime::load(&wasm, Options::default())?;
+    let rt = Runtime::load(&wasm, Builder::new())?;
     let mut main = rt.main_thread()?;
-    let guest_ns = main.call("bench_spawn_join", &[iterations])?;
+    let guest_ns = main.call::<_, i32>("bench_spawn_join", (iterations,))?;
 
     // The same loop in native Rust, warm-up included.
     for i in 0..32u32 {

@@ -4,17 +4,17 @@
 //!
 //! `cargo run --release -p wthreads-host --example stack_check_cost`
 
-use wthreads_host::{Options, Runtime};
+use wthreads_host::{Builder, Runtime};
 use wthreads_threadify::{Options as PatchOptions, patch_with};
 
 fn time(wasm: &[u8], export: &str, arg: i32) -> Result<f64, Box<dyn std::error::Error>> {
-    let rt = Runtime::load(wasm, Options::default())?;
+    let rt = Runtime::load(wasm, Builder::new())?;
     let mut main = rt.main_thread()?;
     // Best of 5 (µs) in one instance, after one warm-up call.
-    main.call(export, &[arg / 10])?;
+    main.call::<_, i32>(export, (arg / 10,))?;
     let mut best = i32::MAX;
     for _ in 0..5 {
-        best = best.min(main.call(export, &[arg])?);
+        best = best.min(main.call::<_, i32>(export, (arg,))?);
     }
     Ok(f64::from(best))
 }

@@ -15,9 +15,13 @@ fn main() {
     let seconds = args.next().unwrap_or(60);
     let threads = args.next().unwrap_or(16);
     let wasm = std::fs::read(wthreads_guest_tests::PROGRAMS).expect("the guest programs are built by guest-tests");
-    let options = Options { invoke: "stress".into(), args: vec![seconds, threads, 0], ..Options::default() };
+    let options = Options {
+        invoke: "stress".into(),
+        args: vec![seconds.to_string(), threads.to_string(), "0".into()],
+        ..Options::default()
+    };
     match run(&wasm, options) {
-        Ok(code) => std::process::exit(code),
+        Ok(results) => std::process::exit(results.first().and_then(wasmtime::Val::i32).unwrap_or(0)),
         Err(e) => {
             eprintln!("stress: {e}");
             std::process::exit(101)

@@ -1,8 +1,8 @@
 //! The checks of a module before anything runs: its memory, its imports against the runtime
 //! API's table, and the types of the exports a host calls.
 
+use crate::error::Error;
 use crate::imports;
-use crate::runtime::Error;
 use wasmtime::{Engine, ExternType, Module, SharedMemory};
 use wthreads::abi;
 
@@ -20,9 +20,14 @@ pub(crate) fn check_memory(module: &Module, engine: &Engine) -> Result<SharedMem
     Err(Error::Module("module does not import a shared memory `env.memory`".into()))
 }
 
-/// Checks every other import against the runtime API's table ([`abi::IMPORTS`]) and the exports
-/// a host calls, before anything runs. `traced`: the module was instrumented for a trace.
-pub(crate) fn check_imports(module: &Module, traced: bool) -> Result<(), Error> {
+/// Checks every other import against the runtime API's table ([`abi::IMPORTS`]), before anything
+/// runs; an import of another module must be one the linker defines (`defined`). `traced`: the
+/// module was instrumented for a trace.
+pub(crate) fn check_imports(
+    module: &Module,
+    traced: bool,
+    mut defined: impl FnMut(&str, &str) -> bool,
+) -> Result<(), Error> {
     for imp in module.imports() {
         match (imp.module(), imp.name(), imp.ty()) {
             ("env", "memory", ExternType::Memory(_)) => {}
@@ -45,11 +50,12 @@ pub(crate) fn check_imports(module: &Module, traced: bool) -> Result<(), Error> 
                     )));
                 }
             }
-            (m, n, _) => {
+            (m, n, _) if !defined(m, n) => {
                 return Err(Error::Module(format!(
-                    "unsupported import `{m}.{n}`: a wthreads host provides only `env.memory` and the `wthreads` module"
+                    "unsupported import `{m}.{n}`: the wthreads runtime provides only `env.memory` and the `wthreads` module, and the embedder defines no `{m}.{n}` beside them"
                 )));
             }
+            _ => {}
         }
     }
     Ok(())

@@ -3,11 +3,11 @@
 //! Every function validates its arguments and answers bad ones with an `abi::ERR_*` code (or,
 //! for `abort`, a trap of the calling thread); none of them can panic the host.
 
+use crate::ctx::WthreadsView;
 use crate::memory::GuestMemory;
-use crate::runtime::{Ctx, GuestAbort, Spawn};
+use crate::shared::{GuestAbort, Shared, Spawn};
 use crate::trace::host::Blocked;
 use crate::watch::{Deadlocked, Wait};
-use std::io::Write;
 use std::time::Duration;
 use wasmtime::{Caller, Linker, WaitResult};
 use wthreads::abi;
@@ -26,11 +26,14 @@ pub fn signature(ty: &wasmtime::FuncType) -> String {
 ///
 /// # Errors
 /// A message naming the function the host forgot, mistyped or has beyond the table.
-pub fn check_definitions(linker: &Linker<Ctx>, store: &mut wasmtime::Store<Ctx>) -> Result<(), String> {
+pub(crate) fn check_definitions<T>(linker: &Linker<T>, store: &mut wasmtime::Store<T>) -> Result<(), String> {
     for f in abi::IMPORTS {
         let defined = linker.get(&mut *store, abi::IMPORT_MODULE, f.name).ok().and_then(wasmtime::Extern::into_func);
         let Some(defined) = defined else {
-            return Err(format!("the host does not define `wthreads.{}` of the runtime API table", f.name));
+            return Err(format!(
+                "the linker does not define `wthreads.{}` of the runtime API table: call `wthreads_host::add_to_linker` on it",
+                f.name
+            ));
         };
         let found = signature(&defined.ty(&*store));
         if found != f.signature().to_string() {
@@ -54,16 +57,18 @@ fn code<T>(r: Result<T, i32>, ok: impl FnOnce(T) -> i32) -> i32 {
     r.map_or_else(|e| e, ok)
 }
 
-/// Defines every import of the `wthreads` module in `linker`.
+/// Defines the runtime API (docs/abi.md), every import of module `wthreads`, in `linker`, beside
+/// the embedder's own imports; the runtime's context is found in each store's data through
+/// [`WthreadsView`].
 ///
 /// # Errors
-/// Only if wasmtime rejects a definition (a bug).
-pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
+/// If `linker` defines one of these names already (and does not allow shadowing).
+pub fn add_to_linker<T: WthreadsView>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
     let m = abi::IMPORT_MODULE;
     linker.func_wrap(
         m,
         "thread_spawn",
-        |c: Caller<'_, Ctx>,
+        |mut c: Caller<'_, T>,
          arg: i32,
          stack_top: i32,
          tls: i32,
@@ -72,8 +77,8 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
          name_ptr: i32,
          name_len: i32|
          -> i32 {
-            let rt = &c.data().rt;
-            let mem = GuestMemory::new(&rt.memory);
+            let ctx = c.data_mut().wthreads();
+            let mem = GuestMemory::new(&ctx.rt.memory);
             if let Err(e) = mem.word(exit_word) {
                 return e;
             }
@@ -84,8 +89,8 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
                     Err(e) => return e,
                 },
             };
-            let (parent, site) = (c.data().tid, c.data().site);
-            rt.start_thread(Spawn {
+            let (parent, site) = (ctx.tid, ctx.site);
+            std::sync::Arc::clone(&ctx.spawner).start_thread(Spawn {
                 start_arg: arg,
                 stack_top,
                 tls_block: tls,
@@ -100,8 +105,8 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
     linker.func_wrap(
         m,
         "thread_join",
-        |mut c: Caller<'_, Ctx>, tid: i32, msg_ptr: i32, msg_cap: i32, len_ptr: i32| -> wasmtime::Result<i32> {
-            let ctx = c.data();
+        |mut c: Caller<'_, T>, tid: i32, msg_ptr: i32, msg_cap: i32, len_ptr: i32| -> wasmtime::Result<i32> {
+            let ctx = c.data_mut().wthreads();
             let mem = GuestMemory::new(&ctx.rt.memory);
             // Check the out-pointers before blocking, so a bad one cannot lose the outcome.
             if msg_cap < 0 {
@@ -114,7 +119,8 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
             let thread = thread_pointer(&mut c);
             let watched = slot.as_ref().map(|s| s.enter(&Wait::Join { tid, thread }));
             let blocked = Blocked::new(&mut c);
-            let (rt, me) = (std::sync::Arc::clone(&c.data().rt), c.data().tid);
+            let ctx = c.data_mut().wthreads();
+            let (rt, me) = (std::sync::Arc::clone(&ctx.rt), ctx.tid);
             let joined = rt.threads.join(me, tid, JOIN_PATIENCE, || {
                 if let Some(slot) = slot.as_ref().filter(|s| s.frames_wanted()) {
                     slot.set_frames(Wait::Join { tid, thread }, frames(&mut c));
@@ -122,13 +128,15 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
                 rt.watch.deadlock().is_none()
             });
             drop((blocked, watched));
-            let ctx = c.data();
+            let ctx = c.data_mut().wthreads();
             if ctx.rt.watch.deadlock().is_some() {
                 return Err(Deadlocked.into());
             }
             if let Ok(outcome) = &joined {
                 let result = outcome.code().cast_unsigned();
                 ctx.rt.trace(ctx.tid, abi::THREAD_JOIN, (tid.cast_unsigned(), result, 0), ctx.site, None);
+                let (by, trapped) = (ctx.tid, result.cast_signed() == abi::JOIN_TRAPPED);
+                ctx.rt.emit(|| crate::events::Event::Join { tid, by, trapped });
             }
             let mem = GuestMemory::new(&ctx.rt.memory);
             Ok(code(joined, |outcome| match outcome {
@@ -146,8 +154,8 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
             }))
         },
     )?;
-    linker.func_wrap(m, "thread_detach", |c: Caller<'_, Ctx>, tid: i32| -> i32 {
-        let ctx = c.data();
+    linker.func_wrap(m, "thread_detach", |mut c: Caller<'_, T>, tid: i32| -> i32 {
+        let ctx = c.data_mut().wthreads();
         code(ctx.rt.threads.detach(tid), |()| {
             ctx.rt.trace(ctx.tid, abi::THREAD_DETACH, (tid.cast_unsigned(), 0, 0), ctx.site, None);
             0
@@ -157,22 +165,22 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
     linker.func_wrap(m, "available_parallelism", || -> i32 {
         std::thread::available_parallelism().map_or(1, |n| i32::try_from(n.get()).unwrap_or(i32::MAX))
     })?;
-    linker.func_wrap(m, "wait32", |mut c: Caller<'_, Ctx>, addr: i32, expected: i32, timeout_ns: i64| {
+    linker.func_wrap(m, "wait32", |mut c: Caller<'_, T>, addr: i32, expected: i32, timeout_ns: i64| {
         if timeout_ns < 0 {
             // A module patched with `--host-wait`: its waits without timeout are watched too.
             return wait_watched(c, addr, expected, abi::NO_WAIT_CONTEXT, 0, 0);
         }
-        let addr = match GuestMemory::new(&c.data().rt.memory).futex_addr(addr) {
+        let addr = match GuestMemory::new(&c.data_mut().wthreads().rt.memory).futex_addr(addr) {
             Ok(a) => a,
             Err(e) => return Ok(e),
         };
         let timeout = u64::try_from(timeout_ns).ok().map(Duration::from_nanos);
         let _blocked = Blocked::new(&mut c);
-        Ok(futex_wait(&c.data().rt, addr, expected, timeout))
+        Ok(futex_wait(&c.data_mut().wthreads().rt, addr, expected, timeout))
     })?;
-    linker.func_wrap(m, abi::WAIT_WATCHED, wait_watched)?;
-    linker.func_wrap(m, "wake", |c: Caller<'_, Ctx>, addr: i32, count: i32| -> i32 {
-        let rt = &c.data().rt;
+    linker.func_wrap(m, abi::WAIT_WATCHED, wait_watched::<T>)?;
+    linker.func_wrap(m, "wake", |mut c: Caller<'_, T>, addr: i32, count: i32| -> i32 {
+        let rt = &c.data_mut().wthreads().rt;
         let addr = match GuestMemory::new(&rt.memory).futex_addr(addr) {
             Ok(a) => a,
             Err(e) => return e,
@@ -182,8 +190,8 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
             Err(_) => abi::ERR_OUT_OF_BOUNDS,
         }
     })?;
-    linker.func_wrap(m, "abort", |c: Caller<'_, Ctx>, ptr: i32, len: i32| -> wasmtime::Result<()> {
-        let msg = match GuestMemory::new(&c.data().rt.memory).read(ptr, len) {
+    linker.func_wrap(m, "abort", |mut c: Caller<'_, T>, ptr: i32, len: i32| -> wasmtime::Result<()> {
+        let msg = match GuestMemory::new(&c.data_mut().wthreads().rt.memory).read(ptr, len) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(s) => s,
                 Err(e) => format!("aborted with an invalid UTF-8 message: {}", String::from_utf8_lossy(e.as_bytes())),
@@ -192,20 +200,16 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
         };
         Err(GuestAbort(msg).into())
     })?;
-    linker.func_wrap(m, "write", |c: Caller<'_, Ctx>, fd: i32, ptr: i32, len: i32| -> i32 {
-        let bytes = match GuestMemory::new(&c.data().rt.memory).read(ptr, len) {
+    linker.func_wrap(m, "write", |mut c: Caller<'_, T>, fd: i32, ptr: i32, len: i32| -> i32 {
+        let rt = &c.data_mut().wthreads().rt;
+        let bytes = match GuestMemory::new(&rt.memory).read(ptr, len) {
             Ok(b) => b,
             Err(e) => return e,
         };
-        let r = match fd {
-            abi::FD_STDOUT => std::io::stdout().lock().write_all(&bytes),
-            abi::FD_STDERR => std::io::stderr().lock().write_all(&bytes),
-            _ => return abi::ERR_BAD_FD,
-        };
-        if r.is_err() { abi::ERR_BAD_FD } else { len }
+        code(rt.sinks.write(fd, &bytes), |()| len)
     })?;
-    linker.func_wrap(m, "clock_ns", |c: Caller<'_, Ctx>| -> i64 {
-        i64::try_from(c.data().rt.epoch.elapsed().as_nanos()).unwrap_or(i64::MAX)
+    linker.func_wrap(m, "clock_ns", |mut c: Caller<'_, T>| -> i64 {
+        i64::try_from(c.data_mut().wthreads().rt.epoch.elapsed().as_nanos()).unwrap_or(i64::MAX)
     })?;
     Ok(())
 }
@@ -214,8 +218,8 @@ pub fn define(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
 /// thread's slot for the deadlock watchdog. A thread the watchdog wakes to learn where it waits
 /// captures the functions it is in and returns `WAIT_WOKEN` (a spurious wake, which the guest's
 /// loops expect). Once the program is deadlocked, every wait ends its thread.
-fn wait_watched(
-    mut c: Caller<'_, Ctx>,
+fn wait_watched<T: WthreadsView>(
+    mut c: Caller<'_, T>,
     addr: i32,
     expected: i32,
     what: i32,
@@ -224,7 +228,7 @@ fn wait_watched(
 ) -> wasmtime::Result<i32> {
     // Borrowed, not cloned: an `Arc` clone of the runtime would be a contended atomic on every
     // wait of every thread.
-    let memory = GuestMemory::new(&c.data().rt.memory);
+    let memory = GuestMemory::new(&c.data_mut().wthreads().rt.memory);
     let at = match memory.futex_addr(addr) {
         Ok(a) => a,
         Err(e) => return Ok(e),
@@ -236,7 +240,7 @@ fn wait_watched(
     // A traced thread that blocks writes out what it recorded first: it may stay blocked until
     // the run ends, and its accesses and releases before the wait order what others do after.
     let blocked = Blocked::new(&mut c);
-    let ctx = c.data();
+    let ctx = c.data_mut().wthreads();
     let rt = &ctx.rt;
     let (what, what_addr) = ctx.wait_context.filter(|_| what == abi::NO_WAIT_CONTEXT).unwrap_or((what, what_addr));
     let wait = Wait::Futex {
@@ -254,7 +258,7 @@ fn wait_watched(
     // The watchdog woke this thread to learn where it waits (it waits again at once).
     if slot.frames_wanted() {
         let frames = frames(&mut c);
-        if let Some(slot) = &c.data().slot {
+        if let Some(slot) = &c.data_mut().wthreads().slot {
             slot.set_frames(wait, frames);
         }
     }
@@ -262,7 +266,7 @@ fn wait_watched(
 }
 
 /// `memory.atomic.wait32` on the shared memory, with the runtime API's results.
-fn futex_wait(rt: &crate::runtime::Runtime, addr: u64, expected: i32, timeout: Option<Duration>) -> i32 {
+fn futex_wait(rt: &Shared, addr: u64, expected: i32, timeout: Option<Duration>) -> i32 {
     match rt.memory.atomic_wait32(addr, expected.cast_unsigned(), timeout) {
         Ok(WaitResult::Ok) => abi::WAIT_WOKEN,
         Ok(WaitResult::Mismatch) => abi::WAIT_NOT_EQUAL,
@@ -272,7 +276,7 @@ fn futex_wait(rt: &crate::runtime::Runtime, addr: u64, expected: i32, timeout: O
 }
 
 /// The functions the calling thread is in, innermost first, as `name+0xOFFSET`.
-fn frames(c: &mut Caller<'_, Ctx>) -> Vec<String> {
+fn frames<T>(c: &mut Caller<'_, T>) -> Vec<String> {
     let trace = wasmtime::WasmBacktrace::capture(&*c);
     trace
         .frames()
@@ -290,7 +294,7 @@ fn frames(c: &mut Caller<'_, Ctx>) -> Vec<String> {
 }
 
 /// The calling instance's thread pointer (threadify's exported global), 0 if it has none.
-fn thread_pointer(c: &mut Caller<'_, Ctx>) -> u32 {
+fn thread_pointer<T>(c: &mut Caller<'_, T>) -> u32 {
     let global = c.get_export(wthreads_threadify::conventions::SELF_GLOBAL).and_then(wasmtime::Extern::into_global);
     global.and_then(|g| g.get(&mut *c).i32()).map_or(0, i32::cast_unsigned)
 }

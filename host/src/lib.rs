@@ -1,24 +1,70 @@
-//! The native wthreads host: runs patched (or unpatched) wthreads guests on wasmtime.
+//! The native wthreads host: runs threaded wasm guests on wasmtime.
 //!
 //! One `Engine` and one compiled `Module` serve every thread; each guest thread runs on a host
 //! thread with its own `Store` and instance over the one `SharedMemory`, and host threads
-//! whose guest thread ended park with their instance for the next spawn ([`pool`]). The runtime API it implements
-//! is `docs/abi.md`; [`run`] is what `wthreads run` does.
+//! whose guest thread ended park with their instance for the next spawn. The runtime API it
+//! implements is `docs/abi.md`.
+//!
+//! # Embedding
+//!
+//! As with `wasmtime-wasi`: the embedder's store data carries a [`WthreadsCtx`]
+//! ([`WthreadsView`]), [`add_to_linker`] puts the runtime API beside the embedder's own imports,
+//! and a [`Builder`] makes the [`Runtime`] of a patched module, with the output and event sinks
+//! it chooses. Each thread's store gets store data of its own from the embedder's constructor.
+//!
+//! ```no_run
+//! use wasmtime::{Caller, Config, Engine, Linker, Module};
+//! use wthreads_host::{Builder, WthreadsCtx, WthreadsView};
+//!
+//! struct App { wthreads: WthreadsCtx }
+//! impl WthreadsView for App {
+//!     fn wthreads(&mut self) -> &mut WthreadsCtx { &mut self.wthreads }
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let engine = Engine::new(wthreads_host::configure(&mut Config::new()))?;
+//! let mut linker = Linker::<App>::new(&engine);
+//! wthreads_host::add_to_linker(&mut linker)?;
+//! linker.func_wrap("app", "progress", |mut c: Caller<'_, App>, done: u32| {
+//!     println!("thread {}: {done}", c.data_mut().wthreads.thread_id());
+//! })?;
+//! let module = Module::new(&engine, wthreads_host::patch(&std::fs::read("guest.wasm")?)?)?;
+//! let rt = Builder::new().on_event(|e| println!("{e:?}")).build(&linker, &module, |wthreads| App { wthreads })?;
+//! let total: u64 = rt.main_thread()?.call("work", (4_u32,))?;
+//! # Ok(()) }
+//! ```
+//!
+//! [`Runtime::load`] and [`run`] do all of it for a module on its own, as `wthreads run` does.
 
+mod builder;
+mod cache;
 mod checks;
+mod ctx;
+mod error;
+mod events;
 mod headroom;
-pub mod imports;
-pub mod main_thread;
-pub mod memory;
-pub mod output;
-pub mod pool;
-pub mod runtime;
-pub mod threads;
+mod imports;
+mod load;
+mod main_thread;
+mod memory;
+mod output;
+mod pool;
+mod runtime;
+mod shared;
+mod threads;
 pub mod trace;
-pub mod watch;
+mod watch;
 
+pub use builder::{Builder, DEFAULT_MAX_THREADS};
+pub use cache::Cache;
+pub use ctx::{WthreadsCtx, WthreadsView};
+pub use error::Error;
+pub use events::Event;
+pub use imports::add_to_linker;
+pub use load::{Options, configure, patch, run};
 pub use main_thread::MainThread;
-pub use runtime::{Error, Options, Runtime};
+pub use output::stderr_line;
+pub use runtime::Runtime;
 
 /// Exit status of `wthreads run` when the invoked function traps or panics.
 pub const EXIT_TRAP: i32 = 101;
@@ -30,11 +76,3 @@ pub const EXIT_RACE: i32 = 66;
 /// Exit status of a program that the host ended because every live thread was blocked with no
 /// way out, after printing what each waits for (`docs/check.md`, "Deadlocks").
 pub const EXIT_DEADLOCK: i32 = 102;
-
-/// Loads `wasm` and runs `options.invoke` on its main thread; returns its i32 result.
-///
-/// # Errors
-/// [`Error::Module`] for an unusable module, [`Error::Trap`] if the function traps.
-pub fn run(wasm: &[u8], options: Options) -> Result<i32, Error> {
-    Runtime::load(wasm, options)?.run_main()
-}

@@ -6,11 +6,14 @@
 //! - `wthreads patch IN.wasm -o OUT.wasm [--no-stack-check] [--host-wait]`
 
 use clap::{Parser, Subcommand};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::exit;
-use wthreads_host::output::stderr_line;
+use wasmtime::Val;
 use wthreads_host::trace::{self, Format, Recorder};
-use wthreads_host::{EXIT_DEADLOCK, EXIT_MODULE, EXIT_RACE, EXIT_TRAP, Error, Options};
+use wthreads_host::{
+    Builder, Cache, DEFAULT_MAX_THREADS, EXIT_DEADLOCK, EXIT_MODULE, EXIT_RACE, EXIT_TRAP, Error, Options, stderr_line,
+};
 
 /// Runs and patches threaded WebAssembly guests built with the wthreads crate.
 #[derive(Parser)]
@@ -22,8 +25,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run an export of a module (patched in memory if it is not yet) and exit with its i32
-    /// result; 101 if it traps or panics, 2 if the module cannot be run.
+    /// Run an export of a module (patched in memory if it is not yet) and exit with its result if
+    /// that is one i32 from 0 to 255, else print its results; 101 if it traps or panics, 2 if
+    /// the module cannot be run.
     Run(RunArgs),
     /// Run like `run` (same output and exit status) and write a trace of the run's events:
     /// spawn, start, exit, join, every lock, futex, condvar and park event (docs/trace.md).
@@ -45,12 +49,18 @@ struct RunArgs {
     /// The export to call.
     #[arg(long, value_name = "NAME", default_value = "main")]
     invoke: String,
-    /// An i32 argument of the export, in order (repeat for more).
-    #[arg(long = "arg", value_name = "N", allow_negative_numbers = true)]
-    args: Vec<i32>,
+    /// An argument of the export, in order, one for each of its parameters (an integer, or a
+    /// float for f32 and f64).
+    #[arg(long = "arg", value_name = "VALUE", allow_hyphen_values = true)]
+    args: Vec<String>,
     /// The most threads alive at once besides main (a spawn beyond gets an error).
-    #[arg(long, value_name = "N", default_value_t = Options::default().max_threads)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_THREADS)]
     max_threads: usize,
+    /// Compile the module afresh and keep nothing: without it, the patched and compiled module
+    /// is kept in the user's cache directory (`$WTHREADS_CACHE_DIR`, else e.g. ~/.cache/wthreads)
+    /// and the next run of the same module starts from it.
+    #[arg(long)]
+    no_cache: bool,
 }
 
 #[derive(clap::Args)]
@@ -78,22 +88,48 @@ fn fail(msg: &str) -> ! {
     exit(EXIT_MODULE)
 }
 
-fn options(a: &RunArgs) -> Options {
-    Options { invoke: a.invoke.clone(), max_threads: a.max_threads, args: a.args.clone(), ..Options::default() }
+/// The runtime as `a` says, before the command's own settings.
+fn runtime(a: &RunArgs) -> Builder {
+    Builder::new().max_threads(a.max_threads)
+}
+
+/// The exit status of a call that returned `results`: the result if it is one i32 that fits an
+/// exit status, else 0 after printing them, one per line (a wide, negative or non-i32 result
+/// would lose its value in the status).
+fn returned(results: &[Val]) -> i32 {
+    if let [Val::I32(code @ 0..=255)] = results {
+        return *code;
+    }
+    let mut out = std::io::stdout().lock();
+    for r in results {
+        let line = match r {
+            Val::I32(v) => v.to_string(),
+            Val::I64(v) => v.to_string(),
+            Val::F32(bits) => f32::from_bits(*bits).to_string(),
+            Val::F64(bits) => f64::from_bits(*bits).to_string(),
+            other => format!("{other:?}"),
+        };
+        if writeln!(out, "{line}").is_err() {
+            return EXIT_MODULE;
+        }
+    }
+    0
 }
 
 /// Runs the module as `a` says and exits with its status; `finish` runs first (the trace, the
 /// analysis), told whether the module ran at all, and may give another status.
-fn run(a: &RunArgs, options: Options, finish: impl FnOnce(bool) -> Option<i32>) -> ! {
+fn run(a: &RunArgs, runtime: Builder, finish: impl FnOnce(bool) -> Option<i32>) -> ! {
     let file = a.file.display().to_string();
     let wasm = std::fs::read(&a.file).unwrap_or_else(|e| fail(&format!("{file}: {e}")));
+    let cache = if a.no_cache { None } else { Cache::user() };
+    let options = Options { invoke: a.invoke.clone(), args: a.args.clone(), runtime, cache };
     let result = wthreads_host::run(&wasm, options);
     if let Err(Error::Deadlock(report)) = &result {
         eprint!("{report}");
     }
     let status = finish(!matches!(result, Err(Error::Module(_))));
     match result {
-        Ok(code) => exit(status.unwrap_or(code)),
+        Ok(results) => exit(status.unwrap_or_else(|| returned(&results))),
         Err(Error::Module(m)) => fail(&format!("{file}: {m}")),
         Err(Error::Trap(m)) => {
             stderr_line(&format!("wthreads: {file}: `{}` did not return: {m}", a.invoke));
@@ -113,13 +149,14 @@ fn temp_trace() -> PathBuf {
 fn check(a: &RunArgs) -> ! {
     let analysis = trace::Analysis::start(Box::new(std::io::stderr()))
         .unwrap_or_else(|e| fail(&format!("cannot start the analysis: {e}")));
-    let options = Options { trace: Some(std::sync::Arc::clone(analysis.recorder())), ..options(a) };
-    run(a, options, |_| match analysis.finish().map(|found| found.summary()) {
-        Err(e) => fail(&format!("cannot analyse the run: {e}")),
-        Ok(None) => None,
-        Ok(Some(summary)) => {
-            stderr_line(&format!("wthreads check: {summary}"));
-            Some(EXIT_RACE)
+    run(a, runtime(a).trace(std::sync::Arc::clone(analysis.recorder())), |_| {
+        match analysis.finish().map(|found| found.summary()) {
+            Err(e) => fail(&format!("cannot analyse the run: {e}")),
+            Ok(None) => None,
+            Ok(Some(summary)) => {
+                stderr_line(&format!("wthreads check: {summary}"));
+                Some(EXIT_RACE)
+            }
         }
     })
 }
@@ -131,8 +168,7 @@ fn trace(t: TraceArgs) -> ! {
     let raw = if t.format == Format::Raw && !to_stdout && t.html.is_none() { output.clone() } else { temp_trace() };
     let recorder =
         Recorder::create(&raw, t.memory).unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", raw.display())));
-    let options = Options { trace: Some(std::sync::Arc::clone(&recorder)), ..options(&t.run) };
-    run(&t.run, options, |ran| {
+    run(&t.run, runtime(&t.run).trace(std::sync::Arc::clone(&recorder)), |ran| {
         let finished = recorder.finish();
         if !ran {
             // Nothing ran: no trace, only the message of why.
@@ -180,7 +216,7 @@ fn main() {
     // clap reports a bad command line with the usage and exit status 2, the status of a module
     // that cannot be run (`EXIT_MODULE`).
     match Cli::parse().command {
-        Command::Run(a) => run(&a, options(&a), |_| None),
+        Command::Run(a) => run(&a, runtime(&a), |_| None),
         Command::Trace(t) => trace(t),
         Command::Check(a) => check(&a),
         Command::Patch(p) => match p.run() {

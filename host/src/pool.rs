@@ -3,7 +3,7 @@
 //! Creating an OS thread, a `Store` and an instance costs tens of microseconds; handing a
 //! parked thread its next guest thread costs one wake-up. When a guest thread ends, its host
 //! thread parks here with its instance (threadify's `wthreads_thread_start` resets the
-//! per-instance state), and the next `thread_spawn` takes it. At most [`Pool::max_idle`] host
+//! per-instance state), and the next `thread_spawn` takes it. At most `max_idle` host
 //! threads are parked; one that stays idle for [`IDLE_TIMEOUT`] exits, and closing the pool
 //! (when the embedder drops the main thread) lets every parked one exit.
 
@@ -47,11 +47,6 @@ impl<J> Pool<J> {
 
     fn state(&self) -> MutexGuard<'_, State<J>> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The most threads kept parked.
-    pub fn max_idle(&self) -> usize {
-        self.max_idle
     }
 
     /// How many threads are parked now.
@@ -111,6 +106,7 @@ impl<J> Pool<J> {
     }
 
     /// [`offer`](Pool::offer) then [`wait`](Pool::wait).
+    #[cfg(test)]
     pub fn park(&self, me: &Arc<Parked<J>>) -> Option<J> {
         if self.offer(me) { self.wait(me) } else { None }
     }

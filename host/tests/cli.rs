@@ -64,24 +64,10 @@ fn bad_inputs_get_clear_errors() {
     );
     expect_module_error(&wthreads(&["run"]), "Usage: wthreads run");
     expect_module_error(&wthreads(&["frobnicate"]), "unrecognized subcommand 'frobnicate'");
-    expect_module_error(&wthreads(&["run", "x.wasm", "--arg", "abc"]), "invalid value 'abc' for '--arg <N>'");
     expect_module_error(
         &wthreads(&["run", "x.wasm", "--max-threads", "lots"]),
         "invalid value 'lots' for '--max-threads <N>'",
     );
-}
-
-/// Every command has `--help` and `--version`, as a conventional command line does.
-#[test]
-fn help_and_version() {
-    let o = wthreads(&["--version"]);
-    assert!(o.status.success() && stdout(&o).starts_with("wthreads "), "{}", stdout(&o));
-    for cmd in [&["--help"][..], &["run", "--help"], &["patch", "--help"]] {
-        let o = wthreads(cmd);
-        assert!(o.status.success(), "{cmd:?}: {}", stderr(&o));
-        assert!(stdout(&o).contains("Usage: wthreads"), "{cmd:?}: {}", stdout(&o));
-    }
-    assert!(stdout(&wthreads(&["run", "--help"])).contains("--max-threads <N>"));
 }
 
 include!("common/fake_guest.rs");

@@ -91,12 +91,12 @@ fn hold_live_threads_runs() {
 #[test]
 fn spawns_reuse_parked_host_threads() {
     let wasm = std::fs::read(wthreads_guest_tests::BENCH).unwrap();
-    let rt = wthreads_host::Runtime::load(&wasm, wthreads_host::Options::default()).unwrap();
+    let rt = wthreads_host::Runtime::load(&wasm, wthreads_host::Builder::new()).unwrap();
     let mut main = rt.main_thread().unwrap();
-    main.call("bench_spawn_join", &[200]).unwrap();
+    main.call::<_, i32>("bench_spawn_join", (200,)).unwrap();
     assert_eq!(rt.host_threads_started(), 1, "a spawn after a join must find the parked host thread");
     assert_eq!(rt.parked_threads(), 1);
-    main.call("bench_contended", &[4, 10_000]).unwrap();
+    main.call::<_, i32>("bench_contended", (4, 10_000)).unwrap();
     let started = rt.host_threads_started();
     assert!((1..=4).contains(&started), "4 threads started {started} host threads");
     assert_eq!(rt.parked_threads(), started);

@@ -1,4 +1,4 @@
-//! The `patch` command line, shared by `wthreads patch` and `wthreads-threadify`.
+//! The `patch` command line, shared by `wthreads patch` and `wthreads-patch`.
 
 use std::path::PathBuf;
 

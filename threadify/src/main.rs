@@ -1,5 +1,6 @@
-//! `wthreads-threadify IN.wasm -o OUT.wasm [--no-stack-check] [--host-wait]`: patch a module
-//! (the same as `wthreads patch`).
+//! `wthreads-patch IN.wasm -o OUT.wasm [--no-stack-check] [--host-wait]`: patch a module (the
+//! same as `wthreads patch`), without the host and its wasmtime: `cargo install wthreads-threadify`
+//! builds in seconds what `wthreads` builds in minutes.
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -7,7 +8,7 @@ use std::process::ExitCode;
 /// Patches a wasm module built for wthreads so that each thread can run in an instance of its
 /// own (the same as `wthreads patch`).
 #[derive(Parser)]
-#[command(name = "wthreads-threadify", version)]
+#[command(name = "wthreads-patch", version)]
 struct Cli {
     #[command(flatten)]
     patch: wthreads_threadify::cli::PatchArgs,
@@ -17,7 +18,7 @@ fn main() -> ExitCode {
     match Cli::parse().patch.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("wthreads-threadify: {e}");
+            eprintln!("wthreads-patch: {e}");
             ExitCode::from(2)
         }
     }

@@ -34,6 +34,13 @@ pub extern "C" fn calls_add(n: i32) -> i64 {
     *total
 }
 
+/// `x * by`: a call with an i64 and an f64 argument and an f64 result, for hosts that call
+/// exports of any scalar type (`wthreads run --arg`, the embedding API's typed calls).
+#[unsafe(no_mangle)]
+pub extern "C" fn calls_scale(x: i64, by: f64) -> f64 {
+    x as f64 * by
+}
+
 /// How many times the calling thread has called this: the main thread's thread-locals persist.
 #[unsafe(no_mangle)]
 pub extern "C" fn calls_count() -> i32 {

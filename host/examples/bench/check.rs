@@ -9,7 +9,7 @@ use super::tsan::Baseline;
 use std::process::Command;
 use std::time::Instant;
 use wthreads_host::trace::Analysis;
-use wthreads_host::{Options, Runtime};
+use wthreads_host::{Builder, Runtime};
 
 /// The argument that makes the benchmark a child that measures one workload.
 pub const CHILD: &str = "--check-cost-child";
@@ -39,12 +39,15 @@ pub fn child(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     let (_, export, call_args) = WORKLOADS[args[0].parse::<usize>()?];
     let check = args[1] == "check";
     let analysis = if check { Some(Analysis::start(Box::new(std::io::sink()))?) } else { None };
-    let options =
-        Options { trace: analysis.as_ref().map(|a| std::sync::Arc::clone(a.recorder())), ..Options::default() };
-    let rt = Runtime::load(&std::fs::read(wthreads_guest_tests::BENCH)?, options).map_err(|e| e.to_string())?;
+    let mut runtime = Builder::new();
+    if let Some(a) = &analysis {
+        runtime = runtime.trace(std::sync::Arc::clone(a.recorder()));
+    }
+    let rt = Runtime::load(&std::fs::read(wthreads_guest_tests::BENCH)?, runtime).map_err(|e| e.to_string())?;
     let mut main = rt.main_thread().map_err(|e| e.to_string())?;
     let start = Instant::now();
-    main.call(export, call_args).map_err(|e| e.to_string())?;
+    main.call_dynamic(export, &call_args.iter().copied().map(wasmtime::Val::I32).collect::<Vec<_>>())
+        .map_err(|e| e.to_string())?;
     drop(main);
     if let Some(analysis) = analysis {
         let found = analysis.finish()?;

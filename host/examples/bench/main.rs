@@ -37,8 +37,9 @@ mod tsan;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
+use wasmtime::Val;
 use wthreads_host::trace::Recorder;
-use wthreads_host::{MainThread, Options, Runtime};
+use wthreads_host::{Builder, MainThread, Runtime, WthreadsCtx};
 
 /// The wasi-threads peer: wasmtime 46 and the peer program built for `wasm32-wasip1-threads`.
 struct Peer {
@@ -148,9 +149,10 @@ fn show(ns: f64, how: Show) -> String {
 }
 
 /// Calls a benchmark export; it returns microseconds.
-fn call(guest: &mut MainThread, name: &str, args: &[i32]) -> f64 {
-    let us = guest.call(name, args).unwrap_or_else(|e| panic!("{name}: {e}"));
-    f64::from(us) * 1e3
+fn call(guest: &mut MainThread<WthreadsCtx>, name: &str, args: &[i32]) -> f64 {
+    let args: Vec<Val> = args.iter().copied().map(Val::I32).collect();
+    let us = guest.call_dynamic(name, &args).unwrap_or_else(|e| panic!("{name}: {e}"));
+    f64::from(us.first().and_then(Val::i32).unwrap_or_else(|| panic!("{name} returns no i32"))) * 1e3
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -160,24 +162,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let runs: usize = args.first().map_or(Ok(7), |a| a.parse())?;
     let wasm = std::fs::read(wthreads_guest_tests::BENCH)?;
-    let rt = Runtime::load(&wasm, Options::default()).map_err(|e| e.to_string())?;
+    let rt = Runtime::load(&wasm, Builder::new()).map_err(|e| e.to_string())?;
     let mut guest = rt.main_thread().map_err(|e| e.to_string())?;
     // The same module traced: the recording's cost without the disk's.
     let recorder = Recorder::create(Path::new("/dev/null"), false)?;
-    let options = Options { trace: Some(std::sync::Arc::clone(&recorder)), ..Options::default() };
-    let traced_rt = Runtime::load(&wasm, options).map_err(|e| e.to_string())?;
+    let traced_rt =
+        Runtime::load(&wasm, Builder::new().trace(std::sync::Arc::clone(&recorder))).map_err(|e| e.to_string())?;
     let mut traced = traced_rt.main_thread().map_err(|e| e.to_string())?;
     let memory_recorder = Recorder::create(Path::new("/dev/null"), true)?;
-    let options = Options { trace: Some(std::sync::Arc::clone(&memory_recorder)), ..Options::default() };
-    let memory_rt = Runtime::load(&wasm, options).map_err(|e| e.to_string())?;
+    let memory_rt = Runtime::load(&wasm, Builder::new().trace(std::sync::Arc::clone(&memory_recorder)))
+        .map_err(|e| e.to_string())?;
     let mut memory = memory_rt.main_thread().map_err(|e| e.to_string())?;
     let bare_wasm = wthreads_threadify::trace::without_events(&wasm)?;
-    let bare_rt = Runtime::load(&bare_wasm, Options::default()).map_err(|e| e.to_string())?;
+    let bare_rt = Runtime::load(&bare_wasm, Builder::new()).map_err(|e| e.to_string())?;
     let mut bare = bare_rt.main_thread().map_err(|e| e.to_string())?;
     let unwatched_options = wthreads_threadify::Options { watch_waits: false, ..Default::default() };
     let unwatched_wasm =
         wthreads_threadify::patch_with(&std::fs::read(wthreads_guest_tests::BENCH_UNPATCHED)?, &unwatched_options)?;
-    let unwatched_rt = Runtime::load(&unwatched_wasm, Options::default()).map_err(|e| e.to_string())?;
+    let unwatched_rt = Runtime::load(&unwatched_wasm, Builder::new()).map_err(|e| e.to_string())?;
     let mut unwatched = unwatched_rt.main_thread().map_err(|e| e.to_string())?;
     let peer = Peer::find();
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get) as u32;
@@ -218,7 +220,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     const ALLOCS: u32 = 500_000;
     // Every wasm side runs each workload, in this order, right after the native side.
     type Side = fn(&mut Figure) -> &mut Vec<f64>;
-    let mut sides: [(&mut MainThread, Side); 5] = [
+    let mut sides: [(&mut MainThread<WthreadsCtx>, Side); 5] = [
         (&mut guest, |f| &mut f.wasm),
         (&mut traced, |f| &mut f.traced),
         (&mut bare, |f| &mut f.bare),

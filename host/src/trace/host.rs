@@ -3,7 +3,7 @@
 //! which happens at every one of those calls, so that a thread's accesses keep their place
 //! among its events, and when the thread's code returns.
 
-use crate::runtime::Ctx;
+use crate::ctx::WthreadsView;
 use wasmtime::{AsContextMut, Caller, Linker, SharedMemory, Store, Val};
 use wthreads::abi;
 
@@ -18,26 +18,27 @@ impl Buffer {
     /// Gives the thread of `store` the buffer of `instance` (if it was instrumented with
     /// `--memory`) and records what instantiating it accessed (the start function's
     /// initialisation of memory), so that those accesses precede the thread's events.
-    pub fn attach(instance: &wasmtime::Instance, store: &mut Store<Ctx>) {
+    pub(crate) fn attach<T: WthreadsView>(instance: &wasmtime::Instance, store: &mut Store<T>) {
         let memory = instance.get_memory(&mut *store, abi::EXPORT_TRACE_BUFFER);
         let cursor = instance.get_global(&mut *store, abi::EXPORT_TRACE_CURSOR);
-        store.data_mut().buffer = memory.zip(cursor).map(|(memory, cursor)| Buffer { memory, cursor });
+        store.data_mut().wthreads().buffer = memory.zip(cursor).map(|(memory, cursor)| Buffer { memory, cursor });
         drain(store);
     }
 }
 
 /// Hands the accesses the instance's buffer holds to the recorder and empties it.
-pub fn drain(mut store: impl AsContextMut<Data = Ctx>) {
+pub(crate) fn drain<T: WthreadsView>(mut store: impl AsContextMut<Data = T>) {
     let mut cx = store.as_context_mut();
-    let Some(buffer) = cx.data().buffer else { return };
+    let Some(buffer) = cx.data_mut().wthreads().buffer else { return };
     let bytes = buffer.cursor.get(&mut cx).i32().and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
     if bytes == 0 {
         return;
     }
-    let ctx = cx.data();
-    if let Some(recorder) = &ctx.rt.options.trace {
+    let ctx = cx.data_mut().wthreads();
+    if let Some(recorder) = ctx.rt.trace.clone() {
+        let tid = ctx.tid;
         let data = buffer.memory.data(&cx);
-        recorder.accesses(ctx.tid, &data[..bytes.min(data.len())]);
+        recorder.accesses(tid, &data[..bytes.min(data.len())]);
     }
     buffer.cursor.set(&mut cx, Val::I32(0)).ok();
 }
@@ -49,10 +50,11 @@ pub struct Blocked(Option<(std::sync::Arc<crate::trace::Recorder>, i32)>);
 impl Blocked {
     /// The thread of `store` blocks, if the run is traced: its instance's accesses are drained
     /// first, so that everything it recorded before the wait is handed over.
-    pub fn new(mut store: impl AsContextMut<Data = Ctx>) -> Blocked {
+    pub(crate) fn new<T: WthreadsView>(mut store: impl AsContextMut<Data = T>) -> Blocked {
         drain(&mut store);
-        let cx = store.as_context_mut();
-        let (recorder, tid) = (cx.data().rt.options.trace.clone(), cx.data().tid);
+        let mut cx = store.as_context_mut();
+        let ctx = cx.data_mut().wthreads();
+        let (recorder, tid) = (ctx.rt.trace.clone(), ctx.tid);
         if let Some(r) = &recorder {
             r.block(tid);
         }
@@ -70,7 +72,7 @@ impl Drop for Blocked {
 
 /// The module's initial stack pointer and the end of its static data, from the instance's
 /// exports ([`abi::MEMORY_LAYOUT`]; 0 for one it does not export).
-pub fn memory_layout(instance: &wasmtime::Instance, store: &mut Store<Ctx>) -> (u32, u32) {
+pub(crate) fn memory_layout<T>(instance: &wasmtime::Instance, store: &mut Store<T>) -> (u32, u32) {
     let mut global = |name| {
         let value = instance.get_global(&mut *store, name).map(|g| g.get(&mut *store));
         value.and_then(|v| v.i32()).map_or(0, i32::cast_unsigned)
@@ -84,22 +86,26 @@ pub fn memory_layout(instance: &wasmtime::Instance, store: &mut Store<Ctx>) -> (
 ///
 /// # Errors
 /// Only if wasmtime rejects a definition (a bug).
-pub fn define(linker: &mut Linker<Ctx>, store: &Store<Ctx>, order: SharedMemory) -> wasmtime::Result<()> {
+pub(crate) fn define<T: WthreadsView>(
+    linker: &mut Linker<T>,
+    store: &Store<T>,
+    order: SharedMemory,
+) -> wasmtime::Result<()> {
     let m = abi::TRACE_MODULE;
-    linker.func_wrap(m, "event", |mut c: Caller<'_, Ctx>, kind: i32, a: i32, b: i32, x: i64, site: i32| {
+    linker.func_wrap(m, "event", |mut c: Caller<'_, T>, kind: i32, a: i32, b: i32, x: i64, site: i32| {
         drain(&mut c);
         // What the module's own event function keeps when it is not traced (`wait_watched`).
         if abi::WAIT_CONTEXT_EVENTS.contains(&(kind & abi::EVENT_MASK)) {
-            c.data_mut().wait_context = Some((kind, a));
+            c.data_mut().wthreads().wait_context = Some((kind, a));
         }
-        let ctx = c.data();
+        let ctx = c.data_mut().wthreads();
         ctx.rt.trace(ctx.tid, kind, (a.cast_unsigned(), b.cast_unsigned(), x), site.cast_unsigned(), None);
     })?;
-    linker.func_wrap(m, "at", |mut c: Caller<'_, Ctx>, site: i32| {
+    linker.func_wrap(m, "at", |mut c: Caller<'_, T>, site: i32| {
         drain(&mut c);
-        c.data_mut().site = site.cast_unsigned();
+        c.data_mut().wthreads().site = site.cast_unsigned();
     })?;
-    linker.func_wrap(m, "flush", |mut c: Caller<'_, Ctx>, _bytes: i32| drain(&mut c))?;
+    linker.func_wrap(m, "flush", |mut c: Caller<'_, T>, _bytes: i32| drain(&mut c))?;
     linker.define(store, m, abi::TRACE_ORDER_MEMORY, order)?;
     Ok(())
 }

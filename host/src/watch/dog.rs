@@ -10,7 +10,7 @@
 //! with a timeout, in a host call, or running counts as not blocked.
 
 use super::{State, Wait};
-use crate::runtime::Runtime;
+use crate::shared::Shared;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -29,7 +29,7 @@ const WAKE_EVERY: Duration = Duration::from_millis(10);
 const WAKE_ROUNDS: u32 = 500;
 
 /// Starts the watchdog of `rt` unless it runs already; it ends with the runtime.
-pub(crate) fn start(rt: &Arc<Runtime>) {
+pub(crate) fn start(rt: &Arc<Shared>) {
     if !rt.watch.start_once() {
         return;
     }
@@ -38,7 +38,7 @@ pub(crate) fn start(rt: &Arc<Runtime>) {
     std::thread::Builder::new().name("wthreads-watchdog".into()).spawn(move || watch(&rt)).ok();
 }
 
-fn watch(rt: &Weak<Runtime>) {
+fn watch(rt: &Weak<Shared>) {
     // The threads blocked for good at the last look, with their generations.
     let mut last: HashSet<(i32, u64)> = HashSet::new();
     // The wait-for cycles reported so far (their threads, in id order).
@@ -75,7 +75,7 @@ fn watch(rt: &Weak<Runtime>) {
         for cycle in super::report::cycles(&rt, &stuck) {
             let tids: Vec<i32> = cycle.iter().map(|(t, _)| *t).collect();
             if !reported.contains(&tids) && frames_ready(&rt, &cycle, &mut asked) {
-                crate::output::stderr_line(super::report::write(&rt, &cycle, false).trim_end());
+                rt.sinks.line(super::report::write(&rt, &cycle, false).trim_end());
                 reported.push(tids);
             }
         }
@@ -84,7 +84,7 @@ fn watch(rt: &Weak<Runtime>) {
 
 /// Whether the report on `threads` can be written: each thread told the functions it waits in,
 /// or the report waited [`FRAMES_PATIENCE`] looks for them. Asks the threads that have not.
-fn frames_ready(rt: &Runtime, threads: &[(i32, State)], asked: &mut HashMap<Vec<i32>, u32>) -> bool {
+fn frames_ready(rt: &Shared, threads: &[(i32, State)], asked: &mut HashMap<Vec<i32>, u32>) -> bool {
     let missing: Vec<&(i32, State)> = threads.iter().filter(|(_, s)| s.frames.is_none()).collect();
     let looks = asked.entry(threads.iter().map(|(t, _)| *t).collect()).or_insert(0);
     if missing.is_empty() || *looks >= FRAMES_PATIENCE {
@@ -104,7 +104,7 @@ fn frames_ready(rt: &Runtime, threads: &[(i32, State)], asked: &mut HashMap<Vec<
 }
 
 /// Every live thread's id and state, and whether it is blocked for good now.
-fn look(rt: &Runtime) -> Vec<(i32, State, bool)> {
+fn look(rt: &Shared) -> Vec<(i32, State, bool)> {
     rt.watch
         .threads()
         .into_iter()
@@ -116,7 +116,7 @@ fn look(rt: &Runtime) -> Vec<(i32, State, bool)> {
         .collect()
 }
 
-fn blocked(rt: &Runtime, wait: &Wait) -> bool {
+fn blocked(rt: &Shared, wait: &Wait) -> bool {
     match wait {
         Wait::Futex { addr, expected, .. } => {
             super::report::word(rt, *addr) == Some(*expected) && dead_holder(rt, wait).is_none()
@@ -126,7 +126,7 @@ fn blocked(rt: &Runtime, wait: &Wait) -> bool {
 }
 
 /// The word address of the mutex `wait` is for, if its holder ended by a trap.
-fn dead_holder(rt: &Runtime, wait: &Wait) -> Option<u32> {
+fn dead_holder(rt: &Shared, wait: &Wait) -> Option<u32> {
     let addr = super::report::mutex_of(wait)?;
     let owner = super::report::word(rt, addr)? & !wthreads::abi::MUTEX_CONTENDED;
     rt.watch.is_dead(owner).then_some(addr)
@@ -135,7 +135,7 @@ fn dead_holder(rt: &Runtime, wait: &Wait) -> Option<u32> {
 /// Wakes the threads that wait for a mutex whose holder ended by a trap: they take it over (the
 /// guest does not poll for dead holders on a watching host). Until they do, every look wakes
 /// them again, so that one that was about to sleep cannot miss it.
-fn wake_dead_holders_waiters(rt: &Runtime) {
+fn wake_dead_holders_waiters(rt: &Shared) {
     for (_, slot) in rt.watch.threads() {
         if let Some(addr) = slot.snapshot().wait.and_then(|w| dead_holder(rt, &w)) {
             rt.memory.atomic_notify(u64::from(addr), u32::MAX).ok();
@@ -144,7 +144,7 @@ fn wake_dead_holders_waiters(rt: &Runtime) {
 }
 
 /// Ends the deadlocked program: records the report, then wakes every waiter until none is left.
-fn end(rt: &Runtime, threads: Vec<(i32, State)>) {
+fn end(rt: &Shared, threads: Vec<(i32, State)>) {
     rt.watch.found(super::report::write(rt, &threads, true));
     for _ in 0..WAKE_ROUNDS {
         let waiting: Vec<Wait> = rt.watch.threads().iter().filter_map(|(_, s)| s.snapshot().wait).collect();

@@ -2,7 +2,7 @@
 //! and the functions it waits in, like Go's "all goroutines are asleep" with owners.
 
 use super::{State, Wait};
-use crate::runtime::Runtime;
+use crate::shared::Shared;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 use wthreads::abi;
@@ -11,7 +11,7 @@ use wthreads::abi;
 const FRAMES: usize = 4;
 
 /// The word of guest memory at `addr`, if it is inside the memory and aligned.
-pub(crate) fn word(rt: &Runtime, addr: u32) -> Option<u32> {
+pub(crate) fn word(rt: &Shared, addr: u32) -> Option<u32> {
     let w = crate::memory::GuestMemory::new(&rt.memory).word(addr.cast_signed()).ok()?;
     Some(w.load(std::sync::atomic::Ordering::SeqCst))
 }
@@ -34,7 +34,7 @@ fn has_context(wait: &Wait) -> bool {
 
 /// The report on `threads`: every live thread (`all`), or the threads of a wait-for cycle while
 /// others run, with what each waits for.
-pub(crate) fn write(rt: &Runtime, threads: &[(i32, State)], all: bool) -> String {
+pub(crate) fn write(rt: &Shared, threads: &[(i32, State)], all: bool) -> String {
     let mut out = match (all, threads.len()) {
         (true, 1) => "deadlock: the program's only live thread is blocked, and nothing can wake it\n".to_string(),
         (true, n) => format!("deadlock: all {n} live threads of the program are blocked, and none can wake another\n"),
@@ -59,11 +59,11 @@ pub(crate) fn write(rt: &Runtime, threads: &[(i32, State)], all: bool) -> String
 /// The thread's label in messages; the main thread is named "main", as in its trap messages.
 fn describe_thread(tid: i32, name: Option<&str>) -> String {
     let name = name.or((tid == abi::MAIN_THREAD_ID).then_some("main"));
-    crate::runtime::thread_label(tid, name)
+    crate::shared::thread_label(tid, name)
 }
 
 /// "waits for the mutex at 0x…, held by thread 2", "waits to join thread 3", …
-fn waits_for(rt: &Runtime, me: i32, wait: &Wait, threads: &[(i32, State)]) -> String {
+fn waits_for(rt: &Shared, me: i32, wait: &Wait, threads: &[(i32, State)]) -> String {
     let (addr, expected, what, what_addr) = match wait {
         Wait::Join { tid, .. } => return format!("waits to join thread {tid}"),
         Wait::Futex { addr, expected, what, what_addr, .. } => (*addr, *expected, *what, *what_addr),
@@ -90,7 +90,7 @@ fn waits_for(rt: &Runtime, me: i32, wait: &Wait, threads: &[(i32, State)]) -> St
 }
 
 /// Who holds the mutex whose word is at `addr`: the thread whose owner value the word holds.
-fn holder(rt: &Runtime, me: i32, addr: u32, threads: &[(i32, State)]) -> String {
+fn holder(rt: &Shared, me: i32, addr: u32, threads: &[(i32, State)]) -> String {
     if word(rt, addr).is_some_and(|w| w & !abi::MUTEX_CONTENDED == 0) {
         return "which is free now".into();
     }
@@ -104,20 +104,20 @@ fn holder(rt: &Runtime, me: i32, addr: u32, threads: &[(i32, State)]) -> String 
 
 /// The thread of `threads` whose owner value the mutex word at `addr` holds (found through the
 /// threads' thread pointers).
-fn holder_of(rt: &Runtime, addr: u32, threads: &[(i32, State)]) -> Option<i32> {
+fn holder_of(rt: &Shared, addr: u32, threads: &[(i32, State)]) -> Option<i32> {
     let owner = word(rt, addr)? & !abi::MUTEX_CONTENDED;
     (owner != 0).then(|| threads.iter().find(|(_, s)| owner_of(rt, s) == Some(owner)).map(|(t, _)| *t)).flatten()
 }
 
 /// The owner value at the thread pointer of a waiting thread, if it has one.
-fn owner_of(rt: &Runtime, state: &State) -> Option<u32> {
+fn owner_of(rt: &Shared, state: &State) -> Option<u32> {
     let ptr = state.wait.as_ref().map_or(0, Wait::thread_pointer);
     (ptr != 0).then(|| word(rt, ptr.saturating_add(abi::OWNER_AT_THREAD_POINTER))).flatten()
 }
 
 /// The wait-for cycles among `threads` (each blocked for good): a thread waits for the holder of
 /// the mutex it waits for, or for the thread it joins. Each cycle once, in id order.
-pub(crate) fn cycles(rt: &Runtime, threads: &[(i32, State)]) -> Vec<Vec<(i32, State)>> {
+pub(crate) fn cycles(rt: &Shared, threads: &[(i32, State)]) -> Vec<Vec<(i32, State)>> {
     let by_owner: HashMap<u32, i32> = threads.iter().filter_map(|(t, s)| Some((owner_of(rt, s)?, *t))).collect();
     let next = |state: &State| match state.wait.as_ref()? {
         Wait::Join { tid, .. } => Some(*tid),

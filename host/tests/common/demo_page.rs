@@ -47,7 +47,7 @@ fn base64_decode(s: &str) -> Vec<u8> {
 /// screenshot is kept in the test's temporary directory.
 #[test]
 fn demo_page_draws_the_native_image() {
-    let (width, height) = (320, 240);
+    let (width, height): (u32, u32) = (320, 240);
     let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("web-demo-{BROWSER}.png"));
     let _ = std::fs::remove_file(&shot);
     let report = page_check(&[
@@ -75,9 +75,9 @@ fn demo_page_draws_the_native_image() {
     assert_eq!(parsed["readme"], "# wthreads\n\nReal thr", "the page's README link: {report}");
 
     let wasm = std::fs::read(wthreads_guest_tests::MANDELBROT).unwrap();
-    let rt = wthreads_host::Runtime::load(&wasm, wthreads_host::Options::default()).unwrap();
+    let rt = wthreads_host::Runtime::load(&wasm, wthreads_host::Builder::new()).unwrap();
     let mut main = rt.main_thread().unwrap();
-    let ptr = main.call("render", &[width, height, 2]).unwrap();
+    let ptr: u32 = main.call("render", (width, height, 2_u32)).unwrap();
     let native = main.read(ptr, width * height).unwrap();
     let drawn = base64_decode(json_str(&report, "pixels"));
     assert_eq!(drawn.len(), native.len());

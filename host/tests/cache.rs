@@ -1,0 +1,125 @@
+//! Compiled modules kept between runs (`wthreads_host::Cache`, `wthreads run`'s default): a
+//! second load of a module comes from the cache, a changed module or engine setting compiles
+//! afresh, runs that start together share one entry, and `--no-cache` keeps nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use wasmtime::{Config, Engine};
+use wthreads_host::{Builder, Cache, Runtime};
+
+/// An empty cache directory of this test's own.
+fn empty_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wthreads-cache-{}-{name}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    dir
+}
+
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    let Ok(read) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut all: Vec<PathBuf> = read.map(|e| e.unwrap().path()).collect();
+    all.sort();
+    all
+}
+
+fn engine(configure: impl FnOnce(&mut Config)) -> Engine {
+    let mut config = Config::new();
+    wthreads_host::configure(&mut config);
+    configure(&mut config);
+    Engine::new(&config).unwrap()
+}
+
+#[test]
+fn a_second_load_comes_from_the_cache_and_a_change_compiles_afresh() {
+    let dir = empty_dir("library");
+    let cache = Cache::at(&dir);
+    let hello = std::fs::read(wthreads_guest_tests::HELLO).unwrap();
+    cache.module(&engine(|_| {}), &hello).unwrap();
+    assert_eq!((cache.hits(), cache.misses(), entries(&dir).len()), (0, 1, 1));
+    // The same module and settings: from the cache, and it runs.
+    let module = cache.module(&engine(|_| {}), &hello).unwrap();
+    assert_eq!((cache.hits(), cache.misses()), (1, 1));
+    let mut linker = wasmtime::Linker::new(module.engine());
+    wthreads_host::add_to_linker(&mut linker).unwrap();
+    let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = std::sync::Arc::clone(&out);
+    let rt = Builder::new()
+        .on_stdout(move |b| seen.lock().unwrap().extend_from_slice(b))
+        .build(&linker, &module, |ctx| ctx)
+        .unwrap();
+    assert_eq!(rt.main_thread().unwrap().call::<(i32, i32), i32>("main", (0, 0)).unwrap(), 0);
+    assert_eq!(String::from_utf8_lossy(&out.lock().unwrap()), "hello threads: total 10\n");
+    // Another module, another engine setting: compiled, each an entry of its own.
+    cache.module(&engine(|_| {}), &std::fs::read(wthreads_guest_tests::EMBED).unwrap()).unwrap();
+    cache.module(&engine(|c| _ = c.cranelift_opt_level(wasmtime::OptLevel::None)), &hello).unwrap();
+    assert_eq!((cache.hits(), cache.misses(), entries(&dir).len()), (1, 3, 3));
+    // An entry that is not a compiled module (a broken disk, another tool) is compiled again.
+    for entry in entries(&dir) {
+        std::fs::write(entry, b"not a compiled module").unwrap();
+    }
+    cache.module(&engine(|_| {}), &hello).unwrap();
+    assert_eq!((cache.hits(), cache.misses()), (1, 4));
+    cache.module(&engine(|_| {}), &hello).unwrap();
+    assert_eq!(cache.hits(), 2, "the entry compiled again replaced the broken one");
+    // A module threadify refuses is refused through the cache too, and leaves no entry.
+    let before = entries(&dir).len();
+    let err = cache.module(&engine(|_| {}), b"\0asm\x01\0\0\0").unwrap_err();
+    assert!(err.to_string().contains("memory"), "{err}");
+    assert_eq!(entries(&dir).len(), before);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[cfg(unix)]
+#[test]
+fn wthreads_run_uses_the_cache_from_its_second_run() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = empty_dir("cli");
+    let run = |extra: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_wthreads"))
+            .args(["run", wthreads_guest_tests::HELLO])
+            .args(extra)
+            .env("WTHREADS_CACHE_DIR", &dir)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(String::from_utf8_lossy(&o.stdout), "hello threads: total 10\n");
+    };
+    run(&["--no-cache"]);
+    assert!(entries(&dir).is_empty(), "--no-cache wrote {:?}", entries(&dir));
+    run(&[]);
+    let [entry] = &entries(&dir)[..] else { panic!("{:?}", entries(&dir)) };
+    let written = std::fs::metadata(entry).unwrap().ino();
+    // A run that compiled would have renamed a new file into place.
+    run(&[]);
+    assert_eq!(std::fs::metadata(entry).unwrap().ino(), written, "the second run compiled again");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Runs that start together with an empty cache all run, and leave one whole entry.
+#[test]
+fn runs_that_start_together_share_one_entry() {
+    let dir = empty_dir("together");
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_wthreads"))
+                .args(["run", wthreads_guest_tests::PROGRAMS, "--invoke", "calls_scale", "--arg", "4", "--arg", "0.5"])
+                .env("WTHREADS_CACHE_DIR", &dir)
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success());
+        assert_eq!(String::from_utf8_lossy(&o.stdout), "2\n");
+    }
+    let all = entries(&dir);
+    assert_eq!(all.len(), 1, "one entry, no part left behind: {all:?}");
+    // The entry is whole: the library loads the module from it.
+    let cache = Cache::at(&dir);
+    let rt =
+        Runtime::load_cached(&std::fs::read(wthreads_guest_tests::PROGRAMS).unwrap(), Builder::new(), Some(&cache));
+    let scaled: f64 = rt.unwrap().main_thread().unwrap().call("calls_scale", (4_i64, 0.5_f64)).unwrap();
+    assert_eq!((scaled, cache.hits()), (2.0, 1));
+    std::fs::remove_dir_all(&dir).ok();
+}
