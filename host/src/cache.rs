@@ -1,6 +1,11 @@
 //! Compiled code kept between runs: a module patched and compiled once is loaded from the
 //! user's cache directory the next time, without threadify or Cranelift.
 //!
+//! [`Cache::load`] tiers the code as a JIT does: a module met for the first time is compiled
+//! [`Tier::Quick`] (3-4× faster to compile) and stored; a run that lasts [`UPGRADE_AFTER`]
+//! compiles it [`Tier::Full`] beside the program and stores that, which later runs take. A run
+//! too short to notice the difference never pays for the slower compile.
+//!
 //! An entry is named by a SHA-256 of what decides its code: this host's version (threadify's
 //! output changes with it), the module's bytes as given, and the engine's settings
 //! (`Engine::precompile_compatibility_hash`). So a changed module, host or engine setting
@@ -10,11 +15,19 @@
 //! replaced.
 
 use crate::error::Error;
+use crate::tier::Tier;
 use sha2::{Digest, Sha256};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 use wasmtime::{Engine, Module};
+
+/// How long a run lasts before its module is compiled [`Tier::Full`] beside it.
+pub const UPGRADE_AFTER: Duration = Duration::from_secs(1);
+
+/// How old a part of an entry must be to be taken for one a run left when it ended.
+const STALE_PART: Duration = Duration::from_secs(600);
 
 /// A directory of compiled modules.
 #[derive(Debug)]
@@ -76,40 +89,97 @@ impl Cache {
         self.hits.load(Ordering::Relaxed)
     }
 
-    /// Modules this cache had to compile (and then stored).
+    /// Modules this cache had to compile (and then stored), the upgrades beside a run aside.
     #[must_use]
     pub fn misses(&self) -> usize {
         self.misses.load(Ordering::Relaxed)
     }
 
-    /// `wasm` patched (if it is not yet) and compiled by `engine`: from the cache if this host
-    /// and an engine with these settings did it before, else patched, compiled and stored. A
-    /// cache that cannot be written costs only the next run's compile.
+    /// The engine and module to run `wasm` with: the [`Tier::Full`] code if a run compiled it
+    /// before, else the [`Tier::Quick`] code (from the cache, or compiled and stored), in which
+    /// case the `Full` code is compiled beside the program once it has run for
+    /// [`UPGRADE_AFTER`].
     ///
     /// # Errors
     /// [`Error::Module`] if threadify refuses the module or wasmtime cannot compile it.
-    pub fn module(&self, engine: &Engine, wasm: &[u8]) -> Result<Module, Error> {
-        let path = self.dir.join(format!("{}.cwasm", self.key(engine, wasm)));
-        // Read, not mapped: a file changed in place while mapped would be a SIGBUS in the run.
-        if let Ok(bytes) = std::fs::read(&path) {
-            // SAFETY: `deserialize` requires bytes that `Module::serialize` made for an engine
-            // like this one, unchanged since. Entries are only written by `store` below, whole
-            // and then renamed into place, from `serialize`, and are named by the engine's
-            // compatibility hash; wasmtime checks the header's version and settings again and
-            // refuses bytes that do not match (then the module is compiled anew). The directory
-            // is the user's own, trusted as their executables are.
-            if let Ok(module) = unsafe { Module::deserialize(engine, &bytes) } {
-                self.hits.fetch_add(1, Ordering::Relaxed);
-                return Ok(module);
-            }
+    pub fn load(&self, wasm: &[u8]) -> Result<(Engine, Module), Error> {
+        let full = Tier::Full.engine()?;
+        if let Some(module) = self.lookup(&full, wasm) {
+            return Ok((full, module));
+        }
+        let quick = Tier::Quick.engine()?;
+        let module = self.module(&quick, Tier::Quick, wasm)?;
+        self.upgrade_later(wasm);
+        Ok((quick, module))
+    }
+
+    /// `wasm` prepared for `tier` and compiled by `engine` (one of that tier's): from the cache
+    /// if this host and an engine with these settings did it before, else compiled and stored.
+    /// A cache that cannot be written costs only the next run's compile.
+    ///
+    /// # Errors
+    /// [`Error::Module`] if threadify refuses the module or wasmtime cannot compile it.
+    pub fn module(&self, engine: &Engine, tier: Tier, wasm: &[u8]) -> Result<Module, Error> {
+        if let Some(module) = self.lookup(engine, wasm) {
+            return Ok(module);
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
-        let patched = crate::patch(wasm)?;
-        let module = Module::new(engine, &patched[..]).map_err(|e| Error::Module(format!("invalid module: {e:#}")))?;
+        let module = tier.compile(engine, wasm)?;
         if let Ok(bytes) = module.serialize() {
-            self.store(&path, &bytes).ok();
+            self.store(&self.path(engine, wasm), &bytes).ok();
         }
         Ok(module)
+    }
+
+    /// Compiles `wasm` [`Tier::Full`] and stores it, unless it is stored already: what a run
+    /// does beside the program after [`UPGRADE_AFTER`].
+    ///
+    /// # Errors
+    /// As [`module`](Cache::module).
+    pub fn upgrade(&self, wasm: &[u8]) -> Result<(), Error> {
+        let engine = Tier::Full.engine()?;
+        if !self.path(&engine, wasm).exists() {
+            self.module(&engine, Tier::Full, wasm)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the cache holds `wasm` compiled for `tier`.
+    #[must_use]
+    pub fn holds(&self, tier: Tier, wasm: &[u8]) -> bool {
+        tier.engine().is_ok_and(|engine| self.path(&engine, wasm).exists())
+    }
+
+    /// [`upgrade`](Cache::upgrade) on a thread of its own once the run has lasted
+    /// [`UPGRADE_AFTER`]; a run that ends before has lost nothing but the thread's sleep.
+    fn upgrade_later(&self, wasm: &[u8]) {
+        let (dir, wasm) = (self.dir.clone(), wasm.to_vec());
+        let later = std::thread::Builder::new().name("wthreads-upgrade".into()).spawn(move || {
+            std::thread::sleep(UPGRADE_AFTER);
+            Cache::at(dir).upgrade(&wasm).ok();
+        });
+        // Without the thread the next runs start on quick code too: nothing to report.
+        drop(later);
+    }
+
+    /// The entry of `wasm` compiled by `engine`, if the cache holds a whole one.
+    fn lookup(&self, engine: &Engine, wasm: &[u8]) -> Option<Module> {
+        // Read, not mapped: a file changed in place while mapped would be a SIGBUS in the run.
+        let bytes = std::fs::read(self.path(engine, wasm)).ok()?;
+        // SAFETY: `deserialize` requires bytes that `Module::serialize` made for an engine
+        // like this one, unchanged since. Entries are only written by `store` below, whole
+        // and then renamed into place, from `serialize`, and are named by the engine's
+        // compatibility hash; wasmtime checks the header's version and settings again and
+        // refuses bytes that do not match (then the module is compiled anew). The directory
+        // is the user's own, trusted as their executables are.
+        let module = unsafe { Module::deserialize(engine, &bytes) }.ok()?;
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(module)
+    }
+
+    /// Where the entry of `wasm` compiled by `engine` is kept.
+    fn path(&self, engine: &Engine, wasm: &[u8]) -> PathBuf {
+        self.dir.join(format!("{}.cwasm", self.key(engine, wasm)))
     }
 
     /// The entry's name: what decides its code, hashed.
@@ -123,14 +193,26 @@ impl Cache {
     }
 
     /// Writes `bytes` to a file of this process's and renames it to `path`, so that no run
-    /// ever reads part of an entry.
+    /// ever reads part of an entry. Parts that runs left when they ended mid-write go.
     fn store(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.dir)?;
+        self.remove_stale_parts();
         let unique = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
         let part = path.with_extension(format!("part-{}-{unique}", std::process::id()));
         std::fs::write(&part, bytes)?;
         std::fs::rename(&part, path).inspect_err(|_| {
             std::fs::remove_file(&part).ok();
         })
+    }
+
+    /// Removes the parts of entries older than [`STALE_PART`]: no run writes that long.
+    fn remove_stale_parts(&self) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else { return };
+        for entry in entries.flatten() {
+            let stale = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+            if entry.file_name().to_string_lossy().contains(".part-") && stale.is_some_and(|age| age > STALE_PART) {
+                std::fs::remove_file(entry.path()).ok();
+            }
+        }
     }
 }

@@ -52,11 +52,12 @@ mod pool;
 mod runtime;
 mod shared;
 mod threads;
+mod tier;
 pub mod trace;
 mod watch;
 
 pub use builder::{Builder, DEFAULT_MAX_THREADS};
-pub use cache::Cache;
+pub use cache::{Cache, UPGRADE_AFTER};
 pub use ctx::{WthreadsCtx, WthreadsView};
 pub use error::Error;
 pub use events::Event;
@@ -65,6 +66,7 @@ pub use load::{Options, configure, patch, run};
 pub use main_thread::MainThread;
 pub use output::stderr_line;
 pub use runtime::Runtime;
+pub use tier::Tier;
 
 /// Exit status of `wthreads run` when the invoked function traps or panics.
 pub const EXIT_TRAP: i32 = 101;

@@ -6,33 +6,27 @@ use crate::cache::Cache;
 use crate::ctx::WthreadsCtx;
 use crate::error::Error;
 use crate::runtime::{OS_STACK, Runtime};
+use crate::tier::Tier;
 use std::sync::Arc;
 use wasmtime::{Config, Engine, Linker, Module, Val, ValType};
 
-/// Native stack for wasm execution per thread (wasmtime's `max_wasm_stack`).
-const WASM_STACK: usize = 8 << 20;
-
 /// Sets what a wthreads guest needs of an engine: threads and shared memory, a wasm stack of
-/// 8 MiB (the runtime's host threads have 16), and the inliner (threadify's small functions
-/// run on every access of a thread-local).
+/// 8 MiB (the runtime's host threads have 16), and wasmtime's inliner, for the fastest code
+/// ([`Tier::Full`]; [`Tier::Quick`] compiles faster).
 pub fn configure(config: &mut Config) -> &mut Config {
-    config
-        .wasm_threads(true)
-        .shared_memory(true)
-        .async_stack_size(WASM_STACK + (1 << 20))
-        .max_wasm_stack(WASM_STACK)
-        .compiler_inlining(wasmtime::Inlining::Yes)
+    Tier::Full.configure(config)
 }
 
-/// Patches `wasm` with threadify if it is not patched yet.
+/// `wasm` patched by threadify if it is not yet: the module to compile with an engine
+/// [`configure`]d here.
 ///
 /// # Errors
 /// [`Error::Module`] if threadify refuses it (not wasm, not built for wthreads, …).
-pub fn patch(wasm: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, Error> {
+pub fn patch(wasm: &[u8]) -> Result<Vec<u8>, Error> {
     if wthreads_threadify::is_patched(wasm) {
-        return Ok(wasm.into());
+        return Ok(wasm.to_vec());
     }
-    wthreads_threadify::patch(wasm).map(Into::into).map_err(|e| Error::Module(e.to_string()))
+    wthreads_threadify::patch(wasm).map_err(|e| Error::Module(e.to_string()))
 }
 
 impl Runtime<WthreadsCtx> {
@@ -46,9 +40,9 @@ impl Runtime<WthreadsCtx> {
         Runtime::load_cached(wasm, builder, None)
     }
 
-    /// [`load`](Runtime::load), with the compiled module taken from `cache` if it is there, and
-    /// stored there if not. A traced run compiles afresh: its instrumentation is the
-    /// recorder's.
+    /// [`load`](Runtime::load), with the compiled module from `cache` ([`Cache::load`]: the
+    /// fastest code compiled before, else the quickest to compile). A traced run compiles
+    /// afresh: its instrumentation is the recorder's.
     ///
     /// # Errors
     /// [`Error::Module`] naming the problem.
@@ -57,27 +51,32 @@ impl Runtime<WthreadsCtx> {
         builder: Builder,
         cache: Option<&Cache>,
     ) -> Result<Arc<Runtime<WthreadsCtx>>, Error> {
-        let engine = Engine::new(configure(&mut Config::new())).map_err(|e| Error::Module(format!("wasmtime: {e}")))?;
-        let module = match (&builder.trace, cache) {
-            (None, Some(cache)) => cache.module(&engine, wasm)?,
-            (trace, _) => {
-                let patched = patch(wasm)?;
-                let mut wasm = &patched[..];
-                let instrumented;
-                if let Some(recorder) = trace {
-                    let what = wthreads_threadify::trace::Options { memory: recorder.memory() };
-                    instrumented =
-                        wthreads_threadify::trace::instrument(wasm, &what).map_err(|e| Error::Module(e.to_string()))?;
-                    recorder.sites(&instrumented.sites);
-                    wasm = &instrumented.wasm;
-                }
-                Module::new(&engine, wasm).map_err(|e| Error::Module(format!("invalid module: {e:#}")))?
+        let (engine, module) = match (&builder.trace, cache) {
+            (None, Some(cache)) => cache.load(wasm)?,
+            (None, None) => {
+                let engine = Tier::Full.engine()?;
+                let module = Tier::Full.compile(&engine, wasm)?;
+                (engine, module)
+            }
+            (Some(recorder), _) => {
+                let engine = Tier::Full.engine()?;
+                let what = wthreads_threadify::trace::Options { memory: recorder.memory() };
+                let instrumented = wthreads_threadify::trace::instrument(&patch(wasm)?, &what)
+                    .map_err(|e| Error::Module(e.to_string()))?;
+                recorder.sites(&instrumented.sites);
+                let module = compile(&engine, &instrumented.wasm)?;
+                (engine, module)
             }
         };
         let mut linker = Linker::new(&engine);
         crate::add_to_linker(&mut linker).map_err(|e| Error::Module(e.to_string()))?;
         builder.build(&linker, &module, |ctx| ctx)
     }
+}
+
+/// Compiles `wasm` with `engine`.
+pub(crate) fn compile(engine: &Engine, wasm: &[u8]) -> Result<Module, Error> {
+    Module::new(engine, wasm).map_err(|e| Error::Module(format!("invalid module: {e:#}")))
 }
 
 /// What [`run`] calls, as `wthreads run` takes it.

@@ -5,8 +5,11 @@
 //! - `stack_check`: every move of the shadow stack pointer is checked (`stack_check.wat`);
 //! - `inline_wait`: `wait32`/`wake` become instructions (a wait without timeout a watched host call) (`wait.wat`);
 //! - `thread_start`: the export through which a host starts a thread (`reuse.wat`);
+//! - `inline`: the calls of the functions of `patch_imports` that forward to one instruction
+//!   become that instruction (`minimal.wat`);
 //! - `mark_patched`: the marker section (every fixture's output carries it).
 
+mod inline;
 mod inline_wait;
 mod patch_imports;
 mod stack_check;
@@ -151,6 +154,8 @@ impl Globals {
 ///   with local functions around `memory.atomic.wait32` and `memory.atomic.notify`, except that
 ///   a wait with no timeout calls the host's `wthreads.wait_watched`, which watches for
 ///   deadlocks (see `inline_wait`);
+/// - replaces the calls of the functions above that forward to one instruction (`self_get`,
+///   `self_set`, `tls_size`, `tls_align`) with that instruction;
 /// - adds the marker section, so a second patch is refused.
 ///
 /// `wthreads_thread_start` first clears the instance's stack limit and thread pointer, so a
@@ -168,12 +173,13 @@ pub fn apply(m: &mut Module, options: &Options) -> Result<usize, Error> {
     // adds is named only where the module's own functions are.
     let named = m.funcs.iter().any(|f| f.name.is_some());
     let globals = Globals::add(m);
-    patch_imports::replace(m, patch, &sym, &globals)?;
+    let forwarders = patch_imports::replace(m, patch, &sym, &globals)?;
     let checked = if options.stack_check { stack_check::add(m, sym.stack_pointer, globals.limit) } else { 0 };
     if options.inline_wait {
         inline_wait::inline_wait(m, &globals, options.watch_waits)?;
     }
     thread_start::add(m, &sym, &globals);
+    inline::forwarders(m, &forwarders);
     if !named {
         unname(m);
     }

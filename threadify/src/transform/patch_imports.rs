@@ -39,6 +39,8 @@ pub(crate) fn check(m: &Module) -> Result<Vec<(PatchImport, FunctionId)>, Error>
 /// alignment read lld's globals, the thread pointer is the per-instance global, and the event
 /// function keeps the wait context (see [`keep_wait_context`]) and is exported for `trace`.
 ///
+/// Returns the functions made but the event function (which `trace` finds by its export).
+///
 /// # Errors
 /// [`Error::Invalid`] if walrus refuses a replacement (a bug).
 pub(crate) fn replace(
@@ -46,7 +48,8 @@ pub(crate) fn replace(
     imports: Vec<(PatchImport, FunctionId)>,
     sym: &Symbols,
     globals: &Globals,
-) -> Result<(), Error> {
+) -> Result<Vec<FunctionId>, Error> {
+    let mut made = Vec::new();
     for (p, f) in imports {
         let res = m.replace_imported_func(f, |(body, args)| {
             match p {
@@ -61,9 +64,11 @@ pub(crate) fn replace(
         if p == PatchImport::Event {
             m.funcs.get_mut(id).name = Some(conv::EVENT.into());
             m.exports.add(conv::EVENT, id);
+        } else {
+            made.push(id);
         }
     }
-    Ok(())
+    Ok(made)
 }
 
 /// The event function's body: if `kind` is one of [`abi::WAIT_CONTEXT_EVENTS`] (with any flags),
