@@ -58,7 +58,8 @@ struct RunArgs {
     max_threads: usize,
     /// Compile the module afresh and keep nothing: without it, the patched and compiled module
     /// is kept in the user's cache directory (`$WTHREADS_CACHE_DIR`, else e.g. ~/.cache/wthreads)
-    /// and the next run of the same module starts from it.
+    /// and the next run of the same module starts from it (`trace` and `check` always compile
+    /// afresh: their module is instrumented for the run).
     #[arg(long)]
     no_cache: bool,
 }

@@ -125,10 +125,12 @@ fn wthreads_run_uses_the_cache_from_its_second_run() {
     // A run that compiled would have renamed a new file into place.
     run(&[]);
     assert_eq!(std::fs::metadata(&entry).unwrap().ino(), written, "the second run compiled again");
-    // A run that lasts compiles the full code beside the program.
-    let wasm = std::fs::read(wthreads_guest_tests::PROGRAMS).unwrap();
+    // A run that lasts compiles the full code beside the program: the demo's workload, a few
+    // seconds on one thread, the small bench guest's full compile a quarter of one.
+    let wasm = std::fs::read(wthreads_guest_tests::BENCH).unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_wthreads"))
-        .args(["run", wthreads_guest_tests::PROGRAMS, "--invoke", "stress", "--arg", "5", "--arg", "2", "--arg", "0"])
+        .args(["run", wthreads_guest_tests::BENCH, "--invoke", "bench_mandelbrot", "--arg", "3000", "--arg", "2000"])
+        .args(["--arg", "1"])
         .env("WTHREADS_CACHE_DIR", &dir)
         .output()
         .unwrap();

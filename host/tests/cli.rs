@@ -216,6 +216,10 @@ fn benchmark_suite_runs() {
         "wthreads check: ",
         "contended counter, 2 threads (100,000)",
         "demo workload 200x150, 2 threads",
+        "wthreads start-up: ",
+        "hello-threads ",
+        "test programs (largest) ",
+        "  5,000,000 read lock + unlock ",
     ] {
         assert!(stdout.lines().any(|l| l.starts_with(row)), "no `{row}` row in:\n{stdout}");
     }

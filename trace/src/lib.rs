@@ -2,6 +2,16 @@
 //! table, the raw file a recording host writes ([`raw`]) and reads back ([`reader`]), and the
 //! formats made from it: Perfetto JSON, RAPID's STD lines, text and the HTML timeline. Hosts
 //! record; this crate is the format, so that every host's traces read the same.
+//!
+//! ```no_run
+//! use std::path::Path;
+//! use wthreads_trace::{Format, convert};
+//!
+//! // A raw trace (`wthreads trace --format raw`) as Perfetto's JSON, for ui.perfetto.dev.
+//! let mut json = std::fs::File::create("trace.json")?;
+//! convert(Path::new("trace.wtrace"), Format::Perfetto, &mut json, &mut std::io::sink())?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
 pub mod check;
 pub mod fed;

@@ -14,7 +14,9 @@
 //! waits without timeout inlined instead of watched (`wasm ÷ unwatched`; 1.0 is nothing).
 //!
 //! A second table gives the cost of `wthreads check` (`check.rs`): time and peak memory,
-//! `check ÷ run`, each workload in child processes of the benchmark.
+//! `check ÷ run`, each workload in child processes of the benchmark. A third, start-up
+//! (`startup.rs`): `wthreads run` processes with and without the compiled module cached.
+//! `-- startup [RUNS]` prints only that one.
 //!
 //! When wasmtime 46 is installed (`wasmtime` on `PATH`, or the path in `WTHREADS_PEER_WASMTIME`)
 //! and the `wasm32-wasip1-threads` target is, the table has a peer column: the same workloads as
@@ -32,6 +34,7 @@ mod rt {
 mod workloads;
 
 mod check;
+mod startup;
 mod tsan;
 
 use std::path::{Path, PathBuf};
@@ -159,6 +162,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some(check::CHILD) {
         return check::child(&args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("startup") {
+        let runs: usize = args.get(1).map_or(Ok(7), |a| a.parse())?;
+        let missed = startup::table(runs)?;
+        println!(
+            "{}",
+            if missed.is_empty() {
+                "every target held".into()
+            } else {
+                format!("targets missed: {}", missed.join("; "))
+            }
+        );
+        return Ok(());
     }
     let runs: usize = args.first().map_or(Ok(7), |a| a.parse())?;
     let wasm = std::fs::read(wthreads_guest_tests::BENCH)?;
@@ -420,6 +436,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     // `check` in child processes (their peak memory is their own): at most 3 runs.
     missed.extend(check::table(runs.min(3))?);
+    missed.extend(startup::table(runs)?);
     match &peer {
         Ok(_) => println!(
             "peer: Rust std on wasm32-wasip1-threads under wasmtime 46 (wasi-threads); its ratio is peer ÷ native"
