@@ -57,7 +57,7 @@ pub mod trace;
 mod watch;
 
 pub use builder::{Builder, DEFAULT_MAX_THREADS};
-pub use cache::{Cache, UPGRADE_AFTER};
+pub use cache::{Cache, DEFAULT_LIMIT, UPGRADE_AFTER};
 pub use ctx::{WthreadsCtx, WthreadsView};
 pub use error::Error;
 pub use events::Event;

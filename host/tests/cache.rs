@@ -169,3 +169,33 @@ fn runs_that_start_together_share_one_entry() {
     assert_eq!((scaled, cache.hits()), (2.0, 1));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The directory stays within its limit: past it, the entries used longest ago go.
+#[test]
+fn past_the_limit_the_entries_used_longest_ago_go() {
+    let dir = empty_dir("limit");
+    let hello = std::fs::read(wthreads_guest_tests::HELLO).unwrap();
+    // The same module for three engines' settings: three entries of about one size.
+    let a = || engine(|_| {});
+    let b = || engine(|c| _ = c.cranelift_opt_level(wasmtime::OptLevel::None));
+    let c = || engine(|c| _ = c.cranelift_opt_level(wasmtime::OptLevel::SpeedAndSize));
+    Cache::at(&dir).module(&a(), Tier::Quick, &hello).unwrap();
+    let one = std::fs::metadata(&entries(&dir)[0]).unwrap().len();
+    let cache = Cache::at(&dir).limit(one * 5 / 2);
+    let pause = || std::thread::sleep(std::time::Duration::from_millis(20));
+    pause();
+    cache.module(&b(), Tier::Quick, &hello).unwrap();
+    pause();
+    // A is used again: B is now the one used longest ago.
+    cache.module(&a(), Tier::Quick, &hello).unwrap();
+    assert_eq!((cache.hits(), cache.misses()), (1, 1));
+    pause();
+    cache.module(&c(), Tier::Quick, &hello).unwrap();
+    assert_eq!(entries(&dir).len(), 2, "{:?}", entries(&dir));
+    cache.module(&a(), Tier::Quick, &hello).unwrap();
+    cache.module(&c(), Tier::Quick, &hello).unwrap();
+    assert_eq!((cache.hits(), cache.misses()), (3, 2), "A and C kept");
+    cache.module(&b(), Tier::Quick, &hello).unwrap();
+    assert_eq!(cache.misses(), 3, "B went");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -12,7 +12,10 @@
 //! misses and compiles afresh, and nothing ever has to be invalidated. Runs may share the
 //! directory at once: an entry is written to a file of its own and renamed into place, so a
 //! reader sees a whole entry or none; an entry that cannot be read is compiled again and
-//! replaced.
+//! replaced. The directory is kept under a size limit ([`DEFAULT_LIMIT`]): the entries used
+//! longest ago go first.
+
+mod files;
 
 use crate::error::Error;
 use crate::tier::Tier;
@@ -26,13 +29,14 @@ use wasmtime::{Engine, Module};
 /// How long a run lasts before its module is compiled [`Tier::Full`] beside it.
 pub const UPGRADE_AFTER: Duration = Duration::from_secs(1);
 
-/// How old a part of an entry must be to be taken for one a run left when it ended.
-const STALE_PART: Duration = Duration::from_secs(600);
+/// The most bytes a cache keeps, unless [`Cache::limit`] says.
+pub const DEFAULT_LIMIT: u64 = 1 << 30;
 
 /// A directory of compiled modules.
 #[derive(Debug)]
 pub struct Cache {
     dir: PathBuf,
+    limit: u64,
     hits: AtomicUsize,
     misses: AtomicUsize,
 }
@@ -54,7 +58,15 @@ impl Cache {
     /// The cache in `dir` (made when the first entry is written).
     #[must_use]
     pub fn at(dir: impl Into<PathBuf>) -> Cache {
-        Cache { dir: dir.into(), hits: AtomicUsize::new(0), misses: AtomicUsize::new(0) }
+        Cache { dir: dir.into(), limit: DEFAULT_LIMIT, hits: AtomicUsize::new(0), misses: AtomicUsize::new(0) }
+    }
+
+    /// This cache keeping at most `bytes` of entries: the ones used longest ago go when a new
+    /// one would pass it.
+    #[must_use]
+    pub fn limit(mut self, bytes: u64) -> Cache {
+        self.limit = bytes;
+        self
     }
 
     /// The user's cache: `$WTHREADS_CACHE_DIR` if set, else `wthreads` in the platform's cache
@@ -126,7 +138,8 @@ impl Cache {
         self.misses.fetch_add(1, Ordering::Relaxed);
         let module = tier.compile(engine, wasm)?;
         if let Ok(bytes) = module.serialize() {
-            self.store(&self.path(engine, wasm), &bytes).ok();
+            // A cache that cannot be written costs only the next run's compile.
+            files::write_whole(&self.dir, &self.path(engine, wasm), &bytes, self.limit).ok();
         }
         Ok(module)
     }
@@ -153,10 +166,10 @@ impl Cache {
     /// [`upgrade`](Cache::upgrade) on a thread of its own once the run has lasted
     /// [`UPGRADE_AFTER`]; a run that ends before has lost nothing but the thread's sleep.
     fn upgrade_later(&self, wasm: &[u8]) {
-        let (dir, wasm) = (self.dir.clone(), wasm.to_vec());
+        let (dir, limit, wasm) = (self.dir.clone(), self.limit, wasm.to_vec());
         let later = std::thread::Builder::new().name("wthreads-upgrade".into()).spawn(move || {
             std::thread::sleep(UPGRADE_AFTER);
-            Cache::at(dir).upgrade(&wasm).ok();
+            Cache::at(dir).limit(limit).upgrade(&wasm).ok();
         });
         // Without the thread the next runs start on quick code too: nothing to report.
         drop(later);
@@ -165,15 +178,17 @@ impl Cache {
     /// The entry of `wasm` compiled by `engine`, if the cache holds a whole one.
     fn lookup(&self, engine: &Engine, wasm: &[u8]) -> Option<Module> {
         // Read, not mapped: a file changed in place while mapped would be a SIGBUS in the run.
-        let bytes = std::fs::read(self.path(engine, wasm)).ok()?;
+        let path = self.path(engine, wasm);
+        let bytes = std::fs::read(&path).ok()?;
         // SAFETY: `deserialize` requires bytes that `Module::serialize` made for an engine
-        // like this one, unchanged since. Entries are only written by `store` below, whole
+        // like this one, unchanged since. Entries are only written by `files::write_whole`, whole
         // and then renamed into place, from `serialize`, and are named by the engine's
         // compatibility hash; wasmtime checks the header's version and settings again and
         // refuses bytes that do not match (then the module is compiled anew). The directory
         // is the user's own, trusted as their executables are.
         let module = unsafe { Module::deserialize(engine, &bytes) }.ok()?;
         self.hits.fetch_add(1, Ordering::Relaxed);
+        files::touch(&path);
         Some(module)
     }
 
@@ -190,29 +205,5 @@ impl Cache {
         digest.update(u64::try_from(wasm.len()).unwrap_or(u64::MAX).to_le_bytes());
         digest.update(wasm);
         digest.finalize().iter().map(|b| format!("{b:02x}")).collect()
-    }
-
-    /// Writes `bytes` to a file of this process's and renames it to `path`, so that no run
-    /// ever reads part of an entry. Parts that runs left when they ended mid-write go.
-    fn store(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.dir)?;
-        self.remove_stale_parts();
-        let unique = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-        let part = path.with_extension(format!("part-{}-{unique}", std::process::id()));
-        std::fs::write(&part, bytes)?;
-        std::fs::rename(&part, path).inspect_err(|_| {
-            std::fs::remove_file(&part).ok();
-        })
-    }
-
-    /// Removes the parts of entries older than [`STALE_PART`]: no run writes that long.
-    fn remove_stale_parts(&self) {
-        let Ok(entries) = std::fs::read_dir(&self.dir) else { return };
-        for entry in entries.flatten() {
-            let stale = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
-            if entry.file_name().to_string_lossy().contains(".part-") && stale.is_some_and(|age| age > STALE_PART) {
-                std::fs::remove_file(entry.path()).ok();
-            }
-        }
     }
 }
