@@ -10,7 +10,9 @@
 //! A `cdylib` crate with the flags of `docs/guest-config.toml` in its `.cargo/config.toml`
 //! (the build script names any that is missing):
 //!
-//! ```
+// The example runs where the runtime is compiled (wasm32, or natively with `native-runtime`).
+#![cfg_attr(wthreads_runtime, doc = "```")]
+#![cfg_attr(not(wthreads_runtime), doc = "```ignore")]
 //! use wthreads::sync::{Arc, Mutex};
 //! use wthreads::thread;
 //!
