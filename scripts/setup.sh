@@ -4,7 +4,8 @@
 # `--tests` adds what only the tests need: clippy and rustfmt, Miri, a check that Node.js (20.16+)
 # is there for the web runtime, Node.js 22 for its trace tests if the machine's is older,
 # TypeScript and Vite for its package, wasm-bindgen's command line for the wasm-bindgen example,
-# and Debian's chromium and firefox-esr (driven by puppeteer-core) for its browser tests.
+# Debian's chromium and firefox-esr (driven by puppeteer-core) for its browser tests, and
+# Debian's valgrind for the benchmark suite's instruction counts.
 # Idempotent; quiet when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,4 +75,10 @@ fi
 if [ -z "${FIREFOX:-}" ] && [ ! -x /usr/bin/firefox-esr ]; then
   echo "setup: installing Debian's firefox-esr for the browser tests" >&2
   apt_install firefox-esr FIREFOX
+fi
+# The benchmark suite counts instructions per lock operation with Valgrind's callgrind (its
+# test runs the suite once): Debian's valgrind (about 70 MB).
+if [ -z "${VALGRIND:-}" ] && ! command -v valgrind >/dev/null; then
+  echo "setup: installing Debian's valgrind for the benchmark suite's instruction counts" >&2
+  apt_install valgrind VALGRIND
 fi

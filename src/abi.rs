@@ -449,6 +449,7 @@ pub const PATCH_IMPORTS: &[Function] = &[
     func("tls_align", &[], &[I32]),
     func("self_get", &[], &[I32]),
     func("self_set", &[I32], &[]),
+    func("owner_get", &[], &[I32]),
     func("event", &[I32, I32, I32, I64], &[]),
 ];
 

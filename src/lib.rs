@@ -94,6 +94,8 @@ pub mod io;
 #[cfg(all(test, loom))]
 mod loom_tests;
 #[cfg(wthreads_runtime)]
+mod outlined;
+#[cfg(wthreads_runtime)]
 pub mod panic;
 #[cfg(wthreads_runtime)]
 mod runtime;

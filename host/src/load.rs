@@ -17,16 +17,22 @@ pub fn configure(config: &mut Config) -> &mut Config {
     Tier::Full.configure(config)
 }
 
-/// `wasm` patched by threadify if it is not yet: the module to compile with an engine
-/// [`configure`]d here.
+/// `wasm` as a run compiles it, with an engine [`configure`]d here: patched by threadify if it
+/// is not yet, its event calls replaced by what they do untraced
+/// ([`wthreads_threadify::inline_events`]).
 ///
 /// # Errors
 /// [`Error::Module`] if threadify refuses it (not wasm, not built for wthreads, …).
 pub fn patch(wasm: &[u8]) -> Result<Vec<u8>, Error> {
+    wthreads_threadify::inline_events(&patched(wasm)?).map_err(|e| Error::Module(e.to_string()))
+}
+
+/// `wasm` patched by threadify if it is not yet.
+fn patched(wasm: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, Error> {
     if wthreads_threadify::is_patched(wasm) {
-        return Ok(wasm.to_vec());
+        return Ok(wasm.into());
     }
-    wthreads_threadify::patch(wasm).map_err(|e| Error::Module(e.to_string()))
+    wthreads_threadify::patch(wasm).map(Into::into).map_err(|e| Error::Module(e.to_string()))
 }
 
 impl Runtime<WthreadsCtx> {
@@ -61,7 +67,7 @@ impl Runtime<WthreadsCtx> {
             (Some(recorder), _) => {
                 let engine = Tier::Full.engine()?;
                 let what = wthreads_threadify::trace::Options { memory: recorder.memory() };
-                let instrumented = wthreads_threadify::trace::instrument(&patch(wasm)?, &what)
+                let instrumented = wthreads_threadify::trace::instrument(&patched(wasm)?, &what)
                     .map_err(|e| Error::Module(e.to_string()))?;
                 recorder.sites(&instrumented.sites);
                 let module = compile(&engine, &instrumented.wasm)?;

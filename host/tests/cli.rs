@@ -220,9 +220,14 @@ fn benchmark_suite_runs() {
         "hello-threads ",
         "test programs (largest) ",
         "  5,000,000 read lock + unlock ",
+        "instructions per operation (callgrind",
     ] {
         assert!(stdout.lines().any(|l| l.starts_with(row)), "no `{row}` row in:\n{stdout}");
     }
+    // The instruction counts ran (Valgrind is part of the test setup) and gave the mutex's row
+    // beside its time row.
+    assert!(!stdout.contains("instruction counts: none"), "{stdout}");
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("uncontended lock + unlock ")).count(), 2, "{stdout}");
     assert!(stdout.contains("every target held") || stdout.contains("targets missed: "), "{stdout}");
 }
 

@@ -104,6 +104,8 @@ pub(crate) fn record_panic(payload: Option<alloc::boxed::Box<dyn core::any::Any 
 /// handler). The first thing a panic does, before its message is formatted (which may
 /// allocate, and fail, and panic again); never allocates itself.
 pub(crate) fn enter_panic() -> bool {
+    // Relaxed: read by this thread (program order) and, as a hint, by others.
+    crate::runtime::current::ANY_PANICKED.store(1, core::sync::atomic::Ordering::Relaxed);
     match crate::runtime::current::current() {
         Some(core) => !core.panicking.replace(true),
         // Relaxed: the flag is only read by the thread itself.

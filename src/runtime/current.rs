@@ -6,7 +6,7 @@ use super::handle::Thread;
 use super::held_reads::HeldReads;
 use crate::sys;
 use core::cell::Cell;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 /// What locks, the death registry and the allocator know of a thread. It is the first field of
 /// the control block (`tcb::Tcb`, `repr(C)`), so the thread's self pointer (`sys::self_get`)
@@ -68,9 +68,30 @@ pub(crate) fn current_owner_if_any() -> Option<u32> {
 /// Whether a thread without a control block (only ever the main thread on wasm) is panicking.
 pub(crate) static MAIN_PANICKING: AtomicBool = AtomicBool::new(false);
 
+/// Set to 1 by the first panic of any thread (without std), never cleared: until then no thread
+/// is panicking, which [`panicking`] answers from this one load, as std answers from its global
+/// panic count. A lock's guard asks at every unlock (a word, as the poison flag, for the same
+/// reason).
+pub(crate) static ANY_PANICKED: AtomicU32 = AtomicU32::new(0);
+
 /// Whether the calling thread is panicking.
+#[inline]
 pub(crate) fn panicking() -> bool {
+    if let Some(panicking) = sys::std_panicking() {
+        return panicking;
+    }
+    // Relaxed: a panicking thread set the flag itself, before it asks (program order); a flag
+    // set by another thread says nothing about this one.
+    if ANY_PANICKED.load(Ordering::Relaxed) == 0 {
+        return false;
+    }
+    crate::outlined::outlined!(panicking_flag as fn() -> bool)()
+}
+
+/// The calling thread's own panicking flag (no std).
+#[cold]
+#[inline(never)]
+fn panicking_flag() -> bool {
     // Relaxed: the flags are only written by the thread itself.
-    sys::std_panicking()
-        .unwrap_or_else(|| current().map_or(MAIN_PANICKING.load(Ordering::Relaxed), |c| c.panicking.get()))
+    current().map_or(MAIN_PANICKING.load(Ordering::Relaxed), |c| c.panicking.get())
 }

@@ -111,6 +111,7 @@ impl<T: ?Sized> RwLock<T> {
     /// let l = wthreads::sync::RwLock::new(1);
     /// assert_eq!(*l.read().unwrap(), 1);
     /// ```
+    #[inline]
     pub fn read(&self) -> LockResult<RwLockReadGuard<'_, T>> {
         if self.raw.read() {
             self.poison.set();

@@ -198,6 +198,13 @@ pub(crate) fn self_set(ptr: *mut u8) {
     SELF.with(|s| s.set(ptr));
 }
 
+/// The owner value at the thread pointer, where a per-thread global keeps it: natively nowhere
+/// (the control block has it).
+#[inline]
+pub(crate) fn owner_get() -> Option<core::num::NonZeroU32> {
+    None
+}
+
 /// Makes `ptr` the control block of a thread the runtime did not start (the main thread, a
 /// test harness thread); `release(ptr)` runs when that thread ends.
 pub(crate) fn adopt_thread(ptr: *mut u8, release: unsafe fn(*mut u8)) {

@@ -51,6 +51,8 @@ unsafe extern "C" {
     fn wp_self_get() -> *mut u8;
     #[link_name = "self_set"]
     fn wp_self_set(ptr: *mut u8);
+    #[link_name = "owner_get"]
+    fn wp_owner_get() -> u32;
     #[link_name = "event"]
     fn wp_event(kind: i32, a: usize, b: usize, c: i64);
 }
@@ -200,6 +202,15 @@ pub(crate) fn self_set(ptr: *mut u8) {
     // SAFETY: replaced by threadify with a write of a per-instance global; the value is
     // only ever read back by `self_get`.
     unsafe { wp_self_set(ptr) }
+}
+
+/// The owner value at the thread pointer (`abi::OWNER_AT_THREAD_POINTER`) as `self_set` last
+/// found it, kept in a per-instance global: what every lock takes, without the thread pointer's
+/// null check and load. `None` while the pointer is null.
+#[inline]
+pub(crate) fn owner_get() -> Option<core::num::NonZeroU32> {
+    // SAFETY: replaced by threadify with a read of a per-instance global.
+    core::num::NonZeroU32::new(unsafe { wp_owner_get() })
 }
 
 /// Whether spawned threads need a shadow stack allocated by the guest: on wasm every thread's

@@ -113,7 +113,7 @@ pub(crate) fn current_tcb() -> &'static Tcb {
         // SAFETY: `self_get` only ever returns null or a Tcb that outlives its thread.
         return unsafe { &*ptr };
     }
-    adopt_current_thread()
+    crate::outlined::outlined!(adopt_current_thread as fn() -> &'static Tcb)()
 }
 
 /// Gives a thread not started by `spawn` (the main thread; natively also a test harness thread)
@@ -144,7 +144,10 @@ unsafe fn release_adopted(ptr: *mut u8) {
 /// The owner value the calling thread writes into the lock words it holds.
 #[inline]
 pub(crate) fn current_owner() -> u32 {
-    current_tcb().owner
+    match sys::owner_get() {
+        Some(owner) => owner.get(),
+        None => current_tcb().owner,
+    }
 }
 
 /// Notes a read lock the calling thread just took (see

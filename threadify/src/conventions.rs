@@ -47,8 +47,9 @@ pub const TRACE_ORDER: &str = wthreads::abi::TRACE_ORDER_MEMORY;
 pub const SELF_GLOBAL: &str = "wthreads_self";
 /// The per-instance global threadify adds for the shadow stack's lower limit.
 pub const STACK_LIMIT_GLOBAL: &str = "wthreads_stack_limit";
-/// The function threadify adds that checks a new shadow stack pointer against the limit.
-pub const STACK_CHECK: &str = "wthreads_stack_check";
+/// The function threadify adds that the stack checks call when a new shadow stack pointer is
+/// below the limit.
+pub const STACK_OVERFLOWED: &str = "wthreads_stack_overflowed";
 /// The runtime API import that `inline_wait` turns into `memory.atomic.wait32`.
 pub const WAIT32: &str = "wait32";
 /// The runtime API import that `inline_wait` turns into `memory.atomic.notify`.
@@ -64,8 +65,12 @@ pub enum PatchImport {
     TlsAlign,
     /// `self_get() -> i32`: reads the per-instance thread pointer.
     SelfGet,
-    /// `self_set(i32)`: writes the per-instance thread pointer.
+    /// `self_set(i32)`: writes the per-instance thread pointer, and the owner value it points
+    /// at ([`wthreads::abi::OWNER_AT_THREAD_POINTER`]; 0 for a null pointer) for `owner_get`.
     SelfSet,
+    /// `owner_get() -> i32`: reads the owner value `self_set` kept (0: no thread pointer yet),
+    /// which every lock takes without going through the thread pointer.
+    OwnerGet,
     /// `event(kind, a, b, c)`: keeps the kind and address of the wait context events
     /// ([`wthreads::abi::WAIT_CONTEXT_EVENTS`]) and does nothing else; exported as [`EVENT`] so
     /// that `trace` finds its callers.
@@ -74,8 +79,14 @@ pub enum PatchImport {
 
 impl PatchImport {
     /// Every patch import.
-    pub const ALL: [PatchImport; 5] =
-        [PatchImport::TlsSize, PatchImport::TlsAlign, PatchImport::SelfGet, PatchImport::SelfSet, PatchImport::Event];
+    pub const ALL: [PatchImport; 6] = [
+        PatchImport::TlsSize,
+        PatchImport::TlsAlign,
+        PatchImport::SelfGet,
+        PatchImport::SelfSet,
+        PatchImport::OwnerGet,
+        PatchImport::Event,
+    ];
 
     /// Its name in module `wthreads_patch`.
     #[must_use]
@@ -85,6 +96,7 @@ impl PatchImport {
             PatchImport::TlsAlign => "tls_align",
             PatchImport::SelfGet => "self_get",
             PatchImport::SelfSet => "self_set",
+            PatchImport::OwnerGet => "owner_get",
             PatchImport::Event => "event",
         }
     }

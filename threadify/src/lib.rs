@@ -20,11 +20,13 @@ mod check;
 pub mod cli;
 pub mod conventions;
 mod error;
+mod events;
 pub mod trace;
 pub mod transform;
 
 pub use check::{Facts, inspect};
 pub use error::{BUILD_HINT, Error};
+pub use events::inline_events;
 pub use transform::Options;
 
 /// Patches `wasm` and returns the new module, validated with threads enabled.

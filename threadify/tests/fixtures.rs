@@ -65,13 +65,21 @@ fn minimal_matches_expected_output() {
 #[test]
 fn stack_check_guards_every_stack_pointer_write() {
     let text = blessed("stack_check", &Options::default());
-    // $framed: the frame carved, the prologue's and the epilogue's (inside a block) writes;
-    // $leaf: the frame carved. Not the added thread start.
-    assert_eq!(text.matches("call $wthreads_stack_check").count(), 4, "{text}");
+    // $framed: the frame carved (which the prologue then writes: checked once; the epilogue's
+    // write inside a block gives it back, which needs none); $leaf: the frame carved. Not the
+    // added thread start. Each is a compare with the limit written in place, which calls the
+    // added overflow function only below it.
+    assert_eq!(text.matches("global.get $wthreads_stack_limit\n").count(), 2, "{text}");
+    assert_eq!(text.matches("call $wthreads_stack_overflowed").count(), 2, "{text}");
     assert_eq!(text.matches("global.set $__stack_pointer").count(), 3, "{text}");
-    let check = &text[text.find("(func $wthreads_stack_check").unwrap()..];
-    let check = &check[..check.find("\n  )").unwrap()];
-    assert!(check.contains("i32.lt_u") && check.contains("call $overflow") && check.contains("unreachable"), "{check}");
+    let overflowed = &text[text.find("(func $wthreads_stack_overflowed").unwrap()..];
+    let overflowed = &overflowed[..overflowed.find("\n  )").unwrap()];
+    assert!(
+        overflowed.contains("global.set $wthreads_stack_limit")
+            && overflowed.contains("call $overflow")
+            && overflowed.contains("unreachable"),
+        "{overflowed}"
+    );
 }
 
 #[test]
@@ -79,7 +87,7 @@ fn stack_check_can_be_turned_off() {
     let out = patch_with(&fixture("stack_check.wat"), &Options { stack_check: false, ..Options::default() }).unwrap();
     validate(&out).unwrap();
     let text = wasmprinter::print_bytes(&out).unwrap();
-    assert!(!text.contains("wthreads_stack_check"), "{text}");
+    assert!(!text.contains("wthreads_stack_overflowed"), "{text}");
     // The thread start still takes (and sets) the limit: the host's call is the same either way.
     assert!(text.contains("global.set $wthreads_stack_limit"), "{text}");
 }
@@ -111,8 +119,9 @@ fn engine() -> wasmtime::Engine {
 }
 
 /// A host that keeps a pool of ready instances runs one thread after another in the same
-/// instance: the second thread must start with no stack limit and no thread pointer left over
-/// from the first, even when its stack lies below the first one's limit.
+/// instance: the second thread must start with no stack limit, thread pointer or owner value
+/// left over from the first, even when its stack lies below the first one's limit; and each
+/// finds its owner value (4 bytes past its thread pointer) once it set the pointer.
 #[test]
 fn thread_start_resets_a_reused_instance() {
     let out = patch(&fixture("reuse.wat")).unwrap();
@@ -122,16 +131,26 @@ fn thread_start_resets_a_reused_instance() {
     let mut store = wasmtime::Store::new(&engine, ());
     let instance = wasmtime::Instance::new(&mut store, &module, &[memory.clone().into()]).unwrap();
     let start = instance.get_typed_func::<(i32, i32, i32, i32), ()>(&mut store, "wthreads_thread_start").unwrap();
-    let found_self = || {
-        let bytes: Vec<u8> = memory.data()[64..68].iter().map(read_byte).collect();
+    let word = |at: usize| {
+        let bytes: Vec<u8> = memory.data()[at..at + 4].iter().map(read_byte).collect();
         i32::from_le_bytes(bytes.try_into().unwrap())
     };
-    // First thread: stack [60000, 70000), limit and thread pointer 60000.
+    let set_owner = |thread_pointer: usize, owner: i32| {
+        for (c, b) in memory.data()[thread_pointer + 4..].iter().zip(owner.to_le_bytes()) {
+            // SAFETY: the byte is in bounds of a live memory and no wasm thread is running.
+            unsafe { *c.get() = b };
+        }
+    };
+    // First thread: stack [60000, 70000), limit and thread pointer 60000, owner value 42.
+    set_owner(60000, 42);
     start.call(&mut store, (60000, 70000, 8192, 60000)).unwrap();
-    assert_eq!(found_self(), 0);
+    assert_eq!((word(64), word(68), word(72)), (0, 0, 42));
     // Second thread: stack top 20000, under the first limit; its entry's frame must pass.
+    set_owner(10000, 7);
     start.call(&mut store, (10000, 20000, 8192, 10000)).expect("the second thread saw the first one's stack limit");
-    assert_eq!(found_self(), 0, "the second thread saw the first one's thread pointer");
+    assert_eq!(word(64), 0, "the second thread saw the first one's thread pointer");
+    assert_eq!(word(68), 0, "the second thread saw the first one's owner value");
+    assert_eq!(word(72), 7);
 }
 
 /// Reads a byte of the shared memory (no other thread runs here).
@@ -374,6 +393,35 @@ fn trace_instruments_event_and_runtime_calls() {
     assert!(traced.sites[0].offset < traced.sites[1].offset);
     // Only a patched module is instrumented.
     let err = wthreads_threadify::trace::instrument(&fixture("trace.wat"), &Default::default()).unwrap_err();
+    assert!(err.to_string().contains("patch it first"), "{err}");
+}
+
+/// An untraced run compiles the event calls as what they do: the event function's body in place
+/// of each call, its arguments in locals (so an engine folds the body for a constant kind without
+/// an inliner of its own). The function stays, exported, for `trace`.
+#[test]
+fn inline_events_puts_the_event_body_in_place_of_each_call() {
+    let patched = patch(&fixture("trace.wat")).unwrap();
+    let inlined = wthreads_threadify::inline_events(&patched).unwrap();
+    validate(&inlined).unwrap();
+    assert!(is_patched(&inlined));
+    let text = wasmprinter::print_bytes(&inlined).unwrap();
+    let entry = &text[text.find("(func $entry (").unwrap()..];
+    let entry = &entry[..entry.find("\n  )").unwrap()];
+    assert!(!entry.contains("call $wthreads_event"), "{entry}");
+    // The four arguments into locals, last first, then the body: the kind's test and the stores.
+    let sets = entry.lines().filter(|l| l.trim().starts_with("local.set ")).count();
+    assert_eq!(sets, 4, "{entry}");
+    assert!(
+        entry.contains("block") && entry.contains("i64.shr_u") && entry.matches("global.set ").count() == 2,
+        "{entry}"
+    );
+    assert!(entry.contains("call $thread_yield"), "{entry}");
+    assert!(text.contains("(export \"wthreads_event\" (func $wthreads_event))"), "{text}");
+    // A module without events is left as it is; an unpatched one is refused.
+    let quiet = patch(&fixture("minimal.wat")).unwrap();
+    assert_eq!(wthreads_threadify::inline_events(&quiet).unwrap(), quiet);
+    let err = wthreads_threadify::inline_events(&fixture("trace.wat")).unwrap_err();
     assert!(err.to_string().contains("patch it first"), "{err}");
 }
 

@@ -16,7 +16,8 @@
 //! A second table gives the cost of `wthreads check` (`check.rs`): time and peak memory,
 //! `check ÷ run`, each workload in child processes of the benchmark. A third, start-up
 //! (`startup.rs`): `wthreads run` processes with and without the compiled module cached.
-//! `-- startup [RUNS]` prints only that one.
+//! `-- startup [RUNS]` prints only that one. A fourth (`counts.rs`, `-- counts` alone): the
+//! instructions per lock operation of both sides, counted by Valgrind's callgrind.
 //!
 //! When wasmtime 46 is installed (`wasmtime` on `PATH`, or the path in `WTHREADS_PEER_WASMTIME`)
 //! and the `wasm32-wasip1-threads` target is, the table has a peer column: the same workloads as
@@ -34,6 +35,7 @@ mod rt {
 mod workloads;
 
 mod check;
+mod counts;
 mod startup;
 mod tsan;
 
@@ -163,18 +165,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if args.first().map(String::as_str) == Some(check::CHILD) {
         return check::child(&args[1..]);
     }
-    if args.first().map(String::as_str) == Some("startup") {
-        let runs: usize = args.get(1).map_or(Ok(7), |a| a.parse())?;
-        let missed = startup::table(runs)?;
-        println!(
-            "{}",
-            if missed.is_empty() {
-                "every target held".into()
-            } else {
-                format!("targets missed: {}", missed.join("; "))
-            }
-        );
-        return Ok(());
+    if args.first().map(String::as_str) == Some(counts::CHILD) {
+        return counts::child(&args[1..]);
+    }
+    match args.first().map(String::as_str) {
+        Some("counts") => return verdict(&counts::table(Path::new(wthreads_guest_tests::BENCH), &|_| None)?),
+        Some("startup") => return verdict(&startup::table(args.get(1).map_or(Ok(7), |a| a.parse())?)?),
+        _ => {}
     }
     let runs: usize = args.first().map_or(Ok(7), |a| a.parse())?;
     let wasm = std::fs::read(wthreads_guest_tests::BENCH)?;
@@ -434,6 +431,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if per_mb > 50.0 {
         missed.push(format!("threadify {per_mb:.1} ms/MB"));
     }
+    let time_ratio = |row: &str| figures.iter().find(|f| f.name == row).map(|f| median(&f.wasm) / median(&f.native));
+    missed.extend(counts::table(Path::new(wthreads_guest_tests::BENCH), &time_ratio)?);
     // `check` in child processes (their peak memory is their own): at most 3 runs.
     missed.extend(check::table(runs.min(3))?);
     missed.extend(startup::table(runs)?);
@@ -446,6 +445,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for w in &warnings {
         println!("warning: {w}");
     }
+    verdict(&missed)
+}
+
+/// Prints whether every target held, or which were missed.
+fn verdict(missed: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     if missed.is_empty() {
         println!("every target held");
     } else {

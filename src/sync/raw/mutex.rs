@@ -4,6 +4,7 @@ use super::events::{LockKind, emit};
 use crate::abi;
 use crate::atomic::{AtomicU32, Ordering};
 use crate::futex::{futex_wait, futex_wake};
+use crate::outlined::outlined;
 use crate::runtime::death::{self, ANONYMOUS, OWNER_MASK};
 
 /// Nobody holds the lock.
@@ -86,7 +87,7 @@ impl RawMutex {
         // Acquire: as in `try_lock_as`.
         let how = match self.futex.compare_exchange(UNLOCKED, owner, Ordering::Acquire, Ordering::Relaxed) {
             Ok(_) => Acquired::Clean,
-            Err(_) => self.lock_contended(owner),
+            Err(_) => outlined!(RawMutex::lock_contended as fn(&RawMutex, u32) -> Acquired)(self, owner),
         };
         emit(abi::LOCK_ACQUIRED, kind, self.addr());
         how
@@ -95,6 +96,7 @@ impl RawMutex {
     /// The slow path, where the acquire waits: reported as started here, not on the fast path
     /// (an uncontended acquire is one event).
     #[cold]
+    #[inline(never)]
     fn lock_contended(&self, owner: u32) -> Acquired {
         emit(abi::LOCK_ACQUIRE_STARTED, kind_of(owner), self.addr());
         let mut state = self.spin();
@@ -199,11 +201,12 @@ impl RawMutex {
         // Release: publishes the critical section's writes to the next holder.
         let state = self.futex.swap(UNLOCKED, Ordering::Release);
         if state & CONTENDED != 0 {
-            self.wake();
+            outlined!(RawMutex::wake as fn(&RawMutex) -> ())(self);
         }
     }
 
     #[cold]
+    #[inline(never)]
     fn wake(&self) {
         futex_wake(&self.futex);
     }

@@ -6,6 +6,7 @@ use super::spin_wait::spin_until;
 use crate::abi;
 use crate::atomic::{AtomicU32, Ordering};
 use crate::futex::{futex_wait, futex_wake, futex_wake_all};
+use crate::outlined::outlined;
 use crate::runtime::death;
 use crate::runtime::held_reads::ReadNote;
 
@@ -77,12 +78,13 @@ impl RawRwLock {
         // which the read-modify-writes on the two words give.
         let mut id = self.id.load(core::sync::atomic::Ordering::Relaxed);
         if id == 0 {
-            id = self.first_id();
+            id = outlined!(RawRwLock::first_id as fn(&RawRwLock) -> u32)(self);
         }
         ReadNote { lock: core::ptr::from_ref(self).addr(), id }
     }
 
     #[cold]
+    #[inline(never)]
     fn first_id(&self) -> u32 {
         use core::sync::atomic::Ordering::Relaxed;
         let fresh = match NEXT_ID.fetch_add(1, Relaxed) {
@@ -116,7 +118,7 @@ impl RawRwLock {
         {
             false
         } else {
-            self.read_contended()
+            outlined!(RawRwLock::read_contended as fn(&RawRwLock) -> bool)(self)
         };
         emit(abi::LOCK_ACQUIRED, LockKind::SHARED, self.addr());
         recovered
@@ -124,6 +126,7 @@ impl RawRwLock {
 
     /// The slow path, where the acquire may wait: reported as started here (as the mutex's).
     #[cold]
+    #[inline(never)]
     fn read_contended(&self) -> bool {
         emit(abi::LOCK_ACQUIRE_STARTED, LockKind::SHARED, self.addr());
         let mut recovered = false;
@@ -178,7 +181,7 @@ impl RawRwLock {
             if self.state.compare_exchange_weak(0, WRITE_LOCKED, Ordering::Acquire, Ordering::Relaxed).is_ok() {
                 false
             } else {
-                self.write_contended()
+                outlined!(RawRwLock::write_contended as fn(&RawRwLock) -> bool)(self)
             };
         self.writer.set(owner);
         emit(abi::LOCK_ACQUIRED, LockKind::WRITE, self.addr());
@@ -187,6 +190,7 @@ impl RawRwLock {
 
     /// The slow path, where the acquire may wait: reported as started here (as the mutex's).
     #[cold]
+    #[inline(never)]
     fn write_contended(&self) -> bool {
         emit(abi::LOCK_ACQUIRE_STARTED, LockKind::WRITE, self.addr());
         // Holders that died long ago are released before this writer ever sleeps on them.
@@ -330,7 +334,7 @@ impl RawRwLock {
         // The last reader wakes a waiting writer. (Readers never wait while only readers hold
         // the lock unless a writer waits too.)
         if is_unlocked(state) && has_writers_waiting(state) {
-            self.wake_writer_or_readers(state);
+            outlined!(RawRwLock::wake_writer_or_readers as fn(&RawRwLock, u32) -> ())(self, state);
         }
     }
 
@@ -355,13 +359,14 @@ impl RawRwLock {
         // Release: publishes the writer's writes.
         let state = self.state.fetch_sub(WRITE_LOCKED, Ordering::Release) - WRITE_LOCKED;
         if has_readers_waiting(state) || has_writers_waiting(state) {
-            self.wake_writer_or_readers(state);
+            outlined!(RawRwLock::wake_writer_or_readers as fn(&RawRwLock, u32) -> ())(self, state);
         }
     }
 
     /// Called with the lock unlocked: wakes one writer if any waits (writer preference), else
     /// all waiting readers.
     #[cold]
+    #[inline(never)]
     fn wake_writer_or_readers(&self, mut state: u32) {
         debug_assert!(is_unlocked(state));
         if state == WRITERS_WAITING {

@@ -16,7 +16,7 @@ use crate::Error;
 use crate::conventions as conv;
 use instrs::konst;
 use walrus::ir::{Call, Instr, InstrSeq, VisitorMut};
-use walrus::{ExportItem, FunctionId, FunctionKind, InstrLocId};
+use walrus::{FunctionId, FunctionKind, InstrLocId};
 use wthreads::abi;
 
 /// What to record.
@@ -58,16 +58,7 @@ pub fn without_events(wasm: &[u8]) -> Result<Vec<u8>, Error> {
 
 /// Instruments (`Some`) or strips the event calls (`None`).
 fn rewrite(wasm: &[u8], options: Option<&Options>) -> Result<Instrumented, Error> {
-    if !crate::inspect(wasm)?.patched {
-        return Err(Error::NotWasm("the module is not patched by threadify: patch it first".into()));
-    }
-    let mut config = walrus::ModuleConfig::new();
-    config.generate_producers_section(false);
-    let mut m = config.parse(wasm).map_err(|e| Error::NotWasm(format!("{e:#}")))?;
-    let event = m.exports.iter().find_map(|e| match e.item {
-        ExportItem::Function(f) if e.name == conv::EVENT => Some(f),
-        _ => None,
-    });
+    let (mut m, event) = crate::events::parse_patched(wasm)?;
     let functions: Vec<(FunctionId, u32, Option<String>)> =
         m.funcs.iter().zip(0u32..).map(|(f, index)| (f.id(), index, f.name.as_deref().map(demangle))).collect();
     let runtime_api: Vec<FunctionId> = m

@@ -109,6 +109,8 @@ impl Symbols {
 pub(crate) struct Globals {
     /// The thread's control block pointer (`self_get`/`self_set`).
     pub(crate) self_ptr: GlobalId,
+    /// The owner value it points at (`owner_get`; 0 while the pointer is null).
+    pub(crate) owner: GlobalId,
     /// The lowest address the shadow stack pointer may take (0: no check).
     pub(crate) limit: GlobalId,
     /// The kind of the thread's last wait context event (`abi::NO_WAIT_CONTEXT`: none yet).
@@ -126,6 +128,7 @@ impl Globals {
         };
         let globals = Globals {
             self_ptr: global(Some(conv::SELF_GLOBAL), 0),
+            owner: global(None, 0),
             limit: global(Some(conv::STACK_LIMIT_GLOBAL), 0),
             wait_kind: global(None, wthreads::abi::NO_WAIT_CONTEXT),
             wait_addr: global(None, 0),
@@ -185,6 +188,20 @@ pub fn apply(m: &mut Module, options: &Options) -> Result<usize, Error> {
     }
     mark_patched(m);
     Ok(checked)
+}
+
+/// Every instruction sequence of `func`, outermost first: the sequences a pass that inserts
+/// code walks (collected first, so that what it inserts is not walked again).
+pub(crate) fn seqs(func: &walrus::LocalFunction) -> Vec<walrus::ir::InstrSeqId> {
+    struct Seqs(Vec<walrus::ir::InstrSeqId>);
+    impl<'i> walrus::ir::Visitor<'i> for Seqs {
+        fn start_instr_seq(&mut self, seq: &'i walrus::ir::InstrSeq) {
+            self.0.push(seq.id());
+        }
+    }
+    let mut seqs = Seqs(Vec::new());
+    walrus::ir::dfs_in_order(&mut seqs, func, func.entry_block());
+    seqs.0
 }
 
 /// Removes every function's and global's name (the patch's own; the module had none).

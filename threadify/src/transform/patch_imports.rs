@@ -50,13 +50,16 @@ pub(crate) fn replace(
     globals: &Globals,
 ) -> Result<Vec<FunctionId>, Error> {
     let mut made = Vec::new();
+    // The shared memory (`check` verified there is one).
+    let memory = m.memories.iter().next().map(walrus::Memory::id).ok_or_else(|| Error::Invalid("no memory".into()))?;
     for (p, f) in imports {
         let res = m.replace_imported_func(f, |(body, args)| {
             match p {
                 PatchImport::TlsSize => body.global_get(sym.tls_size),
                 PatchImport::TlsAlign => body.global_get(sym.tls_align),
                 PatchImport::SelfGet => body.global_get(globals.self_ptr),
-                PatchImport::SelfSet => body.local_get(args[0]).global_set(globals.self_ptr),
+                PatchImport::SelfSet => set_self(body, args[0], memory, globals),
+                PatchImport::OwnerGet => body.global_get(globals.owner),
                 PatchImport::Event => keep_wait_context(body, args[0], args[1], globals),
             };
         });
@@ -69,6 +72,28 @@ pub(crate) fn replace(
         }
     }
     Ok(made)
+}
+
+/// `self_set`'s body: the thread pointer `p`, and the owner value at
+/// [`abi::OWNER_AT_THREAD_POINTER`] from it (0 for a null pointer).
+fn set_self<'a, 'b>(
+    body: &'a mut walrus::InstrSeqBuilder<'b>,
+    p: walrus::LocalId,
+    memory: walrus::MemoryId,
+    globals: &Globals,
+) -> &'a mut walrus::InstrSeqBuilder<'b> {
+    use walrus::ir::{LoadKind, MemArg};
+    let at = MemArg { align: 4, offset: u64::from(abi::OWNER_AT_THREAD_POINTER) };
+    body.local_get(p).global_set(globals.self_ptr).local_get(p).if_else(
+        ValType::I32,
+        |set| {
+            set.local_get(p).load(memory, LoadKind::I32 { atomic: false }, at);
+        },
+        |null| {
+            null.i32_const(0);
+        },
+    );
+    body.global_set(globals.owner)
 }
 
 /// The event function's body: if `kind` is one of [`abi::WAIT_CONTEXT_EVENTS`] (with any flags),

@@ -5,8 +5,8 @@ use crate::conventions as conv;
 use walrus::{FunctionBuilder, Module, ValType};
 
 /// Adds the export `wthreads_thread_start(start_arg, stack_top, tls_block, stack_limit)`: it
-/// clears the instance's stack limit and thread pointer (a reused instance still holds the
-/// previous thread's), points `__stack_pointer` at the thread's stack, initialises its TLS block
+/// clears the instance's stack limit, thread pointer and owner value (a reused instance still
+/// holds the previous thread's), points `__stack_pointer` at the thread's stack, initialises its TLS block
 /// with `__wasm_init_tls`, sets the limit, and calls the guest's
 /// `wthreads_thread_entry(start_arg)`. The limit is set last: the stack pointer must not be
 /// checked against it before it is the new thread's.
@@ -23,6 +23,8 @@ pub(crate) fn add(m: &mut Module, sym: &Symbols, globals: &Globals) {
         .global_set(globals.limit)
         .i32_const(0)
         .global_set(globals.self_ptr)
+        .i32_const(0)
+        .global_set(globals.owner)
         .local_get(stack_top)
         .global_set(sym.stack_pointer)
         .local_get(tls_block)
