@@ -3,7 +3,7 @@
 //! the elapsed time of its measured part in nanoseconds.
 
 use crate::rt::sync::atomic::{AtomicU32, Ordering};
-use crate::rt::sync::{Arc, Condvar, Mutex, RwLock};
+use crate::rt::sync::{Arc, Barrier, Condvar, Mutex, RwLock};
 use crate::rt::thread;
 use crate::rt::time::Instant;
 use alloc::vec::Vec;
@@ -46,15 +46,18 @@ pub fn uncontended_read(n: u32) -> u64 {
     t
 }
 
-/// `threads` threads increment one mutex-protected counter `n` times in all.
+/// `threads` threads increment one mutex-protected counter `n` times in all, starting together
+/// (a barrier), so that they contend however quickly each one is spawned.
 pub fn contended(threads: u32, n: u32) -> u64 {
     let m = Arc::new(Mutex::new(0u64));
+    let ready = Arc::new(Barrier::new(threads as usize));
     let per = n / threads;
     let start = Instant::now();
     let hs: Vec<_> = (0..threads)
         .map(|_| {
-            let m = Arc::clone(&m);
+            let (m, ready) = (Arc::clone(&m), Arc::clone(&ready));
             thread::spawn(move || {
+                ready.wait();
                 for _ in 0..per {
                     *m.lock().unwrap() += 1;
                 }

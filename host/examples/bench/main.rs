@@ -245,27 +245,38 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             side(f).push(call(guest, name, args) / f64::from(per));
         }
     };
-    for _ in 0..runs {
+    // Each workload: its figure, the native side (ns in all), the export and its arguments, and
+    // the operations per call.
+    type Native = Box<dyn Fn() -> u64>;
+    let mut loads: Vec<(usize, Native, &str, Vec<i32>, u32)> = vec![
+        (spawn, Box::new(|| workloads::spawn_join(SPAWNS)), "bench_spawn_join", vec![SPAWNS as i32], SPAWNS),
+        (unc, Box::new(|| workloads::uncontended(PAIRS)), "bench_uncontended", vec![PAIRS as i32], PAIRS),
+        (unr, Box::new(|| workloads::uncontended_read(PAIRS)), "bench_uncontended_read", vec![PAIRS as i32], PAIRS),
+    ];
+    for (i, t) in [(c2, 2), (c4, 4)] {
+        let native: Native = Box::new(move || workloads::contended(t, INCREMENTS));
+        loads.push((i, native, "bench_contended", vec![t as i32, INCREMENTS as i32], INCREMENTS));
+    }
+    loads.push((pp, Box::new(|| workloads::ping_pong(TRIPS)), "bench_ping_pong", vec![TRIPS as i32], TRIPS));
+    loads.push((a1, Box::new(|| workloads::alloc_mixed(1, ALLOCS)), "bench_alloc", vec![1, ALLOCS as i32], ALLOCS));
+    loads.push((a2, Box::new(|| workloads::alloc_mixed(2, ALLOCS)), "bench_alloc", vec![2, ALLOCS as i32], 2 * ALLOCS));
+    for &(t, i) in &mandel {
+        let native: Native = Box::new(move || workloads::mandelbrot(400, 300, t));
+        loads.push((i, native, "bench_mandelbrot", vec![400, 300, t as i32], 1));
+    }
+    for run in 0..runs {
         let f = &mut figures;
-        f[spawn].native.push(workloads::spawn_join(SPAWNS) as f64 / f64::from(SPAWNS));
-        wasm(&mut f[spawn], "bench_spawn_join", &[SPAWNS as i32], SPAWNS);
-        f[unc].native.push(workloads::uncontended(PAIRS) as f64 / f64::from(PAIRS));
-        wasm(&mut f[unc], "bench_uncontended", &[PAIRS as i32], PAIRS);
-        f[unr].native.push(workloads::uncontended_read(PAIRS) as f64 / f64::from(PAIRS));
-        wasm(&mut f[unr], "bench_uncontended_read", &[PAIRS as i32], PAIRS);
-        for (i, t) in [(c2, 2), (c4, 4)] {
-            f[i].native.push(workloads::contended(t, INCREMENTS) as f64 / f64::from(INCREMENTS));
-            wasm(&mut f[i], "bench_contended", &[t as i32, INCREMENTS as i32], INCREMENTS);
-        }
-        f[pp].native.push(workloads::ping_pong(TRIPS) as f64 / f64::from(TRIPS));
-        wasm(&mut f[pp], "bench_ping_pong", &[TRIPS as i32], TRIPS);
-        f[a1].native.push(workloads::alloc_mixed(1, ALLOCS) as f64 / f64::from(ALLOCS));
-        wasm(&mut f[a1], "bench_alloc", &[1, ALLOCS as i32], ALLOCS);
-        f[a2].native.push(workloads::alloc_mixed(2, ALLOCS) as f64 / f64::from(2 * ALLOCS));
-        wasm(&mut f[a2], "bench_alloc", &[2, ALLOCS as i32], 2 * ALLOCS);
-        for &(t, i) in &mandel {
-            f[i].native.push(workloads::mandelbrot(400, 300, t) as f64);
-            wasm(&mut f[i], "bench_mandelbrot", &[400, 300, t as i32], 1);
+        for (i, native, export, args, per) in &loads {
+            let native = || native() as f64 / f64::from(*per);
+            // The sides take turns at going first: a side that follows the other shares the end
+            // of the other's threads (their stacks unmapped, their host threads parked).
+            if run % 2 == 0 {
+                f[*i].native.push(native());
+                wasm(&mut f[*i], export, args, *per);
+            } else {
+                wasm(&mut f[*i], export, args, *per);
+                f[*i].native.push(native());
+            }
         }
         if let Ok(p) = &peer {
             let n = |x: u32| x.to_string();
