@@ -224,10 +224,12 @@ fn benchmark_suite_runs() {
     ] {
         assert!(stdout.lines().any(|l| l.starts_with(row)), "no `{row}` row in:\n{stdout}");
     }
-    // The instruction counts ran (Valgrind is part of the test setup) and gave the mutex's row
-    // beside its time row.
+    // The instruction counts ran (Valgrind is part of the test setup) and gave the mutex's row,
+    // with its target, in their own table.
     assert!(!stdout.contains("instruction counts: none"), "{stdout}");
-    assert_eq!(stdout.lines().filter(|l| l.starts_with("uncontended lock + unlock ")).count(), 2, "{stdout}");
+    let counts = stdout.split("instructions per operation (callgrind").nth(1).unwrap_or_default();
+    let mutex = counts.lines().find(|l| l.starts_with("uncontended lock + unlock "));
+    assert!(mutex.is_some_and(|l| l.contains("≤ 1.20")), "{stdout}");
     assert!(stdout.contains("every target held") || stdout.contains("targets missed: "), "{stdout}");
 }
 
