@@ -24,8 +24,8 @@ use walrus::{ConstExpr, ExportItem, FunctionId, GlobalId, Module, ValType};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {
     /// Check every move of the shadow stack pointer against the thread's stack limit and
-    /// report an overflow instead of writing below the stack (default: on). Costs a call and
-    /// a compare per function that uses the shadow stack, on entry and exit.
+    /// report an overflow instead of writing below the stack (default: on). Costs a compare per
+    /// frame a function carves out of the shadow stack, written in place (no call).
     pub stack_check: bool,
     /// Replace the runtime API imports `wthreads.wait32` and `wthreads.wake` with local
     /// functions that check the address like the host does and then execute
@@ -142,30 +142,33 @@ impl Globals {
 /// Applies the patch:
 /// - replaces each `wthreads_patch` import with a local function over per-instance globals
 ///   (`tls_size`, `tls_align`: the lld globals; `self_get`/`self_set`: a new mutable global
-///   that holds the thread's control block pointer, private to each thread's instance);
+///   that holds the thread's control block pointer, private to each thread's instance;
+///   `owner_get`: a second one, which `self_set` fills with the owner value the pointer points
+///   at, `wthreads::abi::OWNER_AT_THREAD_POINTER`);
 /// - adds the export `wthreads_thread_start(start_arg, stack_top, tls_block, stack_limit)`,
 ///   which points `__stack_pointer` at the thread's own stack, initialises its TLS block with
 ///   `__wasm_init_tls`, sets the instance's stack limit, and calls the guest's
 ///   `wthreads_thread_entry(start_arg)`;
-/// - with [`Options::stack_check`]: adds `wthreads_stack_check(new_sp) -> new_sp`, which
-///   calls the guest's `wthreads_stack_overflow` (or traps, if the guest has none) when
-///   `new_sp` is below the instance's limit, after setting the limit to 0 so the handler can
-///   run; and inserts a call to it before every `global.set $__stack_pointer` of the module and
-///   after every `global.get $__stack_pointer; i32.const N; i32.sub` (a frame carved out, also
-///   by leaf functions, which never write the pointer back);
+/// - with [`Options::stack_check`]: writes a compare of the new pointer with the instance's
+///   limit after every `global.get $__stack_pointer; i32.const N; i32.sub` (a frame carved
+///   out, also by leaf functions, which never write the pointer back) and before every other
+///   `global.set $__stack_pointer` that may lower it; below the limit it calls the function it
+///   adds, `wthreads_stack_overflowed`, which sets the limit to 0 (so the handler can run) and
+///   calls the guest's `wthreads_stack_overflow` (or traps, if the guest has none);
 /// - with [`Options::inline_wait`], replaces the imports `wthreads.wait32` and `wthreads.wake`
 ///   with local functions around `memory.atomic.wait32` and `memory.atomic.notify`, except that
 ///   a wait with no timeout calls the host's `wthreads.wait_watched`, which watches for
 ///   deadlocks (see `inline_wait`);
 /// - replaces the calls of the functions above that forward to one instruction (`self_get`,
-///   `self_set`, `tls_size`, `tls_align`) with that instruction;
+///   `owner_get`, `tls_size`, `tls_align`) with that instruction;
 /// - adds the marker section, so a second patch is refused.
 ///
-/// `wthreads_thread_start` first clears the instance's stack limit and thread pointer, so a
+/// `wthreads_thread_start` first clears the instance's stack limit, thread pointer and owner
+/// value, so a
 /// host may run one thread after another in the same instance (a pool of ready instances). The
 /// main thread's instance keeps the limit 0, which checks nothing.
 ///
-/// Returns the number of stack-pointer writes checked.
+/// Returns the number of stack-pointer moves checked.
 pub fn apply(m: &mut Module, options: &Options) -> Result<usize, Error> {
     let sym = Symbols::resolve(m)?;
     if m.exports.iter().any(|e| e.name == conv::THREAD_START) {
