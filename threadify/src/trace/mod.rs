@@ -2,7 +2,7 @@
 //! the guest's event function becomes a call of the tracing host's `wthreads_trace.event` with
 //! the call's site, and every call of a runtime API import is preceded by `wthreads_trace.at`
 //! with its site, so that the host's own events (spawn, join) have a location too. With
-//! [`Options::memory`], every access of the shared memory is recorded too ([`memory`]).
+//! [`Options::memory`], every access of the shared memory is recorded too (the `memory` module).
 //!
 //! A site is an index into the location table [`instrument`] returns: the function that holds
 //! the call or access (index and name in the module as given), the instruction's byte offset in
