@@ -22,8 +22,7 @@ use walrus::{ExportItem, FunctionId, LocalFunction, LocalId, Module};
 /// result does not validate (a bug).
 pub fn inline_events(wasm: &[u8]) -> Result<Vec<u8>, Error> {
     let (mut m, event) = parse_patched(wasm)?;
-    let Some(body) = event.and_then(|f| Body::of(&m, f)) else { return Ok(wasm.to_vec()) };
-    let event = event.unwrap_or_else(|| unreachable!("a body comes from an event function"));
+    let Some((event, body)) = event.and_then(|f| Some((f, Body::of(&m, f)?))) else { return Ok(wasm.to_vec()) };
     // The event function's locals (its parameters first) become locals of each caller.
     let locals: HashMap<LocalId, LocalId> =
         body.locals.iter().map(|&l| (l, m.locals.add(m.locals.get(l).ty()))).collect();
