@@ -9,7 +9,7 @@ use crate::shared::{GuestAbort, Shared, Spawn};
 use crate::trace::host::Blocked;
 use crate::watch::{Deadlocked, Wait};
 use std::time::Duration;
-use wasmtime::{Caller, Linker, WaitResult};
+use wasmtime::{Caller, Linker};
 use wthreads::abi;
 
 /// A function type as the runtime API's messages write it: `(i32, i32) -> (i32)`, as
@@ -170,25 +170,13 @@ pub fn add_to_linker<T: WthreadsView>(linker: &mut Linker<T>) -> wasmtime::Resul
             // A module patched with `--host-wait`: its waits without timeout are watched too.
             return wait_watched(c, addr, expected, abi::NO_WAIT_CONTEXT, 0, 0);
         }
-        let addr = match GuestMemory::new(&c.data_mut().wthreads().rt.memory).futex_addr(addr) {
-            Ok(a) => a,
-            Err(e) => return Ok(e),
-        };
         let timeout = u64::try_from(timeout_ns).ok().map(Duration::from_nanos);
         let _blocked = Blocked::new(&mut c);
-        Ok(futex_wait(&c.data_mut().wthreads().rt, addr, expected, timeout))
+        Ok(c.data_mut().wthreads().rt.futex.wait(addr, expected.cast_unsigned(), timeout))
     })?;
     linker.func_wrap(m, abi::WAIT_WATCHED, wait_watched::<T>)?;
     linker.func_wrap(m, "wake", |mut c: Caller<'_, T>, addr: i32, count: i32| -> i32 {
-        let rt = &c.data_mut().wthreads().rt;
-        let addr = match GuestMemory::new(&rt.memory).futex_addr(addr) {
-            Ok(a) => a,
-            Err(e) => return e,
-        };
-        match rt.memory.atomic_notify(addr, count.cast_unsigned()) {
-            Ok(n) => i32::try_from(n).unwrap_or(i32::MAX),
-            Err(_) => abi::ERR_OUT_OF_BOUNDS,
-        }
+        c.data_mut().wthreads().rt.futex.wake(addr, count.cast_unsigned())
     })?;
     linker.func_wrap(m, "abort", |mut c: Caller<'_, T>, ptr: i32, len: i32| -> wasmtime::Result<()> {
         let msg = match GuestMemory::new(&c.data_mut().wthreads().rt.memory).read(ptr, len) {
@@ -228,13 +216,12 @@ fn wait_watched<T: WthreadsView>(
 ) -> wasmtime::Result<i32> {
     // Borrowed, not cloned: an `Arc` clone of the runtime would be a contended atomic on every
     // wait of every thread.
-    let memory = GuestMemory::new(&c.data_mut().wthreads().rt.memory);
-    let at = match memory.futex_addr(addr) {
-        Ok(a) => a,
+    let word = match GuestMemory::new(&c.data_mut().wthreads().rt.memory).word(addr) {
+        Ok(w) => w,
         Err(e) => return Ok(e),
     };
     // A word that changed already (most waits of a contended lock) needs no record.
-    if memory.word(addr).is_ok_and(|w| w.load(std::sync::atomic::Ordering::SeqCst) != expected.cast_unsigned()) {
+    if word.load(std::sync::atomic::Ordering::SeqCst) != expected.cast_unsigned() {
         return Ok(abi::WAIT_NOT_EQUAL);
     }
     // A traced thread that blocks writes out what it recorded first: it may stay blocked until
@@ -250,9 +237,10 @@ fn wait_watched<T: WthreadsView>(
         what_addr: what_addr.cast_unsigned(),
         thread: thread.cast_unsigned(),
     };
-    let Some(slot) = ctx.slot.as_ref() else { return Ok(futex_wait(rt, at, expected, None)) };
+    let wait_on = |rt: &Shared| rt.futex.wait(addr, expected.cast_unsigned(), None);
+    let Some(slot) = ctx.slot.as_ref() else { return Ok(wait_on(rt)) };
     let waiting = slot.enter(&wait);
-    let r = rt.watch.deadlock().is_none().then(|| futex_wait(rt, at, expected, None));
+    let r = rt.watch.deadlock().is_none().then(|| wait_on(rt));
     drop((blocked, waiting));
     let Some(r) = r.filter(|_| rt.watch.deadlock().is_none()) else { return Err(Deadlocked.into()) };
     // The watchdog woke this thread to learn where it waits (it waits again at once).
@@ -263,16 +251,6 @@ fn wait_watched<T: WthreadsView>(
         }
     }
     Ok(r)
-}
-
-/// `memory.atomic.wait32` on the shared memory, with the runtime API's results.
-fn futex_wait(rt: &Shared, addr: u64, expected: i32, timeout: Option<Duration>) -> i32 {
-    match rt.memory.atomic_wait32(addr, expected.cast_unsigned(), timeout) {
-        Ok(WaitResult::Ok) => abi::WAIT_WOKEN,
-        Ok(WaitResult::Mismatch) => abi::WAIT_NOT_EQUAL,
-        Ok(WaitResult::TimedOut) => abi::WAIT_TIMED_OUT,
-        Err(_) => abi::ERR_OUT_OF_BOUNDS,
-    }
 }
 
 /// The functions the calling thread is in, innermost first, as `name+0xOFFSET`.

@@ -42,6 +42,7 @@ mod checks;
 mod ctx;
 mod error;
 mod events;
+mod futex;
 mod headroom;
 mod imports;
 mod load;

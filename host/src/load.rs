@@ -17,14 +17,20 @@ pub fn configure(config: &mut Config) -> &mut Config {
     Tier::Full.configure(config)
 }
 
+/// The steps of [`patch`], in the cache's keys: code compiled by an earlier host that patched
+/// differently is compiled again.
+pub(crate) const PATCH_STEPS: &str = "threadify, inline_events, host_waits\0";
+
 /// `wasm` as a run compiles it, with an engine [`configure`]d here: patched by threadify if it
 /// is not yet, its event calls replaced by what they do untraced
-/// ([`wthreads_threadify::inline_events`]).
+/// ([`wthreads_threadify::inline_events`]), its waits and wakes made calls of the host
+/// ([`wthreads_threadify::host_waits`]), which then waits on the word itself.
 ///
 /// # Errors
 /// [`Error::Module`] if threadify refuses it (not wasm, not built for wthreads, …).
 pub fn patch(wasm: &[u8]) -> Result<Vec<u8>, Error> {
-    wthreads_threadify::inline_events(&patched(wasm)?).map_err(|e| Error::Module(e.to_string()))
+    let module = |e: wthreads_threadify::Error| Error::Module(e.to_string());
+    wthreads_threadify::host_waits(&wthreads_threadify::inline_events(&patched(wasm)?).map_err(module)?).map_err(module)
 }
 
 /// `wasm` patched by threadify if it is not yet.

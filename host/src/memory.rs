@@ -81,12 +81,4 @@ impl<'a> GuestMemory<'a> {
         // and only ever accessed atomically by the host.
         Ok(unsafe { AtomicU32::from_ptr(cells[0].get().cast::<u32>()) })
     }
-
-    /// Validates a `wait32`/`wake` address and returns it as the memory offset wasmtime takes.
-    ///
-    /// # Errors
-    /// `ERR_MISALIGNED` or `ERR_OUT_OF_BOUNDS`.
-    pub fn futex_addr(&self, ptr: i32) -> Result<u64, i32> {
-        self.word(ptr).map(|_| u64::from(ptr.cast_unsigned()))
-    }
 }

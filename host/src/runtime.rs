@@ -71,6 +71,7 @@ impl<T: WthreadsView> Runtime<T> {
         let traced = b.trace.is_some();
         let shared = Arc::new(Shared {
             memory: memory.clone(),
+            futex: crate::futex::Futex::new(memory.clone(), module),
             threads: ThreadTable::new(b.max_threads),
             epoch: Instant::now(),
             trace: b.trace,
@@ -230,7 +231,7 @@ impl<T: WthreadsView> Runtime<T> {
             // The thread's code has finished: its stack and TLS block are no longer in use.
             if let Ok(word) = crate::memory::GuestMemory::new(&shared.memory).word(spawn.exit_word) {
                 word.store(1, Ordering::SeqCst);
-                shared.memory.atomic_notify(u64::from(spawn.exit_word.cast_unsigned()), u32::MAX).ok();
+                shared.futex.wake(spawn.exit_word, u32::MAX);
             }
             shared.threads.finish(tid, &record, outcome);
             shared.watch.leave(tid);

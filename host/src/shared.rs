@@ -15,6 +15,8 @@ use wthreads::abi;
 pub(crate) struct Shared {
     /// The one memory every instance imports.
     pub(crate) memory: SharedMemory,
+    /// How threads wait on words of the memory and wake each other.
+    pub(crate) futex: crate::futex::Futex,
     /// Guest threads.
     pub(crate) threads: ThreadTable,
     /// Start of the monotonic clock.

@@ -21,12 +21,14 @@ pub mod cli;
 pub mod conventions;
 mod error;
 mod events;
+mod host_waits;
 pub mod trace;
 pub mod transform;
 
 pub use check::{Facts, inspect};
 pub use error::{BUILD_HINT, Error};
 pub use events::inline_events;
+pub use host_waits::host_waits;
 pub use transform::Options;
 
 /// Patches `wasm` and returns the new module, validated with threads enabled.

@@ -477,3 +477,74 @@ fn trace_memory_records_every_access() {
     let plain = instrument(&patched, &Options::default()).unwrap();
     assert!(plain.sites.iter().all(|s| s.access.is_none()));
 }
+
+/// A host that waits itself: every `wait32` and `notify` on the shared memory, the runtime API's
+/// (inlined by the patch) and the guest's own, becomes a call of `wthreads.wait32` /
+/// `wthreads.wake` through a function that adds the instruction's offset and traps where the
+/// instruction does (an address past 4 GiB, or the host's error code for a bad one). A module
+/// that waits with `wait64` is left as it is, and an unpatched one is refused.
+#[test]
+fn host_waits_makes_every_wait_and_wake_a_call_of_the_host() {
+    use std::sync::{Arc, Mutex};
+    let patched = patch(&fixture("host_waits.wat")).unwrap();
+    let out = wthreads_threadify::host_waits(&patched).unwrap();
+    validate(&out).unwrap();
+    assert!(is_patched(&out));
+    let text = wasmprinter::print_bytes(&out).unwrap();
+    assert!(!text.contains("memory.atomic.wait32") && !text.contains("memory.atomic.notify"), "{text}");
+    assert!(text.contains("(import \"wthreads\" \"wait32\"") && text.contains("(import \"wthreads\" \"wake\""));
+
+    let engine = engine();
+    let module = wasmtime::Module::new(&engine, &out).unwrap();
+    let memory = wasmtime::SharedMemory::new(&engine, wasmtime::MemoryType::shared(1, 16)).unwrap();
+    let mut linker = wasmtime::Linker::new(&engine);
+    // The host's side: notes each call; an address of 40 gets an error code.
+    type Calls = Arc<Mutex<Vec<(&'static str, i32, i64)>>>;
+    let calls: Calls = Arc::default();
+    let (waits, wakes) = (Arc::clone(&calls), Arc::clone(&calls));
+    linker
+        .func_wrap("wthreads", "wait32", move |addr: i32, _: i32, timeout: i64| {
+            waits.lock().unwrap().push(("wait32", addr, timeout));
+            if addr == 40 { wthreads::abi::ERR_OUT_OF_BOUNDS } else { wthreads::abi::WAIT_NOT_EQUAL }
+        })
+        .unwrap();
+    linker
+        .func_wrap("wthreads", "wake", move |addr: i32, count: i32| {
+            wakes.lock().unwrap().push(("wake", addr, i64::from(count)));
+            if addr == 40 { wthreads::abi::ERR_MISALIGNED } else { 0 }
+        })
+        .unwrap();
+    linker.func_wrap("wthreads", "wait_watched", |_: i32, _: i32, _: i32, _: i32, _: i32| 0).unwrap();
+    let mut store = wasmtime::Store::new(&engine, ());
+    linker.define(&mut store, "env", "memory", memory).unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let mut wait = |name| instance.get_typed_func::<(i32, i32, i64), i32>(&mut store, name).unwrap();
+    let (api_wait, own_wait) = (wait("api_wait"), wait("own_wait"));
+    let mut wake = |name| instance.get_typed_func::<(i32, i32), i32>(&mut store, name).unwrap();
+    let (api_wake, own_wake, own_wake_0) = (wake("api_wake"), wake("own_wake"), wake("own_wake_0"));
+    let not_equal = wthreads::abi::WAIT_NOT_EQUAL;
+    assert_eq!(api_wait.call(&mut store, (16, 0, 5)).unwrap(), not_equal);
+    assert_eq!(own_wait.call(&mut store, (16, 0, -1)).unwrap(), not_equal);
+    assert_eq!(api_wake.call(&mut store, (16, 1)).unwrap(), 0);
+    assert_eq!(own_wake.call(&mut store, (16, 2)).unwrap(), 0);
+    assert_eq!(own_wake_0.call(&mut store, (16, 3)).unwrap(), 0);
+    let expected = [("wait32", 16, 5), ("wait32", 24, -1), ("wake", 16, 1), ("wake", 24, 2), ("wake", 16, 3)];
+    assert_eq!(calls.lock().unwrap().as_slice(), expected);
+    // Where the instruction traps, so does its call: the offset past 4 GiB, a host's error.
+    assert!(own_wait.call(&mut store, (-4, 0, 0)).is_err());
+    assert!(own_wait.call(&mut store, (32, 0, 0)).is_err());
+    assert!(own_wake_0.call(&mut store, (40, 1)).is_err());
+    // The runtime API's own functions keep their error codes (checked before the call).
+    assert_eq!(api_wait.call(&mut store, (42, 0, 5)).unwrap(), wthreads::abi::ERR_MISALIGNED);
+    assert_eq!(calls.lock().unwrap().len(), expected.len() + 2, "the address past 4 GiB reached the host");
+
+    // The same guest with a 64-bit wait of its own.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/host_waits.wat");
+    let text = std::fs::read_to_string(path).unwrap();
+    let wait64 = "(func (param i32 i64) (result i32) (memory.atomic.wait64 (local.get 0) (local.get 1) (i64.const 0)))";
+    let wide = wat::parse_str(format!("{} {wait64})", text.trim_end().strip_suffix(')').unwrap())).unwrap();
+    let wide = patch(&wide).unwrap();
+    assert_eq!(wthreads_threadify::host_waits(&wide).unwrap(), wide);
+    let err = wthreads_threadify::host_waits(&fixture("host_waits.wat")).unwrap_err();
+    assert!(err.to_string().contains("patch it first"), "{err}");
+}

@@ -201,6 +201,7 @@ impl Cache {
     fn key(&self, engine: &Engine, wasm: &[u8]) -> String {
         let mut digest = Sha256::new();
         digest.update(concat!("wthreads-host ", env!("CARGO_PKG_VERSION"), "\0"));
+        digest.update(crate::load::PATCH_STEPS);
         engine.precompile_compatibility_hash().hash(&mut Feed(&mut digest));
         digest.update(u64::try_from(wasm.len()).unwrap_or(u64::MAX).to_le_bytes());
         digest.update(wasm);

@@ -97,7 +97,7 @@ fn frames_ready(rt: &Shared, threads: &[(i32, State)], asked: &mut HashMap<Vec<i
         }
         // A join asks by itself, every little while.
         if let Some(Wait::Futex { addr, .. }) = state.wait {
-            rt.memory.atomic_notify(u64::from(addr), u32::MAX).ok();
+            rt.futex.wake(addr.cast_signed(), u32::MAX);
         }
     }
     false
@@ -138,7 +138,7 @@ fn dead_holder(rt: &Shared, wait: &Wait) -> Option<u32> {
 fn wake_dead_holders_waiters(rt: &Shared) {
     for (_, slot) in rt.watch.threads() {
         if let Some(addr) = slot.snapshot().wait.and_then(|w| dead_holder(rt, &w)) {
-            rt.memory.atomic_notify(u64::from(addr), u32::MAX).ok();
+            rt.futex.wake(addr.cast_signed(), u32::MAX);
         }
     }
 }
@@ -154,7 +154,7 @@ fn end(rt: &Shared, threads: Vec<(i32, State)>) {
         for w in waiting {
             match w {
                 Wait::Futex { addr, .. } => {
-                    rt.memory.atomic_notify(u64::from(addr), u32::MAX).ok();
+                    rt.futex.wake(addr.cast_signed(), u32::MAX);
                 }
                 Wait::Join { .. } => rt.threads.interrupt_joins(),
             }
