@@ -6,7 +6,7 @@
 //! under one mutex. On Linux, when every wake of the module reaches the host (the module imports
 //! `wthreads.wake`: [`wthreads_threadify::host_waits`] makes it so), the host waits with the
 //! kernel's futex on the word itself, as native code does: a condvar round trip measured
-//! 0.82–0.92 of native std's this way, 1.03–1.18 through wasmtime's table (docs/benchmarks.md).
+//! 0.84–0.97 of native std's this way, 1.03–1.18 through wasmtime's table (docs/benchmarks.md).
 //! Otherwise a wait or wake left in the module as an instruction goes to wasmtime's table, so
 //! the host must use that table too, or a waiter would never hear its wake.
 
@@ -118,7 +118,8 @@ mod on_word {
     /// `FUTEX_WAKE` of at most `count` waiters of `word`; how many it woke.
     pub(super) fn wake(word: &AtomicU32, count: u32) -> u32 {
         let count = i32::try_from(count).unwrap_or(i32::MAX);
-        // SAFETY: as in `wait`; a wake does not touch the word.
+        // SAFETY: `word` is a live, aligned atomic of the shared memory, which stays mapped while
+        // its runtime lives; `FUTEX_WAKE` only uses its address as a key, never reads or writes it.
         let r = unsafe {
             libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG, count)
         };
