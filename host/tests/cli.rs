@@ -207,6 +207,8 @@ fn benchmark_suite_runs() {
         "uncontended lock + unlock",
         "contended counter, 2 threads",
         "contended counter, 4 threads",
+        "contended counter, 2 threads: the lock kept by one thread",
+        "contended counter, 4 threads: the lock kept by one thread",
         "condvar ping-pong round trip",
         "malloc+free mixed, 1 thread",
         "malloc+free mixed, 2 threads (total)",

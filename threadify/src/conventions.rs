@@ -126,6 +126,19 @@ pub fn val_type(v: &wthreads::abi::Val) -> walrus::ValType {
     }
 }
 
+/// The module's function imports `wthreads.NAME` of the table's function `f` that have its type.
+pub fn imports_of(m: &walrus::Module, f: wthreads::abi::Function) -> impl Iterator<Item = walrus::FunctionId> + '_ {
+    m.imports.iter().filter_map(move |i| match i.kind {
+        walrus::ImportKind::Function(id) if i.module == wthreads::abi::IMPORT_MODULE && i.name == f.name => {
+            let ty = m.types.get(m.funcs.get(id).ty());
+            let same = ty.params().iter().copied().eq(f.params.iter().map(val_type))
+                && ty.results().iter().copied().eq(f.results.iter().map(val_type));
+            same.then_some(id)
+        }
+        _ => None,
+    })
+}
+
 /// Adds the import `module.NAME` of the table's function `f` (named so in the name section).
 pub fn add_import(m: &mut walrus::Module, module: &str, f: wthreads::abi::Function) -> walrus::FunctionId {
     let params: Vec<walrus::ValType> = f.params.iter().map(val_type).collect();

@@ -91,15 +91,7 @@ fn has_wait64(m: &Module, memory: MemoryId) -> bool {
 /// The module's import `wthreads.NAME` of the runtime API's type, added if it has none.
 fn import(m: &mut Module, name: &str) -> FunctionId {
     let f = abi::find(abi::IMPORTS, name).expect("the runtime API table has wait32 and wake");
-    let params: Vec<ValType> = f.params.iter().map(conv::val_type).collect();
-    let results: Vec<ValType> = f.results.iter().map(conv::val_type).collect();
-    let existing = m.imports.iter().find_map(|i| match i.kind {
-        walrus::ImportKind::Function(id) if i.module == abi::IMPORT_MODULE && i.name == name => {
-            let ty = m.types.get(m.funcs.get(id).ty());
-            (ty.params() == params && ty.results() == results).then_some(id)
-        }
-        _ => None,
-    });
+    let existing = conv::imports_of(m, f).next();
     existing.unwrap_or_else(|| conv::add_import(m, abi::IMPORT_MODULE, f))
 }
 

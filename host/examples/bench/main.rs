@@ -13,6 +13,10 @@
 //! column is the deadlock watch's cost: the wasm side against the same module patched with its
 //! waits without timeout inlined instead of watched (`wasm ÷ unwatched`; 1.0 is nothing).
 //!
+//! A contended counter is sampled 15 times per run on the native and wasm sides
+//! (`CONTENDED_SAMPLES`: its times are bimodal), and a line after the table gives the share of
+//! each side's samples in which one thread kept the lock (`regimes.rs`).
+//!
 //! A second table gives the cost of `wthreads check` (`check.rs`): time and peak memory,
 //! `check ÷ run`, each workload in child processes of the benchmark. A third, start-up
 //! (`startup.rs`): `wthreads run` processes with and without the compiled module cached.
@@ -36,67 +40,17 @@ mod workloads;
 
 mod check;
 mod counts;
+mod peer;
+mod regimes;
 mod startup;
 mod tsan;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use peer::Peer;
+use std::path::Path;
 use std::time::Instant;
 use wasmtime::Val;
 use wthreads_host::trace::Recorder;
 use wthreads_host::{Builder, MainThread, Runtime, WthreadsCtx};
-
-/// The wasi-threads peer: wasmtime 46 and the peer program built for `wasm32-wasip1-threads`.
-struct Peer {
-    wasmtime: PathBuf,
-    module: PathBuf,
-}
-
-impl Peer {
-    /// Finds wasmtime 46 and builds the peer program, or says why there is no peer column.
-    fn find() -> Result<Peer, String> {
-        let wasmtime =
-            std::env::var_os("WTHREADS_PEER_WASMTIME").map_or_else(|| PathBuf::from("wasmtime"), PathBuf::from);
-        let version = Command::new(&wasmtime)
-            .arg("--version")
-            .output()
-            .map_err(|_| format!("`{}` not found", wasmtime.display()))?;
-        let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
-        if !version.starts_with("wasmtime 46.") {
-            return Err(format!("`{}` is {version}, not wasmtime 46", wasmtime.display()));
-        }
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let target_dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-        let built = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-            .args(["build", "--quiet", "--release", "--target", "wasm32-wasip1-threads", "--manifest-path"])
-            .arg(root.join("guest-tests/bench-peer/Cargo.toml"))
-            .env("CARGO_TARGET_DIR", &target_dir)
-            .env_remove("RUSTFLAGS")
-            .env_remove("CARGO_ENCODED_RUSTFLAGS")
-            .status()
-            .map_err(|e| format!("cannot run cargo: {e}"))?;
-        if !built.success() {
-            return Err("the peer program did not build (is the wasm32-wasip1-threads target installed?)".into());
-        }
-        Ok(Peer { wasmtime, module: target_dir.join("wasm32-wasip1-threads/release/bench-peer.wasm") })
-    }
-
-    /// Runs one workload in a wasmtime process; its own timing, in ns.
-    fn call(&self, args: &[&str]) -> f64 {
-        let out = Command::new(&self.wasmtime)
-            .args(["run", "-W", "threads=y,shared-memory=y", "-S", "threads=y"])
-            .arg(&self.module)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("peer {args:?}: {e}"));
-        let text = String::from_utf8_lossy(&out.stdout);
-        let us: f64 = text
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("peer {args:?} printed {text:?}: {}", String::from_utf8_lossy(&out.stderr)));
-        us * 1e3
-    }
-}
 
 /// One measured figure: the time of one operation (or one run) on each side, per run.
 struct Figure {
@@ -105,6 +59,9 @@ struct Figure {
     show: Show,
     native: Vec<f64>,
     wasm: Vec<f64>,
+    /// The wasm side's samples taken beside the other wasm sides (the first of each run), to
+    /// which their columns compare.
+    beside: Vec<f64>,
     /// The wasi-threads peer's, when it runs.
     peer: Vec<f64>,
     /// The wasm side again, traced (`wthreads trace`, its events written to /dev/null).
@@ -118,6 +75,29 @@ struct Figure {
     /// Largest acceptable wasm ÷ native time ratio.
     target: Option<f64>,
 }
+
+/// The native side of a workload: its time in ns, in all.
+type Native = Box<dyn Fn() -> u64>;
+
+/// One workload of the main table.
+struct Load {
+    /// Its figure (an index into the figures).
+    figure: usize,
+    native: Native,
+    /// The guest's export and its arguments.
+    export: &'static str,
+    args: Vec<i32>,
+    /// Operations per call.
+    per: u32,
+    /// Samples per run of the native and wasm sides.
+    samples: u32,
+}
+
+/// Samples per run of a contended counter. Its times are bimodal on both sides: either the lock
+/// changes hands all the time, or one thread keeps it while the other sleeps, several times
+/// faster. Which one a run gets is chance, so the median of a few runs picks either; the
+/// median of many compares the sides as a user meets them (`regimes.rs` prints the shares).
+const CONTENDED_SAMPLES: u32 = 15;
 
 #[derive(Clone, Copy)]
 enum Show {
@@ -204,6 +184,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             show,
             native: Vec::new(),
             wasm: Vec::new(),
+            beside: Vec::new(),
             peer: Vec::new(),
             traced: Vec::new(),
             bare: Vec::new(),
@@ -240,42 +221,56 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (&mut memory, |f| &mut f.memory),
         (&mut unwatched, |f| &mut f.unwatched),
     ];
-    let mut wasm = |f: &mut Figure, name: &str, args: &[i32], per: u32| {
-        for (guest, side) in &mut sides {
-            side(f).push(call(guest, name, args) / f64::from(per));
+    // The guest side alone, or every wasm side in turn.
+    let mut wasm = |f: &mut Figure, load: &Load, every_side: bool| {
+        let n = if every_side { sides.len() } else { 1 };
+        for (guest, side) in sides.iter_mut().take(n) {
+            side(f).push(call(guest, load.export, &load.args) / f64::from(load.per));
+        }
+        if every_side {
+            f.beside.push(f.wasm[f.wasm.len() - 1]);
         }
     };
-    // Each workload: its figure, the native side (ns in all), the export and its arguments, and
-    // the operations per call.
-    type Native = Box<dyn Fn() -> u64>;
-    let mut loads: Vec<(usize, Native, &str, Vec<i32>, u32)> = vec![
-        (spawn, Box::new(|| workloads::spawn_join(SPAWNS)), "bench_spawn_join", vec![SPAWNS as i32], SPAWNS),
-        (unc, Box::new(|| workloads::uncontended(PAIRS)), "bench_uncontended", vec![PAIRS as i32], PAIRS),
-        (unr, Box::new(|| workloads::uncontended_read(PAIRS)), "bench_uncontended_read", vec![PAIRS as i32], PAIRS),
+    let load = |figure, native, export, args, per| Load { figure, native, export, args, per, samples: 1 };
+    let mut loads: Vec<Load> = vec![
+        load(spawn, Box::new(|| workloads::spawn_join(SPAWNS)), "bench_spawn_join", vec![SPAWNS as i32], SPAWNS),
+        load(unc, Box::new(|| workloads::uncontended(PAIRS)), "bench_uncontended", vec![PAIRS as i32], PAIRS),
+        load(unr, Box::new(|| workloads::uncontended_read(PAIRS)), "bench_uncontended_read", vec![PAIRS as i32], PAIRS),
     ];
     for (i, t) in [(c2, 2), (c4, 4)] {
         let native: Native = Box::new(move || workloads::contended(t, INCREMENTS));
-        loads.push((i, native, "bench_contended", vec![t as i32, INCREMENTS as i32], INCREMENTS));
+        let args = vec![t as i32, INCREMENTS as i32];
+        loads.push(Load { samples: CONTENDED_SAMPLES, ..load(i, native, "bench_contended", args, INCREMENTS) });
     }
-    loads.push((pp, Box::new(|| workloads::ping_pong(TRIPS)), "bench_ping_pong", vec![TRIPS as i32], TRIPS));
-    loads.push((a1, Box::new(|| workloads::alloc_mixed(1, ALLOCS)), "bench_alloc", vec![1, ALLOCS as i32], ALLOCS));
-    loads.push((a2, Box::new(|| workloads::alloc_mixed(2, ALLOCS)), "bench_alloc", vec![2, ALLOCS as i32], 2 * ALLOCS));
+    loads.push(load(pp, Box::new(|| workloads::ping_pong(TRIPS)), "bench_ping_pong", vec![TRIPS as i32], TRIPS));
+    loads.push(load(a1, Box::new(|| workloads::alloc_mixed(1, ALLOCS)), "bench_alloc", vec![1, ALLOCS as i32], ALLOCS));
+    loads.push(load(
+        a2,
+        Box::new(|| workloads::alloc_mixed(2, ALLOCS)),
+        "bench_alloc",
+        vec![2, ALLOCS as i32],
+        2 * ALLOCS,
+    ));
     for &(t, i) in &mandel {
         let native: Native = Box::new(move || workloads::mandelbrot(400, 300, t));
-        loads.push((i, native, "bench_mandelbrot", vec![400, 300, t as i32], 1));
+        loads.push(load(i, native, "bench_mandelbrot", vec![400, 300, t as i32], 1));
     }
     for run in 0..runs {
         let f = &mut figures;
-        for (i, native, export, args, per) in &loads {
-            let native = || native() as f64 / f64::from(*per);
+        for load in &loads {
+            let figure = &mut f[load.figure];
+            let native = || (load.native)() as f64 / f64::from(load.per);
             // The sides take turns at going first: a side that follows the other shares the end
-            // of the other's threads (their stacks unmapped, their host threads parked).
-            if run % 2 == 0 {
-                f[*i].native.push(native());
-                wasm(&mut f[*i], export, args, *per);
-            } else {
-                wasm(&mut f[*i], export, args, *per);
-                f[*i].native.push(native());
+            // of the other's threads (their stacks unmapped, their host threads parked). Only the
+            // first sample runs every wasm side.
+            for sample in 0..load.samples {
+                if (run + sample as usize).is_multiple_of(2) {
+                    figure.native.push(native());
+                    wasm(figure, load, sample == 0);
+                } else {
+                    wasm(figure, load, sample == 0);
+                    figure.native.push(native());
+                }
             }
         }
         if let Ok(p) = &peer {
@@ -333,7 +328,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (show(median(&f.peer), f.show), format!("{:.2}", median(&f.peer) / n))
         };
         let (traced, bare, memory) = (median(&f.traced), median(&f.bare), median(&f.memory));
-        let unwatched = median(&f.unwatched);
+        let (unwatched, beside) = (median(&f.unwatched), median(&f.beside));
         println!(
             "{:<40} {:>12} {:>12} {:>7.2} {:>8} {peer:>12} {peer_ratio:>7} {:>12} {:>7.2} {:>12} {:>7.2} {:>12} {:>7.2} {:>12} {:>7.2}{mark}",
             f.name,
@@ -342,13 +337,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ratio,
             target,
             show(traced, f.show),
-            traced / w,
+            traced / beside,
             show(bare, f.show),
-            w / bare,
+            beside / bare,
             show(memory, f.show),
-            memory / w,
+            memory / beside,
             show(unwatched, f.show),
-            w / unwatched
+            beside / unwatched
         );
         let sides = [
             ("native", &f.native),
@@ -363,6 +358,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 warnings.push(format!("{} ({side}): runs spread over {:.0}% of the median", f.name, spread(v) * 100.0));
             }
         }
+    }
+    for i in [c2, c4] {
+        println!("{}", regimes::line(&figures[i], &figures[unc]));
     }
     // Speedup curve of the demo workload.
     let base = |side: fn(&Figure) -> &Vec<f64>| median(side(&figures[mandel[0].1]));

@@ -24,19 +24,10 @@ use wthreads::abi;
 /// [`Error::Invalid`] if walrus refuses the replacement (a bug).
 pub(crate) fn inline_wait(m: &mut Module, globals: &Globals, watch: bool) -> Result<usize, Error> {
     let Some(memory) = m.memories.iter().next().map(|mem| mem.id()) else { return Ok(0) };
-    let wanted: [(&str, &[ValType]); 2] =
-        [(conv::WAIT32, &[ValType::I32, ValType::I32, ValType::I64]), (conv::WAKE, &[ValType::I32, ValType::I32])];
-    let found: Vec<(&str, FunctionId)> = m
-        .imports
-        .iter()
-        .filter(|i| i.module == abi::IMPORT_MODULE)
-        .filter_map(|i| match i.kind {
-            walrus::ImportKind::Function(f) => wanted.iter().find(|(n, _)| *n == i.name).and_then(|(name, params)| {
-                let ty = m.types.get(m.funcs.get(f).ty());
-                (ty.params() == *params && ty.results() == [ValType::I32]).then_some((*name, f))
-            }),
-            _ => None,
-        })
+    let found: Vec<(&str, FunctionId)> = [conv::WAIT32, conv::WAKE]
+        .into_iter()
+        .filter_map(|name| abi::find(abi::IMPORTS, name).map(|f| (name, f)))
+        .flat_map(|(name, f)| conv::imports_of(m, f).map(move |id| (name, id)))
         .collect();
     let watched = (watch && found.iter().any(|(name, _)| *name == conv::WAIT32)).then(|| watched_wait(m));
     let arg = MemArg { align: 4, offset: 0 };
