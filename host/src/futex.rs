@@ -18,8 +18,8 @@ use wthreads::abi;
 /// How the threads of one runtime wait on its memory.
 pub(crate) struct Futex {
     memory: SharedMemory,
-    /// Whether waits and wakes use the kernel's futex on the word (else wasmtime's table).
-    on_word: bool,
+    /// When waits and wakes use the kernel's futex on the word (else wasmtime's table).
+    on_word: Option<on_word::Kernel>,
 }
 
 impl Futex {
@@ -28,7 +28,8 @@ impl Futex {
         let wakes_reach_host = module
             .imports()
             .any(|i| i.module() == abi::IMPORT_MODULE && i.name() == wthreads_threadify::conventions::WAKE);
-        Futex { memory, on_word: cfg!(target_os = "linux") && wakes_reach_host }
+        let on_word = if wakes_reach_host { on_word::Kernel::new() } else { None };
+        Futex { memory, on_word }
     }
 
     /// Waits while the word at guest address `ptr` holds `expected`, at most `timeout`: the
@@ -38,8 +39,8 @@ impl Futex {
             Ok(w) => w,
             Err(e) => return e,
         };
-        let result = if self.on_word {
-            on_word::wait(word, expected, timeout)
+        let result = if let Some(kernel) = &self.on_word {
+            kernel.wait(word, expected, timeout)
         } else {
             match self.memory.atomic_wait32(u64::from(ptr.cast_unsigned()), expected, timeout) {
                 Ok(r) => r,
@@ -60,8 +61,8 @@ impl Futex {
             Ok(w) => w,
             Err(e) => return e,
         };
-        let woken = if self.on_word {
-            on_word::wake(word, count)
+        let woken = if let Some(kernel) = &self.on_word {
+            kernel.wake(word, count)
         } else {
             match self.memory.atomic_notify(u64::from(ptr.cast_unsigned()), count) {
                 Ok(n) => n,
@@ -79,66 +80,90 @@ mod on_word {
     use std::time::{Duration, Instant};
     use wasmtime::WaitResult;
 
-    /// `FUTEX_WAIT` while `word` holds `expected`; an interrupted wait goes on until its
-    /// deadline. A timeout past what the clock holds waits forever.
-    pub(super) fn wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> WaitResult {
-        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        loop {
-            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-            let ts = left.map(|t| libc::timespec {
-                tv_sec: libc::time_t::try_from(t.as_secs()).unwrap_or(libc::time_t::MAX),
-                tv_nsec: libc::c_long::from(t.subsec_nanos().cast_signed()),
-            });
-            let ts_ptr = ts.as_ref().map_or(std::ptr::null(), std::ptr::from_ref);
-            // SAFETY: `word` is a live, aligned atomic (the shared memory is never unmapped
-            // while its runtime lives), which the kernel only reads; `ts_ptr` is null or points
-            // at a timespec that outlives the call.
-            let r = unsafe {
-                libc::syscall(
-                    libc::SYS_futex,
-                    word.as_ptr(),
-                    libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
-                    expected,
-                    ts_ptr,
-                )
-            };
-            if r == 0 {
-                return WaitResult::Ok;
-            }
-            match std::io::Error::last_os_error().raw_os_error() {
-                Some(libc::EAGAIN) => return WaitResult::Mismatch,
-                Some(libc::ETIMEDOUT) => return WaitResult::TimedOut,
-                Some(libc::EINTR) => {}
-                // Any other error is a spurious wake, which every waiter's loop expects.
-                _ => return WaitResult::Ok,
+    /// The kernel's futex, which Linux always has.
+    pub(super) struct Kernel;
+
+    impl Kernel {
+        /// The futex: there is one.
+        pub(super) fn new() -> Option<Kernel> {
+            Some(Kernel)
+        }
+
+        /// `FUTEX_WAIT` while `word` holds `expected`; an interrupted wait goes on until its
+        /// deadline. A timeout past what the clock holds waits forever.
+        pub(super) fn wait(&self, word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> WaitResult {
+            let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+            loop {
+                let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+                let ts = left.map(|t| libc::timespec {
+                    tv_sec: libc::time_t::try_from(t.as_secs()).unwrap_or(libc::time_t::MAX),
+                    tv_nsec: libc::c_long::from(t.subsec_nanos().cast_signed()),
+                });
+                let ts_ptr = ts.as_ref().map_or(std::ptr::null(), std::ptr::from_ref);
+                // SAFETY: `word` is a live, aligned atomic (the shared memory is never unmapped
+                // while its runtime lives), which the kernel only reads; `ts_ptr` is null or points
+                // at a timespec that outlives the call.
+                let r = unsafe {
+                    libc::syscall(
+                        libc::SYS_futex,
+                        word.as_ptr(),
+                        libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
+                        expected,
+                        ts_ptr,
+                    )
+                };
+                if r == 0 {
+                    return WaitResult::Ok;
+                }
+                match std::io::Error::last_os_error().raw_os_error() {
+                    Some(libc::EAGAIN) => return WaitResult::Mismatch,
+                    Some(libc::ETIMEDOUT) => return WaitResult::TimedOut,
+                    Some(libc::EINTR) => {}
+                    // Any other error is a spurious wake, which every waiter's loop expects.
+                    _ => return WaitResult::Ok,
+                }
             }
         }
-    }
 
-    /// `FUTEX_WAKE` of at most `count` waiters of `word`; how many it woke.
-    pub(super) fn wake(word: &AtomicU32, count: u32) -> u32 {
-        let count = i32::try_from(count).unwrap_or(i32::MAX);
-        // SAFETY: `word` is a live, aligned atomic of the shared memory, which stays mapped while
-        // its runtime lives; `FUTEX_WAKE` only uses its address as a key, never reads or writes it.
-        let r = unsafe {
-            libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG, count)
-        };
-        u32::try_from(r).unwrap_or(0)
+        /// `FUTEX_WAKE` of at most `count` waiters of `word`; how many it woke. A wake that finds
+        /// nobody asleep (most wakes of a contended lock) still costs the system call: counting
+        /// sleepers to skip it made a contended counter slower, since the unlocker's time in
+        /// the kernel lets the other thread run a burst with the lock (docs/benchmarks.md,
+        /// "Many samples of the contended counter").
+        pub(super) fn wake(&self, word: &AtomicU32, count: u32) -> u32 {
+            let count = i32::try_from(count).unwrap_or(i32::MAX);
+            // SAFETY: `word` is a live, aligned atomic of the shared memory, which stays mapped while
+            // its runtime lives; `FUTEX_WAKE` only uses its address as a key, never reads or writes it.
+            let r = unsafe {
+                libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG, count)
+            };
+            u32::try_from(r).unwrap_or(0)
+        }
     }
 }
 
-/// Never chosen off Linux ([`Futex::new`]).
+/// Off Linux there is no futex on the word: the host keeps wasmtime's table.
 #[cfg(not(target_os = "linux"))]
 mod on_word {
     use std::sync::atomic::AtomicU32;
     use std::time::Duration;
     use wasmtime::WaitResult;
 
-    pub(super) fn wait(_: &AtomicU32, _: u32, _: Option<Duration>) -> WaitResult {
-        unreachable!("the futex on the word is Linux's")
-    }
+    /// No kernel futex: never made.
+    pub(super) enum Kernel {}
 
-    pub(super) fn wake(_: &AtomicU32, _: u32) -> u32 {
-        unreachable!("the futex on the word is Linux's")
+    impl Kernel {
+        /// The futex: there is none.
+        pub(super) fn new() -> Option<Kernel> {
+            None
+        }
+
+        pub(super) fn wait(&self, _: &AtomicU32, _: u32, _: Option<Duration>) -> WaitResult {
+            match *self {}
+        }
+
+        pub(super) fn wake(&self, _: &AtomicU32, _: u32) -> u32 {
+            match *self {}
+        }
     }
 }

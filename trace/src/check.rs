@@ -109,7 +109,8 @@ impl Ongoing {
     /// If `out` cannot be written.
     pub fn advance(&mut self, horizon: Place, out: &mut dyn Write) -> io::Result<()> {
         while let Some((tid, e)) = self.stream.next_before(horizon) {
-            let text = self.stream.texts.get(&e.text).map(String::as_str);
+            // Text 0 is none: most events have none, and need no lookup.
+            let text = if e.text == 0 { None } else { self.stream.texts.get(&e.text).map(String::as_str) };
             self.checker.event(tid, &e, &self.stream.sites, text, out)?;
         }
         Ok(())

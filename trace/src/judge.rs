@@ -45,6 +45,13 @@ impl Judge {
         sure
     }
 
+    /// Whether no race waits to be told: then an event that finds none and ends no thread has
+    /// nothing to tell.
+    #[must_use]
+    pub fn idle(&self) -> bool {
+        self.pending.is_empty()
+    }
+
     /// How many races are still waiting (at the end: against threads the end cut off).
     #[must_use]
     pub fn unjudged(&self) -> usize {

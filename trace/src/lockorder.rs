@@ -60,12 +60,20 @@ impl Graph {
     }
 
     /// Takes in event `e` of thread `tid`.
+    #[inline]
     pub fn event(&mut self, tid: i32, kind: i32, lock: u32, site: u32) {
-        if kind & abi::LOCK_INTERNAL != 0 {
-            return;
+        let what = kind & abi::EVENT_MASK;
+        // Most events are memory accesses: they leave here, where the caller inlined this.
+        let taken = matches!(what, abi::LOCK_ACQUIRED | abi::LOCK_RELEASED | abi::THREAD_EXIT);
+        if taken && kind & abi::LOCK_INTERNAL == 0 {
+            self.lock_event(tid, what, lock, site);
         }
+    }
+
+    /// [`event`](Self::event) of a kind the graph takes in.
+    fn lock_event(&mut self, tid: i32, what: i32, lock: u32, site: u32) {
         let held = self.held.entry(tid).or_default();
-        match kind & abi::EVENT_MASK {
+        match what {
             abi::LOCK_ACQUIRED => {
                 for (i, &(h, held_site)) in held.iter().enumerate() {
                     if h == lock {

@@ -98,6 +98,8 @@ pub struct Detector {
     /// By slot: the address of the thread's last event if it was an atomic write side: the
     /// write side of a read-modify-write, whose read side the trace gives next.
     write_sides: Vec<Option<u32>>,
+    /// The thread of the last event and its slot: most events follow one of the same thread.
+    last_thread: Option<(i32, usize)>,
 }
 
 impl Detector {
@@ -109,9 +111,16 @@ impl Detector {
 
     /// The slot of thread `tid`, which gets a new one on first sight (the main thread; a
     /// spawned thread gets its slot at its spawn).
+    #[inline]
     fn thread(&mut self, tid: i32) -> usize {
-        if let Some(n) = self.numbers.get(&tid) {
-            return *n;
+        if let Some((last, n)) = self.last_thread
+            && last == tid
+        {
+            return n;
+        }
+        if let Some(&n) = self.numbers.get(&tid) {
+            self.last_thread = Some((tid, n));
+            return n;
         }
         let n = self.clocks.len();
         self.numbers.insert(tid, n);
@@ -187,6 +196,7 @@ impl Detector {
                 }
                 // The thread does nothing more: its slot may serve a thread spawned later.
                 self.numbers.remove(&tid);
+                self.last_thread = None;
                 self.free.push(n);
             }
             abi::THREAD_JOIN => {
@@ -275,32 +285,38 @@ impl Detector {
             atomic: this.atomic,
         };
         let mut found: Option<(Epoch, bool, u32)> = None;
-        for b in this.start..this.start.saturating_add(this.len) {
-            let s = self.shadow.byte(b);
-            let races = |other: &Epoch| {
-                other.thread != 0 && other.thread != me.thread && !(other.atomic && this.atomic) && !other.before(now)
-            };
-            if found.is_none() {
-                if races(&s.write) {
-                    found = Some((s.write, true, b));
-                } else if this.write
-                    && let Some(r) = std::iter::once(&s.read).chain(&s.shared).find(|r| races(r))
-                {
-                    found = Some((*r, false, b));
+        let races = |other: &Epoch| {
+            other.thread != 0 && other.thread != me.thread && !(other.atomic && this.atomic) && !other.before(now)
+        };
+        let end = this.start.saturating_add(this.len);
+        let mut at = this.start;
+        while at < end {
+            let page = self.shadow.bytes(at, end - at);
+            let first = at;
+            at += page.len() as u32;
+            for (b, s) in (first..).zip(page) {
+                if found.is_none() {
+                    if races(&s.write) {
+                        found = Some((s.write, true, b));
+                    } else if this.write
+                        && let Some(r) = std::iter::once(&s.read).chain(&s.shared).find(|r| races(r))
+                    {
+                        found = Some((*r, false, b));
+                    }
                 }
-            }
-            if this.write {
-                s.write = me;
-                s.read = Epoch::default();
-                s.shared.clear();
-            } else if !s.shared.is_empty() {
-                s.shared.retain(|r| r.thread != me.thread);
-                s.shared.push(me);
-            } else if s.read.thread == 0 || s.read.thread == me.thread || s.read.before(now) {
-                s.read = me;
-            } else {
-                s.shared = vec![s.read, me];
-                s.read = Epoch::default();
+                if this.write {
+                    s.write = me;
+                    s.read = Epoch::default();
+                    s.shared.clear();
+                } else if !s.shared.is_empty() {
+                    s.shared.retain(|r| r.thread != me.thread);
+                    s.shared.push(me);
+                } else if s.read.thread == 0 || s.read.thread == me.thread || s.read.before(now) {
+                    s.read = me;
+                } else {
+                    s.shared = vec![s.read, me];
+                    s.read = Epoch::default();
+                }
             }
         }
         let Some((other, write, addr)) = found else { return Vec::new() };
@@ -354,14 +370,20 @@ impl Races {
         out: &mut dyn Write,
     ) -> io::Result<()> {
         let kind = e.kind & abi::EVENT_MASK;
-        if kind == abi::THREAD_SPAWN
-            && let Some(name) = text
-        {
-            self.names.insert(e.a.cast_signed(), name.to_string());
+        // Memory accesses, most events, name no thread and make or end no region.
+        if !matches!(kind, abi::MEMORY_ACCESS | abi::MEMORY_ATOMIC) {
+            if kind == abi::THREAD_SPAWN
+                && let Some(name) = text
+            {
+                self.names.insert(e.a.cast_signed(), name.to_string());
+            }
+            self.regions.event(tid, e);
         }
-        self.regions.event(tid, e);
         let access = |site: u32| sites.get(site as usize).and_then(|s| s.access).map(|a| (a.write, a.atomic));
         let mut races = self.detector.event(tid, e, access);
+        if races.is_empty() && kind != abi::THREAD_EXIT && self.judge.idle() {
+            return Ok(()); // nothing found, and nothing waits to be told
+        }
         for race in &mut races {
             race.origin = self.regions.origin(race.later.addr);
         }

@@ -52,8 +52,9 @@ pub(crate) struct ShadowMemory {
 }
 
 impl ShadowMemory {
-    /// The shadow of the byte at `addr`, made on first use.
-    pub(crate) fn byte(&mut self, addr: u32) -> &mut Shadow {
+    /// The shadow of the bytes from `addr` on, up to `len` of them but not past the end of
+    /// `addr`'s page (made on first use): an access's bytes, a page at a time.
+    pub(crate) fn bytes(&mut self, addr: u32, len: u32) -> &mut [Shadow] {
         let (page, offset) = (addr / PAGE, (addr % PAGE) as usize);
         let at = match self.last {
             Some((p, at)) if p == page => at,
@@ -67,6 +68,7 @@ impl ShadowMemory {
                 at
             }
         };
-        &mut self.pages[at][offset]
+        let end = offset + (len as usize).min(PAGE as usize - offset);
+        &mut self.pages[at][offset..end]
     }
 }
