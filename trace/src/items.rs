@@ -108,6 +108,12 @@ fn decode_accesses(sites: &[Site], seq: u64, ts_ns: u64, slots: &[u8], out: &mut
         s += 8;
         let access = site_of(sites, site).and_then(|x| x.access);
         let mut e = Event { seq, ts_ns, kind: abi::MEMORY_ACCESS, a: addr, b: 0, c: 0, site, text: 0 };
+        // The instruction's offset added to the address, and its width as `b` (a range's
+        // length follows in the slot).
+        if let Some(a) = &access {
+            e.a = e.a.wrapping_add(u32::try_from(a.offset).unwrap_or(u32::MAX));
+            e.b = a.width;
+        }
         let mut place = Place::read(seq);
         if let Some(a) = access.filter(|a| a.range) {
             debug_assert!(!a.atomic);
@@ -124,18 +130,6 @@ fn decode_accesses(sites: &[Site], seq: u64, ts_ns: u64, slots: &[u8], out: &mut
             }
             pending = out.len() + 1;
         }
-        locate(sites, &mut e);
         out.push_back((place, e));
-    }
-}
-
-/// Completes an access's event from its site: the instruction's offset added to the address,
-/// and its width as `b` (a range keeps its length).
-fn locate(sites: &[Site], e: &mut Event) {
-    if let Some(a) = site_of(sites, e.site).and_then(|s| s.access) {
-        e.a = e.a.wrapping_add(u32::try_from(a.offset).unwrap_or(u32::MAX));
-        if !a.range {
-            e.b = a.width;
-        }
     }
 }
