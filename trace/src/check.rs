@@ -108,12 +108,8 @@ impl Ongoing {
     /// # Errors
     /// If `out` cannot be written.
     pub fn advance(&mut self, horizon: Place, out: &mut dyn Write) -> io::Result<()> {
-        while let Some((tid, e)) = self.stream.next_before(horizon) {
-            // Text 0 is none: most events have none, and need no lookup.
-            let text = if e.text == 0 { None } else { self.stream.texts.get(&e.text).map(String::as_str) };
-            self.checker.event(tid, &e, &self.stream.sites, text, out)?;
-        }
-        Ok(())
+        let checker = &mut self.checker;
+        self.stream.each_before(horizon, |tid, e, sites, text| checker.event(tid, e, sites, text, out))
     }
 
     /// Ends the check once the run ended and everything was handed over ([`Checker::finish`]).

@@ -94,8 +94,40 @@ impl Stream {
 
     /// The next event in the trace's order, if it comes before `horizon`.
     pub fn next_before(&mut self, horizon: Place) -> Option<(i32, Event)> {
-        let mut top = self.fronts.peek_mut()?;
-        let Reverse((place, tid)) = *top;
+        let tid = self.next_thread(horizon)?;
+        let event = self.threads.get(&tid).and_then(|q| q.events.front()).map(|(_, e)| *e);
+        self.pop(tid);
+        Some((tid, event?))
+    }
+
+    /// Hands each event that comes before `horizon` to `f`, in the trace's order, with the
+    /// location table and the event's text, if it has one: as [`next_before`](Self::next_before)
+    /// would return them, but in place, where they were decoded. Stops at `f`'s first error.
+    ///
+    /// # Errors
+    /// `f`'s.
+    pub fn each_before<E>(
+        &mut self,
+        horizon: Place,
+        mut f: impl FnMut(i32, &Event, &[Site], Option<&str>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        while let Some(tid) = self.next_thread(horizon) {
+            let front = self.threads.get(&tid).and_then(|q| q.events.front());
+            let result = front.map_or(Ok(()), |(_, e)| {
+                // Text 0 is none: most events have none, and need no lookup.
+                let text = if e.text == 0 { None } else { self.texts.get(&e.text).map(String::as_str) };
+                f(tid, e, &self.sites, text)
+            });
+            self.pop(tid);
+            result?;
+        }
+        Ok(())
+    }
+
+    /// The thread whose first event comes next in the trace's order, if it comes before
+    /// `horizon`; that event counts as taken.
+    fn next_thread(&mut self, horizon: Place) -> Option<i32> {
+        let Reverse((place, tid)) = *self.fronts.peek()?;
         if place >= horizon {
             return None;
         }
@@ -103,16 +135,24 @@ impl Stream {
             self.late += 1;
         }
         self.taken = Some(place);
-        let queue = self.threads.get_mut(&tid)?;
-        let (_, e) = queue.events.pop_front()?;
-        // A thread whose next event still comes first stays at the top: replaced there, not
-        // popped and pushed.
-        if let Some((next, _)) = queue.events.front() {
-            *top = Reverse((*next, tid));
-        } else {
-            std::collections::binary_heap::PeekMut::pop(top);
-            self.advance(tid);
+        Some(tid)
+    }
+
+    /// Drops the first event of thread `tid`, the [`next_thread`](Self::next_thread).
+    fn pop(&mut self, tid: i32) {
+        let Some(mut top) = self.fronts.peek_mut() else { return };
+        let next = self.threads.get_mut(&tid).and_then(|queue| {
+            queue.events.pop_front();
+            queue.events.front().map(|(next, _)| *next)
+        });
+        match next {
+            // A thread whose next event still comes first stays at the top: replaced there,
+            // not popped and pushed.
+            Some(next) => *top = Reverse((next, tid)),
+            None => {
+                std::collections::binary_heap::PeekMut::pop(top);
+                self.advance(tid);
+            }
         }
-        Some((tid, e))
     }
 }
