@@ -112,3 +112,40 @@ fn a_blocks_end_bounds_what_its_thread_hands_over_next() {
     assert_eq!(items::end(&accesses), Some(Place::read(7)));
     assert_eq!(items::end(&[]), None);
 }
+
+/// `each_before` hands its callback the events `next_before` returns, in the same order, with
+/// the location table; it stops at the callback's first error, that event taken.
+#[test]
+fn each_before_hands_over_in_place_what_next_before_returns() {
+    let fed = || {
+        let mut stream = Stream::new();
+        stream.sites = sites();
+        for (tid, items) in blocks() {
+            stream.block(tid, items);
+        }
+        stream
+    };
+    let mut by_next = fed();
+    let mut expected = Vec::new();
+    while let Some(e) = by_next.next_before(Place::END) {
+        expected.push(e);
+    }
+    assert_eq!(expected, whole());
+    let mut got = Vec::new();
+    let handed = fed().each_before(Place::END, |tid, e, table, text| {
+        assert_eq!(table, sites().as_slice());
+        assert_eq!(text, None);
+        got.push((tid, *e));
+        Ok::<(), ()>(())
+    });
+    assert_eq!(handed, Ok(()));
+    assert_eq!(got, expected);
+    let mut stopped = fed();
+    let mut seen = 0;
+    let failed = stopped.each_before(Place::END, |_, _, _, _| {
+        seen += 1;
+        if seen == 3 { Err("cannot write") } else { Ok(()) }
+    });
+    assert_eq!((failed, seen), (Err("cannot write"), 3));
+    assert_eq!(stopped.next_before(Place::END), Some(expected[3]));
+}
