@@ -38,14 +38,20 @@ fn blocks() -> Vec<(i32, Vec<u8>)> {
 
 /// The whole trace's order, as the file's reader gives it.
 fn whole() -> Vec<(i32, Event)> {
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("live.wtrace");
+    // A file of its own for each call: the tests run at once.
+    static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("live-{}-{n}.wtrace", std::process::id()));
     let mut w = Writer::create(&path).unwrap();
     w.sites(&sites()).unwrap();
     for (tid, items) in blocks() {
         w.thread(tid, &items).unwrap();
     }
     w.finish().unwrap();
-    Trace::open(&path).unwrap().merged().collect()
+    let events = Trace::open(&path).unwrap().merged().collect();
+    std::fs::remove_file(&path).unwrap();
+    events
 }
 
 /// Hands the blocks over in `order` (indices into [`blocks`]), taking what each horizon lets
